@@ -1,0 +1,312 @@
+"""The SAP configuration: ``sap/sap.yaml`` loaded into a validated, typed, frozen object.
+
+Every statistical constant the package uses is read from here. A malformed or inconsistent
+file is rejected with a :class:`~osteo_stats.errors.SAPConfigError` that names the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from osteo_stats.errors import SAPConfigError
+
+Probability = float  # documented alias; bounds are enforced with Field(gt=0, lt=1)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Study(_Section):
+    studyid: str
+    registry_id: str
+    sponsor: str
+    planned_enrollment: int = Field(gt=0)
+    planned_accrual_months: float = Field(gt=0)
+
+
+class Eligibility(_Section):
+    age_min: int = Field(ge=0)
+    age_max: int = Field(gt=0)
+    ps_scale_age_threshold: int = Field(gt=0)
+    ecog_max: int = Field(ge=0, le=5)
+    lansky_min: int = Field(ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _age_range(self) -> Eligibility:
+        if self.age_min >= self.age_max:
+            raise ValueError(
+                f"age_min ({self.age_min}) must be below age_max ({self.age_max})"
+            )
+        return self
+
+
+class TimeSettings(_Section):
+    days_per_month: float = Field(gt=0)
+    day_one_offset: Literal[0, 1]
+
+
+ImputationRule = Literal[
+    "first_of_period",
+    "last_of_period",
+    "first_of_period_not_before_first_dose",
+    "first_of_period_not_before_last_alive",
+]
+
+
+class DateImputation(_Section):
+    partial_allowed: dict[str, list[str]]
+    rules: dict[str, ImputationRule]
+
+    @model_validator(mode="after")
+    def _every_partial_column_has_a_rule(self) -> DateImputation:
+        for dataset, columns in self.partial_allowed.items():
+            for column in columns:
+                if column not in self.rules:
+                    raise ValueError(
+                        f"partial_allowed.{dataset} lists {column} but rules has no entry for it"
+                    )
+        return self
+
+
+class Design(_Section):
+    kind: Literal["optimal", "minimax"]
+    p0: float = Field(gt=0, lt=1)
+    p1: float = Field(gt=0, lt=1)
+    alpha: float = Field(gt=0, lt=0.5)
+    power: float = Field(gt=0.5, lt=1)
+    n1: int = Field(gt=0)
+    r1: int = Field(ge=0)
+    n: int = Field(gt=0)
+    r: int = Field(ge=0)
+    nmax_search: int = Field(gt=0)
+    oc_grid: list[float]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Design:
+        if self.p1 <= self.p0:
+            raise ValueError(f"p1 ({self.p1}) must be greater than p0 ({self.p0})")
+        if not self.r1 < self.n1 < self.n:
+            raise ValueError(f"need r1 < n1 < n, got r1={self.r1}, n1={self.n1}, n={self.n}")
+        if not self.r1 <= self.r < self.n:
+            raise ValueError(f"need r1 <= r < n, got r1={self.r1}, r={self.r}, n={self.n}")
+        if self.nmax_search < self.n:
+            raise ValueError(f"nmax_search ({self.nmax_search}) is below n ({self.n})")
+        if any(not 0 <= p <= 1 for p in self.oc_grid):
+            raise ValueError("oc_grid values must lie in [0, 1]")
+        return self
+
+
+class PrimaryEndpoint(_Section):
+    landmark_months: float = Field(gt=0)
+    lost_before_landmark: Literal["failure", "exclude"]
+
+
+class HistoricalControl(_Section):
+    distribution: Literal["exponential"]
+    landmark_months: float = Field(gt=0)
+    survival_at_landmark: float = Field(gt=0, lt=1)
+
+
+class Inference(_Section):
+    conf_level: float = Field(gt=0, lt=1)
+    proportion_ci: Literal["clopper-pearson", "wilson", "jeffreys"]
+    km_conf_type: Literal["log-log", "log", "plain"]
+    km_landmarks_months: list[float]
+    historical_control: HistoricalControl
+
+
+class Response(_Section):
+    criteria: Literal["RECIST 1.1"]
+    confirmation_required: bool
+    confirmation_min_days: int = Field(gt=0)
+    sd_min_days: int = Field(ge=0)
+    window_without_surgery_weeks: float = Field(gt=0)
+
+
+HuvosGrade = Literal["I", "II", "III", "IV"]
+
+
+class Pathology(_Section):
+    huvos_grade_lower_bounds: dict[HuvosGrade, float]
+    good_response_grades: list[HuvosGrade]
+    complete_response_grades: list[HuvosGrade]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Pathology:
+        bounds = [self.huvos_grade_lower_bounds.get(g) for g in ("I", "II", "III", "IV")]
+        if None in bounds:
+            raise ValueError("huvos_grade_lower_bounds needs grades I, II, III and IV")
+        if bounds[0] != 0 or bounds != sorted(bounds) or len(set(bounds)) != 4 or bounds[3] > 100:
+            raise ValueError(
+                f"huvos_grade_lower_bounds must start at 0 and increase strictly to <= 100, got {bounds}"
+            )
+        return self
+
+
+class EFSRules(_Section):
+    tumour_assessment_interval_days: int = Field(gt=0)
+    missed_assessments_for_censoring: int = Field(ge=1)
+    assessment_window_days: int = Field(ge=0)
+
+
+class Safety(_Section):
+    ctcae_version: str
+    teae_window_days: int = Field(ge=0)
+    teae_window_days_immune: int = Field(ge=0)
+    perioperative_window_days: int = Field(ge=0)
+    haematological_socs: list[str]
+    haematological_terms: list[str]
+
+
+class ToxicityMonitoring(_Section):
+    irae_min_grade: int = Field(ge=1, le=5)
+    related_nonhaematological_min_grade: int = Field(ge=1, le=5)
+    surgery_delay_days: int = Field(gt=0)
+    p_acceptable: float = Field(gt=0, lt=1)
+    p_unacceptable: float = Field(gt=0, lt=1)
+    type1: float = Field(gt=0, lt=1)
+    power: float = Field(gt=0, lt=1)
+    shape: float = Field(ge=0, le=0.5)
+    look_every: int = Field(gt=0)
+    max_patients: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ToxicityMonitoring:
+        if self.p_unacceptable <= self.p_acceptable:
+            raise ValueError(
+                f"p_unacceptable ({self.p_unacceptable}) must exceed p_acceptable ({self.p_acceptable})"
+            )
+        if self.look_every > self.max_patients:
+            raise ValueError("look_every exceeds max_patients")
+        return self
+
+    @property
+    def looks(self) -> list[int]:
+        """Cumulative patient counts at each look: every ``look_every`` and the last patient."""
+        looks = list(range(self.look_every, self.max_patients + 1, self.look_every))
+        if not looks or looks[-1] != self.max_patients:
+            looks.append(self.max_patients)
+        return looks
+
+
+class Schedule(_Section):
+    cycle_days: int = Field(gt=0)
+    preop_cycles: int = Field(ge=0)
+    surgery_week_planned: float = Field(gt=0)
+    surgery_window_weeks: tuple[float, float]
+    postop_cycles: int = Field(ge=0)
+    sbrt_fractions: int = Field(gt=0)
+    preop_assessment_week: float = Field(gt=0)
+
+
+class Marker(_Section):
+    label: str
+    log_transform: bool
+
+
+class Biomarkers(_Section):
+    markers: dict[str, Marker]
+    cutpoint: Literal["median"]
+    fdr_method: Literal["benjamini-hochberg"]
+
+
+class SAP(_Section):
+    """The whole statistical analysis plan configuration (see ``sap/SAP.md``)."""
+
+    sap_version: str
+    sap_date: date
+    study: Study
+    eligibility: Eligibility
+    time: TimeSettings
+    date_imputation: DateImputation
+    design: Design
+    primary_endpoint: PrimaryEndpoint
+    inference: Inference
+    response: Response
+    pathology: Pathology
+    efs: EFSRules
+    safety: Safety
+    toxicity_monitoring: ToxicityMonitoring
+    schedule: Schedule
+    biomarkers: Biomarkers
+
+    @model_validator(mode="after")
+    def _cross_section(self) -> SAP:
+        if self.design.n != self.study.planned_enrollment:
+            raise ValueError(
+                f"design.n ({self.design.n}) differs from study.planned_enrollment "
+                f"({self.study.planned_enrollment})"
+            )
+        if self.toxicity_monitoring.max_patients != self.study.planned_enrollment:
+            raise ValueError(
+                f"toxicity_monitoring.max_patients ({self.toxicity_monitoring.max_patients}) "
+                f"differs from study.planned_enrollment ({self.study.planned_enrollment})"
+            )
+        return self
+
+
+def default_sap_path() -> Path:
+    """The SAP shipped with the package (wheel) or, in a source checkout, ``sap/sap.yaml``."""
+    packaged = Path(__file__).parent / "_sap" / "sap.yaml"
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "sap" / "sap.yaml"
+
+
+def _format_validation_error(path: Path, error: ValidationError) -> str:
+    lines = [f"{path}: the SAP configuration is invalid ({error.error_count()} problem(s))"]
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        received = item.get("input")
+        if item["type"] == "missing":
+            lines.append(f"  {key}: required key is missing. Hint: add it as documented in SAP.md.")
+        elif item["type"] == "extra_forbidden":
+            lines.append(f"  {key}: unknown key. Hint: check the spelling against SAP.md.")
+        else:
+            shown = "" if isinstance(received, dict) else f" = {received!r}"
+            lines.append(f"  {key}{shown}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def load_sap(path: str | Path | None = None) -> SAP:
+    """Read and validate a SAP configuration file.
+
+    Parameters
+    ----------
+    path
+        A YAML file; the packaged ``sap.yaml`` when omitted.
+
+    Raises
+    ------
+    SAPConfigError
+        The file is missing, not YAML, or fails validation; the message names every bad key.
+    """
+    path = Path(path) if path is not None else default_sap_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SAPConfigError(f"{path}: SAP configuration file not found") from None
+    except UnicodeDecodeError as exc:
+        raise SAPConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SAPConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise SAPConfigError(f"{path}: expected a mapping of SAP sections at the top level")
+    try:
+        return SAP.model_validate(raw)
+    except ValidationError as exc:
+        raise SAPConfigError(_format_validation_error(path, exc)) from None
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, for provenance."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -1,0 +1,5 @@
+import sys
+
+from osteo_stats.cli import main
+
+sys.exit(main())

@@ -1,0 +1,176 @@
+"""The ``osteo-stats`` command line: parse arguments, call the library, print.
+
+Every command that reads data validates it first and refuses to write anything from invalid
+data. Errors the package raises on purpose are printed as messages, never as tracebacks, and
+the process exits non-zero.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from osteo_stats.errors import DataValidationError, OsteoStatsError
+from osteo_stats.sap import SAP, load_sap
+
+app = typer.Typer(
+    name="osteo-stats",
+    help="PROMIS trial statistics: validate data, build the synthetic trial, check the design.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+design_app = typer.Typer(help="Simon two-stage design tools (SAP 5).", no_args_is_help=True)
+app.add_typer(design_app, name="design")
+
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_INVALID_DATA = 1
+EXIT_USAGE = 2
+
+DEFAULT_DATA_DIR = Path("data/synthetic")
+
+SapOption = Annotated[
+    Path | None,
+    typer.Option("--sap", help="SAP configuration file (default: the packaged sap.yaml)."),
+]
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn the package's own errors into a printed message and a non-zero exit."""
+    try:
+        yield
+    except DataValidationError as exc:
+        _print_issues(exc.issues, title="Data validation failed: nothing was written")
+        raise typer.Exit(EXIT_INVALID_DATA) from None
+    except OsteoStatsError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(EXIT_INVALID_DATA) from None
+
+
+def _load_sap(path: Path | None) -> SAP:
+    with _user_errors():
+        return load_sap(path)
+
+
+def _print_issues(issues: list[Any], title: str) -> None:
+    from osteo_stats.load import issues_frame
+
+    frame = issues_frame(issues)
+    table = Table(title=title, show_lines=False, title_justify="left")
+    for column in ("dataset", "row", "usubjid", "column", "value", "rule", "hint", "severity"):
+        table.add_column(column.upper() if column != "usubjid" else "USUBJID", overflow="fold")
+    for record in frame.itertuples(index=False):
+        cells = [
+            "" if value is None or (isinstance(value, float) and value != value) else str(value)
+            for value in record
+        ]
+        # Data are hostile text: never let a value be read as rich markup.
+        table.add_row(*cells)
+    err_console.print(table, markup=False, highlight=False)
+    n_errors = sum(1 for issue in issues if issue.severity == "error")
+    n_warnings = len(issues) - n_errors
+    err_console.print(f"{n_errors} error(s), {n_warnings} warning(s)", highlight=False)
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        err_console.print(
+            f"error: {option} = {value!r} is not a date. Hint: use YYYY-MM-DD, e.g. 2025-06-30.",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+@app.command()
+def validate(
+    data_dir: Annotated[
+        Path, typer.Argument(help="Directory holding ADSL, ADAE, ADRS, ADTR, ADEX (and ADBM).")
+    ] = DEFAULT_DATA_DIR,
+    sap_path: SapOption = None,
+) -> None:
+    """Validate a data directory against the SAP data model; print every problem, or a summary."""
+    from osteo_stats.load import validate_trial
+    from osteo_stats.load.overview import summarise_trial
+
+    sap = _load_sap(sap_path)
+    with _user_errors():
+        data, issues = validate_trial(data_dir, sap)
+    if data is None:
+        _print_issues(issues, title=f"{data_dir}: data validation failed")
+        raise typer.Exit(EXIT_INVALID_DATA)
+
+    overview = summarise_trial(data)
+    console.print(
+        f"[bold green]{data_dir}: valid[/] - data cut-off {overview.cutoff:%Y-%m-%d}, "
+        f"SAP {sap.sap_version}",
+        highlight=False,
+    )
+    console.print(_frame_table(overview.datasets, "Datasets read"))
+    console.print(_frame_table(overview.patients, "Trial data summary"))
+    if data.warnings:
+        _print_issues(list(data.warnings), title="Warnings (not blocking)")
+
+
+def _frame_table(frame: Any, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in frame.columns:
+        table.add_column(str(column), overflow="fold")
+    for record in frame.itertuples(index=False):
+        table.add_row(*(str(value) for value in record))
+    return table
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option("--out", help="Output directory (replaced atomically).")],
+    n: Annotated[int, typer.Option("--n", min=1, help="Number of patients.")] = 43,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for numpy.random.Generator.")] = 20240301,
+    cutoff: Annotated[
+        str | None,
+        typer.Option("--cutoff", help="Data cut-off YYYY-MM-DD (default: final analysis)."),
+    ] = None,
+    sap_path: SapOption = None,
+) -> None:
+    """Generate the seeded synthetic PROMIS trial as CSV (OUT/) and SAS transport (OUT/xpt/)."""
+    from osteo_stats.synth import generate_trial, write_trial
+
+    sap = _load_sap(sap_path)
+    cutoff_date = _parse_date(cutoff, "--cutoff")
+    with _user_errors():
+        datasets = generate_trial(sap, n_patients=n, seed=seed, cutoff=cutoff_date)
+        written = write_trial(datasets, out)
+    adsl = datasets["ADSL"]
+    console.print(
+        f"Wrote {len(written)} files for {len(adsl)} patients to {out} "
+        f"(seed {seed}, cut-off {adsl['DCUTDT'].iloc[0]})",
+        highlight=False,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point for ``python -m osteo_stats``; returns the exit status."""
+    command: Callable[..., Any] = typer.main.get_command(app)
+    try:
+        command.main(args=argv, prog_name="osteo-stats", standalone_mode=True)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

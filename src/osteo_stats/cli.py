@@ -162,6 +162,57 @@ def synth(
     )
 
 
+@design_app.command("check")
+def design_check(sap_path: SapOption = None) -> None:
+    """Recompute the Simon design from the SAP's p0, p1, alpha and power; confirm n1/r1/n/r."""
+    from osteo_stats.analyse.design import check_design, operating_characteristics
+
+    sap = _load_sap(sap_path)
+    with _user_errors():
+        check = check_design(sap.design)
+    if not check.agrees:
+        err_console.print(f"[bold red]design check failed:[/] {check.message}", highlight=False)
+        raise typer.Exit(EXIT_INVALID_DATA)
+    console.print(f"[bold green]design check passed:[/] {check.message}", highlight=False)
+    oc = operating_characteristics(check.stated, sap.design.oc_grid)
+    console.print(_frame_table(oc.round(4), f"Operating characteristics ({check.stated.rule}), SAP 5"))
+
+
+@design_app.command("simon")
+def design_simon(
+    p0: Annotated[float, typer.Option("--p0", help="Uninteresting response rate (H0).")],
+    p1: Annotated[float, typer.Option("--p1", help="Target response rate (H1).")],
+    alpha: Annotated[float, typer.Option("--alpha", help="One-sided type I error.")] = 0.05,
+    power: Annotated[float, typer.Option("--power", help="Power at p1.")] = 0.80,
+    nmax: Annotated[int, typer.Option("--nmax", help="Largest total sample size searched.")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the frontier as JSON.")] = False,
+) -> None:
+    """Print every admissible Simon two-stage design (minimax to optimal)."""
+    import json
+
+    from osteo_stats.analyse.design import simon_designs
+
+    try:
+        frontier = simon_designs(p0, p1, alpha, power, nmax=nmax)
+    except ValueError as exc:
+        err_console.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    except OsteoStatsError as exc:
+        err_console.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(EXIT_INVALID_DATA) from None
+    if as_json:
+        typer.echo(json.dumps(frontier.to_dict(), indent=2))
+    else:
+        title = f"Simon two-stage designs: p0={p0}, p1={p1}, alpha={alpha}, power={power}"
+        console.print(_frame_table(frontier.designs.round(4), title))
+    if frontier.optimal_near_nmax:
+        err_console.print(
+            f"warning: the optimal design's n is within 10 of --nmax {nmax}; "
+            "increase --nmax to be sure it is optimal.",
+            highlight=False,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point for ``python -m osteo_stats``; returns the exit status."""
     command: Callable[..., Any] = typer.main.get_command(app)

@@ -25,7 +25,12 @@ def _write(tmp_path: Path, content: dict | str) -> Path:
 
 def test_shipped_sap_holds_the_brief_numbers():
     sap = load_sap()
-    assert (sap.design.p0, sap.design.p1, sap.design.alpha, sap.design.power) == (0.2, 0.4, 0.05, 0.8)
+    assert (sap.design.p0, sap.design.p1, sap.design.alpha, sap.design.power) == (
+        0.2,
+        0.4,
+        0.05,
+        0.8,
+    )
     assert (sap.design.r1, sap.design.n1, sap.design.r, sap.design.n) == (3, 13, 12, 43)
     assert sap.time.days_per_month == 30.4375
     assert sap.inference.km_conf_type == "log-log"
@@ -49,13 +54,28 @@ def test_config_is_frozen():
         (lambda d: d["design"].update(p1=0.1), r"design: .*p1 \(0\.1\) must be greater than p0"),
         (lambda d: d["design"].update(alpha=1.5), r"design\.alpha = 1\.5"),
         (lambda d: d["design"].update(n1=50), r"need r1 < n1 < n"),
-        (lambda d: d["inference"].update(km_conf_type="loglog"), r"inference\.km_conf_type = 'loglog'"),
+        (
+            lambda d: d["inference"].update(km_conf_type="loglog"),
+            r"inference\.km_conf_type = 'loglog'",
+        ),
         (lambda d: d["safety"].update(teae_windw=30), r"safety\.teae_windw: unknown key"),
         (lambda d: d.pop("toxicity_monitoring"), r"toxicity_monitoring: required key is missing"),
-        (lambda d: d["toxicity_monitoring"].update(p_unacceptable=0.1), r"p_unacceptable \(0\.1\) must exceed"),
-        (lambda d: d["study"].update(planned_enrollment=40), r"design\.n \(43\) differs from study\.planned_enrollment \(40\)"),
-        (lambda d: d["pathology"]["huvos_grade_lower_bounds"].update(III=40), r"must start at 0 and increase"),
-        (lambda d: d["date_imputation"]["partial_allowed"]["ADAE"].append("AEXDT"), r"lists AEXDT but rules has no entry"),
+        (
+            lambda d: d["toxicity_monitoring"].update(p_unacceptable=0.1),
+            r"p_unacceptable \(0\.1\) must exceed",
+        ),
+        (
+            lambda d: d["study"].update(planned_enrollment=40),
+            r"design\.n \(43\) differs from study\.planned_enrollment \(40\)",
+        ),
+        (
+            lambda d: d["pathology"]["huvos_grade_lower_bounds"].update(III=40),
+            r"must start at 0 and increase",
+        ),
+        (
+            lambda d: d["date_imputation"]["partial_allowed"]["ADAE"].append("AEXDT"),
+            r"lists AEXDT but rules has no entry",
+        ),
     ],
 )
 def test_inconsistent_sap_is_rejected_naming_the_key(tmp_path, sap_dict, edit, message):

@@ -139,7 +139,9 @@ def _frame_table(frame: Any, title: str) -> Table:
 def synth(
     out: Annotated[Path, typer.Option("--out", help="Output directory (replaced atomically).")],
     n: Annotated[int, typer.Option("--n", min=1, help="Number of patients.")] = 43,
-    seed: Annotated[int, typer.Option("--seed", help="Seed for numpy.random.Generator.")] = 20240301,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed for numpy.random.Generator.")
+    ] = 20240301,
     cutoff: Annotated[
         str | None,
         typer.Option("--cutoff", help="Data cut-off YYYY-MM-DD (default: final analysis)."),
@@ -175,7 +177,9 @@ def design_check(sap_path: SapOption = None) -> None:
         raise typer.Exit(EXIT_INVALID_DATA)
     console.print(f"[bold green]design check passed:[/] {check.message}", highlight=False)
     oc = operating_characteristics(check.stated, sap.design.oc_grid)
-    console.print(_frame_table(oc.round(4), f"Operating characteristics ({check.stated.rule}), SAP 5"))
+    console.print(
+        _frame_table(oc.round(4), f"Operating characteristics ({check.stated.rule}), SAP 5")
+    )
 
 
 @design_app.command("simon")

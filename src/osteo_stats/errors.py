@@ -18,7 +18,9 @@ class SAPConfigError(OsteoStatsError):
 class DataValidationError(OsteoStatsError):
     """Input datasets failed validation; ``issues`` holds every failure found in one pass."""
 
-    def __init__(self, issues: list) -> None:  # list[ValidationIssue]; typed loosely to avoid a cycle
+    def __init__(
+        self, issues: list
+    ) -> None:  # list[ValidationIssue]; typed loosely to avoid a cycle
         self.issues = list(issues)
         shown = "\n".join(str(issue) for issue in self.issues[:20])
         more = len(self.issues) - 20

@@ -41,9 +41,7 @@ class Eligibility(_Section):
     @model_validator(mode="after")
     def _age_range(self) -> Eligibility:
         if self.age_min >= self.age_max:
-            raise ValueError(
-                f"age_min ({self.age_min}) must be below age_max ({self.age_max})"
-            )
+            raise ValueError(f"age_min ({self.age_min}) must be below age_max ({self.age_max})")
         return self
 
 
@@ -145,7 +143,8 @@ class Pathology(_Section):
             raise ValueError("huvos_grade_lower_bounds needs grades I, II, III and IV")
         if bounds[0] != 0 or bounds != sorted(bounds) or len(set(bounds)) != 4 or bounds[3] > 100:
             raise ValueError(
-                f"huvos_grade_lower_bounds must start at 0 and increase strictly to <= 100, got {bounds}"
+                "huvos_grade_lower_bounds must start at 0 and increase strictly to <= 100, "
+                f"got {bounds}"
             )
         return self
 
@@ -181,7 +180,8 @@ class ToxicityMonitoring(_Section):
     def _consistent(self) -> ToxicityMonitoring:
         if self.p_unacceptable <= self.p_acceptable:
             raise ValueError(
-                f"p_unacceptable ({self.p_unacceptable}) must exceed p_acceptable ({self.p_acceptable})"
+                f"p_unacceptable ({self.p_unacceptable}) must exceed "
+                f"p_acceptable ({self.p_acceptable})"
             )
         if self.look_every > self.max_patients:
             raise ValueError("look_every exceeds max_patients")

@@ -1,0 +1,149 @@
+"""Typing: turn the cells as received into the data model's types, reporting what does not fit.
+
+CSV cells are all strings; SAS cells are numbers, dates or strings. Each column is converted by
+its ``kind`` (see :class:`~osteo_stats.load.schemas.Col`); a cell that cannot be converted is
+reported once here (``"is not a whole number"``, ``"is not a date in the expected format ..."``)
+and becomes missing, with its position marked in ``reported`` so that later checks do not report
+the same cell again as missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from osteo_stats.load.dates import ParsedDates, parse_dates
+from osteo_stats.load.issues import ValidationIssue, safe_value
+from osteo_stats.load.schemas import KIND_DTYPES, Col, DatasetSpec
+
+
+@dataclass
+class Coerced:
+    """One dataset after typing (index = 1-based data row number in the file)."""
+
+    typed: pd.DataFrame
+    raw: pd.DataFrame
+    dates: dict[str, ParsedDates]
+    reported: pd.DataFrame  # bool, one column per model column: cell already has an issue
+    issues: list[ValidationIssue]
+
+
+def coerce_dataset(
+    raw: pd.DataFrame, spec: DatasetSpec, partial_columns: set[str], partial_text: str
+) -> Coerced:
+    """Type every model column of ``raw``; missing model columns are reported and added empty."""
+    issues: list[ValidationIssue] = []
+    raw = raw.copy()
+    missing_cols = [c for c in spec.names if c not in raw.columns]
+    for name in missing_cols:
+        issues.append(
+            ValidationIssue(
+                spec.name,
+                None,
+                None,
+                name,
+                None,
+                f"is a required column but is missing from the file (expected columns: "
+                f"{', '.join(spec.names)})",
+                "add the column with this name (names are case-insensitive; extra columns are "
+                "allowed and kept)",
+            )
+        )
+        raw[name] = ""
+    reported = pd.DataFrame(False, index=raw.index, columns=spec.names)
+    for name in missing_cols:
+        reported[name] = True
+
+    ids = raw["USUBJID"].map(_text_value) if "USUBJID" not in missing_cols else None
+    typed = raw.copy()
+    dates: dict[str, ParsedDates] = {}
+    for col in spec.columns:
+        cells = raw[col.name]
+        problems: dict[object, tuple[str, str]]
+        if col.kind == "date":
+            parsed = parse_dates(
+                cells,
+                partial_allowed=col.name in partial_columns,
+                column=col.name,
+                partial_columns=partial_text,
+            )
+            dates[col.name] = parsed
+            typed[col.name] = parsed.lo
+            problems = parsed.problems
+        elif col.kind in ("int", "number"):
+            typed[col.name], problems = _numbers(cells, col)
+        else:
+            typed[col.name] = cells.map(_free_value if col.kind == "free" else _text_value)
+            typed[col.name] = typed[col.name].astype(KIND_DTYPES[col.kind])
+            problems = {}
+        for idx, (rule, hint) in problems.items():
+            reported.at[idx, col.name] = True
+            usubjid = safe_value(ids.at[idx]) if ids is not None else None
+            issues.append(
+                ValidationIssue(
+                    spec.name, int(idx), usubjid, col.name, safe_value(cells.at[idx]), rule, hint
+                )
+            )
+    issues.sort(key=lambda i: (i.row or 0, spec.names.index(i.column) if i.column else 0))
+    return Coerced(typed, raw, dates, reported, issues)
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # SAS numerics: SITEID 101.0 -> "101"
+    if isinstance(value, (pd.Timestamp, datetime, date)):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def _text_value(value: object) -> object:
+    """Controlled or short text: surrounding blanks removed; empty -> missing."""
+    return np.nan if _is_missing(value) else _as_text(value).strip()
+
+
+def _free_value(value: object) -> object:
+    """Verbatim text (AETERM): kept exactly, whatever it contains; empty -> missing."""
+    if value is None or (isinstance(value, str) and value == ""):
+        return np.nan
+    return value if isinstance(value, str) else (np.nan if _is_missing(value) else _as_text(value))
+
+
+def _numbers(cells: pd.Series, col: Col) -> tuple[pd.Series, dict[object, tuple[str, str]]]:
+    problems: dict[object, tuple[str, str]] = {}
+    missing = cells.map(_is_missing).astype(bool)
+    if pd.api.types.is_numeric_dtype(cells.dtype) and not pd.api.types.is_bool_dtype(cells.dtype):
+        values = cells.astype("float64")
+    else:
+        as_text = cells.map(lambda v: v.strip() if isinstance(v, str) else v)
+        values = pd.to_numeric(as_text.where(~missing, np.nan), errors="coerce").astype("float64")
+    not_number = ~missing & (values.isna() | np.isinf(values))
+    noun = "a whole number" if col.kind == "int" else "a number"
+    plural = "whole numbers" if col.kind == "int" else "numbers"
+    for idx in cells.index[not_number]:
+        problems[idx] = (
+            f"is not {noun}",
+            f"{col.name} holds {plural} only; leave the cell empty if the value is missing "
+            "(do not write NA, '.', or text)",
+        )
+    values = values.where(~not_number)
+    if col.kind == "int":
+        fractional = values.notna() & (values != np.floor(values))
+        for idx in cells.index[fractional]:
+            problems[idx] = (f"is not {noun}", f"{col.name} must be an integer")
+        values = values.where(~fractional)
+        return values.round().astype("Int64"), problems
+    return values, problems

@@ -1,0 +1,264 @@
+"""Find and read one file per dataset: CSV, SAS transport (.xpt) or SAS7BDAT, by extension.
+
+Readers only read. They return the cells as received (CSV: every cell a string, ``""`` for
+empty; SAS: numbers, dates or strings as pyreadstat gives them) so that types are checked by
+:mod:`osteo_stats.load.coerce`, never guessed by pandas. The frame index is the 1-based data row
+number in the file (first record after the header = 1), which is what every issue reports.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import pyreadstat
+
+from osteo_stats.load.issues import ValidationIssue, safe_text
+from osteo_stats.sap import file_sha256
+
+FileFormat = Literal["csv", "xpt", "sas7bdat"]
+
+FORMATS: dict[str, FileFormat] = {".csv": "csv", ".xpt": "xpt", ".sas7bdat": "sas7bdat"}
+_BOM = b"\xef\xbb\xbf"
+_PATH_CHARS = 300  # paths are shown whole (still escaped), unlike cell values
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """Provenance of one dataset: which file, in which format, with which content hash."""
+
+    dataset: str
+    path: Path
+    format: FileFormat
+    sha256: str
+
+
+def find_dataset_files(
+    data_dir: Path, datasets: Iterable[str], required: Iterable[str]
+) -> tuple[dict[str, Path], list[ValidationIssue]]:
+    """Map each dataset name to its file in ``data_dir`` (not its subdirectories).
+
+    File names are matched case-insensitively (``adsl.csv``, ``ADSL.XPT``). Two files for one
+    dataset, or a required dataset without a file, are issues; the package never guesses.
+    """
+    issues: list[ValidationIssue] = []
+    if not data_dir.is_dir():
+        what = "is not a directory" if data_dir.exists() else "does not exist"
+        issues.append(
+            ValidationIssue(
+                "DIR",
+                None,
+                None,
+                None,
+                safe_text(str(data_dir), _PATH_CHARS),
+                f"{what}",
+                "pass the folder that holds adsl.csv (or .xpt/.sas7bdat), adae, adrs, adtr, adex",
+            )
+        )
+        return {}, issues
+    wanted = {name.lower(): name for name in datasets}
+    found: dict[str, list[Path]] = {name: [] for name in wanted.values()}
+    unsupported: dict[str, list[Path]] = {name: [] for name in wanted.values()}
+    for path in sorted(data_dir.iterdir()):
+        if not path.is_file():
+            continue
+        stem, suffix = _split_name(path.name)
+        if stem not in wanted:
+            continue
+        if suffix in FORMATS:
+            found[wanted[stem]].append(path)
+        else:
+            unsupported[wanted[stem]].append(path)
+    files: dict[str, Path] = {}
+    for name, paths in found.items():
+        if len(paths) > 1:
+            listed = ", ".join(p.name for p in paths)
+            issues.append(
+                ValidationIssue(
+                    name,
+                    None,
+                    None,
+                    None,
+                    listed,
+                    f"are {len(paths)} files for {name}; one file per dataset is allowed",
+                    "keep only the authoritative file in the folder; the package never guesses "
+                    "which format to trust",
+                )
+            )
+        elif paths:
+            files[name] = paths[0]
+        elif name in set(required):
+            other = unsupported[name]
+            hint = f"add {name.lower()}.csv, {name.lower()}.xpt or {name.lower()}.sas7bdat"
+            if other:
+                hint += (
+                    f" ({', '.join(p.name for p in other)} is not a supported format: "
+                    "export it as CSV (UTF-8) or SAS transport)"
+                )
+            issues.append(
+                ValidationIssue(
+                    name,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "no file found for this required dataset in "
+                    + safe_text(str(data_dir), _PATH_CHARS),
+                    hint,
+                )
+            )
+    return files, issues
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    lower = name.lower()
+    stem, dot, suffix = lower.partition(".")
+    return stem, (dot + suffix) if dot else ""
+
+
+def source_file(dataset: str, path: Path) -> SourceFile:
+    """Provenance record for ``path`` (format from the extension, SHA-256 of the bytes)."""
+    return SourceFile(dataset, path, FORMATS[_split_name(path.name)[1]], file_sha256(path))
+
+
+def read_dataset(dataset: str, path: Path) -> tuple[pd.DataFrame | None, list[ValidationIssue]]:
+    """Read one dataset file; ``(None, issues)`` when the file cannot be read at all.
+
+    Column names are stripped and upper-cased; the index is the 1-based data row number.
+    """
+    fmt = FORMATS[_split_name(path.name)[1]]
+    if path.stat().st_size == 0:
+        return None, [_file_issue(dataset, path, "is empty (0 bytes)", _EXPORT_AGAIN)]
+    if fmt == "csv":
+        frame, issues = _read_csv(dataset, path)
+    else:
+        frame, issues = _read_sas(dataset, path, fmt)
+    if frame is None:
+        return None, issues
+    frame, column_issues = _normalise_columns(dataset, frame)
+    return frame, issues + column_issues
+
+
+_EXPORT_AGAIN = "export the dataset again, with its header row"
+
+
+def _file_issue(dataset: str, path: Path, rule: str, hint: str) -> ValidationIssue:
+    return ValidationIssue(
+        dataset, None, None, None, None, f"file {safe_text(path.name)} {rule}", hint
+    )
+
+
+def _read_csv(dataset: str, path: Path) -> tuple[pd.DataFrame | None, list[ValidationIssue]]:
+    data = path.read_bytes()
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start : exc.end]
+        return None, [
+            _file_issue(
+                dataset,
+                path,
+                f"is not UTF-8 text: byte 0x{bad.hex().upper()} at byte offset {exc.start} "
+                f"(line {line}) cannot be decoded",
+                "save the file as UTF-8 (in Excel: Save As > 'CSV UTF-8'); the package does not "
+                "guess encodings",
+            )
+        ]
+    if not text.strip():
+        return None, [
+            _file_issue(dataset, path, "has no header row (only blank space)", _EXPORT_AGAIN)
+        ]
+    try:
+        table = pd.read_csv(
+            io.StringIO(text),
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="python",  # the python engine keeps NUL characters
+        )
+    except (pd.errors.ParserError, csv.Error) as exc:
+        return None, [
+            _file_issue(
+                dataset,
+                path,
+                f"is not a well-formed CSV file ({safe_text(str(exc), 120)})",
+                "a value that contains a comma, quote or line break must be enclosed in double "
+                "quotes; every row needs as many fields as the header",
+            )
+        ]
+    table = table.fillna("")
+    header = [str(v) for v in table.iloc[0]]
+    frame = table.iloc[1:]
+    frame.columns = header
+    blank = (frame == "").all(axis=1)
+    frame = frame.loc[~blank]
+    if len(header) == 1 and ";" in header[0]:
+        return None, [
+            _file_issue(
+                dataset,
+                path,
+                "uses ';' as the separator; comma-separated values are expected",
+                "save as 'CSV UTF-8 (comma delimited)'",
+            )
+        ]
+    return frame, []
+
+
+def _read_sas(
+    dataset: str, path: Path, fmt: FileFormat
+) -> tuple[pd.DataFrame | None, list[ValidationIssue]]:
+    reader = pyreadstat.read_xport if fmt == "xpt" else pyreadstat.read_sas7bdat
+    kind = "a SAS transport (XPORT) file" if fmt == "xpt" else "a SAS7BDAT file"
+    try:
+        frame, _meta = reader(str(path))
+    except Exception as exc:  # pyreadstat raises its own ReadstatError and others
+        return None, [
+            _file_issue(
+                dataset,
+                path,
+                f"could not be read as {kind} ({safe_text(str(exc), 120)})",
+                "export the dataset again from SAS (XPORT version 5 via PROC COPY or the "
+                "XPORT engine), or provide it as CSV",
+            )
+        ]
+    frame.index = pd.RangeIndex(1, len(frame) + 1)
+    return frame, []
+
+
+def _normalise_columns(
+    dataset: str, frame: pd.DataFrame
+) -> tuple[pd.DataFrame, list[ValidationIssue]]:
+    names = [
+        str(name).strip().upper() or f"UNNAMED{pos}" for pos, name in enumerate(frame.columns, 1)
+    ]
+    issues: list[ValidationIssue] = []
+    seen: dict[str, int] = {}
+    keep: list[int] = []
+    for pos, name in enumerate(names):
+        if name in seen:
+            issues.append(
+                ValidationIssue(
+                    dataset,
+                    None,
+                    None,
+                    name,
+                    None,
+                    f"appears twice in the header (columns {seen[name] + 1} and {pos + 1})",
+                    "remove or rename the duplicate column; names are compared ignoring case",
+                )
+            )
+        else:
+            seen[name] = pos
+            keep.append(pos)
+    frame = frame.iloc[:, keep].copy()
+    frame.columns = [names[pos] for pos in keep]
+    return frame, issues

@@ -149,6 +149,8 @@ def synth(
     sap_path: SapOption = None,
 ) -> None:
     """Generate the seeded synthetic PROMIS trial as CSV (OUT/) and SAS transport (OUT/xpt/)."""
+    import pandas as pd
+
     from osteo_stats.synth import generate_trial, write_trial
 
     sap = _load_sap(sap_path)
@@ -159,7 +161,7 @@ def synth(
     adsl = datasets["ADSL"]
     console.print(
         f"Wrote {len(written)} files for {len(adsl)} patients to {out} "
-        f"(seed {seed}, cut-off {adsl['DCUTDT'].iloc[0]})",
+        f"(seed {seed}, cut-off {pd.Timestamp(adsl['DCUTDT'].iloc[0]):%Y-%m-%d})",
         highlight=False,
     )
 

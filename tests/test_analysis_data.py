@@ -1,0 +1,46 @@
+"""derive_analysis_data: every analysis dataset at a cut-off, from the shipped synthetic trial."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from osteo_stats import DataValidationError, load_sap
+from osteo_stats.derive.analysis_data import derive_analysis_data
+from osteo_stats.load import load_trial
+
+SHIPPED = Path(__file__).resolve().parents[1] / "data" / "synthetic"
+
+
+@pytest.fixture(scope="module")
+def trial():
+    return load_trial(SHIPPED, load_sap())
+
+
+def test_final_cutoff_has_every_patient_and_parameter(trial):
+    ad = derive_analysis_data(trial, load_sap())
+    assert ad.cutoff == trial.cutoff
+    assert len(ad.adsl) == 43
+    assert set(ad.adtte["PARAMCD"]) == {"EFS", "EFSSENSA", "EFSSENSB", "OS"}
+    assert ad.adtte.groupby("PARAMCD").size().eq(43).all()
+    assert {"BOR", "PRIMSTAT", "HUVOS", "BESTPCHG", "UTOXFL"} <= set(ad.adsl.columns)
+    assert {"TRTEMFL", "APHASE"} <= set(ad.adae.columns)
+
+
+def test_interim_cutoff_drops_everything_after_it(trial):
+    cut = date(2023, 6, 30)
+    ad = derive_analysis_data(trial, load_sap(), cut)
+    stamp = str(cut)
+    assert (ad.adsl["ENRLDT"] <= stamp).all()
+    assert len(ad.adsl) < 43
+    for frame, column in ((ad.adrs, "ADT"), (ad.adex, "EXSTDT"), (ad.adtte, "ADT")):
+        assert (frame[column] <= stamp).all(), column
+    assert (ad.adae["ASTDT"].dropna() <= stamp).all()
+    assert not ad.adsl["PRIMSTAT"].eq("SUCCESS").any()  # nobody has 24 months of follow-up yet
+
+
+def test_cutoff_after_the_extract_is_refused(trial):
+    with pytest.raises(DataValidationError, match="on or before the extract's DCUTDT"):
+        derive_analysis_data(trial, load_sap(), date(2030, 1, 1))

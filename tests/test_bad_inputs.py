@@ -478,6 +478,23 @@ CASES = [
     ),
     # --- hostile text -----------------------------------------------------------------------
     Case(
+        "fas_flag_n",
+        at("ADSL", 2, "PROMIS-002") + r"FASFL = \"N\" is N but ADSL holds enrolled patients only",
+        corrupt=setcell("ADSL", 2, "FASFL", "N"),
+    ),
+    Case(
+        "saf_flag_n_for_a_dosed_patient",
+        at("ADSL", 2, "PROMIS-002") + r"SAFFL = \"N\" is N but TRTSDT is 20\d\d-\d\d-\d\d; a "
+        r"dosed patient is in the safety set \(SAP 4\.2\)",
+        corrupt=setcell("ADSL", 2, "SAFFL", "N"),
+    ),
+    Case(
+        "pps_flag_without_surgery",
+        at("ADSL", 3, "PROMIS-003") + r"PPROTFL = \"Y\" is Y but the patient is not in the FAS "
+        r"and SAF with surgery done \(FASFL Y, SAFFL Y, SURGOUT NOT DONE\)",
+        corrupt=setcell("ADSL", 3, "PPROTFL", "Y"),
+    ),
+    Case(
         "hostile_text_loads_as_data",
         "",
         errors=0,

@@ -465,10 +465,59 @@ def check_dataset_rules(ctx: Context) -> list[ValidationIssue]:
     return issues
 
 
+def check_analysis_set_flags(ctx: Context) -> list[ValidationIssue]:
+    """SAP 4.2: FASFL Y for every patient; SAFFL Y iff dosed; PPS within FAS, SAF and operated."""
+    if not ctx.has("ADSL"):
+        return []
+    adsl = ctx.frame("ADSL")
+    fas, saf, pps = adsl["FASFL"], adsl["SAFFL"], adsl["PPROTFL"]
+    dosed = adsl["TRTSDT"].notna()
+    operated = adsl["SURGOUT"].isin(OPERATED)
+    issues = ctx.flag(
+        "ADSL",
+        fas.eq("N"),
+        "FASFL",
+        "is N but ADSL holds enrolled patients only, and every enrolled patient is in the "
+        "full analysis set (SAP 4.2)",
+        "set FASFL to Y, or remove a patient who was never enrolled",
+    )
+    issues += ctx.flag(
+        "ADSL",
+        saf.eq("Y") & ~dosed,
+        "SAFFL",
+        "is Y but TRTSDT is missing; the safety set is patients who received any study "
+        "treatment (SAP 4.2)",
+        "enter the first-dose date TRTSDT, or set SAFFL to N",
+    )
+    issues += ctx.flag(
+        "ADSL",
+        saf.eq("N") & dosed,
+        "SAFFL",
+        lambda i: (
+            f"is N but TRTSDT is {_day(adsl.at[i, 'TRTSDT'].date())}; a dosed patient is in "
+            "the safety set (SAP 4.2)"
+        ),
+        "set SAFFL to Y, or correct TRTSDT",
+    )
+    issues += ctx.flag(
+        "ADSL",
+        pps.eq("Y") & ~(fas.eq("Y") & saf.eq("Y") & operated),
+        "PPROTFL",
+        lambda i: (
+            f"is Y but the patient is not in the FAS and SAF with surgery done (FASFL "
+            f"{_day(fas[i])}, SAFFL {_day(saf[i])}, SURGOUT {_day(adsl.at[i, 'SURGOUT'])}); "
+            "the per-protocol set requires all three (SAP 4.2)"
+        ),
+        "set PPROTFL to N, or correct the flags or SURGOUT",
+    )
+    return issues
+
+
 ALL_CHECKS: tuple[Callable[[Context], list[ValidationIssue]], ...] = (
     check_single_cutoff,
     check_performance_status,
     check_conditional_fields,
+    check_analysis_set_flags,
     check_adsl_dates,
     check_orphans,
     check_event_dates,

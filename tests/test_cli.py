@@ -119,3 +119,25 @@ def test_design_simon_rejects_p1_below_p0():
     result = _invoke("design", "simon", "--p0", "0.5", "--p1", "0.4")
     assert result.exit_code == 2
     assert "p1 = 0.4 must be greater than p0 = 0.5" in result.stderr
+
+
+def test_synth_stage1_snapshot_is_the_13th_patient_at_24_months(tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "interim"
+    result = _invoke("synth", "--out", str(out), "--cutoff", "stage1")
+    assert result.exit_code == 0, result.output
+    adsl = pd.read_csv(out / "adsl.csv", dtype=str)
+    cutoff = pd.Timestamp(adsl["DCUTDT"].iloc[0])
+    thirteenth = pd.to_datetime(adsl["ENRLDT"]).sort_values().iloc[12]
+    # AVAL = date - ENRLDT + 1 >= ceil(24 * 30.4375) = 731 days first holds at ENRLDT + 730.
+    assert cutoff == thirteenth + pd.Timedelta(days=730)
+    assert _invoke("validate", str(out)).exit_code == 0
+
+
+def test_synth_cutoff_before_first_enrollment_is_a_usage_error(tmp_path):
+    out = tmp_path / "early"
+    result = _invoke("synth", "--out", str(out), "--cutoff", "2000-01-01")
+    assert result.exit_code == 2
+    assert "no patient is enrolled by the cut-off 2000-01-01" in result.stderr
+    assert not out.exists()

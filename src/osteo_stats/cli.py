@@ -144,19 +144,33 @@ def synth(
     ] = 20240301,
     cutoff: Annotated[
         str | None,
-        typer.Option("--cutoff", help="Data cut-off YYYY-MM-DD (default: final analysis)."),
+        typer.Option(
+            "--cutoff",
+            help="Data cut-off YYYY-MM-DD, or 'stage1' for the date the n1-th patient reaches "
+            "the primary landmark (default: final analysis).",
+        ),
     ] = None,
     sap_path: SapOption = None,
 ) -> None:
     """Generate the seeded synthetic PROMIS trial as CSV (OUT/) and SAS transport (OUT/xpt/)."""
     import pandas as pd
 
-    from osteo_stats.synth import generate_trial, write_trial
+    from osteo_stats.synth import generate_trial, interim_cutoff_for, write_trial
 
     sap = _load_sap(sap_path)
-    cutoff_date = _parse_date(cutoff, "--cutoff")
-    with _user_errors():
+    try:
+        if cutoff == "stage1":
+            full = generate_trial(sap, n_patients=n, seed=seed)
+            cutoff_date = interim_cutoff_for(
+                full, sap.design.n1, sap.primary_endpoint.landmark_months, sap=sap
+            )
+        else:
+            cutoff_date = _parse_date(cutoff, "--cutoff")
         datasets = generate_trial(sap, n_patients=n, seed=seed, cutoff=cutoff_date)
+    except ValueError as exc:
+        err_console.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    with _user_errors():
         written = write_trial(datasets, out)
     adsl = datasets["ADSL"]
     console.print(

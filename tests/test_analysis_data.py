@@ -44,3 +44,17 @@ def test_interim_cutoff_drops_everything_after_it(trial):
 def test_cutoff_after_the_extract_is_refused(trial):
     with pytest.raises(DataValidationError, match="on or before the extract's DCUTDT"):
         derive_analysis_data(trial, load_sap(), date(2030, 1, 1))
+
+
+def test_sets_and_ae_ends_are_as_known_at_the_cutoff(trial):
+    ad = derive_analysis_data(trial, load_sap(), date(2023, 6, 30))
+    adsl = ad.adsl
+    assert not (adsl["SAFFL"].eq("Y") & adsl["TRTSDT"].isna()).any()
+    assert adsl.loc[adsl["PPROTFL"].eq("Y"), "SURGOUT"].isin(["R0", "R1", "R2"]).all()
+    assert (ad.adae["AENDT"].dropna() <= "2023-06-30").all()
+    # The extract itself has PPS patients whose surgery came after 2023-06-30.
+    full = trial.adsl
+    later = (
+        full["PPROTFL"].eq("Y") & (full["SURGDT"] > "2023-06-30") & (full["ENRLDT"] <= "2023-06-30")
+    )
+    assert later.any()

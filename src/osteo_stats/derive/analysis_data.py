@@ -92,6 +92,11 @@ def derive_analysis_data(trial: TrialData, sap: SAP, cutoff: date | None = None)
     adae = derive_teae(trial.adae, adsl, sap.safety, cut)
     adae = derive_ae_phase(adae, adsl, sap.safety)
     adae = adae.loc[adae["USUBJID"].isin(enrolled)].reset_index(drop=True)
+    # An AE resolving after the cut-off was ongoing at the cut-off (SAP 6.2).
+    resolved_later = adae["AENDT"] > cut
+    adae.loc[resolved_later, "AENDT"] = pd.NaT
+    if "AENDTF" in adae.columns:
+        adae.loc[resolved_later, "AENDTF"] = ""
 
     def children(frame: pd.DataFrame, date_column: str) -> pd.DataFrame:
         frame = frame.loc[frame["USUBJID"].isin(enrolled)]

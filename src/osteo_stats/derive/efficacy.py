@@ -96,6 +96,7 @@ def adsl_at_cutoff(adsl: pd.DataFrame, cutoff: CutoffLike) -> pd.DataFrame:
     - Death after the cut-off: ``DTHCAUS`` missing.
     - End of study after the cut-off: ``EOSSTT = "ONGOING"`` and ``DCSREAS`` missing.
     - ``LSTALVDT`` after the cut-off becomes the cut-off (the patient was alive then).
+    - ``SAFFL = "N"`` when not dosed by the cut-off; ``PPROTFL = "N"`` when not operated by it.
 
     ``SURGPLDT`` (a plan, not an event) and ``SURGOUT = "NOT DONE"`` are kept; the date of the
     event a non-done surgery implies is checked against the cut-off where it is derived.
@@ -123,6 +124,12 @@ def adsl_at_cutoff(adsl: pd.DataFrame, cutoff: CutoffLike) -> pd.DataFrame:
             out.loc[after["EOSDT"], "DCSREAS"] = np.nan
     if "LSTALVDT" in out.columns:
         out.loc[out["LSTALVDT"] > cut, "LSTALVDT"] = cut
+    # Analysis-set membership is a fact at the cut-off too (SAP 4, 4.2): not yet dosed means
+    # not yet in the safety set; not yet operated means not (yet) in the per-protocol set.
+    if "SAFFL" in out.columns and "TRTSDT" in out.columns:
+        out.loc[out["TRTSDT"].isna(), "SAFFL"] = "N"
+    if "PPROTFL" in out.columns and "SURGOUT" in out.columns:
+        out.loc[~out["SURGOUT"].isin(["R0", "R1", "R2"]), "PPROTFL"] = "N"
     return out.reset_index(drop=True)
 
 

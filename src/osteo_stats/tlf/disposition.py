@@ -1,0 +1,932 @@
+"""Disposition, analysis sets, accrual, baseline, exposure and surgery TLFs (SAP 7.8, 9.5).
+
+Every number is first recorded in the ARD (SAP 12) and the table body is then formatted from
+those ARD rows, looked up by (analysis id, parameter, group, statistic); nothing is counted a
+second time while formatting.
+
+Tables 14.1.1, 14.1.2, 14.1.3, 14.1.5, 14.1.6, 14.1.7 and Figure 14.1.1. Table 14.1.4
+(eligibility and protocol deviations) is not built here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from osteo_stats.derive.analysis_data import AnalysisData
+from osteo_stats.tlf.ard import ARD, ARDBuilder, group_label
+from osteo_stats.tlf.figure import PALETTE, figure_style, figure_to_svg, new_figure
+from osteo_stats.tlf.format import fmt_n_pct, fmt_number
+from osteo_stats.tlf.model import TLF, TLFOutput, source_line
+
+__all__ = ["build_disposition_tlfs"]
+
+_MODULE = "tlf.disposition"
+_OPERATED = ("R0", "R1", "R2")
+_SURGNDRS = ("PROGRESSION", "TOXICITY", "WITHDRAWAL", "DEATH", "OTHER")
+_DCSREAS = (
+    "PROGRESSIVE DISEASE",
+    "ADVERSE EVENT",
+    "DEATH",
+    "WITHDRAWAL BY SUBJECT",
+    "LOST TO FOLLOW-UP",
+    "PHYSICIAN DECISION",
+    "OTHER",
+)
+#: Study treatments and the phases the protocol gives them (TRIAL.md, SAP 1.3).
+_TREATMENT_PHASES = {
+    "SBRT": ("PRE-OPERATIVE",),
+    "GEMCITABINE": ("PRE-OPERATIVE", "POST-OPERATIVE"),
+    "PENPULIMAB": ("PRE-OPERATIVE", "POST-OPERATIVE", "MAINTENANCE"),
+}
+_DRUGS = ("GEMCITABINE", "PENPULIMAB")
+_DISPLAY = {
+    "SBRT": "SBRT",
+    "GEMCITABINE": "Gemcitabine",
+    "PENPULIMAB": "Penpulimab",
+    "PRE-OPERATIVE": "Pre-operative",
+    "POST-OPERATIVE": "Post-operative",
+    "MAINTENANCE": "Maintenance",
+}
+#: Cycle-delay tolerance (SAP 9.5): a cycle is delayed if it starts more than this many days
+#: after ``cycle_days`` from the start of the previous cycle.
+_CYCLE_DELAY_TOLERANCE_DAYS = 3
+
+Group = Mapping[str, object] | None
+
+
+# --- ARD helpers -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ARDView:
+    """Fast exact lookup of ARD values by (parameter, group, statistic) for one analysis id."""
+
+    analysis_id: str
+    values: Mapping[tuple[str, str, str, str], float]
+
+    @classmethod
+    def of(cls, ard: ARD, analysis_id: str) -> _ARDView:
+        frame = ard.frame
+        values: dict[tuple[str, str, str, str], float] = {}
+        for key in zip(
+            frame["analysis_id"],
+            frame["parameter"],
+            frame["group"],
+            frame["statistic"],
+            frame["value"],
+            strict=True,
+        ):
+            if key[:4] in values:
+                raise ValueError(f"duplicate ARD row {key[:4]}")
+            values[key[:4]] = key[4]
+        return cls(analysis_id, values)
+
+    def get(self, parameter: str, statistic: str, group: Group = None) -> float:
+        return self.values[(self.analysis_id, parameter, group_label(group), statistic)]
+
+    def count(self, parameter: str, group: Group = None, statistic: str = "n") -> int:
+        return int(self.get(parameter, statistic, group))
+
+
+def _add_n_pct(
+    b: ARDBuilder,
+    n: int,
+    denominator: int,
+    *,
+    parameter: str,
+    group: Group,
+    analysis_set: str | None = None,
+) -> None:
+    b.add("n", int(n), parameter=parameter, group=group, analysis_set=analysis_set)
+    pct = 100.0 * n / denominator if denominator > 0 else math.nan
+    b.add("pct", pct, parameter=parameter, group=group, analysis_set=analysis_set)
+
+
+def _add_continuous(
+    b: ARDBuilder,
+    values: pd.Series,
+    *,
+    parameter: str,
+    group: Group = None,
+    analysis_set: str | None = None,
+) -> None:
+    """n, mean, SD, median, Q1, Q3 (numpy linear = R type 7, SAP 6.3), min, max."""
+    v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+    n = v.size
+    stats = {
+        "n": n,
+        "mean": v.mean() if n else math.nan,
+        "sd": v.std(ddof=1) if n > 1 else math.nan,
+        "median": np.median(v) if n else math.nan,
+        "q1": np.quantile(v, 0.25) if n else math.nan,
+        "q3": np.quantile(v, 0.75) if n else math.nan,
+        "min": v.min() if n else math.nan,
+        "max": v.max() if n else math.nan,
+    }
+    for name, value in stats.items():
+        b.add(name, value, parameter=parameter, group=group, analysis_set=analysis_set)
+
+
+def _continuous_rows(
+    view: _ARDView, parameter: str, decimals: int, group: Group = None
+) -> list[tuple[str, str]]:
+    """SAP 6.3 display: mean, median, quartiles +1 decimal, SD +2, min/max as recorded."""
+
+    def g(stat: str, extra: int = 0) -> str:
+        return fmt_number(view.get(parameter, stat, group), decimals + extra)
+
+    return [
+        ("n", str(view.count(parameter, group))),
+        ("Mean (SD)", f"{g('mean', 1)} ({g('sd', 2)})"),
+        ("Median", g("median", 1)),
+        ("Q1, Q3", f"{g('q1', 1)}, {g('q3', 1)}"),
+        ("Min, Max", f"{g('min')}, {g('max')}"),
+    ]
+
+
+def _population(name: str, n: int) -> str:
+    return f"{name} (N = {n})"
+
+
+def _set_name(code: str) -> str:
+    return {"FAS": "Full analysis set", "SAF": "Safety analysis set"}[code]
+
+
+def _yes(series: pd.Series) -> pd.Series:
+    return series.eq("Y")
+
+
+def _in_saf(adsl: pd.DataFrame) -> pd.Series:
+    """SAF membership at the cut-off: SAFFL = Y and dosed by the cut-off (SAP 4.2, 6.2).
+
+    Works around ``adsl_at_cutoff`` keeping the extract's SAFFL when it blanks a TRTSDT after
+    the cut-off (a patient enrolled but not yet dosed at an interim cut-off is not in the SAF).
+    """
+    return _yes(adsl["SAFFL"]) & adsl["TRTSDT"].notna()
+
+
+def _in_pps(adsl: pd.DataFrame) -> pd.Series:
+    """PPS membership at the cut-off: PPROTFL = Y, in the SAF and operated by the cut-off
+    (SAP 4.2: PPROTFL = Y implies SAFFL = Y and SURGOUT in R0/R1/R2)."""
+    return _yes(adsl["PPROTFL"]) & _in_saf(adsl) & adsl["SURGOUT"].isin(_OPERATED)
+
+
+def _table(
+    ad: AnalysisData,
+    number: str,
+    title: str,
+    analysis_set: str,
+    footnotes: Sequence[str],
+    analysis_id: str,
+    body: pd.DataFrame,
+    ard: ARD,
+    *,
+    landscape: bool = False,
+) -> TLFOutput:
+    tlf = TLF(
+        kind="Table",
+        number=number,
+        title=title,
+        analysis_set=analysis_set,
+        footnotes=tuple(footnotes),
+        source=source_line(_MODULE, ad.cutoff, ad.sap.sap_version, (analysis_id,)),
+        analysis_ids=(analysis_id,),
+        body=body,
+        landscape=landscape,
+    )
+    return TLFOutput(tlf, ard)
+
+
+def _body(rows: list[tuple[str, str]], header: str) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["Category", header], dtype=object)
+
+
+# --- derived per-patient quantities ----------------------------------------------------------
+
+
+def _administered(adex: pd.DataFrame) -> pd.DataFrame:
+    return adex.loc[adex["EXDOSE"] > 0]
+
+
+def _completed_preop(adsl: pd.DataFrame, adex: pd.DataFrame, ad: AnalysisData) -> pd.Series:
+    """Per ADSL row: received the whole planned pre-operative regimen by the cut-off.
+
+    **Choice** (the SAP names the category but not its rule): all ``schedule.sbrt_fractions``
+    SBRT fractions delivered (EXDOSE > 0) and, for gemcitabine and penpulimab, at least one
+    administration with EXDOSE > 0 in each of the ``schedule.preop_cycles`` pre-operative cycles.
+    """
+    given = _administered(adex)
+    pre = given.loc[given["APHASE"].eq("PRE-OPERATIVE")]
+    fractions = pre.loc[pre["EXTRT"].eq("SBRT")].groupby("USUBJID").size()
+    ok = adsl["USUBJID"].map(fractions).fillna(0) >= ad.sap.schedule.sbrt_fractions
+    for drug in _DRUGS:
+        cycles = pre.loc[pre["EXTRT"].eq(drug)].groupby("USUBJID")["CYCLE"].nunique()
+        ok &= adsl["USUBJID"].map(cycles).fillna(0) >= ad.sap.schedule.preop_cycles
+    return ok & _in_saf(adsl)
+
+
+def _started_postop(adsl: pd.DataFrame, adex: pd.DataFrame) -> pd.Series:
+    given = _administered(adex)
+    post = given.loc[given["APHASE"].isin(["POST-OPERATIVE", "MAINTENANCE"]), "USUBJID"]
+    return adsl["USUBJID"].isin(post)
+
+
+# --- Table 14.1.1 disposition ----------------------------------------------------------------
+
+
+def _disposition(ad: AnalysisData) -> TLFOutput:
+    aid, parameter = "DSP-DISP-01", "DISPOSITION"
+    adsl = ad.adsl.loc[_yes(ad.adsl["FASFL"])]
+    n_fas = len(adsl)
+    b = ARDBuilder(aid, "Table 14.1.1", "FAS")
+    b.add("N", n_fas, parameter=parameter)
+
+    surgout, ndrs, eos, dcs = adsl["SURGOUT"], adsl["SURGNDRS"], adsl["EOSSTT"], adsl["DCSREAS"]
+    # (label, group, patients) in display order; patients=None is a heading without a count.
+    specs: list[tuple[str, dict[str, str], pd.Series]] = [
+        ("Enrolled", {"CATEGORY": "ENROLLED"}, pd.Series(True, index=adsl.index)),
+        ("Treated (safety analysis set)", {"CATEGORY": "TREATED"}, _in_saf(adsl)),
+        (
+            "Completed pre-operative therapy",
+            {"CATEGORY": "COMPLETED PRE-OPERATIVE THERAPY"},
+            _completed_preop(adsl, ad.adex, ad),
+        ),
+        ("Operated", {"CATEGORY": "OPERATED"}, surgout.isin(_OPERATED)),
+    ]
+    specs += [
+        (f"  {code} resection", {"CATEGORY": "OPERATED", "SURGOUT": code}, surgout.eq(code))
+        for code in _OPERATED
+    ]
+    specs.append(("Surgery not done", {"CATEGORY": "SURGERY NOT DONE"}, surgout.eq("NOT DONE")))
+    reasons = list(_SURGNDRS) + sorted(set(ndrs.dropna()[surgout.eq("NOT DONE")]) - set(_SURGNDRS))
+    specs += [
+        (
+            f"  {reason.capitalize()}",
+            {"CATEGORY": "SURGERY NOT DONE", "SURGNDRS": reason},
+            surgout.eq("NOT DONE") & ndrs.eq(reason),
+        )
+        for reason in reasons
+    ]
+    specs += [
+        ("Surgery pending at cut-off", {"CATEGORY": "SURGERY PENDING"}, surgout.eq("PENDING")),
+        (
+            "Started post-operative therapy",
+            {"CATEGORY": "STARTED POST-OPERATIVE THERAPY"},
+            _started_postop(adsl, ad.adex),
+        ),
+        ("Study status: ongoing", {"CATEGORY": "ONGOING"}, eos.eq("ONGOING")),
+        ("Study status: completed", {"CATEGORY": "COMPLETED"}, eos.eq("COMPLETED")),
+        ("Study status: discontinued", {"CATEGORY": "DISCONTINUED"}, eos.eq("DISCONTINUED")),
+    ]
+    dc_reasons = list(_DCSREAS) + sorted(set(dcs.dropna()[eos.eq("DISCONTINUED")]) - set(_DCSREAS))
+    specs += [
+        (
+            f"  {reason.capitalize()}",
+            {"CATEGORY": "DISCONTINUED", "DCSREAS": reason},
+            eos.eq("DISCONTINUED") & dcs.eq(reason),
+        )
+        for reason in dc_reasons
+    ]
+    for _, group, mask in specs:
+        _add_n_pct(b, int(mask.sum()), n_fas, parameter=parameter, group=group)
+    ard = b.build()
+
+    view = _ARDView.of(ard, aid)
+    n = view.count(parameter, statistic="N")
+    rows = [(label, fmt_n_pct(view.count(parameter, group), n)) for label, group, _ in specs]
+    footnotes = (
+        "Percentages use the number of enrolled patients (FAS N) as denominator (SAP 6.4).",
+        "Completed pre-operative therapy: all "
+        f"{ad.sap.schedule.sbrt_fractions} SBRT fractions delivered and gemcitabine and "
+        f"penpulimab given in each of the {ad.sap.schedule.preop_cycles} pre-operative cycles "
+        "(ADEX, EXDOSE > 0).",
+        "Started post-operative therapy: any post-operative or maintenance administration "
+        "with EXDOSE > 0.",
+        "Surgery pending: surgery not done by the data cut-off (SAP 6.2). Discontinued: "
+        "reason as recorded (DCSREAS).",
+    )
+    return _table(
+        ad,
+        "14.1.1",
+        "Patient disposition",
+        _population(_set_name("FAS"), n),
+        footnotes,
+        aid,
+        _body(rows, "n (%)"),
+        ard,
+    )
+
+
+# --- Table 14.1.2 analysis sets --------------------------------------------------------------
+
+
+def _analysis_sets(ad: AnalysisData) -> TLFOutput:
+    aid, parameter = "DSP-SETS-01", "ANALYSIS SET"
+    adsl = ad.adsl
+    fas = _yes(adsl["FASFL"])
+    n_fas = int(fas.sum())
+    saf, pps = _in_saf(adsl) & fas, _in_pps(adsl) & fas
+    operated = adsl["SURGOUT"].isin(_OPERATED)
+    b = ARDBuilder(aid, "Table 14.1.2", "FAS")
+    b.add("N", n_fas, parameter=parameter)
+    specs: list[tuple[str, dict[str, str], pd.Series]] = [
+        ("Full analysis set (FAS)", {"SET": "FAS"}, fas),
+        ("Safety analysis set (SAF)", {"SET": "SAF"}, saf),
+        ("  Excluded from SAF: no study treatment", {"SET": "SAF", "EXCLUDED": "NOT TREATED"},
+         fas & ~saf),
+        ("Per-protocol set (PPS)", {"SET": "PPS"}, pps),
+        ("  Excluded from PPS: not operated (surgery not done or pending)",
+         {"SET": "PPS", "EXCLUDED": "NOT OPERATED"}, fas & ~pps & ~operated),
+        ("  Excluded from PPS: operated, incomplete pre-operative therapy or major deviation",
+         {"SET": "PPS", "EXCLUDED": "DEVIATION"}, fas & ~pps & operated),
+    ]  # fmt: skip
+    for _, group, mask in specs:
+        _add_n_pct(b, int(mask.sum()), n_fas, parameter=parameter, group=group)
+    ard = b.build()
+    view = _ARDView.of(ard, aid)
+    n = view.count(parameter, statistic="N")
+    rows = [(label, fmt_n_pct(view.count(parameter, group), n)) for label, group, _ in specs]
+    footnotes = (
+        "FAS: all enrolled patients; SAF: patients who received any study treatment; PPS: FAS "
+        "patients who completed pre-operative therapy and surgery without a major protocol "
+        "deviation (SAP 4). From the ADSL flags (FASFL, SAFFL, PPROTFL) at the data cut-off: "
+        "SAF requires a first dose, PPS also surgery (R0-R2), on or before the cut-off.",
+        "Percentages use FAS N as denominator.",
+    )
+    return _table(
+        ad,
+        "14.1.2",
+        "Analysis sets",
+        _population(_set_name("FAS"), n),
+        footnotes,
+        aid,
+        _body(rows, "n (%)"),
+        ard,
+    )
+
+
+# --- Table 14.1.3 and Figure 14.1.1 accrual --------------------------------------------------
+
+
+def _planned_cumulative(when: pd.Series | pd.Timestamp, start: pd.Timestamp, ad: AnalysisData):
+    r"""The linear accrual plan (SAP 2.1) evaluated at dates ``when``.
+
+    .. math:: \mathrm{plan}(t) = N \min\{1, (t - t_0) / (M \cdot 30.4375)\}
+
+    with N = ``study.planned_enrollment``, M = ``study.planned_accrual_months``, t_0 the first
+    enrollment and t - t_0 the calendar difference in days.
+    """
+    study = ad.sap.study
+    span_days = study.planned_accrual_months * ad.sap.time.days_per_month
+    elapsed = (when - start) / pd.Timedelta(days=1)
+    return study.planned_enrollment * np.clip(elapsed / span_days, 0.0, 1.0)
+
+
+def _accrual(ad: AnalysisData) -> list[TLFOutput]:
+    aid = "DSP-ACCR-01"
+    adsl = ad.adsl.loc[_yes(ad.adsl["FASFL"])]
+    n_fas = len(adsl)
+    study = ad.sap.study
+    cut = pd.Timestamp(ad.cutoff)
+    enrl = adsl["ENRLDT"].sort_values()
+    start = enrl.iloc[0] if n_fas else cut
+    # Months shown: from the first enrollment month up to the cut-off month while accrual is
+    # open, or up to the month of the last enrollment once the plan is reached.
+    last = enrl.iloc[-1] if n_fas >= study.planned_enrollment else cut
+    months = pd.period_range(start.to_period("M"), last.to_period("M"), freq="M")
+    per_month = enrl.dt.to_period("M").value_counts()
+
+    b = ARDBuilder(aid, "Table 14.1.3", "FAS")
+    b.add("N", n_fas, parameter="ENROLLED")
+    b.add("N", study.planned_enrollment, parameter="PLANNED ENROLLMENT")
+    b.add(
+        "expected",
+        study.planned_enrollment / study.planned_accrual_months,
+        parameter="PLANNED RATE PER MONTH",
+    )
+    cumulative = 0
+    for month in months:
+        group = {"MONTH": str(month)}
+        n_month = int(per_month.get(month, 0))
+        cumulative += n_month
+        month_end = min(month.to_timestamp(how="end").normalize(), cut)
+        b.add("n", n_month, parameter="ENROLLED", group=group)
+        b.add("n", cumulative, parameter="CUMULATIVE ENROLLED", group=group)
+        b.add(
+            "expected",
+            float(_planned_cumulative(month_end, start, ad)),
+            parameter="CUMULATIVE ENROLLED",
+            group=group,
+        )
+    ard = b.build()
+    view = _ARDView.of(ard, aid)
+    rows = []
+    for month in months:
+        group = {"MONTH": str(month)}
+        rows.append(
+            (
+                str(month),
+                str(view.count("ENROLLED", group)),
+                str(view.count("CUMULATIVE ENROLLED", group)),
+                fmt_number(view.get("CUMULATIVE ENROLLED", "expected", group), 1),
+            )
+        )
+    rows.append(("Total", str(view.count("ENROLLED", statistic="N")), "", ""))
+    body = pd.DataFrame(
+        rows,
+        columns=["Month", "Enrolled", "Cumulative enrolled", "Planned cumulative"],
+        dtype=object,
+    )
+    rate = fmt_number(view.get("PLANNED RATE PER MONTH", "expected"), 2)
+    planned_n = view.count("PLANNED ENROLLMENT", statistic="N")
+    footnotes = (
+        f"Plan: {planned_n} patients in {fmt_number(study.planned_accrual_months, 0)} months, "
+        f"linear from the first enrollment ({rate} patients per month; SAP 2.1). Planned "
+        "cumulative is evaluated at the end of each month (at the data cut-off for the "
+        f"cut-off month), with months of {ad.sap.time.days_per_month} days.",
+    )
+    table = _table(
+        ad,
+        "14.1.3",
+        "Enrollment and accrual against plan",
+        _population(_set_name("FAS"), n_fas),
+        footnotes,
+        aid,
+        body,
+        ard,
+    )
+    return [table, _accrual_figure(ad, adsl, start, table.ard)]
+
+
+def _accrual_figure(
+    ad: AnalysisData, adsl: pd.DataFrame, start: pd.Timestamp, table_ard: ARD
+) -> TLFOutput:
+    """Figure 14.1.1; its ARD rows are per enrollment date (the table's are per month)."""
+    aid = "DSP-ACCR-01"
+    study = ad.sap.study
+    cut = pd.Timestamp(ad.cutoff)
+    b = ARDBuilder(aid, "Figure 14.1.1", "FAS")
+    dates = adsl["ENRLDT"].value_counts().sort_index()
+    cumulative = dates.cumsum()
+    for when, n in cumulative.items():
+        b.add("n", int(n), parameter="CUMULATIVE ENROLLED", group={"DATE": f"{when:%Y-%m-%d}"})
+    plan_end = start + pd.Timedelta(days=study.planned_accrual_months * ad.sap.time.days_per_month)
+    plan_points = sorted({start, plan_end, max(cut, start)})
+    for when in plan_points:
+        b.add(
+            "expected",
+            float(_planned_cumulative(when, start, ad)),
+            parameter="CUMULATIVE ENROLLED",
+            group={"DATE": f"{when:%Y-%m-%d}", "LINE": "PLAN"},
+        )
+    ard = b.build()
+    view = _ARDView.of(ard, aid)
+    xs = [pd.Timestamp(d) for d in (f"{w:%Y-%m-%d}" for w in cumulative.index)]
+    ys = [view.count("CUMULATIVE ENROLLED", {"DATE": f"{w:%Y-%m-%d}"}) for w in xs]
+    plan_x = list(plan_points)
+    plan_y = [
+        view.get("CUMULATIVE ENROLLED", "expected", {"DATE": f"{w:%Y-%m-%d}", "LINE": "PLAN"})
+        for w in plan_x
+    ]
+    with figure_style():
+        figure = new_figure(7.0, 4.0)
+        axes = figure.add_subplot()
+        if xs:
+            axes.step(
+                [start, *xs, max(cut, xs[-1])],
+                [0, *ys, ys[-1]],
+                where="post",
+                color=PALETTE["blue"],
+                label="Enrolled (cumulative)",
+            )
+        axes.plot(
+            plan_x, plan_y, color=PALETTE["grey"], linestyle="--", label="Plan (linear, SAP 2.1)"
+        )
+        axes.set_xlabel("Date")
+        axes.set_ylabel("Patients enrolled")
+        axes.set_ylim(0, max(study.planned_enrollment, len(adsl)) * 1.05)
+        axes.legend(loc="upper left", frameon=False)
+        svg = figure_to_svg(figure)
+    tlf = TLF(
+        kind="Figure",
+        number="14.1.1",
+        title="Cumulative enrollment against plan",
+        analysis_set=_population(_set_name("FAS"), len(adsl)),
+        footnotes=(
+            f"Dashed line: planned accrual, {study.planned_enrollment} patients in "
+            f"{fmt_number(study.planned_accrual_months, 0)} months from the first enrollment. "
+            "Monthly counts are in Table 14.1.3.",
+        ),
+        source=source_line(_MODULE, ad.cutoff, ad.sap.sap_version, (aid,)),
+        analysis_ids=(aid,),
+        svg=svg,
+    )
+    return TLFOutput(tlf, ard)
+
+
+# --- Table 14.1.5 baseline -------------------------------------------------------------------
+
+#: A categorical display row: label, ARD parameter, ARD group.
+_CatRow = tuple[str, str, dict[str, object]]
+
+
+def _categories(
+    b: ARDBuilder,
+    values: pd.Series,
+    levels: Sequence[tuple[str, object]],
+    n: int,
+    *,
+    parameter: str,
+) -> list[_CatRow]:
+    """Record n (%) per level, plus ``Missing`` when any value is missing (SAP 6.4)."""
+    out = []
+    for label, level in levels:
+        group = {parameter: level}
+        _add_n_pct(b, int(values.eq(level).sum()), n, parameter=parameter, group=group)
+        out.append((f"  {label}", parameter, group))
+    missing = int(values.isna().sum())
+    if missing:
+        group = {parameter: "MISSING"}
+        _add_n_pct(b, missing, n, parameter=parameter, group=group)
+        out.append(("  Missing", parameter, group))
+    return out
+
+
+def _baseline(ad: AnalysisData) -> TLFOutput:
+    aid = "BSL-DEM-01"
+    adsl = ad.adsl.loc[_yes(ad.adsl["FASFL"])]
+    n = len(adsl)
+    b = ARDBuilder(aid, "Table 14.1.5", "FAS")
+    b.add("N", n, parameter="FAS")
+    # (heading, parameter for a continuous block and its data decimals, categorical rows)
+    sections: list[tuple[str, tuple[str, int] | None, list[_CatRow]]] = []
+
+    age = adsl["AGE"]
+    _add_continuous(b, age, parameter="AGE")
+    agegr = pd.Series(
+        np.select([age < 16, age < 40], ["<16", "16-39"], default=">=40"), index=adsl.index
+    ).where(age.notna())
+    sections.append(("Age (years)", ("AGE", 0), []))
+    sections.append(
+        (
+            "Age group (years)",
+            None,
+            _categories(
+                b, agegr, [("< 16", "<16"), ("16-39", "16-39"), (">= 40", ">=40")], n,
+                parameter="AGEGR",
+            ),
+        )
+    )  # fmt: skip
+    sections.append(
+        (
+            "Sex",
+            None,
+            _categories(b, adsl["SEX"], [("Male", "M"), ("Female", "F")], n, parameter="SEX"),
+        )
+    )
+
+    ps_rows: list[_CatRow] = []
+    for scale, label, ascending in (("ECOG", "ECOG", True), ("LANSKY", "Lansky", False)):
+        on_scale = adsl["PSTYPE"].eq(scale)
+        group = {"PSTYPE": scale}
+        _add_n_pct(b, int(on_scale.sum()), n, parameter="PSTYPE", group=group)
+        ps_rows.append((f"  {label} scale", "PSTYPE", group))
+        scores = sorted(adsl.loc[on_scale, "PSSCORE"].dropna().unique(), reverse=not ascending)
+        for score in scores:
+            g = {"PSTYPE": scale, "PSSCORE": int(score)}
+            count = int((on_scale & adsl["PSSCORE"].eq(score)).sum())
+            _add_n_pct(b, count, n, parameter="PSSCORE", group=g)
+            ps_rows.append((f"    {int(score)}", "PSSCORE", g))
+    sections.append(("Performance status", None, ps_rows))
+
+    _add_continuous(b, adsl["NNODULE"], parameter="NNODULE")
+    nodgr = adsl["NNODULE"].clip(upper=4).map({1: "1", 2: "2", 3: "3", 4: ">=4"})
+    sections.append(("Number of pulmonary nodules", ("NNODULE", 0), []))
+    sections.append(
+        (
+            "Number of pulmonary nodules, grouped",
+            None,
+            _categories(
+                b, nodgr, [("1", "1"), ("2", "2"), ("3", "3"), (">= 4", ">=4")], n,
+                parameter="NNODULEGR",
+            ),
+        )
+    )  # fmt: skip
+    sections.append(
+        (
+            "Laterality",
+            None,
+            _categories(
+                b,
+                adsl["LATERAL"],
+                [("Unilateral", "UNILATERAL"), ("Bilateral", "BILATERAL")],
+                n,
+                parameter="LATERAL",
+            ),
+        )
+    )
+    _add_continuous(b, adsl["DFIMO"], parameter="DFIMO")
+    sections.append(("Disease-free interval (months)", ("DFIMO", 1), []))
+    linegr = adsl["PRIORLN"].clip(upper=3).map({1: "1", 2: "2", 3: ">=3"})
+    sections.append(
+        (
+            "Prior lines of systemic therapy",
+            None,
+            _categories(b, linegr, [("1", "1"), ("2", "2"), (">= 3", ">=3")], n,
+                        parameter="PRIORLN"),
+        )
+    )  # fmt: skip
+    ard = b.build()
+
+    view = _ARDView.of(ard, aid)
+    n_view = view.count("FAS", statistic="N")
+    rows: list[tuple[str, str]] = []
+    for heading, continuous, categorical in sections:
+        rows.append((heading, ""))
+        if continuous is not None:
+            parameter, decimals = continuous
+            rows += [(f"  {label}", text) for label, text in _continuous_rows(
+                view, parameter, decimals)]  # fmt: skip
+        for label, parameter, group in categorical:
+            rows.append((label, fmt_n_pct(view.count(parameter, group), n_view)))
+    footnotes = (
+        "Continuous variables: n, mean (SD), median, Q1, Q3 (linear interpolation, R type 7), "
+        "min, max (SAP 6.3). Categorical: n (%) of FAS N (SAP 6.4).",
+        "Performance status: ECOG for age >= 16 years, Lansky for age < 16 years (SAP 4.1).",
+        "Disease-free interval: months from primary surgery to pulmonary recurrence (DFIMO).",
+    )
+    return _table(
+        ad,
+        "14.1.5",
+        "Demographic and baseline characteristics",
+        _population(_set_name("FAS"), n_view),
+        footnotes,
+        aid,
+        _body(rows, "All patients"),
+        ard,
+    )
+
+
+# --- Table 14.1.6 exposure -------------------------------------------------------------------
+
+
+def _cycle_delays(given: pd.DataFrame, ad: AnalysisData) -> pd.Series:
+    """Per USUBJID: number of delayed cycles of one drug (SAP 9.5).
+
+    A cycle is delayed when its first administration (EXDOSE > 0) is more than
+    ``cycle_days + 3`` days after the first administration of the previous cycle *in the same
+    phase* (the gap around surgery between the last pre-operative and the first post-operative
+    cycle is planned, not a delay).
+    """
+    if given.empty:
+        return pd.Series(dtype="int64")
+    starts = (
+        given.groupby(["USUBJID", "APHASE", "CYCLE"], dropna=True)["EXSTDT"]
+        .min()
+        .reset_index()
+        .sort_values(["USUBJID", "APHASE", "CYCLE"])
+    )
+    gap = starts.groupby(["USUBJID", "APHASE"])["EXSTDT"].diff().dt.days
+    limit = ad.sap.schedule.cycle_days + _CYCLE_DELAY_TOLERANCE_DAYS
+    starts["DELAYED"] = gap > limit
+    return starts.groupby("USUBJID")["DELAYED"].sum()
+
+
+def _exposure(ad: AnalysisData) -> TLFOutput:
+    aid = "EXP-TRT-01"
+    adsl = ad.adsl.loc[_in_saf(ad.adsl)]
+    ids = adsl["USUBJID"]
+    n = len(adsl)
+    adex = ad.adex.loc[ad.adex["USUBJID"].isin(ids)]
+    given = _administered(adex)
+    b = ARDBuilder(aid, "Table 14.1.6", "SAF")
+    b.add("N", n, parameter="SAF")
+    # rows: (label, kind, parameter, group, decimals) with kind "head", "npct" or "cont".
+    rows_spec: list[tuple[str, str, str, dict[str, object], int]] = []
+
+    def per_patient(series: pd.Series, among: pd.Series) -> pd.Series:
+        return among.map(series).fillna(0)
+
+    # SBRT
+    sbrt = given.loc[given["EXTRT"].eq("SBRT")]
+    fractions = sbrt.groupby("USUBJID").size()
+    dose = sbrt.groupby("USUBJID")["EXDOSE"].sum()
+    received = ids.isin(sbrt["USUBJID"])
+    planned_fr = ad.sap.schedule.sbrt_fractions
+    g = {"EXTRT": "SBRT"}
+    _add_n_pct(b, int(received.sum()), n, parameter="RECEIVED", group=g)
+    _add_continuous(b, ids[received].map(fractions), parameter="FRACTIONS", group=g)
+    all_fr = per_patient(fractions, ids) >= planned_fr
+    _add_n_pct(b, int(all_fr.sum()), n, parameter="ALL FRACTIONS", group=g)
+    _add_continuous(b, ids[received].map(dose), parameter="TOTAL DOSE", group=g)
+    rows_spec += [
+        ("SBRT", "head", "", g, 0),
+        ("  Patients treated", "npct", "RECEIVED", g, 0),
+        ("  Fractions delivered", "cont", "FRACTIONS", g, 0),
+        (f"  All {planned_fr} fractions delivered", "npct", "ALL FRACTIONS", g, 0),
+        ("  Total dose delivered (Gy)", "cont", "TOTAL DOSE", g, 1),
+    ]
+
+    for drug in _DRUGS:
+        g = {"EXTRT": drug}
+        records = adex.loc[adex["EXTRT"].eq(drug)]
+        drug_given = given.loc[given["EXTRT"].eq(drug)]
+        received = ids.isin(drug_given["USUBJID"])
+        _add_n_pct(b, int(received.sum()), n, parameter="RECEIVED", group=g)
+        rows_spec += [
+            (_DISPLAY[drug], "head", "", g, 0),
+            ("  Patients treated", "npct", "RECEIVED", g, 0),
+        ]
+        for phase in _TREATMENT_PHASES[drug]:
+            gp = g | {"APHASE": phase}
+            in_phase = drug_given.loc[drug_given["APHASE"].eq(phase)]
+            cycles = in_phase.groupby("USUBJID")["CYCLE"].nunique()
+            started = ids.isin(in_phase["USUBJID"])
+            _add_n_pct(b, int(started.sum()), n, parameter="RECEIVED", group=gp)
+            _add_continuous(b, ids[started].map(cycles), parameter="CYCLES", group=gp)
+            rows_spec += [
+                (f"  {_DISPLAY[phase]}: patients treated", "npct", "RECEIVED", gp, 0),
+                (f"  {_DISPLAY[phase]}: cycles received", "cont", "CYCLES", gp, 0),
+            ]
+        actual = records.groupby("USUBJID")["EXDOSE"].sum()
+        planned = records.groupby("USUBJID")["EXPLDOS"].sum()
+        rdi = (100.0 * actual / planned).reindex(ids[ids.isin(records["USUBJID"])])
+        _add_continuous(b, rdi, parameter="RDI", group=g)
+        reduced = records.loc[(records["EXDOSE"] > 0) & (records["EXDOSE"] < records["EXPLDOS"])]
+        omitted = records.loc[records["EXDOSE"].eq(0)]
+        delays = _cycle_delays(drug_given, ad)
+        delayed = ids.map(delays).fillna(0) > 0
+        _add_n_pct(b, int(ids.isin(reduced["USUBJID"]).sum()), n, parameter="REDUCED", group=g)
+        _add_n_pct(b, int(ids.isin(omitted["USUBJID"]).sum()), n, parameter="OMITTED", group=g)
+        _add_n_pct(b, int(delayed.sum()), n, parameter="DELAYED", group=g)
+        rows_spec += [
+            ("  Relative dose intensity (%)", "cont", "RDI", g, 1),
+            ("  Patients with >= 1 dose reduction", "npct", "REDUCED", g, 0),
+            ("  Patients with >= 1 omitted administration", "npct", "OMITTED", g, 0),
+            ("  Patients with >= 1 cycle delay", "npct", "DELAYED", g, 0),
+        ]
+    ard = b.build()
+
+    view = _ARDView.of(ard, aid)
+    n_view = view.count("SAF", statistic="N")
+    rows: list[tuple[str, str]] = []
+    for label, kind, parameter, group, decimals in rows_spec:
+        if kind == "head":
+            rows.append((label, ""))
+        elif kind == "npct":
+            rows.append((label, fmt_n_pct(view.count(parameter, group), n_view)))
+        else:
+            rows.append((label, ""))
+            rows += [
+                (f"    {stat}", text)
+                for stat, text in _continuous_rows(view, parameter, decimals, group)
+            ]
+    footnotes = (
+        "Administrations and fractions count when EXDOSE > 0. Cycles: distinct cycle numbers "
+        "with at least one administration, summarised over patients treated in that phase.",
+        "Relative dose intensity = 100 x sum(EXDOSE) / sum(EXPLDOS) over the administrations "
+        "recorded in ADEX, per patient (SAP 9.5); an omitted administration has EXDOSE = 0.",
+        "Dose reduction: 0 < EXDOSE < EXPLDOS. Cycle delay: first administration of a cycle "
+        f"more than {ad.sap.schedule.cycle_days} + {_CYCLE_DELAY_TOLERANCE_DAYS} days after the "
+        "first administration of the previous cycle in the same phase (SAP 9.5).",
+        "Percentages use SAF N as denominator.",
+    )
+    return _table(
+        ad,
+        "14.1.6",
+        "Exposure to SBRT, gemcitabine and penpulimab",
+        _population(_set_name("SAF"), n_view),
+        footnotes,
+        aid,
+        _body(rows, "All patients"),
+        ard,
+    )
+
+
+# --- Table 14.1.7 surgery --------------------------------------------------------------------
+
+
+def _surgery(ad: AnalysisData) -> TLFOutput:
+    aid = "EXP-SURG-01"
+    adsl = ad.adsl.loc[_yes(ad.adsl["FASFL"])]
+    n = len(adsl)
+    operated = adsl["SURGOUT"].isin(_OPERATED) & adsl["SURGDT"].notna()
+    n_op = int(operated.sum())
+    op = adsl.loc[operated]
+    b = ARDBuilder(aid, "Table 14.1.7", "FAS")
+    b.add("N", n, parameter="FAS")
+    b.add("N", n_op, parameter="OPERATED", analysis_set="FAS-OPERATED")
+
+    specs: list[tuple[str, str, dict[str, object]]] = []
+    outcomes = [("R0", "R0"), ("R1", "R1"), ("R2", "R2"), ("Not done", "NOT DONE"),
+                ("Pending at cut-off", "PENDING")]  # fmt: skip
+    for label, code in outcomes:
+        group = {"SURGOUT": code}
+        _add_n_pct(b, int(adsl["SURGOUT"].eq(code).sum()), n, parameter="SURGOUT", group=group)
+        specs.append((f"  {label}", "SURGOUT", group))
+
+    offset = ad.sap.time.day_one_offset
+    days = (op["SURGDT"] - op["ENRLDT"]).dt.days + offset
+    _add_continuous(b, days, parameter="DAYS TO SURGERY", analysis_set="FAS-OPERATED")
+    _add_continuous(b, days / 7.0, parameter="WEEKS TO SURGERY", analysis_set="FAS-OPERATED")
+    lo_week, hi_week = ad.sap.schedule.surgery_window_weeks
+    lo_day, hi_day = int(7 * (lo_week - 1) + 1), int(7 * hi_week)
+    in_window = int(days.between(lo_day, hi_day).sum())
+    _add_n_pct(b, in_window, n_op, parameter="IN WINDOW", group=None, analysis_set="FAS-OPERATED")
+    delay = (op["SURGDT"] - op["SURGPLDT"]).dt.days
+    _add_continuous(b, delay, parameter="DELAY", analysis_set="FAS-OPERATED")
+    limit = ad.sap.toxicity_monitoring.surgery_delay_days
+    _add_n_pct(
+        b, int((delay > limit).sum()), n_op, parameter="DELAY GT LIMIT",
+        analysis_set="FAS-OPERATED", group=None,
+    )  # fmt: skip
+
+    te = ad.adae.loc[_yes(ad.adae["TRTEMFL"]) & _yes(ad.adae["AESDLYFL"])]
+    delayed_tox = adsl["USUBJID"].isin(te["USUBJID"])
+    _add_n_pct(b, int(delayed_tox.sum()), n, parameter="DELAYED BY TOXICITY", group=None)
+    criterion = adsl["UTOXREAS"].fillna("").str.contains("SURGERY DELAYED", regex=False)
+    _add_n_pct(b, int(criterion.sum()), n, parameter="DELAYED BY TOXICITY GT LIMIT", group=None)
+    ard = b.build()
+
+    view = _ARDView.of(ard, aid)
+    n_view, n_op_view = view.count("FAS", statistic="N"), view.count("OPERATED", statistic="N")
+    rows: list[tuple[str, str]] = [("Surgery outcome", "")]
+    rows += [(label, fmt_n_pct(view.count(p, g), n_view)) for label, p, g in specs]
+    rows.append((f"Operated (R0, R1 or R2), N = {n_op_view}", ""))
+    rows.append(("  Days from enrollment to surgery", ""))
+    rows += [(f"    {s}", t) for s, t in _continuous_rows(view, "DAYS TO SURGERY", 0)]
+    rows.append(("  Weeks from enrollment to surgery", ""))
+    rows += [(f"    {s}", t) for s, t in _continuous_rows(view, "WEEKS TO SURGERY", 1)]
+    rows.append(
+        (
+            f"  Surgery within window (study days {lo_day}-{hi_day})",
+            fmt_n_pct(view.count("IN WINDOW"), n_op_view),
+        )
+    )
+    rows.append(("  Delay from planned surgery date (days)", ""))
+    rows += [(f"    {s}", t) for s, t in _continuous_rows(view, "DELAY", 0)]
+    rows.append(
+        (
+            f"  Surgery more than {limit} days after the planned date",
+            fmt_n_pct(view.count("DELAY GT LIMIT"), n_op_view),
+        )
+    )
+    rows.append(
+        (
+            "Surgery delayed by toxicity (TEAE with AESDLYFL = Y)",
+            fmt_n_pct(view.count("DELAYED BY TOXICITY"), n_view),
+        )
+    )
+    rows.append(
+        (
+            f"Surgery delayed more than {limit} days by toxicity (SAP 9.4, criterion 4)",
+            fmt_n_pct(view.count("DELAYED BY TOXICITY GT LIMIT"), n_view),
+        )
+    )
+    footnotes = (
+        "Days from enrollment to surgery = SURGDT - ENRLDT + 1 (SAP 6.1), i.e. the study day of "
+        f"surgery; the protocol window is weeks {lo_week:g}-{hi_week:g} = study days "
+        f"{lo_day}-{hi_day} (SAP 2.2). Delay = SURGDT - SURGPLDT (negative = early).",
+        "Surgery outcome: n (%) of FAS N; timing rows: n (%) of operated patients.",
+        "Criterion 4 of SAP 9.4 also counts surgery not done for toxicity and surgery not yet "
+        "done more than the limit after the planned date.",
+    )
+    return _table(
+        ad,
+        "14.1.7",
+        "Surgery: timing, delay and outcome",
+        _population(_set_name("FAS"), n_view),
+        footnotes,
+        aid,
+        _body(rows, "All patients"),
+        ard,
+    )
+
+
+def build_disposition_tlfs(ad: AnalysisData) -> list[TLFOutput]:
+    """Tables 14.1.1-14.1.3, 14.1.5-14.1.7 and Figure 14.1.1 at the cut-off of ``ad``.
+
+    Parameters
+    ----------
+    ad
+        The analysis data at one cut-off (:func:`~osteo_stats.derive.derive_analysis_data`).
+
+    Returns
+    -------
+    list of TLFOutput
+        In SAP 11 order: Table 14.1.1, 14.1.2, 14.1.3, Figure 14.1.1, Table 14.1.5, 14.1.6,
+        14.1.7. Each carries the ARD rows it displays.
+    """
+    return [
+        _disposition(ad),
+        _analysis_sets(ad),
+        *_accrual(ad),
+        _baseline(ad),
+        _exposure(ad),
+        _surgery(ad),
+    ]

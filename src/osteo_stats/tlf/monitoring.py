@@ -1,0 +1,527 @@
+"""DMC monitoring: the toxicity stopping boundary (SAP 9.4) and the stage-1 futility status
+(SAP 5.5, 10.1).
+
+Table 14.3.5 and Figure 14.3.1 (TOX-BDRY-01); Table 14.2.3 (EFF-PRIM-02).
+
+The two status computations are pure functions of ADSL, so they can be checked on hand-made
+frames: :func:`observed_toxicity_counts` (x_k per look) and :func:`stage1_status`. Their
+results go into the ARD; every table cell, the plotted points and the status sentences are then
+read back from the ARD rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from osteo_stats.analyse.toxicity import ToxicityBoundary, toxicity_boundary
+from osteo_stats.derive.analysis_data import AnalysisData
+from osteo_stats.tlf.ard import ARD, ARDBuilder, group_label
+from osteo_stats.tlf.figure import PALETTE, figure_style, figure_to_svg, new_figure
+from osteo_stats.tlf.format import fmt_number
+from osteo_stats.tlf.model import TLF, TLFOutput, source_line
+
+__all__ = [
+    "STAGE1_CONTINUE",
+    "STAGE1_PENDING",
+    "STAGE1_STOP",
+    "Stage1Status",
+    "boundary_sentence",
+    "build_monitoring_tlfs",
+    "observed_toxicity_counts",
+    "stage1_status",
+]
+
+_MODULE = "tlf.monitoring"
+_TOX_ID = "TOX-BDRY-01"
+_STAGE1_ID = "EFF-PRIM-02"
+_NOT_YET = "NOT EVALUABLE YET"
+
+STAGE1_CONTINUE = "continue to stage 2"
+STAGE1_STOP = "stop for futility"
+STAGE1_PENDING = "pending"
+
+Group = Mapping[str, object] | None
+
+
+def _value(ard: ARD, analysis_id: str) -> dict[tuple[str, str, str], float]:
+    frame = ard.frame.loc[ard.frame["analysis_id"] == analysis_id]
+    keys = list(zip(frame["parameter"], frame["group"], frame["statistic"], strict=True))
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"duplicate ARD rows in {analysis_id}")
+    return dict(zip(keys, frame["value"], strict=True))
+
+
+def _get(values: Mapping[tuple[str, str, str], float], parameter: str, statistic: str,
+         group: Group = None) -> float:  # fmt: skip
+    return values[(parameter, group_label(group), statistic)]
+
+
+def _int(value: float) -> int:
+    return int(value)
+
+
+# --- observed counts at the looks ------------------------------------------------------------
+
+
+def observed_toxicity_counts(adsl: pd.DataFrame, looks: Sequence[int]) -> pd.DataFrame:
+    """Observed cumulative number of patients with an unacceptable toxicity at each look.
+
+    Parameters
+    ----------
+    adsl
+        ADSL at the cut-off with ``USUBJID``, ``ENRLDT``, ``SAFFL``, ``UTOXFL``, ``EVALFL``,
+        ``EVALDT`` (from :func:`~osteo_stats.derive.safety.derive_unacceptable_toxicity`).
+    looks
+        Cumulative numbers of evaluable patients, n_1 < ... < n_K.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per look: ``look`` (1..K), ``n`` (n_k), ``reached`` (at least n_k SAF patients
+        are evaluable), ``observed`` (x_k: patients with ``UTOXFL = "Y"`` among the first n_k
+        evaluable patients ordered by EVALDT, then ENRLDT, then USUBJID; NaN when not reached).
+        ``observed_so_far`` is the count among all evaluable patients (the same for every row):
+        SAP 9.4 reports a crossing at an unreached look as certain when it already exceeds
+        the boundary there.
+    """
+    evaluable = adsl.loc[adsl["SAFFL"].eq("Y") & adsl["EVALFL"].eq("Y")]
+    ordered = evaluable.sort_values(["EVALDT", "ENRLDT", "USUBJID"], kind="mergesort")
+    cumulative = ordered["UTOXFL"].eq("Y").cumsum().to_numpy()
+    n_eval = len(ordered)
+    total = int(cumulative[-1]) if n_eval else 0
+    rows = []
+    for k, n_k in enumerate(looks, start=1):
+        reached = n_eval >= n_k
+        rows.append(
+            {
+                "look": k,
+                "n": int(n_k),
+                "reached": reached,
+                "observed": float(cumulative[n_k - 1]) if reached else math.nan,
+                "observed_so_far": total,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _sap_boundary(ad: AnalysisData) -> ToxicityBoundary:
+    tm = ad.sap.toxicity_monitoring
+    return toxicity_boundary(
+        tm.p_acceptable, tm.p_unacceptable, tm.looks, tm.type1, tm.power, tm.shape
+    )
+
+
+def boundary_sentence(
+    looks: Sequence[int],
+    boundary: Sequence[int],
+    observed: Sequence[float],
+    reached: Sequence[bool],
+    n_evaluable: int,
+    observed_so_far: int,
+) -> str:
+    """The plain-language status for the DMC (SAP 9.4): has the boundary been crossed?
+
+    Stop (refer to the DMC) at look k when x_k > b_k. The current look is the last look
+    reached. The sentence also names any earlier crossing and a crossing that is already
+    certain at a look not yet reached (the count among evaluable patients exceeds its b_k).
+    """
+    reached_idx = [i for i, r in enumerate(reached) if r]
+    crossed_before = [i for i in reached_idx if observed[i] > boundary[i]]
+    certain = [i for i, r in enumerate(reached) if not r and observed_so_far > boundary[i]]
+    if not reached_idx:
+        text = (
+            f"No toxicity look has been reached yet: {n_evaluable} patient(s) evaluable, the "
+            f"first look is at {looks[0]}; {observed_so_far} evaluable patient(s) with an "
+            "unacceptable toxicity so far."
+        )
+    else:
+        k = reached_idx[-1]
+        x, b = int(observed[k]), int(boundary[k])
+        verdict = (
+            "the boundary HAS BEEN CROSSED: refer to the DMC (SAP 9.4)"
+            if x > b
+            else "the boundary has not been crossed"
+        )
+        text = (
+            f"At the current look (look {k + 1}, {looks[k]} evaluable patients), {x} patient(s) "
+            f"had an unacceptable toxicity against a boundary of {b} (stop if more than {b}): "
+            f"{verdict}."
+        )
+        earlier = [i for i in crossed_before if i != k]
+        if earlier:
+            text += (
+                " The boundary was also exceeded at look(s) "
+                + ", ".join(str(i + 1) for i in earlier)
+                + "."
+            )
+    if certain:
+        i = certain[0]
+        text += (
+            f" With {observed_so_far} patient(s) with an unacceptable toxicity among the "
+            f"{n_evaluable} evaluable, crossing at look {i + 1} ({looks[i]} patients, boundary "
+            f"{int(boundary[i])}) is already certain."
+        )
+    return text
+
+
+def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
+    tm = ad.sap.toxicity_monitoring
+    bdry = _sap_boundary(ad)
+    adsl = ad.adsl
+    # SAF at the cut-off: dosed by then (adsl_at_cutoff keeps the extract's SAFFL).
+    saf = adsl.loc[adsl["SAFFL"].eq("Y") & adsl["TRTSDT"].notna()]
+    obs = observed_toxicity_counts(adsl, bdry.looks)
+    n_eval = int((saf["EVALFL"].eq("Y")).sum())
+
+    b = ARDBuilder(_TOX_ID, "Table 14.3.5", "SAF")
+    p = "UTOX"
+    b.add("N", len(saf), parameter=p)
+    b.add("n", n_eval, parameter=p, group={"STATUS": "EVALUABLE"})
+    b.add("n", int(obs["observed_so_far"].iloc[0]), parameter=p,
+          group={"STATUS": "EVALUABLE WITH UNACCEPTABLE TOXICITY"})  # fmt: skip
+    b.add("n", int(saf["UTOXFL"].eq("Y").sum()), parameter=p,
+          group={"STATUS": "UNACCEPTABLE TOXICITY"})  # fmt: skip
+    for row, look in zip(bdry.table.itertuples(), obs.itertuples(), strict=True):
+        g = {"LOOK": int(row.look)}
+        b.add("N", int(row.n), parameter=p, group=g)
+        b.add("boundary", int(row.max_acceptable), parameter=p, group=g)
+        b.add("est", float(row.nominal_level), parameter="NOMINAL LEVEL", group=g)
+        b.add("reached", bool(look.reached), parameter=p, group=g)
+        b.add("observed", look.observed, parameter=p, group=g)
+        if look.reached:
+            crossed: float = float(look.observed > row.max_acceptable)
+        elif look.observed_so_far > row.max_acceptable:
+            crossed = 1.0  # certain before the look is reached (SAP 9.4)
+        else:
+            crossed = math.nan
+        b.add("crossed", crossed, parameter=p, group=g)
+    p_acc, p_unacc = f"{tm.p_acceptable:.2f}", f"{tm.p_unacceptable:.2f}"
+    b.add("alpha_attained", bdry.attained_type1, parameter="BOUNDARY", group={"P": p_acc})
+    b.add("power", bdry.attained_power, parameter="BOUNDARY", group={"P": p_unacc})
+    grid = [f"{rate:.2f}" for rate in bdry.operating_characteristics["p"]]
+    for rate, oc in zip(grid, bdry.operating_characteristics.itertuples(), strict=True):
+        g = {"P": rate}
+        b.add("est", oc.p_cross, parameter="P CROSS", group=g)
+        b.add("pet", oc.p_stop_early, parameter="OC", group=g)
+        b.add("en", oc.expected_n, parameter="OC", group=g)
+    ard = b.build()
+
+    v = _value(ard, _TOX_ID)
+    looks = list(bdry.looks)
+    rows, boundary, observed, reached = [], [], [], []
+    for k in range(1, len(looks) + 1):
+        g = {"LOOK": k}
+        n_k, b_k = _int(_get(v, p, "N", g)), _int(_get(v, p, "boundary", g))
+        x_k, r_k = _get(v, p, "observed", g), bool(_get(v, p, "reached", g))
+        c_k = _get(v, p, "crossed", g)
+        boundary.append(b_k)
+        observed.append(x_k)
+        reached.append(r_k)
+        if r_k:
+            crossed_text = "Yes" if c_k == 1 else "No"
+        else:
+            crossed_text = "Yes (certain)" if c_k == 1 else "Not reached"
+        rows.append(
+            [
+                str(k),
+                str(n_k),
+                str(b_k),
+                str(b_k + 1) if b_k + 1 <= n_k else "cannot stop",
+                fmt_number(_get(v, "NOMINAL LEVEL", "est", g), 4),
+                "Yes" if r_k else "No",
+                fmt_number(x_k, 0, missing="-"),
+                crossed_text,
+            ]
+        )
+    sentence = boundary_sentence(
+        looks,
+        boundary,
+        observed,
+        reached,
+        _int(_get(v, p, "n", {"STATUS": "EVALUABLE"})),
+        _int(_get(v, p, "n", {"STATUS": "EVALUABLE WITH UNACCEPTABLE TOXICITY"})),
+    )
+    oc_rows = []
+    for rate in grid:
+        g = {"P": rate}
+        oc_rows.append(
+            [
+                f"True rate {rate}",
+                *([""] * 4),
+                f"P(cross) {fmt_number(_get(v, 'P CROSS', 'est', g), 4)}",
+                f"P(stop early) {fmt_number(_get(v, 'OC', 'pet', g), 4)}",
+                f"E(N) {fmt_number(_get(v, 'OC', 'en', g), 1)}",
+            ]
+        )
+    columns = ["Look", "Evaluable patients (n_k)", "Boundary b_k (max acceptable)",
+               "Stop at", "Nominal level", "Reached", "Observed x_k", "Crossed"]  # fmt: skip
+    body = pd.DataFrame(
+        [*rows, ["Operating characteristics", *([""] * 7)], *oc_rows],
+        columns=columns,
+        dtype=object,
+    )
+    alpha = _get(v, "BOUNDARY", "alpha_attained", {"P": p_acc})
+    power = _get(v, "BOUNDARY", "power", {"P": p_unacc})
+    notes = [
+        sentence,
+        f"Boundary by repeated significance testing (SAP 9.4; R clinfun::toxbdry conventions): "
+        f"H0 rate {tm.p_acceptable}, unacceptable rate {tm.p_unacceptable}, shape "
+        f"{tm.shape} ({'Pocock' if tm.shape == 0 else 'O-Brien-Fleming-like'}); exact "
+        f"P(cross) = {fmt_number(alpha, 4)} at {tm.p_acceptable} (target <= {tm.type1}) and "
+        f"{fmt_number(power, 4)} at {tm.p_unacceptable} (target >= {tm.power}).",
+        "Stop (refer to the DMC) when x_k > b_k. x_k: patients with an unacceptable toxicity "
+        "(by the cut-off) among the first n_k evaluable SAF patients ordered by EVALDT, then "
+        "ENRLDT, then USUBJID. Crossed 'Yes (certain)': the count among all evaluable patients "
+        "already exceeds b_k at a look not yet reached.",
+        "Operating characteristics: exact crossing probability, probability of stopping before "
+        "the last look and expected number of patients, on the toxbdry grid.",
+    ]
+    n_saf, n_fas = _int(_get(v, p, "N")), int(adsl["FASFL"].eq("Y").sum())
+    if n_fas >= ad.sap.study.planned_enrollment and n_saf < looks[-1]:
+        notes.append(
+            f"Enrollment is complete and only {n_saf} patients are in the SAF: the look at "
+            f"{looks[-1]} evaluable patients cannot be reached."
+        )
+    if power < tm.power:
+        notes.append(
+            f"The crossing probability at {tm.p_unacceptable} is below the target {tm.power}."
+        )
+    table = TLF(
+        kind="Table",
+        number="14.3.5",
+        title="Unacceptable toxicity and the toxicity stopping boundary",
+        analysis_set=f"Safety analysis set (N = {_int(_get(v, p, 'N'))})",
+        footnotes=tuple(notes),
+        source=source_line(_MODULE, ad.cutoff, ad.sap.sap_version, (_TOX_ID,)),
+        analysis_ids=(_TOX_ID,),
+        body=body,
+        landscape=True,
+    )
+    return [TLFOutput(table, ard), _toxicity_figure(ad, ard, len(looks), sentence)]
+
+
+def _toxicity_figure(ad: AnalysisData, table_ard: ARD, n_looks: int, sentence: str) -> TLFOutput:
+    """Figure 14.3.1: b_k against n_k (step) with the observed cumulative count.
+
+    The boundary and x_k come from the table's ARD rows; the figure's own ARD rows are the
+    cumulative count after each evaluable patient (group ``EVALUABLE=i``), which the table does
+    not hold.
+    """
+    adsl = ad.adsl
+    evaluable = adsl.loc[adsl["SAFFL"].eq("Y") & adsl["EVALFL"].eq("Y")]
+    ordered = evaluable.sort_values(["EVALDT", "ENRLDT", "USUBJID"], kind="mergesort")
+    cumulative = ordered["UTOXFL"].eq("Y").cumsum().to_numpy()
+    b = ARDBuilder(_TOX_ID, "Figure 14.3.1", "SAF")
+    for i, count in enumerate(cumulative, start=1):
+        b.add("observed", int(count), parameter="UTOX CUMULATIVE", group={"EVALUABLE": i})
+    ard = b.build()
+
+    t = _value(table_ard, _TOX_ID)
+    f = _value(ard, _TOX_ID)
+    looks = range(1, n_looks + 1)
+    n_k = [_int(_get(t, "UTOX", "N", {"LOOK": k})) for k in looks]
+    b_k = [_int(_get(t, "UTOX", "boundary", {"LOOK": k})) for k in looks]
+    x_k = [_get(t, "UTOX", "observed", {"LOOK": k}) for k in looks]
+    steps = [
+        _int(_get(f, "UTOX CUMULATIVE", "observed", {"EVALUABLE": i}))
+        for i in range(1, len(cumulative) + 1)
+    ]
+    with figure_style():
+        figure = new_figure(7.0, 4.5)
+        axes = figure.add_subplot()
+        edges = [0, *n_k]
+        xs = np.repeat(edges, 2)[1:-1]
+        ys = np.repeat(b_k, 2)
+        axes.plot(xs, ys, color=PALETTE["red"], label="Boundary b_k (stop if above)")
+        axes.fill_between(xs, ys, max(n_k[-1], 1) * 0.6, color=PALETTE["red"], alpha=0.08,
+                          linewidth=0, label="Stop region (x > b_k)")  # fmt: skip
+        if steps:
+            axes.step(range(0, len(steps) + 1), [0, *steps], where="post",
+                      color=PALETTE["blue"], label="Observed cumulative count")  # fmt: skip
+        hit = [(n, x) for n, x in zip(n_k, x_k, strict=True) if not math.isnan(x)]
+        if hit:
+            axes.plot(*zip(*hit, strict=True), "o", color=PALETTE["blue"],
+                      label="Observed x_k at looks reached")  # fmt: skip
+        axes.set_xlim(0, n_k[-1] + 1)
+        axes.set_ylim(0, max(max(b_k) + 3, (max(steps) if steps else 0) + 2))
+        axes.set_xticks(n_k)
+        axes.set_xlabel("Evaluable patients (ordered by EVALDT)")
+        axes.set_ylabel("Patients with unacceptable toxicity")
+        axes.legend(loc="upper left", frameon=False)
+        svg = figure_to_svg(figure)
+    tlf = TLF(
+        kind="Figure",
+        number="14.3.1",
+        title="Toxicity stopping boundary with observed cumulative count",
+        analysis_set=f"Safety analysis set (N = {_int(_get(t, 'UTOX', 'N'))})",
+        footnotes=(sentence, "Boundary and looks as in Table 14.3.5 (SAP 9.4)."),
+        source=source_line(_MODULE, ad.cutoff, ad.sap.sap_version, (_TOX_ID,)),
+        analysis_ids=(_TOX_ID,),
+        svg=svg,
+    )
+    return TLFOutput(tlf, ard)
+
+
+# --- stage-1 futility ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stage1Status:
+    """The stage-1 futility status of the Simon design at one cut-off (SAP 5.5, 10.1).
+
+    Attributes
+    ----------
+    n1, r1
+        Stage-1 size and futility boundary (stop if successes <= r1).
+    enrolled
+        Stage-1 patients enrolled by the cut-off (the first ``n1`` FAS patients; fewer while
+        stage 1 is still accruing).
+    evaluable, successes, failures
+        Among the enrolled stage-1 patients: status other than ``NOT EVALUABLE YET``; of those,
+        ``SUCCESS``; the rest (a ``NOT EVALUABLE`` status under the ``exclude`` option counts
+        here too: it can never become a success).
+    pending
+        Stage-1 places whose outcome is still open: enrolled but not yet evaluable, plus places
+        not yet enrolled.
+    decision
+        :data:`STAGE1_CONTINUE` if successes > r1; :data:`STAGE1_STOP` if successes + pending
+        <= r1 (even all pending patients succeeding could not exceed r1); otherwise
+        :data:`STAGE1_PENDING`.
+    """
+
+    n1: int
+    r1: int
+    enrolled: int
+    evaluable: int
+    successes: int
+    failures: int
+    pending: int
+    decision: str
+
+    @property
+    def recommendation(self) -> str:
+        if self.decision == STAGE1_PENDING:
+            return f"pending: {self.pending} patients not yet evaluable"
+        return self.decision
+
+
+def stage1_status(adsl: pd.DataFrame, n1: int, r1: int) -> Stage1Status:
+    """Stage-1 status from ADSL with ``FASFL``, ``ENRLDT``, ``USUBJID`` and ``PRIMSTAT``.
+
+    The stage-1 patients are the first ``n1`` FAS patients by ENRLDT, then USUBJID (SAP 4).
+    """
+    fas = adsl.loc[adsl["FASFL"].eq("Y")].sort_values(["ENRLDT", "USUBJID"], kind="mergesort")
+    stage1 = fas.head(n1)
+    status = stage1["PRIMSTAT"]
+    evaluable = int(status.ne(_NOT_YET).sum())
+    successes = int(status.eq("SUCCESS").sum())
+    pending = n1 - evaluable
+    if successes > r1:
+        decision = STAGE1_CONTINUE
+    elif successes + pending <= r1:
+        decision = STAGE1_STOP
+    else:
+        decision = STAGE1_PENDING
+    return Stage1Status(
+        n1=n1,
+        r1=r1,
+        enrolled=len(stage1),
+        evaluable=evaluable,
+        successes=successes,
+        failures=evaluable - successes,
+        pending=pending,
+        decision=decision,
+    )
+
+
+def _stage1_table(ad: AnalysisData) -> TLFOutput:
+    design = ad.sap.design
+    st = stage1_status(ad.adsl, design.n1, design.r1)
+    p = "PRIMARY"
+    b = ARDBuilder(_STAGE1_ID, "Table 14.2.3", "FAS-STAGE1")
+    b.add("N", st.n1, parameter=p)
+    b.add("boundary", st.r1, parameter=p)
+    for status, count in (
+        ("ENROLLED", st.enrolled),
+        ("EVALUABLE", st.evaluable),
+        ("SUCCESS", st.successes),
+        ("FAILURE", st.failures),
+        ("PENDING", st.pending),
+    ):
+        b.add("n", count, parameter=p, group={"STATUS": status})
+    # reached = the decision is determined; crossed = successes exceed r1 (continue).
+    b.add("reached", st.decision != STAGE1_PENDING, parameter=p, group={"STATUS": "DECISION"})
+    b.add("crossed", st.decision == STAGE1_CONTINUE, parameter=p, group={"STATUS": "DECISION"})
+    ard = b.build()
+
+    v = _value(ard, _STAGE1_ID)
+
+    def n_of(status: str) -> int:
+        return _int(_get(v, p, "n", {"STATUS": status}))
+
+    n1, r1 = _int(_get(v, p, "N")), _int(_get(v, p, "boundary"))
+    determined = bool(_get(v, p, "reached", {"STATUS": "DECISION"}))
+    crossed = bool(_get(v, p, "crossed", {"STATUS": "DECISION"}))
+    pending = n_of("PENDING")
+    recommendation = (
+        (STAGE1_CONTINUE if crossed else STAGE1_STOP)
+        if determined
+        else f"{STAGE1_PENDING}: {pending} patients not yet evaluable"
+    )
+    rows = [
+        ("Stage-1 patients planned (n1)", str(n1)),
+        ("Enrolled by the cut-off", str(n_of("ENROLLED"))),
+        ("Evaluable for the primary endpoint", str(n_of("EVALUABLE"))),
+        ("  Successes", str(n_of("SUCCESS"))),
+        ("  Failures", str(n_of("FAILURE"))),
+        ("Not yet evaluable (including not yet enrolled)", str(pending)),
+        (f"Futility boundary r1 (stop if successes <= {r1})", str(r1)),
+        ("Recommendation", recommendation),
+    ]
+    sentence = (
+        f"Of the first {n1} patients, {n_of('EVALUABLE')} are evaluable for the primary "
+        f"endpoint at this cut-off, with {n_of('SUCCESS')} success(es) against r1 = {r1}: "
+        f"{recommendation}."
+    )
+    notes = (
+        sentence,
+        f"Simon optimal two-stage design (SAP 5.2, 5.5): continue to stage 2 if more than {r1} "
+        f"of the first {n1} FAS patients (by ENRLDT, then USUBJID) are successes; stop for "
+        f"futility once at most {r1} successes are certain (failures >= {n1 - r1}). Evaluable: "
+        "primary status other than NOT EVALUABLE YET (SAP 3.1).",
+        "No other efficacy estimate is shown at interim (SAP 10.1).",
+    )
+    tlf = TLF(
+        kind="Table",
+        number="14.2.3",
+        title="Stage-1 futility status",
+        analysis_set=f"Full analysis set, stage 1 (N = {n1})",
+        footnotes=notes,
+        source=source_line(_MODULE, ad.cutoff, ad.sap.sap_version, (_STAGE1_ID,)),
+        analysis_ids=(_STAGE1_ID,),
+        body=pd.DataFrame(rows, columns=["Category", "Value"], dtype=object),
+    )
+    return TLFOutput(tlf, ard)
+
+
+def build_monitoring_tlfs(ad: AnalysisData) -> list[TLFOutput]:
+    """Table 14.2.3 (stage-1 futility), Table 14.3.5 and Figure 14.3.1 (toxicity boundary).
+
+    Parameters
+    ----------
+    ad
+        The analysis data at one cut-off (ADSL with ``PRIMSTAT``, ``UTOXFL``, ``EVALFL``,
+        ``EVALDT``).
+
+    Returns
+    -------
+    list of TLFOutput
+        Table 14.2.3, Table 14.3.5, Figure 14.3.1. The status sentences are the first
+        footnote of each.
+    """
+    return [_stage1_table(ad), *_toxicity_table(ad)]

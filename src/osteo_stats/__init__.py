@@ -18,6 +18,11 @@ from osteo_stats.analyse.survival import (
     one_sample_logrank,
     reverse_km_followup,
 )
+from osteo_stats.analyse.toxicity import (
+    ToxicityBoundary,
+    boundary_crossing_probability,
+    toxicity_boundary,
+)
 from osteo_stats.analyse.two_stage import two_stage_inference
 from osteo_stats.errors import DataValidationError, DesignError, OsteoStatsError, SAPConfigError
 from osteo_stats.sap import SAP, load_sap
@@ -30,8 +35,10 @@ __all__ = [
     "DesignError",
     "OsteoStatsError",
     "SAPConfigError",
+    "ToxicityBoundary",
     "binomial_ci",
     "binomial_test",
+    "boundary_crossing_probability",
     "check_design",
     "cox_regression",
     "kaplan_meier",
@@ -42,5 +49,6 @@ __all__ = [
     "reverse_km_followup",
     "simon_designs",
     "single_stage_design",
+    "toxicity_boundary",
     "two_stage_inference",
 ]

@@ -10,19 +10,38 @@ from collections.abc import Callable
 
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.tlf.ard import ARD
+from osteo_stats.tlf.design import build_design_tlfs
+from osteo_stats.tlf.disposition import build_disposition_tlfs
+from osteo_stats.tlf.efficacy import build_efficacy_tlfs
 from osteo_stats.tlf.model import TLFOutput
+from osteo_stats.tlf.monitoring import build_monitoring_tlfs
+from osteo_stats.tlf.safety import build_safety_tlfs
 
 Builder = Callable[[AnalysisData], list[TLFOutput]]
 
-BUILDERS: tuple[Builder, ...] = ()
+BUILDERS: tuple[Builder, ...] = (
+    build_disposition_tlfs,
+    build_design_tlfs,
+    build_efficacy_tlfs,
+    build_monitoring_tlfs,
+    build_safety_tlfs,
+)
+
+
+_KIND_ORDER = ("Table", "Figure", "Listing")
+
+
+def _ich_order(output: TLFOutput) -> tuple[int, tuple[int, ...]]:
+    tlf = output.tlf
+    return _KIND_ORDER.index(tlf.kind), tuple(int(part) for part in tlf.number.split("."))
 
 
 def build_tlfs(ad: AnalysisData) -> list[TLFOutput]:
-    """Every TLF the package can produce at this cut-off, in catalogue order."""
+    """Every TLF the package can produce at this cut-off: tables, figures, listings, by number."""
     outputs: list[TLFOutput] = []
     for build in BUILDERS:
         outputs.extend(build(ad))
-    return outputs
+    return sorted(outputs, key=_ich_order)
 
 
 def combined_ard(outputs: list[TLFOutput]) -> ARD:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.tlf.ard import ARD
+from osteo_stats.tlf.biomarkers import build_biomarker_tlfs
 from osteo_stats.tlf.design import build_design_tlfs
 from osteo_stats.tlf.disposition import build_disposition_tlfs
 from osteo_stats.tlf.efficacy import build_efficacy_tlfs
@@ -25,6 +26,7 @@ BUILDERS: tuple[Builder, ...] = (
     build_efficacy_tlfs,
     build_monitoring_tlfs,
     build_safety_tlfs,
+    build_biomarker_tlfs,
 )
 
 

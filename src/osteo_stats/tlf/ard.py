@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -135,20 +136,30 @@ class ARD:
         analysis_set: str | None = None,
     ) -> float:
         """The single value matching the keys; raises KeyError unless exactly one row matches."""
-        frame = self.frame
-        mask = (frame["analysis_id"] == analysis_id) & (frame["statistic"] == statistic)
-        mask &= frame["group"] == group_label(group)
-        if parameter is not None:
-            mask &= frame["parameter"] == parameter
-        if analysis_set is not None:
-            mask &= frame["analysis_set"] == analysis_set
-        hits = frame.loc[mask, "value"]
+        candidates = self._index.get((analysis_id, statistic, group_label(group)), [])
+        hits = [
+            value
+            for row_parameter, row_set, value in candidates
+            if (parameter is None or row_parameter == parameter)
+            and (analysis_set is None or row_set == analysis_set)
+        ]
         if len(hits) != 1:
             raise KeyError(
                 f"ARD lookup {analysis_id}/{parameter}/{group_label(group)}/{statistic} "
                 f"matched {len(hits)} rows"
             )
-        return float(hits.iloc[0])
+        return hits[0]
+
+    @functools.cached_property
+    def _index(self) -> dict[tuple[str, str, str], list[tuple[str, str, float]]]:
+        # TLF bodies read hundreds of values back; a dict keeps that linear in the ARD size.
+        index: dict[tuple[str, str, str], list[tuple[str, str, float]]] = {}
+        columns = ("analysis_id", "statistic", "group", "parameter", "analysis_set", "value")
+        for aid, stat, group, parameter, aset, value in zip(
+            *(self.frame[c].tolist() for c in columns), strict=True
+        ):
+            index.setdefault((aid, stat, group), []).append((parameter, aset, float(value)))
+        return index
 
     def to_csv_text(self) -> str:
         """CSV with full precision (``repr`` of floats); missing values are empty cells."""

@@ -42,15 +42,26 @@ _ADSL_DEFAULTS = {
 def adsl(*rows: dict) -> pd.DataFrame:
     """ADSL with one row per dict; unspecified columns take the defaults above."""
     frame = pd.DataFrame([{**_ADSL_DEFAULTS, **row} for row in rows])
-    for col in ("RFICDT", "ENRLDT", "TRTSDT", "TRTEDT", "SURGPLDT", "SURGDT", "NACTDT", "SMDT",
-                "DTHDT", "LSTALVDT", "EOSDT", "DCUTDT"):
+    for col in (
+        "RFICDT",
+        "ENRLDT",
+        "TRTSDT",
+        "TRTEDT",
+        "SURGPLDT",
+        "SURGDT",
+        "NACTDT",
+        "SMDT",
+        "DTHDT",
+        "LSTALVDT",
+        "EOSDT",
+        "DCUTDT",
+    ):
         frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
     return frame
 
 
 def no_surgery(**row) -> dict:
-    return {"SURGDT": NAT, "SURGOUT": "NOT DONE", "SURGNDRS": "TOXICITY", "NECRPCT": np.nan,
-            **row}
+    return {"SURGDT": NAT, "SURGOUT": "NOT DONE", "SURGNDRS": "TOXICITY", "NECRPCT": np.nan, **row}
 
 
 def adrs(*rows: tuple) -> pd.DataFrame:
@@ -69,8 +80,17 @@ def adrs(*rows: tuple) -> pd.DataFrame:
             "RECURFL": flags[0] if len(flags) > 0 else (np.nan if adt <= T("2023-02-26") else "N"),
             "NEWLFL": flags[1] if len(flags) > 1 else "N",
         })  # fmt: skip
-    columns = ["STUDYID", "USUBJID", "PARAMCD", "AVISIT", "ADT", "APHASE", "AVALC", "RECURFL",
-               "NEWLFL"]
+    columns = [
+        "STUDYID",
+        "USUBJID",
+        "PARAMCD",
+        "AVISIT",
+        "ADT",
+        "APHASE",
+        "AVALC",
+        "RECURFL",
+        "NEWLFL",
+    ]
     frame = pd.DataFrame(records, columns=columns)
     frame["ADT"] = frame["ADT"].astype("datetime64[ns]")
     return frame
@@ -130,9 +150,12 @@ def test_efs_preoperative_pd_at_the_assessment_date():
 
 def test_efs_r1_and_r2_resections_are_events_at_the_surgery_date():
     # Surgery on Feb 26 = day 57 for both; the later NED assessment does not matter.
-    got = efs(adsl({"USUBJID": "P02", "SURGOUT": "R1"}, {"USUBJID": "P03", "SURGOUT": "R2"}),
-              adrs(("P02", "2023-02-12", "SD"), ("P02", "2023-05-27", "NED"),
-                   ("P03", "2023-02-12", "PR")))
+    got = efs(
+        adsl({"USUBJID": "P02", "SURGOUT": "R1"}, {"USUBJID": "P03", "SURGOUT": "R2"}),
+        adrs(
+            ("P02", "2023-02-12", "SD"), ("P02", "2023-05-27", "NED"), ("P03", "2023-02-12", "PR")
+        ),
+    )
     expect(got, pd.DataFrame({
         "USUBJID": ["P02", "P03"], "ADT": ["2023-02-26"] * 2, "AVAL": [57.0, 57.0], "CNSR": [0, 0],
         "EVNTDESC": ["Incomplete resection (R1)", "Incomplete resection (R2)"],
@@ -151,8 +174,12 @@ def test_efs_surgery_not_done_for_progression():
         # Not done for toxicity is not an event: censored at the SD of Feb 12 (C1, day 43).
         no_surgery(USUBJID="P07", SURGNDRS="TOXICITY"),
     )
-    rs = adrs(("P04", "2023-02-12", "PD"), ("P05", "2023-02-12", "SD"),
-              ("P06", "2023-02-12", "SD"), ("P07", "2023-02-12", "SD"))
+    rs = adrs(
+        ("P04", "2023-02-12", "PD"),
+        ("P05", "2023-02-12", "SD"),
+        ("P06", "2023-02-12", "SD"),
+        ("P07", "2023-02-12", "SD"),
+    )
     expect(efs(rows, rs), pd.DataFrame({
         "USUBJID": ["P04", "P05", "P06", "P07"],
         "ADT": ["2023-02-12", "2023-03-01", "2023-02-26", "2023-02-12"],
@@ -165,10 +192,14 @@ def test_efs_surgery_not_done_for_progression():
 def test_efs_postoperative_recurrence_and_new_lesion():
     # P08: NED May 27, recurrence Aug 19 (day 231). P09: new lung lesion (PD, NEWLFL=Y) Sep 1
     # (day 244), without RECURFL.
-    rs = adrs(("P08", "2023-02-12", "PR"), ("P08", "2023-05-27", "NED"),
-              ("P08", "2023-08-19", "PD", "Y", "N"),
-              ("P09", "2023-02-12", "PR"), ("P09", "2023-05-27", "NED"),
-              ("P09", "2023-09-01", "PD", "N", "Y"))
+    rs = adrs(
+        ("P08", "2023-02-12", "PR"),
+        ("P08", "2023-05-27", "NED"),
+        ("P08", "2023-08-19", "PD", "Y", "N"),
+        ("P09", "2023-02-12", "PR"),
+        ("P09", "2023-05-27", "NED"),
+        ("P09", "2023-09-01", "PD", "N", "Y"),
+    )
     expect(efs(adsl({"USUBJID": "P08"}, {"USUBJID": "P09"}), rs), pd.DataFrame({
         "USUBJID": ["P08", "P09"], "ADT": ["2023-08-19", "2023-09-01"], "AVAL": [231.0, 244.0],
         "CNSR": [0, 0],
@@ -180,11 +211,22 @@ def test_efs_postoperative_recurrence_and_new_lesion():
 def test_efs_second_malignancy_and_death_without_progression():
     # P10: second malignancy Sep 1 = day 244 (NED before and after it).
     # P11: death Oct 10 = day 283, day imputed (DTHDTF = "D"), no progression before.
-    rows = adsl({"USUBJID": "P10", "SMDT": T("2023-09-01")},
-                {"USUBJID": "P11", "DTHDT": T("2023-10-10"), "DTHDTF": "D",
-                 "DTHCAUS": "OTHER", "LSTALVDT": T("2023-10-10")})
-    rs = adrs(("P10", "2023-05-27", "NED"), ("P10", "2023-11-25", "NED"),
-              ("P11", "2023-05-27", "NED"), ("P11", "2023-08-19", "NED"))
+    rows = adsl(
+        {"USUBJID": "P10", "SMDT": T("2023-09-01")},
+        {
+            "USUBJID": "P11",
+            "DTHDT": T("2023-10-10"),
+            "DTHDTF": "D",
+            "DTHCAUS": "OTHER",
+            "LSTALVDT": T("2023-10-10"),
+        },
+    )
+    rs = adrs(
+        ("P10", "2023-05-27", "NED"),
+        ("P10", "2023-11-25", "NED"),
+        ("P11", "2023-05-27", "NED"),
+        ("P11", "2023-08-19", "NED"),
+    )
     expect(efs(rows, rs), pd.DataFrame({
         "USUBJID": ["P10", "P11"], "ADT": ["2023-09-01", "2023-10-10"], "ADTF": ["", "D"],
         "AVAL": [244.0, 283.0], "CNSR": [0, 0], "EVNTDESC": ["Second malignancy", "Death"],
@@ -206,9 +248,12 @@ def test_efs_censoring_day_one_and_last_adequate_assessment():
     rows = adsl({"USUBJID": "P13"}, {"USUBJID": "P14"}, {"USUBJID": "P15"})
     rs = adrs(
         ("P13", SCREEN, "NE"),  # screening only: censored on day 1 (ADT = STARTDT, AVAL 1)
-        ("P14", SCREEN, "NE"), ("P14", "2023-02-12", "NE"),  # NE only: not adequate -> day 1
+        ("P14", SCREEN, "NE"),
+        ("P14", "2023-02-12", "NE"),  # NE only: not adequate -> day 1
         # NE on Aug 19 is not adequate: censored at the NED of May 27 (day 147)
-        ("P15", "2023-02-12", "PR"), ("P15", "2023-05-27", "NED"), ("P15", "2023-08-19", "NE"),
+        ("P15", "2023-02-12", "PR"),
+        ("P15", "2023-05-27", "NED"),
+        ("P15", "2023-08-19", "NE"),
     )
     expect(efs(rows, rs), pd.DataFrame({
         "USUBJID": ["P13", "P14", "P15"], "ADT": ["2023-01-01", "2023-01-01", "2023-05-27"],
@@ -224,11 +269,17 @@ def test_efs_ignores_everything_after_the_cutoff():
     # Cut-off Aug 18: P16's recurrence (Aug 19) and P17's death (Sep 1) do not exist; both are
     # censored at their last adequate assessment on or before Aug 18 (NED May 27, day 147).
     # P18 is enrolled after the cut-off and is not in the analysis at all.
-    rows = adsl({"USUBJID": "P16"},
-                {"USUBJID": "P17", "DTHDT": T("2023-09-01"), "LSTALVDT": T("2023-09-01")},
-                {"USUBJID": "P18", "ENRLDT": T("2023-09-01")})
-    rs = adrs(("P16", "2023-05-27", "NED"), ("P16", "2023-08-19", "PD", "Y", "N"),
-              ("P17", "2023-05-27", "NED"), ("P17", "2023-08-20", "NED"))
+    rows = adsl(
+        {"USUBJID": "P16"},
+        {"USUBJID": "P17", "DTHDT": T("2023-09-01"), "LSTALVDT": T("2023-09-01")},
+        {"USUBJID": "P18", "ENRLDT": T("2023-09-01")},
+    )
+    rs = adrs(
+        ("P16", "2023-05-27", "NED"),
+        ("P16", "2023-08-19", "PD", "Y", "N"),
+        ("P17", "2023-05-27", "NED"),
+        ("P17", "2023-08-20", "NED"),
+    )
     expect(efs(rows, rs, cutoff="2023-08-18"), pd.DataFrame({
         "USUBJID": ["P16", "P17"], "ADT": ["2023-05-27"] * 2, "AVAL": [147.0] * 2,
         "CNSR": [1, 1], "RULE": [RULES["C1"]] * 2,
@@ -247,10 +298,15 @@ def test_efs_sensitivity_a_censors_at_new_anticancer_therapy():
         # New therapy (Jan 20) before any adequate assessment: day 1.
         {"USUBJID": "P22", "NACTDT": T("2023-01-20")},
     )
-    rs = adrs(("P19", "2023-05-27", "NED"), ("P19", "2023-08-19", "PD", "Y", "N"),
-              ("P20", "2023-05-27", "NED"), ("P20", "2023-08-19", "PD", "Y", "N"),
-              ("P21", "2023-05-27", "NED"), ("P21", "2023-11-25", "NED"),
-              ("P22", "2023-05-27", "NED"))
+    rs = adrs(
+        ("P19", "2023-05-27", "NED"),
+        ("P19", "2023-08-19", "PD", "Y", "N"),
+        ("P20", "2023-05-27", "NED"),
+        ("P20", "2023-08-19", "PD", "Y", "N"),
+        ("P21", "2023-05-27", "NED"),
+        ("P21", "2023-11-25", "NED"),
+        ("P22", "2023-05-27", "NED"),
+    )
     expect(efs(rows, rs, paramcd="EFSSENSA"), pd.DataFrame({
         "USUBJID": ["P19", "P20", "P21", "P22"],
         "ADT": ["2023-05-27", "2023-08-19", "2023-05-27", "2023-01-01"],
@@ -269,11 +325,18 @@ def test_efs_sensitivity_b_censors_an_event_after_two_missed_assessments():
     # P24: NED May 27, recurrence Nov 25 (day 329): gap exactly 182 -> the event stands.
     # P25: no adequate assessment, death on Sep 1 (day 244): gap from enrollment 243 > 182 ->
     #      censored on day 1.
-    rows = adsl({"USUBJID": "P23"}, {"USUBJID": "P24"},
-                {"USUBJID": "P25", "DTHDT": T("2023-09-01"), "LSTALVDT": T("2023-09-01")})
-    rs = adrs(("P23", "2023-05-27", "NED"), ("P23", "2023-12-01", "PD", "Y", "N"),
-              ("P24", "2023-05-27", "NED"), ("P24", "2023-11-25", "PD", "Y", "N"),
-              ("P25", "2023-02-12", "NE"))
+    rows = adsl(
+        {"USUBJID": "P23"},
+        {"USUBJID": "P24"},
+        {"USUBJID": "P25", "DTHDT": T("2023-09-01"), "LSTALVDT": T("2023-09-01")},
+    )
+    rs = adrs(
+        ("P23", "2023-05-27", "NED"),
+        ("P23", "2023-12-01", "PD", "Y", "N"),
+        ("P24", "2023-05-27", "NED"),
+        ("P24", "2023-11-25", "PD", "Y", "N"),
+        ("P25", "2023-02-12", "NE"),
+    )
     got = efs(rows, rs, paramcd="EFSSENSB")
     expect(got, pd.DataFrame({
         "USUBJID": ["P23", "P24", "P25"], "ADT": ["2023-05-27", "2023-11-25", "2023-01-01"],
@@ -316,14 +379,24 @@ def test_adtte_stacks_all_parameters_and_rejects_unknown_codes():
 
 def test_full_history_extract_gives_the_same_result_as_a_snapshot():
     # The same patient seen in a full-history extract and in the extract cut on 2023-08-18.
-    full = adsl({"USUBJID": "P31", "DTHDT": T("2023-10-10"), "LSTALVDT": T("2023-10-10"),
-                 "EOSSTT": "DISCONTINUED", "DCSREAS": "DEATH", "EOSDT": T("2023-10-10")})
+    full = adsl(
+        {
+            "USUBJID": "P31",
+            "DTHDT": T("2023-10-10"),
+            "LSTALVDT": T("2023-10-10"),
+            "EOSSTT": "DISCONTINUED",
+            "DCSREAS": "DEATH",
+            "EOSDT": T("2023-10-10"),
+        }
+    )
     snap = adsl({"USUBJID": "P31", "LSTALVDT": T("2023-08-18")})
     rs = adrs(("P31", "2023-05-27", "NED"), ("P31", "2023-08-19", "PD", "Y", "N"))
     a = derive_adtte(full, rs, SAP, "2023-08-18")
     b = derive_adtte(snap, rs.iloc[:1], SAP, "2023-08-18")
-    pd.testing.assert_frame_equal(a.drop(columns=["RULE", "CNSDTDSC", "SRCDOM", "SRCVAR"]),
-                                  b.drop(columns=["RULE", "CNSDTDSC", "SRCDOM", "SRCVAR"]))
+    pd.testing.assert_frame_equal(
+        a.drop(columns=["RULE", "CNSDTDSC", "SRCDOM", "SRCVAR"]),
+        b.drop(columns=["RULE", "CNSDTDSC", "SRCDOM", "SRCVAR"]),
+    )
     # Only the OS censoring rule differs: C6 (alive after the cut-off) against C5.
     assert a["RULE"].tolist()[-1] == RULES["C6"] and b["RULE"].tolist()[-1] == RULES["C5"]
     cut = adsl_at_cutoff(full, "2023-08-18")
@@ -342,13 +415,23 @@ def test_primary_endpoint_statuses():
         {"USUBJID": "S1"},  # event after 24 months (AVAL 731): success
         {"USUBJID": "S2"},  # censored at NED 2024-12-20 (AVAL 720 >= 717), alive: success
         {"USUBJID": "F1"},  # event at AVAL 730 (AVALM 23.98 < 24): failure
-        {"USUBJID": "F2", "EOSSTT": "DISCONTINUED", "DCSREAS": "LOST TO FOLLOW-UP",
-         "EOSDT": T("2024-03-01"), "LSTALVDT": T("2024-03-01")},  # lost event-free: failure
+        {
+            "USUBJID": "F2",
+            "EOSSTT": "DISCONTINUED",
+            "DCSREAS": "LOST TO FOLLOW-UP",
+            "EOSDT": T("2024-03-01"),
+            "LSTALVDT": T("2024-03-01"),
+        },  # lost event-free: failure
         {"USUBJID": "N2"},  # ongoing, last NED 2024-12-16 (< 2024-12-17): not evaluable yet
         # left after the 24-month date, but the last adequate assessment (2024-10-01) is before
         # 2024-12-17: no adequate follow-up to 24 months and no more to come -> failure
-        {"USUBJID": "F3", "EOSSTT": "DISCONTINUED", "DCSREAS": "WITHDRAWAL BY SUBJECT",
-         "EOSDT": T("2025-02-01"), "LSTALVDT": T("2025-02-01")},
+        {
+            "USUBJID": "F3",
+            "EOSSTT": "DISCONTINUED",
+            "DCSREAS": "WITHDRAWAL BY SUBJECT",
+            "EOSDT": T("2025-02-01"),
+            "LSTALVDT": T("2025-02-01"),
+        },
     )
     adtte = pd.DataFrame({
         "USUBJID": ["S1", "S2", "F1", "F2", "N2", "F3"], "PARAMCD": "EFS",
@@ -370,17 +453,26 @@ def test_primary_endpoint_statuses():
     assert reasons[0].startswith("SAP 3.1 S1 EFS event after 24 months")
     assert reasons[1].startswith("SAP 3.1 S2 event-free: last adequate assessment 2024-12-20")
     assert reasons[2] == "SAP 3.1 F1 EFS event before 24 months: Death on 2024-12-30 (month 24.0)"
-    assert reasons[3] == ("SAP 3.1 F2 left follow-up event-free without follow-up to 24 months: "
-                          "DISCONTINUED (LOST TO FOLLOW-UP) on 2024-03-01")
+    assert reasons[3] == (
+        "SAP 3.1 F2 left follow-up event-free without follow-up to 24 months: "
+        "DISCONTINUED (LOST TO FOLLOW-UP) on 2024-03-01"
+    )
     assert reasons[4].startswith("SAP 3.1 N2")
 
 
 def test_primary_endpoint_not_evaluable_yet_before_the_landmark_and_exclude_setting():
     # Cut-off 2024-06-30 is before the 24-month date 2024-12-31 of an ongoing patient (N1). A
     # patient who discontinued before is a failure by default, NOT EVALUABLE if the SAP excludes.
-    rows = adsl({"USUBJID": "N1", "LSTALVDT": T("2024-06-01")},
-                {"USUBJID": "F2", "EOSSTT": "DISCONTINUED", "DCSREAS": "WITHDRAWAL BY SUBJECT",
-                 "EOSDT": T("2024-03-01"), "LSTALVDT": T("2024-03-01")})
+    rows = adsl(
+        {"USUBJID": "N1", "LSTALVDT": T("2024-06-01")},
+        {
+            "USUBJID": "F2",
+            "EOSSTT": "DISCONTINUED",
+            "DCSREAS": "WITHDRAWAL BY SUBJECT",
+            "EOSDT": T("2024-03-01"),
+            "LSTALVDT": T("2024-03-01"),
+        },
+    )
     adtte = pd.DataFrame({
         "USUBJID": ["N1", "F2"], "PARAMCD": "EFS",
         "ADT": pd.to_datetime(["2024-05-20", "2024-02-15"]), "AVAL": [506.0, 411.0],
@@ -398,9 +490,17 @@ def test_primary_endpoint_not_evaluable_yet_before_the_landmark_and_exclude_sett
 
 
 def test_primary_endpoint_refuses_efs_from_a_later_cutoff():
-    adtte = pd.DataFrame({"USUBJID": ["P01"], "PARAMCD": "EFS", "ADT": [T("2024-08-01")],
-                          "AVAL": [579.0], "AVALM": [579 / 30.4375], "CNSR": [1],
-                          "EVNTDESC": [np.nan]})
+    adtte = pd.DataFrame(
+        {
+            "USUBJID": ["P01"],
+            "PARAMCD": "EFS",
+            "ADT": [T("2024-08-01")],
+            "AVAL": [579.0],
+            "AVALM": [579 / 30.4375],
+            "CNSR": [1],
+            "EVNTDESC": [np.nan],
+        }
+    )
     with pytest.raises(ValueError, match="after the cut-off 2024-06-30 for USUBJID \\['P01'\\]"):
         derive_primary_endpoint(adsl({"USUBJID": "P01"}), adtte, SAP, "2024-06-30")
 
@@ -413,19 +513,31 @@ def bor(adsl_frame, adrs_frame, response=SAP.response, cutoff=CUTOFF):
 
 
 def test_bor_without_confirmation():
-    rows = adsl({"USUBJID": "R1"}, {"USUBJID": "R2"}, {"USUBJID": "R3"}, {"USUBJID": "R4"},
-                {"USUBJID": "R5"}, {"USUBJID": "R6"})
+    rows = adsl(
+        {"USUBJID": "R1"},
+        {"USUBJID": "R2"},
+        {"USUBJID": "R3"},
+        {"USUBJID": "R4"},
+        {"USUBJID": "R5"},
+        {"USUBJID": "R6"},
+    )
     rs = adrs(
-        ("R1", SCREEN, "NE"), ("R1", "2023-02-12", "PR"),  # PR on day 43
+        ("R1", SCREEN, "NE"),
+        ("R1", "2023-02-12", "PR"),  # PR on day 43
         # SD on Feb 1: day 32, only 31 days after enrollment (< 35) -> NE
-        ("R2", SCREEN, "NE"), ("R2", "2023-02-01", "SD"),
+        ("R2", SCREEN, "NE"),
+        ("R2", "2023-02-01", "SD"),
         # SD on Feb 5: 35 days after enrollment -> SD (day 36)
         ("R3", "2023-02-05", "SD"),
         # PD on Feb 12 after an early SD: PD; NED after surgery (Feb 26) is outside the window
-        ("R4", "2023-01-20", "SD"), ("R4", "2023-02-12", "PD"), ("R4", "2023-05-27", "NED"),
+        ("R4", "2023-01-20", "SD"),
+        ("R4", "2023-02-12", "PD"),
+        ("R4", "2023-05-27", "NED"),
         ("R5", SCREEN, "NE"),  # no post-baseline assessment
         # SD on day 43, then PR on the surgery date itself (Feb 26, day 57): pre-operative -> PR
-        ("R6", "2023-02-12", "SD"), ("R6", "2023-02-26", "PR"), ("R6", "2023-05-27", "CR"),
+        ("R6", "2023-02-12", "SD"),
+        ("R6", "2023-02-26", "PR"),
+        ("R6", "2023-05-27", "CR"),
     )
     expect(bor(rows, rs), pd.DataFrame({
         "USUBJID": ["R1", "R2", "R3", "R4", "R5", "R6"],
@@ -446,11 +558,20 @@ def test_bor_window_without_surgery():
     # R8: new anticancer therapy on Mar 1 (before Mar 26) ends the window; the PR on Mar 1 counts
     #     (on the day new therapy starts), the CR on Mar 20 does not.
     # R9: a PR on Mar 26 itself (day 85, the last day of the window) counts.
-    rows = adsl(no_surgery(USUBJID="R7"), no_surgery(USUBJID="R8", NACTDT=T("2023-03-01")),
-                no_surgery(USUBJID="R9"))
-    rs = adrs(("R7", "2023-02-12", "SD"), ("R7", "2023-03-27", "PR"),
-              ("R8", "2023-02-12", "SD"), ("R8", "2023-03-01", "PR"), ("R8", "2023-03-20", "CR"),
-              ("R9", "2023-02-12", "SD"), ("R9", "2023-03-26", "PR"))
+    rows = adsl(
+        no_surgery(USUBJID="R7"),
+        no_surgery(USUBJID="R8", NACTDT=T("2023-03-01")),
+        no_surgery(USUBJID="R9"),
+    )
+    rs = adrs(
+        ("R7", "2023-02-12", "SD"),
+        ("R7", "2023-03-27", "PR"),
+        ("R8", "2023-02-12", "SD"),
+        ("R8", "2023-03-01", "PR"),
+        ("R8", "2023-03-20", "CR"),
+        ("R9", "2023-02-12", "SD"),
+        ("R9", "2023-03-26", "PR"),
+    )
     expect(bor(rows, rs), pd.DataFrame({
         "USUBJID": ["R7", "R8", "R9"], "BOR": ["SD", "PR", "PR"],
         "WINENDT": ["2023-03-26", "2023-03-01", "2023-03-26"],
@@ -466,21 +587,33 @@ def test_bor_with_confirmation_required():
     confirm = SAP.response.model_copy(update={"confirmation_required": True})
     # The window needs to be long enough for a confirmation: surgery on Apr 1 (day 91).
     late = {"SURGDT": T("2023-04-01")}
-    rows = adsl({"USUBJID": "C1", **late}, {"USUBJID": "C2", **late}, {"USUBJID": "C3", **late},
-                {"USUBJID": "C4", **late}, {"USUBJID": "C5", **late})
+    rows = adsl(
+        {"USUBJID": "C1", **late},
+        {"USUBJID": "C2", **late},
+        {"USUBJID": "C3", **late},
+        {"USUBJID": "C4", **late},
+        {"USUBJID": "C5", **late},
+    )
     rs = adrs(
         # PR Feb 12, PR Mar 12: 28 days apart (16 + 12) -> confirmed PR
-        ("C1", "2023-02-12", "PR"), ("C1", "2023-03-12", "PR"),
+        ("C1", "2023-02-12", "PR"),
+        ("C1", "2023-03-12", "PR"),
         # PR Feb 12, PR Mar 11: 27 days -> neither confirmed; the first, 42 days after
         # enrollment (>= 35), counts as SD
-        ("C2", "2023-02-12", "PR"), ("C2", "2023-03-11", "PR"),
+        ("C2", "2023-02-12", "PR"),
+        ("C2", "2023-03-11", "PR"),
         # CR Feb 12, then PR Mar 12 (28 days): CR not confirmed as CR, confirmed as PR
-        ("C3", "2023-02-12", "CR"), ("C3", "2023-03-12", "PR"),
+        ("C3", "2023-02-12", "CR"),
+        ("C3", "2023-03-12", "PR"),
         # CR Feb 12, NE Mar 1, CR Mar 12: NE in between is allowed -> confirmed CR
-        ("C4", "2023-02-12", "CR"), ("C4", "2023-03-01", "NE"), ("C4", "2023-03-12", "CR"),
+        ("C4", "2023-02-12", "CR"),
+        ("C4", "2023-03-01", "NE"),
+        ("C4", "2023-03-12", "CR"),
         # PR Jan 20 (19 days after enrollment), SD in between, PR Mar 12: the SD breaks the
         # confirmation and the PR is too early for SD; the SD on Feb 12 (42 days) gives SD
-        ("C5", "2023-01-20", "PR"), ("C5", "2023-02-12", "SD"), ("C5", "2023-03-12", "PR"),
+        ("C5", "2023-01-20", "PR"),
+        ("C5", "2023-02-12", "SD"),
+        ("C5", "2023-03-12", "PR"),
     )
     got = bor(rows, rs, response=confirm)
     expect(got, pd.DataFrame({
@@ -500,8 +633,18 @@ def test_bor_with_confirmation_required():
 
 def adtr(*rows: tuple) -> pd.DataFrame:
     frame = pd.DataFrame(
-        [{"STUDYID": "PROMIS", "USUBJID": u, "PARAMCD": "SUMDIAM", "AVISIT": "V", "ADT": T(d),
-          "AVAL": float(v), "ABLFL": f} for u, d, v, f in rows],
+        [
+            {
+                "STUDYID": "PROMIS",
+                "USUBJID": u,
+                "PARAMCD": "SUMDIAM",
+                "AVISIT": "V",
+                "ADT": T(d),
+                "AVAL": float(v),
+                "ABLFL": f,
+            }
+            for u, d, v, f in rows
+        ],
         columns=["STUDYID", "USUBJID", "PARAMCD", "AVISIT", "ADT", "AVAL", "ABLFL"],
     )
     frame["ADT"] = frame["ADT"].astype("datetime64[ns]")
@@ -513,10 +656,13 @@ def test_best_pct_change_uses_the_preoperative_window():
     tr = adtr(
         # baseline 50; 35 on Feb 12, 30 on the surgery date (nadir); 0 after resection ignored:
         # (30 - 50) / 50 = -40 %
-        ("W1", SCREEN, 50, "Y"), ("W1", "2023-02-12", 35, "N"), ("W1", "2023-02-26", 30, "N"),
+        ("W1", SCREEN, 50, "Y"),
+        ("W1", "2023-02-12", 35, "N"),
+        ("W1", "2023-02-26", 30, "N"),
         ("W1", "2023-05-27", 0, "N"),
         # growth only: (44 - 40) / 40 = +10 %
-        ("W2", SCREEN, 40, "Y"), ("W2", "2023-02-12", 44, "N"),
+        ("W2", SCREEN, 40, "Y"),
+        ("W2", "2023-02-12", 44, "N"),
         ("W3", SCREEN, 25, "Y"),  # no post-baseline measurement
     )
     got = derive_best_pct_change(rows, tr, SAP.response, CUTOFF).sort_values("USUBJID")
@@ -534,11 +680,13 @@ def test_huvos_grade_boundaries_and_non_operated_patients():
     # Lower bounds I 0, II 50, III 90, IV 100: 49.9 -> I; 50 -> II; 89.5, 89.9 -> II; 90 -> III;
     # 99.9 -> III; 100 -> IV. Good response = III-IV, complete = IV.
     pcts = [49.9, 50.0, 89.5, 89.9, 90.0, 99.9, 100.0]
-    rows = adsl(*[{"USUBJID": f"H{i}", "NECRPCT": p} for i, p in enumerate(pcts)],
-                {"USUBJID": "H7", "SURGOUT": "R1", "NECRPCT": 95.0},
-                no_surgery(USUBJID="H8"),
-                # operated after the cut-off: not operated at the cut-off
-                {"USUBJID": "H9", "SURGDT": T("2025-07-15"), "NECRPCT": 100.0})
+    rows = adsl(
+        *[{"USUBJID": f"H{i}", "NECRPCT": p} for i, p in enumerate(pcts)],
+        {"USUBJID": "H7", "SURGOUT": "R1", "NECRPCT": 95.0},
+        no_surgery(USUBJID="H8"),
+        # operated after the cut-off: not operated at the cut-off
+        {"USUBJID": "H9", "SURGDT": T("2025-07-15"), "NECRPCT": 100.0},
+    )
     got = derive_pathology(rows, SAP.pathology, CUTOFF)
     expect(got, pd.DataFrame({
         "USUBJID": [f"H{i}" for i in range(10)],

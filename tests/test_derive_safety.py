@@ -163,8 +163,15 @@ def test_phases():
         {"USUBJID": "P01", "SURGDT": surgery},
         {"USUBJID": "P02", "SURGDT": pd.NaT, "SURGOUT": "NOT DONE", "SURGNDRS": "PROGRESSION"},
         {"USUBJID": "P03", "SURGDT": pd.NaT, "SURGOUT": "PENDING"},
-        {"USUBJID": "P04", "TRTSDT": pd.NaT, "TRTEDT": pd.NaT, "SURGDT": pd.NaT,
-         "SURGOUT": "NOT DONE", "SURGNDRS": "WITHDRAWAL", "SAFFL": "N"},
+        {
+            "USUBJID": "P04",
+            "TRTSDT": pd.NaT,
+            "TRTEDT": pd.NaT,
+            "SURGDT": pd.NaT,
+            "SURGOUT": "NOT DONE",
+            "SURGNDRS": "WITHDRAWAL",
+            "SAFFL": "N",
+        },
     )
     cases = [
         ("P01", FIRST_DOSE - D, PHASE_PRETREATMENT),
@@ -178,8 +185,9 @@ def test_phases():
         ("P03", surgery + 20 * D, PHASE_PRE),
         ("P04", FIRST_DOSE, PHASE_PRETREATMENT),
     ]
-    adae = make_adae(*({"USUBJID": s, "AETERM": f"case {i}", "ASTDT": d}
-                       for i, (s, d, _) in enumerate(cases)))
+    adae = make_adae(
+        *({"USUBJID": s, "AETERM": f"case {i}", "ASTDT": d} for i, (s, d, _) in enumerate(cases))
+    )
     out = derive_ae_phase(adae, adsl, SAP.safety)
     assert out["APHASE"].tolist() == [phase for *_, phase in cases]
     assert out.index.equals(adae.index)
@@ -194,17 +202,42 @@ def graded() -> pd.DataFrame:
     return make_adae(
         # P01: nausea twice (grade 1 then 3), and a rash in a second SOC at grade 2 and missing
         {"USUBJID": "P01", "AEBODSYS": gi, "AEDECOD": "Nausea", "AETOXGR": 1, "ASTDT": FIRST_DOSE},
-        {"USUBJID": "P01", "AEBODSYS": gi, "AEDECOD": "Nausea", "AETOXGR": 3,
-         "ASTDT": FIRST_DOSE + 9 * D},
-        {"USUBJID": "P01", "AEBODSYS": gi, "AEDECOD": "Diarrhoea", "AETOXGR": 2,
-         "ASTDT": FIRST_DOSE + 2 * D},
-        {"USUBJID": "P01", "AEBODSYS": skin, "AEDECOD": "Rash", "AETOXGR": None,
-         "ASTDT": FIRST_DOSE + 3 * D},
-        {"USUBJID": "P01", "AEBODSYS": skin, "AEDECOD": "Rash", "AETOXGR": 2,
-         "ASTDT": FIRST_DOSE + 4 * D},
+        {
+            "USUBJID": "P01",
+            "AEBODSYS": gi,
+            "AEDECOD": "Nausea",
+            "AETOXGR": 3,
+            "ASTDT": FIRST_DOSE + 9 * D,
+        },
+        {
+            "USUBJID": "P01",
+            "AEBODSYS": gi,
+            "AEDECOD": "Diarrhoea",
+            "AETOXGR": 2,
+            "ASTDT": FIRST_DOSE + 2 * D,
+        },
+        {
+            "USUBJID": "P01",
+            "AEBODSYS": skin,
+            "AEDECOD": "Rash",
+            "AETOXGR": None,
+            "ASTDT": FIRST_DOSE + 3 * D,
+        },
+        {
+            "USUBJID": "P01",
+            "AEBODSYS": skin,
+            "AEDECOD": "Rash",
+            "AETOXGR": 2,
+            "ASTDT": FIRST_DOSE + 4 * D,
+        },
         # P02: only a missing grade
-        {"USUBJID": "P02", "AEBODSYS": gi, "AEDECOD": "Nausea", "AETOXGR": None,
-         "ASTDT": FIRST_DOSE},
+        {
+            "USUBJID": "P02",
+            "AEBODSYS": gi,
+            "AEDECOD": "Nausea",
+            "AETOXGR": None,
+            "ASTDT": FIRST_DOSE,
+        },
         # P03: grade 5 beats everything
         {"USUBJID": "P03", "AEBODSYS": gi, "AEDECOD": "Nausea", "AETOXGR": 5, "ASTDT": FIRST_DOSE},
         {"USUBJID": "P03", "AEBODSYS": gi, "AEDECOD": "Nausea", "AETOXGR": 2, "ASTDT": FIRST_DOSE},
@@ -273,41 +306,89 @@ def utox() -> pd.DataFrame:
         {"USUBJID": "UNREL4"},
         {"USUBJID": "REL4"},
         {"USUBJID": "HAEM5"},
-        {"USUBJID": "DTHCAUS", "DTHDT": PLANNED - 5 * D, "DTHCAUS": "TREATMENT-RELATED",
-         "SURGDT": pd.NaT, "SURGOUT": "NOT DONE", "SURGNDRS": "DEATH", "TRTEDT": ONSET},
+        {
+            "USUBJID": "DTHCAUS",
+            "DTHDT": PLANNED - 5 * D,
+            "DTHCAUS": "TREATMENT-RELATED",
+            "SURGDT": pd.NaT,
+            "SURGOUT": "NOT DONE",
+            "SURGNDRS": "DEATH",
+            "TRTEDT": ONSET,
+        },
         {"USUBJID": "DTHLATE", "DTHDT": CUTOFF + D, "DTHCAUS": "TREATMENT-RELATED"},
         {"USUBJID": "DLY28", "SURGDT": PLANNED + 28 * D},
         {"USUBJID": "DLY29", "SURGDT": PLANNED + 29 * D},
         {"USUBJID": "DLY40NOAE", "SURGDT": PLANNED + 40 * D},
         {"USUBJID": "PEND35", "SURGPLDT": CUTOFF - 35 * D, **not_operated},
         {"USUBJID": "PEND20", "SURGPLDT": CUTOFF - 20 * D, **not_operated},
-        {"USUBJID": "CANCEL", "SURGDT": pd.NaT, "SURGOUT": "NOT DONE", "SURGNDRS": "TOXICITY",
-         "TRTEDT": FIRST_DOSE + 30 * D},
-        {"USUBJID": "NODOSE", "TRTSDT": pd.NaT, "TRTEDT": pd.NaT, "SAFFL": "N",
-         "SURGDT": pd.NaT, "SURGOUT": "NOT DONE", "SURGNDRS": "WITHDRAWAL"},
+        {
+            "USUBJID": "CANCEL",
+            "SURGDT": pd.NaT,
+            "SURGOUT": "NOT DONE",
+            "SURGNDRS": "TOXICITY",
+            "TRTEDT": FIRST_DOSE + 30 * D,
+        },
+        {
+            "USUBJID": "NODOSE",
+            "TRTSDT": pd.NaT,
+            "TRTEDT": pd.NaT,
+            "SAFFL": "N",
+            "SURGDT": pd.NaT,
+            "SURGOUT": "NOT DONE",
+            "SURGNDRS": "WITHDRAWAL",
+        },
         {"USUBJID": "LATEAE"},
         {"USUBJID": "MULTI"},
         {"USUBJID": "NOGRADE"},
         {"USUBJID": "NOONSET", **not_operated},
-        {"USUBJID": "PROGNOSURG", "SURGDT": pd.NaT, "SURGOUT": "NOT DONE",
-         "SURGNDRS": "PROGRESSION", "TRTEDT": FIRST_DOSE + 29 * D},
+        {
+            "USUBJID": "PROGNOSURG",
+            "SURGDT": pd.NaT,
+            "SURGOUT": "NOT DONE",
+            "SURGNDRS": "PROGRESSION",
+            "TRTEDT": FIRST_DOSE + 29 * D,
+        },
         {"USUBJID": "OPLATER", "SURGPLDT": CUTOFF - 5 * D, "SURGDT": CUTOFF + 3 * D},
         {"USUBJID": "LATEIR", "TRTEDT": PLANNED},
     )
     adae = make_adae(
-        {"USUBJID": "IR3", "AEDECOD": "Pneumonitis", "AEBODSYS": "Respiratory disorders",
-         "AEIRFL": "Y", "AETOXGR": 3, "ASTDT": ONSET},
+        {
+            "USUBJID": "IR3",
+            "AEDECOD": "Pneumonitis",
+            "AEBODSYS": "Respiratory disorders",
+            "AEIRFL": "Y",
+            "AETOXGR": 3,
+            "ASTDT": ONSET,
+        },
         {"USUBJID": "IR2", "AEDECOD": "Pneumonitis", "AEIRFL": "Y", "AETOXGR": 2, "ASTDT": ONSET},
         {"USUBJID": "REL3", "AETOXGR": 3, "ASTDT": ONSET, **REL_GM},
-        {"USUBJID": "HAEMSOC4", "AEBODSYS": HAEM_SOC, "AEDECOD": "Febrile neutropenia",
-         "AETOXGR": 4, "ASTDT": ONSET, **REL_GM},
+        {
+            "USUBJID": "HAEMSOC4",
+            "AEBODSYS": HAEM_SOC,
+            "AEDECOD": "Febrile neutropenia",
+            "AETOXGR": 4,
+            "ASTDT": ONSET,
+            **REL_GM,
+        },
         # haematological by preferred term even though the SOC is Investigations; case differs
-        {"USUBJID": "HAEMPT4", "AEBODSYS": "Investigations",
-         "AEDECOD": "NEUTROPHIL COUNT DECREASED", "AETOXGR": 4, "ASTDT": ONSET, **REL_GM},
+        {
+            "USUBJID": "HAEMPT4",
+            "AEBODSYS": "Investigations",
+            "AEDECOD": "NEUTROPHIL COUNT DECREASED",
+            "AETOXGR": 4,
+            "ASTDT": ONSET,
+            **REL_GM,
+        },
         {"USUBJID": "UNREL4", "AETOXGR": 4, "ASTDT": ONSET},
         {"USUBJID": "REL4", "AETOXGR": 4, "ASTDT": ONSET, "AERELSB": "Y"},
-        {"USUBJID": "HAEM5", "AEBODSYS": HAEM_SOC, "AEDECOD": "Anaemia", "AETOXGR": 5,
-         "ASTDT": ONSET, "AERELPD": "Y"},
+        {
+            "USUBJID": "HAEM5",
+            "AEBODSYS": HAEM_SOC,
+            "AEDECOD": "Anaemia",
+            "AETOXGR": 5,
+            "ASTDT": ONSET,
+            "AERELPD": "Y",
+        },
         {"USUBJID": "DLY28", "AESDLYFL": "Y", "ASTDT": PLANNED - 3 * D},
         {"USUBJID": "DLY29", "AESDLYFL": "Y", "ASTDT": PLANNED - 3 * D},
         {"USUBJID": "PEND35", "AESDLYFL": "Y", "ASTDT": CUTOFF - 40 * D},
@@ -415,8 +496,11 @@ def test_an_earlier_cutoff_sees_fewer_events():
 
 def test_thresholds_come_from_the_sap():
     stricter = SAP.model_copy(
-        update={"toxicity_monitoring": SAP.toxicity_monitoring.model_copy(
-            update={"irae_min_grade": 2, "surgery_delay_days": 14})}
+        update={
+            "toxicity_monitoring": SAP.toxicity_monitoring.model_copy(
+                update={"irae_min_grade": 2, "surgery_delay_days": 14}
+            )
+        }
     )
     adsl = make_adsl({"USUBJID": "P01", "SURGDT": PLANNED + 15 * D})
     adae = make_adae(

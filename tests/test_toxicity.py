@@ -39,7 +39,11 @@ def test_promis_looks_come_from_the_sap():
     tm = load_sap().toxicity_monitoring
     assert tm.looks == PROMIS_LOOKS
     assert (tm.p_acceptable, tm.p_unacceptable, tm.type1, tm.power, tm.shape) == (
-        0.2, 0.4, 0.1, 0.9, 0.0
+        0.2,
+        0.4,
+        0.1,
+        0.9,
+        0.0,
     )
 
 
@@ -77,26 +81,46 @@ def test_promis_pocock_boundary_matches_clinfun():
     np.testing.assert_allclose(oc["p"], [0.20, 0.24, 0.28, 0.32, 0.36, 0.40])
     np.testing.assert_allclose(
         oc["p_cross"],
-        [0.0989684940454, 0.2360679042442, 0.4324297296950, 0.6411638992757,
-         0.8105716243606, 0.9176074475635],
+        [
+            0.0989684940454,
+            0.2360679042442,
+            0.4324297296950,
+            0.6411638992757,
+            0.8105716243606,
+            0.9176074475635,
+        ],
         rtol=1e-10,
     )
     np.testing.assert_allclose(
         oc["p_stop_early"],
-        [0.095698770875, 0.226418686992, 0.414690460938, 0.618783898710,
-         0.790046864618, 0.903452138382],
+        [
+            0.095698770875,
+            0.226418686992,
+            0.414690460938,
+            0.618783898710,
+            0.790046864618,
+            0.903452138382,
+        ],
         rtol=1e-10,
     )
     np.testing.assert_allclose(
         oc["expected_n"],
-        [40.8302339716, 38.1715451160, 34.2490247655, 29.5250236946, 24.7126869680,
-         20.4170512376],
+        [40.8302339716, 38.1715451160, 34.2490247655, 29.5250236946, 24.7126869680, 20.4170512376],
         rtol=1e-10,
     )
     np.testing.assert_allclose(
         b.table["attained_level"],
-        [0.00672, 0.0327934976, 0.0180588069847, 0.0321426630809, 0.0467742421778,
-         0.0256162553353, 0.0343574006955, 0.0432416223763, 0.0362280117165],
+        [
+            0.00672,
+            0.0327934976,
+            0.0180588069847,
+            0.0321426630809,
+            0.0467742421778,
+            0.0256162553353,
+            0.0343574006955,
+            0.0432416223763,
+            0.0362280117165,
+        ],
         rtol=1e-10,
     )
     assert b.attained_type1 == pytest.approx(0.0989684940454, rel=1e-10)
@@ -109,17 +133,17 @@ def test_promis_pocock_boundary_matches_clinfun():
 def test_promis_pocock_base_level_and_first_crossing_by_look():
     """Independent R (base R only, written from the method, not from clinfun)::
 
-        looks <- c(seq(5, 40, 5), 43); t <- looks / 43
-        # base levels at which some look's boundary changes (delta = 0):
-        al <- sort(unique(unlist(lapply(seq_along(looks), function(k)
-                pnorm(t[k]^0 * qnorm(1 - pbinom(0:(looks[k] - 1), looks[k], 0.2)))))))
-        # boundary 3 4 6 7 8 10 11 12 13 holds for al in [0.0467742421778, 0.05792)
+    looks <- c(seq(5, 40, 5), 43); t <- looks / 43
+    # base levels at which some look's boundary changes (delta = 0):
+    al <- sort(unique(unlist(lapply(seq_along(looks), function(k)
+            pnorm(t[k]^0 * qnorm(1 - pbinom(0:(looks[k] - 1), looks[k], 0.2)))))))
+    # boundary 3 4 6 7 8 10 11 12 13 holds for al in [0.0467742421778, 0.05792)
 
-        # first-crossing probability per look, via clinfun bdrycross.prob on leading looks:
-        r <- c(3, 4, 6, 7, 8, 10, 11, 12, 13)
-        cum <- sapply(2:9, function(k) bdrycross.prob(looks[1:k], r[1:k], c(.2, .4))[, "pcross"])
-        cum <- cbind(1 - pbinom(r[1], 5, c(.2, .4)), cum)
-        t(apply(cum, 1, function(x) diff(c(0, x))))
+    # first-crossing probability per look, via clinfun bdrycross.prob on leading looks:
+    r <- c(3, 4, 6, 7, 8, 10, 11, 12, 13)
+    cum <- sapply(2:9, function(k) bdrycross.prob(looks[1:k], r[1:k], c(.2, .4))[, "pcross"])
+    cum <- cbind(1 - pbinom(r[1], 5, c(.2, .4)), cum)
+    t(apply(cum, 1, function(x) diff(c(0, x))))
     """
     b = toxicity_boundary(0.2, 0.4, PROMIS_LOOKS)
     assert b.base_level == pytest.approx(0.0467742421778, rel=1e-10)
@@ -127,14 +151,32 @@ def test_promis_pocock_base_level_and_first_crossing_by_look():
     np.testing.assert_allclose(b.table["nominal_level"], 0.0467742421778, rtol=1e-10)
     np.testing.assert_allclose(
         b.table["p_first_cross_acceptable"],
-        [0.00672, 0.0281706496, 0.00642970025984, 0.014625948314, 0.0182725486682,
-         0.0035424462314, 0.00791521253795, 0.0100222652636, 0.00326972317037],
+        [
+            0.00672,
+            0.0281706496,
+            0.00642970025984,
+            0.014625948314,
+            0.0182725486682,
+            0.0035424462314,
+            0.00791521253795,
+            0.0100222652636,
+            0.00326972317037,
+        ],
         rtol=1e-9,
     )
     np.testing.assert_allclose(
         b.table["p_first_cross_unacceptable"],
-        [0.08704, 0.2858287104, 0.09767655309312, 0.160604304007, 0.1292834432611,
-         0.0364356020166, 0.05874469174783, 0.0478388338557, 0.01415530918181],
+        [
+            0.08704,
+            0.2858287104,
+            0.09767655309312,
+            0.160604304007,
+            0.1292834432611,
+            0.0364356020166,
+            0.05874469174783,
+            0.0478388338557,
+            0.01415530918181,
+        ],
         rtol=1e-9,
     )
     assert b.table["n_new"].tolist() == [5, 5, 5, 5, 5, 5, 5, 5, 3]
@@ -167,20 +209,31 @@ def test_promis_obrien_fleming_like_boundary_matches_clinfun():
     oc = b.operating_characteristics
     np.testing.assert_allclose(
         oc["p_cross"],
-        [0.0827741158362, 0.2304812880011, 0.4463358905756, 0.6679728996083,
-         0.8365577273111, 0.9345920263720],
+        [
+            0.0827741158362,
+            0.2304812880011,
+            0.4463358905756,
+            0.6679728996083,
+            0.8365577273111,
+            0.9345920263720,
+        ],
         rtol=1e-10,
     )
     np.testing.assert_allclose(
         oc["p_stop_early"],
-        [0.0580488653075, 0.1710146029625, 0.3546890835753, 0.5690167637804,
-         0.7576377566247, 0.8866536654325],
+        [
+            0.0580488653075,
+            0.1710146029625,
+            0.3546890835753,
+            0.5690167637804,
+            0.7576377566247,
+            0.8866536654325,
+        ],
         rtol=1e-10,
     )
     np.testing.assert_allclose(
         oc["expected_n"],
-        [42.2549078887, 40.7588673842, 38.0706714211, 34.3698279843, 30.2144173898,
-         26.2084465161],
+        [42.2549078887, 40.7588673842, 38.0706714211, 34.3698279843, 30.2144173898, 26.2084465161],
         rtol=1e-10,
     )
     assert b.base_level == pytest.approx(0.0733213425442, rel=1e-10)
@@ -188,9 +241,17 @@ def test_promis_obrien_fleming_like_boundary_matches_clinfun():
     assert b.base_level <= 0.0944444444444 < b.base_level_upper
     np.testing.assert_allclose(
         b.table["nominal_level"],
-        [1.03773828913e-05, 1.30675661372e-03, 6.99429314812e-03, 1.66558509168e-02,
-         2.84801742709e-02, 4.11270175539e-02, 5.38247598249e-02, 6.61697813958e-02,
-         7.33213425442e-02],
+        [
+            1.03773828913e-05,
+            1.30675661372e-03,
+            6.99429314812e-03,
+            1.66558509168e-02,
+            2.84801742709e-02,
+            4.11270175539e-02,
+            5.38247598249e-02,
+            6.61697813958e-02,
+            7.33213425442e-02,
+        ],
         rtol=1e-9,
     )
 
@@ -198,9 +259,9 @@ def test_promis_obrien_fleming_like_boundary_matches_clinfun():
 def test_promis_priority_alt_matches_clinfun_lo_bdry():
     """R (clinfun R/toxbdry.R)::
 
-        x <- toxbdry(0.2, 0.4, c(seq(5, 40, 5), 43), priority = "alt")
-        x$lo.bdry                           # 3 4 6 7 9 10 11 13 13
-        x$bdry.oc[c(1, 6), "pcross.lo"]     # 0.0864935571549 0.9068781068974
+    x <- toxbdry(0.2, 0.4, c(seq(5, 40, 5), 43), priority = "alt")
+    x$lo.bdry                           # 3 4 6 7 9 10 11 13 13
+    x$bdry.oc[c(1, 6), "pcross.lo"]     # 0.0864935571549 0.9068781068974
     """
     b = toxicity_boundary(0.2, 0.4, PROMIS_LOOKS, priority="alt")
     assert b.max_acceptable == (3, 4, 6, 7, 9, 10, 11, 13, 13)
@@ -211,14 +272,14 @@ def test_promis_priority_alt_matches_clinfun_lo_bdry():
 def test_bdrycross_prob_matches_clinfun():
     """R (clinfun R/toxbdry.R)::
 
-        bdrycross.prob(c(seq(5, 40, 5), 43), c(3, 4, 6, 7, 8, 10, 11, 12, 13),
-                       c(0.1, 0.2, 0.3, 0.4, 0.5))
-        #  ptox pcross           pstop            ess
-        #  0.1  0.00251935046936 0.00251349807639 42.9224052436
-        #  0.2  0.09896849404540 0.09569877087503 40.8302339716
-        #  0.3  0.53887631209287 0.51808041891451 31.9440882600
-        #  0.4  0.91760744756349 0.90345213838167 20.4170512376
-        #  0.5  0.99595192844060 0.99419617719559 13.1939293053
+    bdrycross.prob(c(seq(5, 40, 5), 43), c(3, 4, 6, 7, 8, 10, 11, 12, 13),
+                   c(0.1, 0.2, 0.3, 0.4, 0.5))
+    #  ptox pcross           pstop            ess
+    #  0.1  0.00251935046936 0.00251349807639 42.9224052436
+    #  0.2  0.09896849404540 0.09569877087503 40.8302339716
+    #  0.3  0.53887631209287 0.51808041891451 31.9440882600
+    #  0.4  0.91760744756349 0.90345213838167 20.4170512376
+    #  0.5  0.99595192844060 0.99419617719559 13.1939293053
     """
     oc = boundary_crossing_probability(
         [3, 4, 6, 7, 8, 10, 11, 12, 13], PROMIS_LOOKS, [0.1, 0.2, 0.3, 0.4, 0.5]
@@ -226,14 +287,12 @@ def test_bdrycross_prob_matches_clinfun():
     assert list(oc.columns) == ["p", "p_cross", "p_stop_early", "expected_n"]
     np.testing.assert_allclose(
         oc["p_cross"],
-        [0.00251935046936, 0.09896849404540, 0.53887631209287, 0.91760744756349,
-         0.99595192844060],
+        [0.00251935046936, 0.09896849404540, 0.53887631209287, 0.91760744756349, 0.99595192844060],
         rtol=1e-10,
     )
     np.testing.assert_allclose(
         oc["p_stop_early"],
-        [0.00251349807639, 0.09569877087503, 0.51808041891451, 0.90345213838167,
-         0.99419617719559],
+        [0.00251349807639, 0.09569877087503, 0.51808041891451, 0.90345213838167, 0.99419617719559],
         rtol=1e-10,
     )
     np.testing.assert_allclose(
@@ -258,18 +317,24 @@ def _oc3(b: ToxicityBoundary) -> np.ndarray:
 def test_clinfun_help_example_four_looks():
     """clinfun help ``?toxbdry``, published output::
 
-        toxbdry(0.2, 0.35, c(20,40,60,75))
-        #  High boundary:   7/20   12/40   17/60   21/75
-        #  pcross.hi pstop.hi ess.hi
-        #  0.088 0.079 72.0 | 0.214 0.188 68.1 | 0.406 0.354 62.1
-        #  0.619 0.548 54.7 | 0.797 0.727 47.0 | 0.911 0.859 39.9
+    toxbdry(0.2, 0.35, c(20,40,60,75))
+    #  High boundary:   7/20   12/40   17/60   21/75
+    #  pcross.hi pstop.hi ess.hi
+    #  0.088 0.079 72.0 | 0.214 0.188 68.1 | 0.406 0.354 62.1
+    #  0.619 0.548 54.7 | 0.797 0.727 47.0 | 0.911 0.859 39.9
     """
     b = toxicity_boundary(0.2, 0.35, [20, 40, 60, 75])
     assert b.max_acceptable == (7, 12, 17, 21)
     np.testing.assert_array_equal(
         _oc3(b),
-        [[0.088, 0.079], [0.214, 0.188], [0.406, 0.354], [0.619, 0.548], [0.797, 0.727],
-         [0.911, 0.859]],
+        [
+            [0.088, 0.079],
+            [0.214, 0.188],
+            [0.406, 0.354],
+            [0.619, 0.548],
+            [0.797, 0.727],
+            [0.911, 0.859],
+        ],
     )
     np.testing.assert_array_equal(
         b.operating_characteristics["expected_n"].round(1), [72.0, 68.1, 62.1, 54.7, 47.0, 39.9]
@@ -279,10 +344,10 @@ def test_clinfun_help_example_four_looks():
 def test_clinfun_help_example_small_sample_warns_as_a_fact():
     """clinfun help, published output (with "Warning: Max sample size 75 may be small")::
 
-        toxbdry(0.2, 0.3, c(20,40,60,75), cP0=0.15, cP1=0.8)
-        #  High boundary:   7/20   12/40   16/60   20/75
-        #  pcross.hi: 0.117 0.213 0.341 0.487 0.632 0.758
-        #  ess.hi:    71.6  69.0  65.4  61.0  56.1  51.0
+    toxbdry(0.2, 0.3, c(20,40,60,75), cP0=0.15, cP1=0.8)
+    #  High boundary:   7/20   12/40   16/60   20/75
+    #  pcross.hi: 0.117 0.213 0.341 0.487 0.632 0.758
+    #  ess.hi:    71.6  69.0  65.4  61.0  56.1  51.0
     """
     b = toxicity_boundary(0.2, 0.3, [20, 40, 60, 75], type1=0.15, power=0.8)
     assert b.max_acceptable == (7, 12, 16, 20)
@@ -311,18 +376,24 @@ def test_clinfun_help_example_continuous_monitoring():
     assert list(b.max_acceptable) == [1] * 2 + [2] * 5 + [3] * 5 + [4] * 6 + [5] * 7 + [6] * 4
     np.testing.assert_array_equal(
         _oc3(b),
-        [[0.097, 0.096], [0.245, 0.239], [0.441, 0.430], [0.638, 0.624], [0.795, 0.781],
-         [0.898, 0.888]],
+        [
+            [0.097, 0.096],
+            [0.245, 0.239],
+            [0.441, 0.430],
+            [0.638, 0.624],
+            [0.795, 0.781],
+            [0.898, 0.888],
+        ],
     )
 
 
 def test_clinfun_help_example_priority_alt():
     """clinfun help, published output::
 
-        toxbdry(0.1, 0.3, 2:25, priority="alt")
-        #  Low boundary:   1/4   2/10   3/16   4/23   5/25
-        #  pcross.lo: 0.146 0.312 0.504 0.679 0.813 0.902
-        #  ess.lo:    22.8  20.5  17.8  15.0  12.5  10.3
+    toxbdry(0.1, 0.3, 2:25, priority="alt")
+    #  Low boundary:   1/4   2/10   3/16   4/23   5/25
+    #  pcross.lo: 0.146 0.312 0.504 0.679 0.813 0.902
+    #  ess.lo:    22.8  20.5  17.8  15.0  12.5  10.3
     """
     b = toxicity_boundary(0.1, 0.3, list(range(2, 26)), priority="alt")
     # 1 for n = 2-4, 2 for 5-10, 3 for 11-16, 4 for 17-23, 5 for 24-25

@@ -71,12 +71,14 @@ def derive_pathology(
     out = adsl_at_cutoff(adsl, cutoff)
     operated = out["SURGDT"].notna()
     huvos = compute_huvos(out["NECRPCT"].where(operated), sap_pathology.huvos_grade_lower_bounds)
-    derived = pd.DataFrame({
-        "USUBJID": out["USUBJID"],
-        "OPERFL": np.where(operated, "Y", "N"),
-        "R0FL": np.where(operated & (out["SURGOUT"] == "R0"), "Y", "N"),
-        "HUVOS": huvos,
-        "GOODRESP": np.where(huvos.isin(sap_pathology.good_response_grades), "Y", "N"),
-        "COMPRESP": np.where(huvos.isin(sap_pathology.complete_response_grades), "Y", "N"),
-    })
+    derived = pd.DataFrame(
+        {
+            "USUBJID": out["USUBJID"],
+            "OPERFL": np.where(operated, "Y", "N"),
+            "R0FL": np.where(operated & (out["SURGOUT"] == "R0"), "Y", "N"),
+            "HUVOS": huvos,
+            "GOODRESP": np.where(huvos.isin(sap_pathology.good_response_grades), "Y", "N"),
+            "COMPRESP": np.where(huvos.isin(sap_pathology.complete_response_grades), "Y", "N"),
+        }
+    )
     return add_variables(out, derived)

@@ -88,11 +88,12 @@ def _label(a: _Assessment) -> str:
     return f"{a.avalc} at {format_date(a.adt)} (day {a.day})"
 
 
-def _confirmation(i: int, seq: list[_Assessment], need: set[str], allowed: set[str],
-                  min_days: int) -> _Assessment | None:
+def _confirmation(
+    i: int, seq: list[_Assessment], need: set[str], allowed: set[str], min_days: int
+) -> _Assessment | None:
     """First later assessment in ``need`` >= ``min_days`` after ``seq[i]``, with only ``allowed``
     responses in between (RECIST 1.1 confirmation, as admiral's ``derive_param_confirmed_bor``)."""
-    for later in seq[i + 1:]:
+    for later in seq[i + 1 :]:
         if later.avalc in need and (later.adt - seq[i].adt).days >= min_days:
             return later
         if later.avalc not in allowed:

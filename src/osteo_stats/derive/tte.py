@@ -113,19 +113,28 @@ def _values(value: object) -> object:
     return value if np.ndim(value) == 0 else np.asarray(value)
 
 
-def _events(frame: pd.DataFrame, date: str, rule: str, desc: object, srcdom: object,
-            srcvar: object, adtf: object = "") -> pd.DataFrame:
+def _events(
+    frame: pd.DataFrame,
+    date: str,
+    rule: str,
+    desc: object,
+    srcdom: object,
+    srcvar: object,
+    adtf: object = "",
+) -> pd.DataFrame:
     """Candidate event rows (one per row of ``frame`` with a date)."""
-    out = pd.DataFrame({
-        "USUBJID": frame["USUBJID"].to_numpy(),
-        "ADT": frame[date].to_numpy(),
-        "ADTF": _values(adtf),
-        "EVNTDESC": _values(desc),
-        "SRCDOM": _values(srcdom),
-        "SRCVAR": _values(srcvar),
-        "RULE": RULES[rule],
-        "PRIORITY": int(rule[1:]),
-    })
+    out = pd.DataFrame(
+        {
+            "USUBJID": frame["USUBJID"].to_numpy(),
+            "ADT": frame[date].to_numpy(),
+            "ADTF": _values(adtf),
+            "EVNTDESC": _values(desc),
+            "SRCDOM": _values(srcdom),
+            "SRCVAR": _values(srcvar),
+            "RULE": RULES[rule],
+            "PRIORITY": int(rule[1:]),
+        }
+    )
     return out.loc[out["ADT"].notna()]
 
 
@@ -159,13 +168,18 @@ def _efs_events(adsl: pd.DataFrame, rs: pd.DataFrame, sap: SAP, cut: pd.Timestam
     protocol = not_done["ENRLDT"] + pd.Timedelta(days=round(7 * sap.schedule.surgery_week_planned))
     not_done = not_done.assign(
         E3DT=pd_date.fillna(not_done["SURGPLDT"]).fillna(protocol),
-        E3SRC=np.select([pd_date.notna(), not_done["SURGPLDT"].notna()], ["ADT", "SURGPLDT"],
-                        "ENRLDT"),
+        E3SRC=np.select(
+            [pd_date.notna(), not_done["SURGPLDT"].notna()], ["ADT", "SURGPLDT"], "ENRLDT"
+        ),
     )
     not_done = not_done.loc[not_done["E3DT"] <= cut]
     e3 = _events(
-        not_done, "E3DT", "E3", not_done["E3SRC"].map(_E3_DESC),
-        np.where(not_done["E3SRC"] == "ADT", "ADRS", "ADSL"), not_done["E3SRC"],
+        not_done,
+        "E3DT",
+        "E3",
+        not_done["E3SRC"].map(_E3_DESC),
+        np.where(not_done["E3SRC"] == "ADT", "ADRS", "ADSL"),
+        not_done["E3SRC"],
     )
 
     post = rs.loc[
@@ -178,15 +192,28 @@ def _efs_events(adsl: pd.DataFrame, rs: pd.DataFrame, sap: SAP, cut: pd.Timestam
         "Post-operative progression (PD)",
     )
     second = adsl.loc[adsl["SMDT"] >= adsl["ENRLDT"]]
-    return _first_event([
-        _events(preop_pd, "ADT", "E1", "Pre-operative progression (RECIST 1.1 PD)", "ADRS", "ADT"),
-        _events(incomplete, "SURGDT", "E2", "Incomplete resection (" + incomplete["SURGOUT"] + ")",
-                "ADSL", "SURGDT", _adtf(incomplete, "SURGDT")),
-        e3,
-        _events(post, "ADT", "E4", post_desc, "ADRS", "ADT"),
-        _events(second, "SMDT", "E5", "Second malignancy", "ADSL", "SMDT", _adtf(second, "SMDT")),
-        _events(adsl, "DTHDT", "E6", "Death", "ADSL", "DTHDT", _adtf(adsl, "DTHDT")),
-    ])
+    return _first_event(
+        [
+            _events(
+                preop_pd, "ADT", "E1", "Pre-operative progression (RECIST 1.1 PD)", "ADRS", "ADT"
+            ),
+            _events(
+                incomplete,
+                "SURGDT",
+                "E2",
+                "Incomplete resection (" + incomplete["SURGOUT"] + ")",
+                "ADSL",
+                "SURGDT",
+                _adtf(incomplete, "SURGDT"),
+            ),
+            e3,
+            _events(post, "ADT", "E4", post_desc, "ADRS", "ADT"),
+            _events(
+                second, "SMDT", "E5", "Second malignancy", "ADSL", "SMDT", _adtf(second, "SMDT")
+            ),
+            _events(adsl, "DTHDT", "E6", "Death", "ADSL", "DTHDT", _adtf(adsl, "DTHDT")),
+        ]
+    )
 
 
 def _last_adequate(rs: pd.DataFrame, limit: pd.Series, *, strictly_before: bool) -> pd.Series:
@@ -198,25 +225,34 @@ def _last_adequate(rs: pd.DataFrame, limit: pd.Series, *, strictly_before: bool)
     return adequate.loc[keep].groupby("USUBJID")["ADT"].max()
 
 
-def _censor_at_assessment(base: pd.DataFrame, last: pd.Series, rule: str, desc: object,
-                          desc_day1: str, rule_day1: str | None = None) -> pd.DataFrame:
+def _censor_at_assessment(
+    base: pd.DataFrame,
+    last: pd.Series,
+    rule: str,
+    desc: object,
+    desc_day1: str,
+    rule_day1: str | None = None,
+) -> pd.DataFrame:
     """Censoring rows for the patients in ``base``: at ``last`` (indexed by USUBJID), or at day 1
     (``ADT = STARTDT``) for patients without one."""
     adt = base["USUBJID"].map(last)
     has = adt.notna().to_numpy()
-    return pd.DataFrame({
-        "USUBJID": base["USUBJID"].to_numpy(),
-        "ADT": adt.fillna(base["STARTDT"]).to_numpy(),
-        "ADTF": "",
-        "CNSDTDSC": np.where(has, _values(desc), desc_day1),
-        "SRCDOM": np.where(has, "ADRS", "ADSL"),
-        "SRCVAR": np.where(has, "ADT", "ENRLDT"),
-        "RULE": np.where(has, RULES[rule], RULES[rule_day1 or rule]),
-    })
+    return pd.DataFrame(
+        {
+            "USUBJID": base["USUBJID"].to_numpy(),
+            "ADT": adt.fillna(base["STARTDT"]).to_numpy(),
+            "ADTF": "",
+            "CNSDTDSC": np.where(has, _values(desc), desc_day1),
+            "SRCDOM": np.where(has, "ADRS", "ADSL"),
+            "SRCVAR": np.where(has, "ADT", "ENRLDT"),
+            "RULE": np.where(has, RULES[rule], RULES[rule_day1 or rule]),
+        }
+    )
 
 
-def _event_else_censor(base: pd.DataFrame, events: pd.DataFrame,
-                       censors: pd.DataFrame) -> pd.DataFrame:
+def _event_else_censor(
+    base: pd.DataFrame, events: pd.DataFrame, censors: pd.DataFrame
+) -> pd.DataFrame:
     """One record per patient of ``base``: the event if there is one, else the censoring row
     (so an event wins over a censoring date on the same day)."""
     chosen = pd.concat(
@@ -287,9 +323,7 @@ def derive_adtte(
     """
     unknown = [p for p in paramcds if p not in PARAMS]
     if unknown:
-        raise ValueError(
-            f"paramcds: unknown parameter(s) {unknown}; allowed: {', '.join(PARAMS)}"
-        )
+        raise ValueError(f"paramcds: unknown parameter(s) {unknown}; allowed: {', '.join(PARAMS)}")
     cut = as_cutoff(cutoff)
     adsl_cut = adsl_at_cutoff(adsl, cut)
     rs = adrs_post_baseline(adrs, adsl_cut, cut)
@@ -297,8 +331,12 @@ def derive_adtte(
 
     events = _efs_events(adsl_cut, rs, sap, cut)
     censors = _censor_at_assessment(
-        base, rs.loc[rs["ADEQFL"] == "Y"].groupby("USUBJID")["ADT"].max(), "C1",
-        "Last adequate tumour assessment", "No adequate post-baseline assessment: day 1", "C2",
+        base,
+        rs.loc[rs["ADEQFL"] == "Y"].groupby("USUBJID")["ADT"].max(),
+        "C1",
+        "Last adequate tumour assessment",
+        "No adequate post-baseline assessment: day 1",
+        "C2",
     )
     built: dict[str, pd.DataFrame] = {}
     if "EFS" in paramcds:
@@ -313,8 +351,13 @@ def derive_adtte(
     return pd.concat(parts, ignore_index=True)
 
 
-def _efs_sensitivity_a(base: pd.DataFrame, adsl_cut: pd.DataFrame, rs: pd.DataFrame,
-                       events: pd.DataFrame, censors: pd.DataFrame) -> pd.DataFrame:
+def _efs_sensitivity_a(
+    base: pd.DataFrame,
+    adsl_cut: pd.DataFrame,
+    rs: pd.DataFrame,
+    events: pd.DataFrame,
+    censors: pd.DataFrame,
+) -> pd.DataFrame:
     """C3: new anticancer therapy strictly before the event (or without an event) -> censored
     at the last adequate assessment on or before NACTDT."""
     nact = adsl_cut.set_index("USUBJID")["NACTDT"]
@@ -326,7 +369,10 @@ def _efs_sensitivity_a(base: pd.DataFrame, adsl_cut: pd.DataFrame, rs: pd.DataFr
         nact_dt[switched]
     )
     c3 = _censor_at_assessment(
-        moved, _last_adequate(rs, nact, strictly_before=False), "C3", text,
+        moved,
+        _last_adequate(rs, nact, strictly_before=False),
+        "C3",
+        text,
         "New anticancer therapy before any adequate assessment: day 1",
     )
     kept_censors = censors.loc[~censors["USUBJID"].isin(moved["USUBJID"])]
@@ -334,8 +380,9 @@ def _efs_sensitivity_a(base: pd.DataFrame, adsl_cut: pd.DataFrame, rs: pd.DataFr
     return _event_else_censor(base, kept_events, pd.concat([kept_censors, c3]))
 
 
-def _efs_sensitivity_b(base: pd.DataFrame, rs: pd.DataFrame, events: pd.DataFrame,
-                       censors: pd.DataFrame, sap: SAP) -> pd.DataFrame:
+def _efs_sensitivity_b(
+    base: pd.DataFrame, rs: pd.DataFrame, events: pd.DataFrame, censors: pd.DataFrame, sap: SAP
+) -> pd.DataFrame:
     """C4: an event more than ``k * interval + window`` days after the previous adequate
     assessment (enrollment if none) -> censored at that assessment."""
     rules = sap.efs
@@ -353,7 +400,10 @@ def _efs_sensitivity_b(base: pd.DataFrame, rs: pd.DataFrame, events: pd.DataFram
         f" (> {max_gap}): censored at that assessment"
     )
     c4 = _censor_at_assessment(
-        late, previous, "C4", text,
+        late,
+        previous,
+        "C4",
+        text,
         f"Event > {max_gap} days after enrollment without adequate assessment: day 1",
     )
     kept_censors = censors.loc[~censors["USUBJID"].isin(late["USUBJID"])]
@@ -361,24 +411,27 @@ def _efs_sensitivity_b(base: pd.DataFrame, rs: pd.DataFrame, events: pd.DataFram
     return _event_else_censor(base, kept_events, pd.concat([kept_censors, c4]))
 
 
-def _os(base: pd.DataFrame, adsl: pd.DataFrame, adsl_cut: pd.DataFrame,
-        cut: pd.Timestamp) -> pd.DataFrame:
+def _os(
+    base: pd.DataFrame, adsl: pd.DataFrame, adsl_cut: pd.DataFrame, cut: pd.Timestamp
+) -> pd.DataFrame:
     """O1 death; C5 censored at LSTALVDT; C6 LSTALVDT after the cut-off -> the cut-off."""
     deaths = _events(adsl_cut, "DTHDT", "O1", "Death", "ADSL", "DTHDT", _adtf(adsl_cut, "DTHDT"))
     deaths = deaths.drop(columns="PRIORITY")
     alive_after = adsl.set_index("USUBJID")["LSTALVDT"] > cut
     capped = adsl_cut["USUBJID"].map(alive_after).fillna(False).to_numpy(dtype=bool)
-    censors = pd.DataFrame({
-        "USUBJID": adsl_cut["USUBJID"].to_numpy(),
-        "ADT": adsl_cut["LSTALVDT"].to_numpy(),
-        "ADTF": "",
-        "CNSDTDSC": np.where(
-            capped, "Data cut-off (known alive after it)", "Last known alive date"
-        ),
-        "SRCDOM": np.where(capped, None, "ADSL"),
-        "SRCVAR": np.where(capped, None, "LSTALVDT"),
-        "RULE": np.where(capped, RULES["C6"], RULES["C5"]),
-    })
+    censors = pd.DataFrame(
+        {
+            "USUBJID": adsl_cut["USUBJID"].to_numpy(),
+            "ADT": adsl_cut["LSTALVDT"].to_numpy(),
+            "ADTF": "",
+            "CNSDTDSC": np.where(
+                capped, "Data cut-off (known alive after it)", "Last known alive date"
+            ),
+            "SRCDOM": np.where(capped, None, "ADSL"),
+            "SRCVAR": np.where(capped, None, "LSTALVDT"),
+            "RULE": np.where(capped, RULES["C6"], RULES["C5"]),
+        }
+    )
     return _event_else_censor(base, deaths, censors)
 
 
@@ -451,41 +504,91 @@ def derive_primary_endpoint(
 
     pe, time = sap.primary_endpoint, sap.time
     landmark = pe.landmark_months
-    m = base.merge(
-        efs[["USUBJID", "ADT", "AVALM", "CNSR", "EVNTDESC"]], on="USUBJID", how="left"
-    )
+    m = base.merge(efs[["USUBJID", "ADT", "AVALM", "CNSR", "EVNTDESC"]], on="USUBJID", how="left")
     lmdt = m["ENRLDT"] + pd.Timedelta(
         days=math.ceil(landmark * time.days_per_month) - time.day_one_offset
     )
     adequate_from = lmdt - pd.Timedelta(days=sap.efs.assessment_window_days)
     event = compute_event_indicator(m["CNSR"])
     left = m["EOSSTT"].isin(["DISCONTINUED", "COMPLETED"])  # by the cut-off (adsl_at_cutoff)
-    fmt = {"L": f"{landmark:g}", "ADT": format_dates(m["ADT"]),
-           "LMDT": format_dates(lmdt), "M": m["AVALM"].map("{:.1f}".format)}
+    fmt = {
+        "L": f"{landmark:g}",
+        "ADT": format_dates(m["ADT"]),
+        "LMDT": format_dates(lmdt),
+        "M": m["AVALM"].map("{:.1f}".format),
+    }
     decisions = [
-        (event & (m["AVALM"] < landmark), "FAILURE",
-         "SAP 3.1 F1 EFS event before " + fmt["L"] + " months: " + m["EVNTDESC"].fillna("")
-         + " on " + fmt["ADT"] + " (month " + fmt["M"] + ")"),
-        (event, "SUCCESS",
-         "SAP 3.1 S1 EFS event after " + fmt["L"] + " months: " + m["EVNTDESC"].fillna("")
-         + " on " + fmt["ADT"] + " (month " + fmt["M"] + ")"),
-        ((m["ADT"] >= adequate_from) & (m["LSTALVDT"] >= lmdt), "SUCCESS",
-         "SAP 3.1 S2 event-free: last adequate assessment " + fmt["ADT"] + " (month " + fmt["M"]
-         + "), alive on " + fmt["L"] + "-month date " + fmt["LMDT"]),
-        (left, "FAILURE" if pe.lost_before_landmark == "failure" else "NOT EVALUABLE",
-         ("SAP 3.1 F2" if pe.lost_before_landmark == "failure" else "SAP 3.1 X1")
-         + " left follow-up event-free without follow-up to " + fmt["L"] + " months: "
-         + m["EOSSTT"] + " ("
-         + m["DCSREAS"].fillna("no reason") + ") on " + format_dates(m["EOSDT"])),
-        (cut < lmdt, "NOT EVALUABLE YET",
-         "SAP 3.1 N1 in follow-up, event-free; cut-off before " + fmt["L"] + "-month date "
-         + fmt["LMDT"]),
+        (
+            event & (m["AVALM"] < landmark),
+            "FAILURE",
+            "SAP 3.1 F1 EFS event before "
+            + fmt["L"]
+            + " months: "
+            + m["EVNTDESC"].fillna("")
+            + " on "
+            + fmt["ADT"]
+            + " (month "
+            + fmt["M"]
+            + ")",
+        ),
+        (
+            event,
+            "SUCCESS",
+            "SAP 3.1 S1 EFS event after "
+            + fmt["L"]
+            + " months: "
+            + m["EVNTDESC"].fillna("")
+            + " on "
+            + fmt["ADT"]
+            + " (month "
+            + fmt["M"]
+            + ")",
+        ),
+        (
+            (m["ADT"] >= adequate_from) & (m["LSTALVDT"] >= lmdt),
+            "SUCCESS",
+            "SAP 3.1 S2 event-free: last adequate assessment "
+            + fmt["ADT"]
+            + " (month "
+            + fmt["M"]
+            + "), alive on "
+            + fmt["L"]
+            + "-month date "
+            + fmt["LMDT"],
+        ),
+        (
+            left,
+            "FAILURE" if pe.lost_before_landmark == "failure" else "NOT EVALUABLE",
+            ("SAP 3.1 F2" if pe.lost_before_landmark == "failure" else "SAP 3.1 X1")
+            + " left follow-up event-free without follow-up to "
+            + fmt["L"]
+            + " months: "
+            + m["EOSSTT"]
+            + " ("
+            + m["DCSREAS"].fillna("no reason")
+            + ") on "
+            + format_dates(m["EOSDT"]),
+        ),
+        (
+            cut < lmdt,
+            "NOT EVALUABLE YET",
+            "SAP 3.1 N1 in follow-up, event-free; cut-off before "
+            + fmt["L"]
+            + "-month date "
+            + fmt["LMDT"],
+        ),
     ]
     status = pd.Series("NOT EVALUABLE YET", index=m.index, dtype=object)
     reason = (
-        "SAP 3.1 N2 in follow-up, event-free; " + fmt["L"] + "-month date " + fmt["LMDT"]
+        "SAP 3.1 N2 in follow-up, event-free; "
+        + fmt["L"]
+        + "-month date "
+        + fmt["LMDT"]
         + " passed, follow-up to it incomplete (needs an adequate assessment on or after "
-        + format_dates(adequate_from) + " and alive on " + fmt["LMDT"] + ")"
+        + format_dates(adequate_from)
+        + " and alive on "
+        + fmt["LMDT"]
+        + ")"
     )
     decided = pd.Series(False, index=m.index)
     for condition, value, text in decisions:
@@ -493,7 +596,12 @@ def derive_primary_endpoint(
         status[now] = value
         reason[now] = text[now]
         decided |= now
-    derived = pd.DataFrame({
-        "USUBJID": m["USUBJID"], "PRIMLMDT": lmdt, "PRIMSTAT": status, "PRIMREAS": reason,
-    })
+    derived = pd.DataFrame(
+        {
+            "USUBJID": m["USUBJID"],
+            "PRIMLMDT": lmdt,
+            "PRIMSTAT": status,
+            "PRIMREAS": reason,
+        }
+    )
     return add_variables(base, derived)

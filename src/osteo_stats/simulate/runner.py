@@ -1,0 +1,271 @@
+"""Run scenarios in reproducible chunks, in parallel through joblib, and summarise them.
+
+Reproducibility. ``numpy.random.SeedSequence(seed)`` spawns one child per scenario (in file
+order) and each child one grandchild per chunk of :data:`CHUNK_SIZE` replicates; every chunk
+draws from its own ``numpy.random.default_rng(grandchild)``. The chunks, and hence the
+results, are the same whatever ``jobs`` is, and adding a scenario at the end of a file does
+not change the others. (Changing ``chunk_size`` or a scenario's position does.)
+
+Parallelism. Chunks are independent tasks run by :class:`joblib.Parallel`; ``jobs=1`` runs them
+in-process. Because the tasks go through joblib, another joblib backend (for example dask or
+ray, registered by those packages) runs the same code on a cluster when wrapped in
+``with joblib.parallel_backend("dask"):`` (or ``parallel_config``) around :func:`simulate`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from osteo_stats.errors import OsteoStatsError
+from osteo_stats.simulate.analysis import ReplicateResults, analyse_trials, concat_replicates
+from osteo_stats.simulate.draws import draw_trials
+from osteo_stats.simulate.scenario import Rules, Scenario, ScenarioError
+
+__all__ = [
+    "CHUNK_SIZE",
+    "SIMULATION_COLUMNS",
+    "SimulationResult",
+    "resolve_rules",
+    "run_chunk",
+    "simulate",
+    "summarise",
+]
+
+#: Replicates per chunk (one generator per chunk). Part of what a seed reproduces.
+CHUNK_SIZE = 2_000
+
+#: Columns of :attr:`SimulationResult.table`, in order.
+SIMULATION_COLUMNS: tuple[str, ...] = (
+    "scenario",
+    "method",
+    "reps",
+    "design",
+    "p0",
+    "true_efs_landmark",
+    "p_success",
+    "reject_rate",
+    "reject_mc_se",
+    "pet",
+    "pet_mc_se",
+    "expected_n",
+    "expected_n_mc_se",
+    "mean_duration_months",
+    "duration_mc_se",
+    "mean_stage1_decision_months",
+    "stage1_decision_mc_se",
+    "exact_reject",
+    "exact_pet",
+    "exact_en",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationResult:
+    """The summary of a simulation run.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per scenario and analysis method (:data:`SIMULATION_COLUMNS`):
+
+        ``scenario``, ``method``, ``reps``; ``design`` (the rule, ``"r1/n1, r/n"``);
+        ``p0``; ``true_efs_landmark`` (true :math:`S(L)`); ``p_success`` (true probability
+        of a binary success with full follow-up, :math:`S(L)` times the probability of not
+        dropping out by :math:`L`);
+        ``reject_rate`` (power, or type I error when the truth is H0) and ``reject_mc_se``
+        (Monte-Carlo SE :math:`\\sqrt{\\hat p(1 - \\hat p)/R}`); ``pet`` and ``pet_mc_se``
+        (probability of stopping at stage 1); ``expected_n`` and ``expected_n_mc_se``
+        (mean patients enrolled, SE = SD/:math:`\\sqrt R`); ``mean_duration_months`` and
+        ``duration_mc_se`` (calendar months from accrual opening to the stage-1 stop or the
+        final analysis); ``mean_stage1_decision_months`` and ``stage1_decision_mc_se``
+        (``NaN`` for single-stage designs);
+        ``exact_reject``, ``exact_pet``, ``exact_en``: the exact Simon operating
+        characteristics at ``p_success`` where they apply, else ``NaN``. ``exact_pet``
+        always applies to two-stage designs; ``exact_reject`` to the ``binary`` method when
+        every patient is followed to the landmark (``min_followup`` with ``months`` at least
+        the landmark); ``exact_en`` when accrual pauses for stage 1.
+    reps, seed, chunk_size : int
+        The run's settings (``jobs`` does not change the results, so it is not recorded).
+    scenarios : tuple of Scenario
+    rules : tuple of Rules
+        The resolved design of each scenario.
+    """
+
+    table: pd.DataFrame
+    reps: int
+    seed: int
+    chunk_size: int
+    scenarios: tuple[Scenario, ...]
+    rules: tuple[Rules, ...]
+
+
+def resolve_rules(scenarios: Sequence[Scenario]) -> tuple[Rules, ...]:
+    """Each scenario's decision rule (running the Simon search where one is asked for)."""
+    rules = []
+    for scenario in scenarios:
+        try:
+            rules.append(scenario.design.resolve())
+        except (OsteoStatsError, ValueError) as exc:
+            raise ScenarioError(f"scenario {scenario.name!r}: design: {exc}") from None
+    return tuple(rules)
+
+
+def run_chunk(
+    scenario: Scenario, rules: Rules, seed: np.random.SeedSequence, reps: int
+) -> ReplicateResults:
+    """Draw and analyse ``reps`` replicate trials from one seed (one joblib task)."""
+    rng = np.random.default_rng(seed)
+    return analyse_trials(scenario, rules, draw_trials(scenario, rules.n, reps, rng))
+
+
+def _mean_se(values: np.ndarray) -> tuple[float, float]:
+    if values.size == 0 or np.all(np.isnan(values)):
+        return math.nan, math.nan
+    mean = float(np.mean(values))
+    se = float(np.std(values, ddof=1) / math.sqrt(values.size)) if values.size > 1 else math.nan
+    return mean, se
+
+
+def _exact(scenario: Scenario, rules: Rules) -> tuple[float, float, float]:
+    """Exact (reject, PET, EN) of the Simon rule at the per-patient success probability."""
+    from osteo_stats.analyse.design import operating_characteristics
+
+    p = scenario.p_success
+    if rules.two_stage:
+        oc = operating_characteristics(rules, p).iloc[0]
+        reject, pet, en = float(oc["prob_reject"]), float(oc["pet"]), float(oc["en"])
+    else:
+        reject, pet, en = float(stats.binom.sf(rules.r, rules.n, p)), 0.0, float(rules.n)
+    analysis = scenario.analysis
+    complete = analysis.timing == "min_followup" and analysis.months >= analysis.landmark_months
+    if not complete:
+        reject = math.nan
+    if not rules.two_stage:
+        pet = math.nan
+    if rules.two_stage and not scenario.accrual.pause_for_stage1:
+        en = math.nan
+    return reject, pet, en
+
+
+def summarise(scenario: Scenario, rules: Rules, results: ReplicateResults) -> pd.DataFrame:
+    """One row per method for one scenario (columns :data:`SIMULATION_COLUMNS`)."""
+    reps = results.reps
+    pet = float(results.stopped.mean())
+    expected_n, expected_n_se = _mean_se(results.n_enrolled.astype(float))
+    duration, duration_se = _mean_se(results.duration)
+    decision, decision_se = _mean_se(results.stage1_decision)
+    exact_reject, exact_pet, exact_en = _exact(scenario, rules)
+    rows = []
+    for method, reject in results.reject.items():
+        rate = float(reject.mean())
+        rows.append(
+            {
+                "scenario": scenario.name,
+                "method": method,
+                "reps": reps,
+                "design": rules.label,
+                "p0": scenario.design.p0,
+                "true_efs_landmark": scenario.true_efs_landmark,
+                "p_success": scenario.p_success,
+                "reject_rate": rate,
+                "reject_mc_se": math.sqrt(rate * (1 - rate) / reps),
+                "pet": pet if rules.two_stage else math.nan,
+                "pet_mc_se": math.sqrt(pet * (1 - pet) / reps) if rules.two_stage else math.nan,
+                "expected_n": expected_n,
+                "expected_n_mc_se": expected_n_se,
+                "mean_duration_months": duration,
+                "duration_mc_se": duration_se,
+                "mean_stage1_decision_months": decision,
+                "stage1_decision_mc_se": decision_se,
+                "exact_reject": exact_reject if method == "binary" else math.nan,
+                "exact_pet": exact_pet,
+                "exact_en": exact_en,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(SIMULATION_COLUMNS))
+
+
+def simulate(
+    scenarios: Sequence[Scenario],
+    reps: int,
+    seed: int,
+    jobs: int = 1,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> SimulationResult:
+    """Simulate every scenario ``reps`` times and summarise.
+
+    Parameters
+    ----------
+    scenarios
+        Validated scenarios (:func:`~osteo_stats.simulate.scenario.load_scenarios`).
+    reps
+        Replicate trials per scenario.
+    seed
+        Root of the ``SeedSequence`` (see the module docstring).
+    jobs
+        joblib ``n_jobs`` (1: in-process; -1: all cores). Does not change the results.
+    chunk_size
+        Replicates per task and per generator.
+    progress
+        Called with the number of replicates just finished, after each chunk (in order).
+
+    Returns
+    -------
+    SimulationResult
+    """
+    from joblib import Parallel, delayed
+
+    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 2:
+        raise ValueError(f"reps must be an integer >= 2; received {reps!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer; received {seed!r}.")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer; received {chunk_size!r}.")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0:
+        raise ValueError(f"jobs must be a non-zero integer (-1: all cores); received {jobs!r}.")
+    if not scenarios:
+        raise ValueError("scenarios is empty; give at least one scenario.")
+    rules = resolve_rules(scenarios)
+
+    n_chunks = math.ceil(reps / chunk_size)
+    sizes = [min(chunk_size, reps - k * chunk_size) for k in range(n_chunks)]
+    children = np.random.SeedSequence(seed).spawn(len(scenarios))
+    tasks = [
+        (s, size, chunk_seed)
+        for s, child in enumerate(children)
+        for size, chunk_seed in zip(sizes, child.spawn(n_chunks), strict=True)
+    ]
+    runner = Parallel(n_jobs=jobs, return_as="generator")
+    outputs = runner(
+        delayed(run_chunk)(scenarios[s], rules[s], chunk_seed, size)
+        for s, size, chunk_seed in tasks
+    )
+    parts: list[list[ReplicateResults]] = [[] for _ in scenarios]
+    for (s, size, _), part in zip(tasks, outputs, strict=True):
+        parts[s].append(part)
+        if progress is not None:
+            progress(size)
+
+    table = pd.concat(
+        [
+            summarise(sc, ru, concat_replicates(p))
+            for sc, ru, p in zip(scenarios, rules, parts, strict=True)
+        ],
+        ignore_index=True,
+    )
+    return SimulationResult(
+        table=table,
+        reps=reps,
+        seed=seed,
+        chunk_size=chunk_size,
+        scenarios=tuple(scenarios),
+        rules=rules,
+    )

@@ -1,0 +1,525 @@
+"""Scenario files: what-if trial conditions for the power simulation, loaded and validated.
+
+A scenario file is YAML with two top-level keys::
+
+    defaults:            # optional; merged into every scenario (section by section)
+      design:   {p0: 0.20, n1: 13, r1: 3, n: 43, r: 12}
+      efs:      {distribution: exponential, two_year: 0.40}
+      accrual:  {rate_per_month: 1.79}
+    scenarios:
+      - name: planned_h0
+        efs: {two_year: 0.20}
+      - name: slow_accrual
+        accrual: {rate_per_month: 1.0}
+
+Merging: the ``accrual``, ``dropout`` and ``analysis`` sections of ``defaults`` are updated key
+by key with the scenario's own keys; ``design`` and ``efs`` are replaced as a whole when a
+scenario gives them (mixing a default two-stage rule with a scenario's single-stage rule, or the
+keys of two distributions, would be a silent error). An ``efs`` without ``distribution`` is
+exponential. Times are in months, rates per month.
+
+Every problem in the file is collected and reported at once, each naming the scenario and the
+key, e.g. ``scenarios[2] 'slow_accrual': accrual.rate_per_month = -1.0: Input should be
+greater than 0``. The file is rejected with :class:`ScenarioError`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from osteo_stats.errors import OsteoStatsError
+
+__all__ = [
+    "METHODS",
+    "AccrualSpec",
+    "AnalysisSpec",
+    "CureMixtureEFS",
+    "DesignSpec",
+    "DropoutSpec",
+    "ExponentialEFS",
+    "PiecewiseExponentialEFS",
+    "Rules",
+    "Scenario",
+    "ScenarioError",
+    "WeibullEFS",
+    "load_scenarios",
+    "parse_scenarios",
+]
+
+#: Final-analysis methods, in the order results are reported.
+METHODS: tuple[str, ...] = ("binary", "km_landmark", "logrank")
+Method = Literal["binary", "km_landmark", "logrank"]
+
+_LN2 = math.log(2.0)
+
+
+class ScenarioError(OsteoStatsError):
+    """A scenario file is missing, malformed, or describes an impossible trial."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _one_of(model: BaseModel, names: Sequence[str]) -> None:
+    given = [name for name in names if getattr(model, name) is not None]
+    if len(given) != 1:
+        raise ValueError(
+            f"give exactly one of {', '.join(names)}; received "
+            f"{', '.join(given) if given else 'none'}"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# EFS distributions. Each gives S(t) and draws by inversion: T = S^{-1}(U), U ~ U(0, 1).
+# T = inf means "never has an event" (cure fraction, or a zero hazard after the last break).
+# --------------------------------------------------------------------------------------------
+
+
+class ExponentialEFS(_Section):
+    """Exponential EFS, :math:`S(t) = e^{-\\lambda t}`.
+
+    Give ``two_year`` (:math:`S(24)`), ``median_months`` or ``rate_per_month``.
+    """
+
+    distribution: Literal["exponential"] = "exponential"
+    two_year: float | None = Field(default=None, gt=0, lt=1)
+    median_months: float | None = Field(default=None, gt=0)
+    rate_per_month: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_parameter(self) -> ExponentialEFS:
+        _one_of(self, ("two_year", "median_months", "rate_per_month"))
+        return self
+
+    @property
+    def rate(self) -> float:
+        """The hazard :math:`\\lambda` per month."""
+        if self.rate_per_month is not None:
+            return float(self.rate_per_month)
+        if self.median_months is not None:
+            return _LN2 / self.median_months
+        return -math.log(self.two_year) / 24.0
+
+    def survival(self, t: Any) -> np.ndarray:
+        return np.exp(-self.rate * np.asarray(t, dtype=float))
+
+    def isf(self, u: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return -np.log(u) / self.rate
+
+
+class WeibullEFS(_Section):
+    """Weibull EFS, :math:`S(t) = \\exp\\{-(t/\\text{scale})^{\\text{shape}}\\}`.
+
+    Give ``shape`` and one of ``two_year`` (:math:`S(24)`) or ``scale_months``. A shape below 1
+    gives a hazard that falls with time (early relapses), above 1 one that rises.
+    """
+
+    distribution: Literal["weibull"]
+    shape: float = Field(gt=0)
+    two_year: float | None = Field(default=None, gt=0, lt=1)
+    scale_months: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_parameter(self) -> WeibullEFS:
+        _one_of(self, ("two_year", "scale_months"))
+        return self
+
+    @property
+    def scale(self) -> float:
+        if self.scale_months is not None:
+            return float(self.scale_months)
+        return 24.0 / (-math.log(self.two_year)) ** (1.0 / self.shape)
+
+    def survival(self, t: Any) -> np.ndarray:
+        return np.exp(-((np.asarray(t, dtype=float) / self.scale) ** self.shape))
+
+    def isf(self, u: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return self.scale * (-np.log(u)) ** (1.0 / self.shape)
+
+
+class PiecewiseExponentialEFS(_Section):
+    """Piecewise-constant hazard: ``rates_per_month[k]`` between consecutive breaks.
+
+    ``breaks_months`` are the increasing change points (> 0); ``rates_per_month`` has one more
+    entry (the last applies after the last break). A last rate of 0 gives a plateau.
+    """
+
+    distribution: Literal["piecewise_exponential"]
+    breaks_months: list[float] = Field(min_length=1)
+    rates_per_month: list[Annotated[float, Field(ge=0)]]
+
+    @model_validator(mode="after")
+    def _shape(self) -> PiecewiseExponentialEFS:
+        b = self.breaks_months
+        if any(x <= 0 or not math.isfinite(x) for x in b) or any(
+            y <= x for x, y in zip(b, b[1:], strict=False)
+        ):
+            raise ValueError(f"breaks_months must be finite, > 0 and increasing; received {b}")
+        if len(self.rates_per_month) != len(b) + 1:
+            raise ValueError(
+                f"rates_per_month needs len(breaks_months) + 1 = {len(b) + 1} entries; "
+                f"received {len(self.rates_per_month)}"
+            )
+        if not any(rate > 0 for rate in self.rates_per_month):
+            raise ValueError("at least one of rates_per_month must be > 0")
+        return self
+
+    def _knots(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        starts = np.concatenate(([0.0], np.asarray(self.breaks_months, dtype=float)))
+        rates = np.asarray(self.rates_per_month, dtype=float)
+        cum = np.concatenate(([0.0], np.cumsum(rates[:-1] * np.diff(starts))))
+        return starts, rates, cum  # cum[k] = cumulative hazard at starts[k]
+
+    def survival(self, t: Any) -> np.ndarray:
+        t = np.asarray(t, dtype=float)
+        starts, rates, cum = self._knots()
+        k = np.searchsorted(starts, t, side="right") - 1
+        return np.exp(-(cum[k] + rates[k] * (t - starts[k])))
+
+    def isf(self, u: np.ndarray) -> np.ndarray:
+        starts, rates, cum = self._knots()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h = -np.log(u)
+            k = np.searchsorted(cum, h, side="right") - 1
+            t = starts[k] + (h - cum[k]) / rates[k]
+        # A zero-rate segment is never the one a finite h falls in, except the last: inf.
+        return np.where(rates[k] > 0, t, np.inf)
+
+
+Uncured = Annotated[ExponentialEFS | WeibullEFS, Field(discriminator="distribution")]
+
+
+class CureMixtureEFS(_Section):
+    """Cure-fraction mixture, :math:`S(t) = \\pi + (1 - \\pi) S_u(t)`.
+
+    A fraction ``cure_fraction`` (:math:`\\pi`) never has an event; the others follow the
+    ``uncured`` distribution (exponential or Weibull, e.g. ``{distribution: exponential,
+    median_months: 9}``).
+    """
+
+    distribution: Literal["cure_mixture"]
+    cure_fraction: float = Field(ge=0, lt=1)
+    uncured: Uncured
+
+    def survival(self, t: Any) -> np.ndarray:
+        pi = self.cure_fraction
+        return pi + (1 - pi) * self.uncured.survival(t)
+
+    def isf(self, u: np.ndarray) -> np.ndarray:
+        # S(T) = U: cured when U <= pi, else S_u(T) = (U - pi) / (1 - pi).
+        pi = self.cure_fraction
+        inner = np.clip((u - pi) / (1 - pi), 0.0, 1.0)
+        return np.where(u <= pi, np.inf, self.uncured.isf(np.where(u <= pi, 0.5, inner)))
+
+
+EFS = Annotated[
+    ExponentialEFS | WeibullEFS | PiecewiseExponentialEFS | CureMixtureEFS,
+    Field(discriminator="distribution"),
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Design, accrual, dropout, analysis
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A resolved decision rule: stop after ``n1`` if at most ``r1`` successes (two-stage
+    only; ``n1 = r1 = None`` for a single-stage design); reject H0 if more than ``r``
+    successes among ``n``."""
+
+    n1: int | None
+    r1: int | None
+    n: int
+    r: int
+
+    @property
+    def two_stage(self) -> bool:
+        return self.n1 is not None
+
+    @property
+    def label(self) -> str:
+        stage1 = f"{self.r1}/{self.n1}, " if self.two_stage else ""
+        return f"{stage1}{self.r}/{self.n}"
+
+
+class DesignSpec(_Section):
+    """The design: ``p0`` and either the rule or the inputs of a Simon search.
+
+    Give the rule ``n1, r1, n, r`` (``n1``/``r1`` may be left out together for a single-stage
+    design), or ``p1, alpha, power`` (and ``kind``: optimal or minimax, ``nmax``) to have the
+    Simon design searched for (:func:`osteo_stats.analyse.design.simon_designs`). ``p0`` is
+    also the historical control of the KM landmark and log-rank analyses (2-year EFS).
+    """
+
+    p0: float = Field(gt=0, lt=1)
+    n1: int | None = Field(default=None, gt=0)
+    r1: int | None = Field(default=None, ge=0)
+    n: int | None = Field(default=None, gt=0)
+    r: int | None = Field(default=None, ge=0)
+    p1: float | None = Field(default=None, gt=0, lt=1)
+    alpha: float | None = Field(default=None, gt=0, lt=0.5)
+    power: float | None = Field(default=None, gt=0.5, lt=1)
+    kind: Literal["optimal", "minimax"] | None = None
+    nmax: int | None = Field(default=None, gt=1, le=500)
+
+    @model_validator(mode="after")
+    def _rule_or_search(self) -> DesignSpec:
+        rule = [k for k in ("n1", "r1", "n", "r") if getattr(self, k) is not None]
+        search = [
+            k for k in ("p1", "alpha", "power", "kind", "nmax") if getattr(self, k) is not None
+        ]
+        if rule and search:
+            raise ValueError(
+                f"give either the rule (n1, r1, n, r) or a Simon search (p1, alpha, power), "
+                f"not both; received {', '.join(rule + search)}"
+            )
+        if search or not rule:
+            missing = [k for k in ("p1", "alpha", "power") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(
+                    f"a Simon search needs p1, alpha and power; missing {', '.join(missing)} "
+                    "(or give the rule n1, r1, n, r)"
+                )
+            if self.p1 <= self.p0:
+                raise ValueError(f"p1 ({self.p1}) must be greater than p0 ({self.p0})")
+            return self
+        if self.n is None or self.r is None:
+            raise ValueError("the rule needs n and r (and n1, r1 for a two-stage design)")
+        if (self.n1 is None) != (self.r1 is None):
+            raise ValueError("give n1 and r1 together (or neither, for a single-stage design)")
+        if not self.r < self.n:
+            raise ValueError(f"need r < n; received r={self.r}, n={self.n}")
+        if self.n1 is not None and not (self.r1 < self.n1 < self.n and self.r1 <= self.r):
+            raise ValueError(
+                f"need r1 < n1 < n and r1 <= r; received r1={self.r1}, n1={self.n1}, "
+                f"r={self.r}, n={self.n}"
+            )
+        return self
+
+    def resolve(self) -> Rules:
+        """The decision rule, searching for the Simon design if it was not given.
+
+        Raises
+        ------
+        DesignError
+            No design meets the constraints within ``nmax``.
+        """
+        if self.n is not None:
+            return Rules(n1=self.n1, r1=self.r1, n=self.n, r=self.r)
+        from osteo_stats.analyse.design import simon_designs
+
+        frontier = simon_designs(self.p0, self.p1, self.alpha, self.power, nmax=self.nmax or 100)
+        chosen = frontier.design(self.kind or "optimal")
+        return Rules(n1=chosen.n1, r1=chosen.r1, n=chosen.n, r=chosen.r)
+
+
+class AccrualSpec(_Section):
+    """Accrual: a Poisson process whose rate rises linearly from 0 to ``rate_per_month`` over
+    ``ramp_up_months`` (0: the full rate from the start).
+
+    With ``pause_for_stage1`` accrual stops after the n1-th patient until the stage-1
+    decision and resumes where it paused; without it (the SAP 5.5 assumption) accrual goes on
+    while stage 1 is pending.
+    """
+
+    rate_per_month: float = Field(gt=0)
+    ramp_up_months: float = Field(default=0.0, ge=0)
+    pause_for_stage1: bool = False
+
+    def inverse_cumulative(self, g: np.ndarray) -> np.ndarray:
+        """Calendar time at which the expected cumulative accrual reaches ``g``.
+
+        .. math::
+
+            A(t) = \\begin{cases} \\lambda t^2 / (2R) & t \\le R \\\\
+                   \\lambda (t - R/2) & t > R \\end{cases}
+        """
+        rate, ramp = self.rate_per_month, self.ramp_up_months
+        if ramp == 0:
+            return g / rate
+        return np.where(g <= rate * ramp / 2, np.sqrt(2 * ramp * g / rate), g / rate + ramp / 2)
+
+
+class DropoutSpec(_Section):
+    """Dropout (leaving follow-up event-free): exponential, with ``proportion`` of patients
+    lost by ``by_month`` in the absence of an event (0: no dropout)."""
+
+    proportion: float = Field(default=0.0, ge=0, lt=1)
+    by_month: float = Field(default=24.0, gt=0)
+
+    @property
+    def rate(self) -> float:
+        return -math.log1p(-self.proportion) / self.by_month
+
+
+class AnalysisSpec(_Section):
+    """When and how the final analysis is done.
+
+    ``timing``: ``min_followup`` (``months`` after the last enrolment; 24 = the SAP's final
+    analysis when every patient's 24-month status is known) or ``calendar`` (``months`` after
+    accrual opened). ``landmark_months``: the binary endpoint's and the KM landmark (24).
+    ``alpha``: one-sided level of the KM landmark and log-rank tests. ``methods``: any of
+    ``binary``, ``km_landmark``, ``logrank``.
+    """
+
+    timing: Literal["min_followup", "calendar"] = "min_followup"
+    months: float = Field(default=24.0, gt=0)
+    landmark_months: float = Field(default=24.0, gt=0)
+    alpha: float = Field(default=0.05, gt=0, lt=0.5)
+    methods: list[Method] = Field(default_factory=lambda: list(METHODS), min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_methods(self) -> AnalysisSpec:
+        if len(set(self.methods)) != len(self.methods):
+            raise ValueError(f"methods must not repeat; received {self.methods}")
+        return self
+
+
+class Scenario(_Section):
+    """One what-if: the design, the true EFS, accrual, dropout and the final analysis."""
+
+    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")
+    description: str = ""
+    design: DesignSpec
+    efs: EFS
+    accrual: AccrualSpec
+    dropout: DropoutSpec = DropoutSpec()
+    analysis: AnalysisSpec = AnalysisSpec()
+
+    @property
+    def true_efs_landmark(self) -> float:
+        """The true :math:`S(L)` at the landmark (the 2-year EFS rate)."""
+        return float(self.efs.survival(self.analysis.landmark_months))
+
+    @property
+    def p_success(self) -> float:
+        """Probability that a patient is a binary success given full follow-up:
+        event-free and not lost at the landmark, :math:`S(L)\\,e^{-\\delta L}`."""
+        landmark = self.analysis.landmark_months
+        return self.true_efs_landmark * math.exp(-self.dropout.rate * landmark)
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+_MERGED_SECTIONS = ("accrual", "dropout", "analysis")
+
+
+def _merge(defaults: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(defaults)
+    for key, value in scenario.items():
+        base = merged.get(key)
+        if key in _MERGED_SECTIONS and isinstance(base, dict) and isinstance(value, dict):
+            merged[key] = {**base, **value}
+        else:
+            merged[key] = value
+    efs = merged.get("efs")
+    if isinstance(efs, dict) and "distribution" not in efs:
+        merged["efs"] = {"distribution": "exponential", **efs}
+    return merged
+
+
+def _describe(error: ValidationError, where: str) -> list[str]:
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(scenario)"
+        if item["type"] == "missing":
+            lines.append(f"  {where}: {key}: required key is missing.")
+        elif item["type"] == "extra_forbidden":
+            lines.append(f"  {where}: {key}: unknown key. Hint: check the spelling.")
+        else:
+            received = item.get("input")
+            shown = "" if isinstance(received, dict | list) else f" = {received!r}"
+            lines.append(f"  {where}: {key}{shown}: {item['msg'].removeprefix('Value error, ')}")
+    return lines
+
+
+def parse_scenarios(raw: Any, source: str = "<scenarios>") -> tuple[Scenario, ...]:
+    """Validate a parsed scenario document (see the module docstring for the layout).
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem, each with the scenario and key.
+    """
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{source}: expected a mapping with 'scenarios' (and 'defaults').")
+    problems: list[str] = []
+    unknown = sorted(set(raw) - {"defaults", "scenarios"})
+    if unknown:
+        problems.append(
+            f"  {', '.join(unknown)}: unknown top-level key(s); allowed: defaults, scenarios."
+        )
+    defaults = raw.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        problems.append("  defaults: must be a mapping of sections.")
+        defaults = {}
+    bad_defaults = sorted(set(defaults) - set(Scenario.model_fields) - {"name"})
+    if bad_defaults:
+        problems.append(f"  defaults: unknown section(s) {', '.join(bad_defaults)}.")
+    entries = raw.get("scenarios")
+    if not isinstance(entries, list) or not entries:
+        problems.append("  scenarios: required, a non-empty list of scenarios.")
+        entries = []
+
+    scenarios: list[Scenario] = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        where = f"scenarios[{i}]" + (f" {name!r}" if name else "")
+        if not isinstance(entry, dict):
+            problems.append(f"  {where}: must be a mapping (name, design, efs, ...).")
+            continue
+        if isinstance(name, str) and name in seen:
+            problems.append(
+                f"  {where}: name: {name!r} is already used by scenarios[{seen[name]}]; "
+                "names must be unique."
+            )
+        if isinstance(name, str):
+            seen.setdefault(name, i)
+        try:
+            scenarios.append(Scenario.model_validate(_merge(defaults, entry)))
+        except ValidationError as exc:
+            problems.extend(_describe(exc, where))
+    if problems:
+        raise ScenarioError(
+            f"{source}: the scenario file is invalid ({len(problems)} problem(s))\n"
+            + "\n".join(problems)
+        )
+    return tuple(scenarios)
+
+
+def load_scenarios(path: str | Path) -> tuple[Scenario, ...]:
+    """Read and validate a scenario YAML file.
+
+    Raises
+    ------
+    ScenarioError
+        The file is missing, not YAML, or invalid; the message names every bad key.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: scenario file not found.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read the scenario file ({exc}).") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
+    return parse_scenarios(raw, source=str(path))

@@ -1,0 +1,432 @@
+"""Power simulation for design changes: scenarios, conduct rules, reproducibility, validation.
+
+The simulation is validated against the exact Simon operating characteristics
+(:func:`osteo_stats.analyse.design.operating_characteristics`, itself checked against Simon's
+1989 table in ``tests/test_design.py``) where both exist: binomial outcomes (no dropout,
+everyone followed to 24 months). The KM landmark and log-rank decisions are checked trial by
+trial against the one-trial library functions (``kaplan_meier``, ``one_sample_logrank``).
+Seeds are fixed.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from osteo_stats.analyse.design import operating_characteristics
+from osteo_stats.analyse.survival import kaplan_meier, one_sample_logrank
+from osteo_stats.cli import app
+from osteo_stats.simulate import (
+    SIMULATION_COLUMNS,
+    ScenarioError,
+    TrialDraws,
+    analyse_trials,
+    draw_trials,
+    load_scenarios,
+    parse_scenarios,
+    simulate,
+    write_simulation,
+)
+from osteo_stats.simulate.scenario import Rules
+
+REPO = Path(__file__).resolve().parents[1]
+PROMIS = {"p0": 0.20, "n1": 13, "r1": 3, "n": 43, "r": 12}
+
+
+def _scenarios(*entries, **defaults):
+    base = {"design": PROMIS, "accrual": {"rate_per_month": 1.79}}
+    base.update(defaults)
+    return parse_scenarios({"defaults": base, "scenarios": list(entries)}, "test.yaml")
+
+
+# --------------------------------------------------------------------------------------------
+# Scenario file
+# --------------------------------------------------------------------------------------------
+
+
+def test_example_scenario_file_loads():
+    scenarios = load_scenarios(REPO / "scenarios" / "promis.yaml")
+    names = [s.name for s in scenarios]
+    assert names[:2] == ["planned_h0", "planned_h1"]
+    assert {s.efs.distribution for s in scenarios} == {
+        "exponential",
+        "weibull",
+        "piecewise_exponential",
+        "cure_mixture",
+    }
+    redesign = next(s for s in scenarios if s.name == "historical25_redesign_h1")
+    rules = redesign.design.resolve()
+    assert rules.n is not None and rules.n1 is not None
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"name": "a", "efs": {"two_year": 1.2}}, r"scenarios\[0\] 'a': efs\..*two_year = 1.2"),
+        (
+            {"name": "a", "efs": {"two_year": 0.4}, "accrual": {"rate": 2}},
+            r"scenarios\[0\] 'a': accrual.rate: unknown key",
+        ),
+        (
+            {"name": "a", "efs": {"two_year": 0.4}, "accrual": {"rate_per_month": -1}},
+            r"accrual.rate_per_month = -1: Input should be greater than 0",
+        ),
+        (
+            {"name": "a", "efs": {"distribution": "weibull", "shape": 2}},
+            r"give exactly one of two_year, scale_months",
+        ),
+        ({"name": "a", "efs": {"distribution": "gompertz"}}, r"efs: Input tag 'gompertz'"),
+        (
+            {
+                "name": "a",
+                "efs": {"two_year": 0.4},
+                "design": {"p0": 0.2, "n": 9, "r": 2, "p1": 0.4},
+            },
+            r"design: give either the rule .* not both",
+        ),
+        (
+            {"name": "a", "efs": {"two_year": 0.4}, "design": {"p0": 0.2, "p1": 0.4}},
+            r"a Simon search needs p1, alpha and power; missing alpha, power",
+        ),
+        ({"efs": {"two_year": 0.4}}, r"scenarios\[0\]: name: required key is missing"),
+        (
+            {"name": "a", "efs": {"two_year": 0.4}, "analysis": {"methods": ["cox"]}},
+            r"analysis.methods.0 = 'cox'",
+        ),
+        (
+            {
+                "name": "a",
+                "efs": {
+                    "distribution": "piecewise_exponential",
+                    "breaks_months": [6, 3],
+                    "rates_per_month": [0.1, 0.1, 0.1],
+                },
+            },
+            r"breaks_months must be finite, > 0 and increasing",
+        ),
+    ],
+)
+def test_invalid_scenarios_name_the_scenario_and_key(entry, message):
+    with pytest.raises(ScenarioError, match=message):
+        _scenarios(entry)
+
+
+def test_design_and_efs_replace_the_defaults_as_a_whole():
+    """A single-stage rule must not inherit the default n1/r1; other sections merge by key."""
+    (scenario,) = _scenarios(
+        {
+            "name": "single",
+            "efs": {"median_months": 12},
+            "design": {"p0": 0.2, "n": 30, "r": 8},
+            "accrual": {"ramp_up_months": 3},
+        },
+        efs={"distribution": "weibull", "shape": 2, "two_year": 0.4},
+    )
+    assert scenario.design.resolve() == Rules(n1=None, r1=None, n=30, r=8)
+    assert scenario.efs.distribution == "exponential"
+    assert (scenario.accrual.rate_per_month, scenario.accrual.ramp_up_months) == (1.79, 3)
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(ScenarioError, match=r"\(3 problem\(s\)\)") as info:
+        _scenarios(
+            {"name": "a", "efs": {"two_year": 2}},
+            {"name": "a", "efs": {"two_year": 0.4}, "dropout": {"proportion": 1.5}},
+        )
+    assert "'a' is already used by scenarios[0]" in str(info.value)
+
+
+def test_missing_file_and_bad_yaml(tmp_path):
+    with pytest.raises(ScenarioError, match="not found"):
+        load_scenarios(tmp_path / "none.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenarios: [\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="not valid YAML"):
+        load_scenarios(bad)
+
+
+def test_efs_distributions_invert_their_survival_function():
+    scenarios = _scenarios(
+        {"name": "exp", "efs": {"two_year": 0.4}},
+        {"name": "wei", "efs": {"distribution": "weibull", "shape": 0.7, "two_year": 0.4}},
+        {
+            "name": "pw",
+            "efs": {
+                "distribution": "piecewise_exponential",
+                "breaks_months": [6, 12],
+                "rates_per_month": [0.06, 0.0, 0.0305],
+            },
+        },
+        {
+            "name": "cure",
+            "efs": {
+                "distribution": "cure_mixture",
+                "cure_fraction": 0.3,
+                "uncured": {"distribution": "exponential", "median_months": 9},
+            },
+        },
+    )
+    u = np.linspace(0.01, 0.99, 99)
+    for scenario in scenarios:
+        t = scenario.efs.isf(u)
+        finite = np.isfinite(t)
+        np.testing.assert_allclose(scenario.efs.survival(t[finite]), u[finite], atol=1e-12)
+    exp, wei, pw, cure = scenarios
+    assert exp.true_efs_landmark == pytest.approx(0.4, abs=1e-14)
+    assert wei.true_efs_landmark == pytest.approx(0.4, abs=1e-14)
+    # Hand calculation: H(24) = 0.06 * 6 + 0 * 6 + 0.0305 * 12.
+    assert pw.true_efs_landmark == pytest.approx(math.exp(-(0.36 + 0.366)), abs=1e-14)
+    assert cure.true_efs_landmark == pytest.approx(0.3 + 0.7 * 2 ** (-24 / 9), abs=1e-14)
+    # Cured patients never have an event.
+    assert np.isinf(cure.efs.isf(np.array([0.1, 0.3]))).all()
+
+
+def test_draws_follow_the_scenario():
+    (scenario,) = _scenarios(
+        {
+            "name": "s",
+            "efs": {"two_year": 0.4},
+            "accrual": {"rate_per_month": 2.0, "ramp_up_months": 4},
+            "dropout": {"proportion": 0.15, "by_month": 24},
+        }
+    )
+    draws = draw_trials(scenario, 43, 20_000, np.random.default_rng(1))
+    assert np.all(np.diff(draws.arrival, axis=1) > 0)
+    assert np.mean(draws.event_time > 24) == pytest.approx(0.4, abs=4 * 0.0035)
+    assert np.mean(draws.dropout_time <= 24) == pytest.approx(0.15, abs=4 * 0.0025)
+    # Ramp-up: expected arrivals by month 4 are 2 * 4 / 2 = 4, then 2 per month.
+    assert np.mean((draws.arrival <= 4).sum(axis=1)) == pytest.approx(4.0, abs=0.05)
+    assert np.mean((draws.arrival <= 10).sum(axis=1)) == pytest.approx(16.0, abs=0.1)
+
+
+# --------------------------------------------------------------------------------------------
+# Conduct rules on hand-made trials
+# --------------------------------------------------------------------------------------------
+
+
+def _tiny(pause: bool):
+    (scenario,) = _scenarios(
+        {
+            "name": "tiny",
+            "efs": {"two_year": 0.4},
+            "design": {"p0": 0.2, "n1": 2, "r1": 0, "n": 4, "r": 1},
+            "accrual": {"rate_per_month": 1.0, "pause_for_stage1": pause},
+        }
+    )
+    inf = np.inf
+    draws = TrialDraws(
+        arrival=np.array([[0.0, 1, 2, 3], [0, 1, 2, 30], [0, 1, 2, 3]]),
+        event_time=np.array([[5.0, inf, inf, inf], [5, 3, inf, inf], [inf, inf, inf, inf]]),
+        dropout_time=np.full((3, 4), inf),
+    )
+    return analyse_trials(scenario, scenario.design.resolve(), draws)
+
+
+def test_stage1_decision_enrolment_and_duration_by_hand():
+    """n1 = 2, r1 = 0, n = 4, r = 1, landmark 24, final analysis 24 months after the last.
+
+    Trial 0: patient 0 fails at 5, patient 1 is a success known at 1 + 24 = 25: continue at 25;
+    3 successes > 1: reject; analysis at 3 + 24 = 27. Trial 1: both stage-1 patients fail,
+    known at 5 and 1 + 3 = 4: stop at 5; patients arrived by then: 3. Trial 2: no events;
+    the first success is known at 0 + 24 = 24: continue; analysis at 27.
+    """
+    result = _tiny(pause=False)
+    assert result.stopped.tolist() == [False, True, False]
+    np.testing.assert_array_equal(result.stage1_decision, [25.0, 5.0, 24.0])
+    assert result.n_enrolled.tolist() == [4, 3, 4]
+    np.testing.assert_array_equal(result.duration, [27.0, 5.0, 27.0])
+    assert result.reject["binary"].tolist() == [True, False, True]
+
+
+def test_pause_for_stage1_delays_stage2_and_gives_simon_sample_size():
+    """With the pause, stage 2 starts at the decision with the same gaps: trial 2's patients
+    2 and 3 enrol at 24 + 1 and 24 + 2, so the analysis is at 26 + 24 = 50."""
+    result = _tiny(pause=True)
+    assert result.n_enrolled.tolist() == [4, 2, 4]
+    np.testing.assert_array_equal(result.duration, [25 + 2 + 24, 5.0, 50.0])
+
+
+def test_km_and_logrank_decisions_agree_with_the_one_trial_functions():
+    """Recompute each trial's analysis data by the documented rule (calendar cut at month 30,
+    15% dropout) and test it with kaplan_meier / one_sample_logrank."""
+    (scenario,) = _scenarios(
+        {
+            "name": "check",
+            "efs": {"distribution": "weibull", "shape": 0.8, "two_year": 0.35},
+            "design": {"p0": 0.2, "n": 30, "r": 8},
+            "dropout": {"proportion": 0.15},
+            "analysis": {"timing": "calendar", "months": 40},
+        }
+    )
+    rules = scenario.design.resolve()
+    draws = draw_trials(scenario, rules.n, 150, np.random.default_rng(11))
+    result = analyse_trials(scenario, rules, draws)
+    cut = 40.0
+    for i in range(150):
+        enrolled = draws.arrival[i] <= cut
+        follow = cut - draws.arrival[i][enrolled]
+        t_event, t_drop = draws.event_time[i][enrolled], draws.dropout_time[i][enrolled]
+        time = np.minimum(np.minimum(t_event, t_drop), follow)
+        event = t_event <= np.minimum(t_drop, follow)
+        lower = kaplan_meier(time, event, conf_level=0.90).survival_at([24.0])["lower"].iloc[0]
+        assert result.reject["km_landmark"][i] == (not np.isnan(lower) and lower > 0.2)
+        p = one_sample_logrank(time, event, survival_at=0.2, landmark=24).p_one_sided
+        assert result.reject["logrank"][i] == (p < 0.05)
+        successes = np.sum((t_event >= 24) & (t_drop >= 24) & (follow >= 24))
+        assert result.reject["binary"][i] == (successes > rules.r)
+        assert result.n_enrolled[i] == enrolled.sum()
+    assert np.isnan(result.stage1_decision).all() and not result.stopped.any()
+    assert 0 < result.reject["km_landmark"].sum() < 150
+
+
+# --------------------------------------------------------------------------------------------
+# Validation against the exact operating characteristics
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("p", [0.20, 0.30, 0.40])
+def test_simulation_agrees_with_exact_simon_oc(p):
+    """Binomial outcomes (no dropout, everyone followed to 24 months, accrual paused for
+    stage 1 so that a stopped trial has n1 patients): the simulated reject rate, PET and EN
+    must be within 4 Monte-Carlo SEs of the exact values (fixed seed)."""
+    scenarios = _scenarios(
+        {
+            "name": "binomial",
+            "efs": {"two_year": p},
+            "accrual": {"rate_per_month": 1.79, "pause_for_stage1": True},
+            "analysis": {"methods": ["binary"]},
+        }
+    )
+    reps = 20_000
+    row = simulate(scenarios, reps=reps, seed=20240301).table.iloc[0]
+    exact = operating_characteristics(Rules(n1=13, r1=3, n=43, r=12), p).iloc[0]
+    assert row["exact_reject"] == pytest.approx(exact["prob_reject"], abs=1e-12)
+    assert abs(row["reject_rate"] - exact["prob_reject"]) <= 4 * row["reject_mc_se"]
+    assert abs(row["pet"] - exact["pet"]) <= 4 * row["pet_mc_se"]
+    assert abs(row["expected_n"] - exact["en"]) <= 4 * row["expected_n_mc_se"]
+    assert row["exact_en"] == pytest.approx(exact["en"], abs=1e-12)
+
+
+def test_dropout_counts_as_failure_in_the_binary_analysis():
+    """With 15% dropout by 24 months the binary success probability is 0.4 * 0.85 = 0.34 and
+    the simulation matches the exact OC at 0.34."""
+    scenarios = _scenarios(
+        {"name": "drop", "efs": {"two_year": 0.4}, "dropout": {"proportion": 0.15}}
+    )
+    row = simulate(scenarios, reps=20_000, seed=5).table.set_index("method").loc["binary"]
+    assert row["p_success"] == pytest.approx(0.34, abs=1e-12)
+    exact = operating_characteristics(Rules(n1=13, r1=3, n=43, r=12), 0.34).iloc[0]
+    assert abs(row["reject_rate"] - exact["prob_reject"]) <= 4 * row["reject_mc_se"]
+    assert math.isnan(row["exact_en"])  # accrual not paused: EN is not Simon's
+
+
+def test_without_a_pause_accrual_continues_while_stage1_is_pending():
+    """SAP 5.5: stage 1 takes about two years to read out, so under H0 most of the 43 are
+    enrolled before the futility decision; the expected N far exceeds Simon's EN(p0) = 20.6."""
+    scenarios = _scenarios({"name": "h0", "efs": {"two_year": 0.2}})
+    row = simulate(scenarios, reps=4_000, seed=3).table.iloc[0]
+    assert row["expected_n"] > 30
+    assert row["mean_stage1_decision_months"] > 13 / 1.79
+
+
+# --------------------------------------------------------------------------------------------
+# Reproducibility and parallelism
+# --------------------------------------------------------------------------------------------
+
+
+def test_results_do_not_depend_on_jobs():
+    scenarios = _scenarios(
+        {"name": "h0", "efs": {"two_year": 0.2}},
+        {"name": "h1", "efs": {"two_year": 0.4}, "dropout": {"proportion": 0.1}},
+    )
+    serial = simulate(scenarios, reps=3_000, seed=42, jobs=1, chunk_size=1_000)
+    parallel = simulate(scenarios, reps=3_000, seed=42, jobs=2, chunk_size=1_000)
+    pd.testing.assert_frame_equal(serial.table, parallel.table, check_exact=True)
+    other = simulate(scenarios, reps=3_000, seed=43, jobs=1, chunk_size=1_000)
+    assert not serial.table["reject_rate"].equals(other.table["reject_rate"])
+
+
+def test_adding_a_scenario_does_not_change_the_others_and_progress_is_reported():
+    one = _scenarios({"name": "h1", "efs": {"two_year": 0.4}})
+    two = _scenarios(
+        {"name": "h1", "efs": {"two_year": 0.4}}, {"name": "x", "efs": {"two_year": 0.3}}
+    )
+    seen: list[int] = []
+    first = simulate(one, reps=2_500, seed=9, chunk_size=1_000, progress=seen.append)
+    both = simulate(two, reps=2_500, seed=9, chunk_size=1_000)
+    assert seen == [1_000, 1_000, 500]
+    pd.testing.assert_frame_equal(first.table, both.table.iloc[:3], check_exact=True)
+    assert list(first.table.columns) == list(SIMULATION_COLUMNS)
+
+
+def test_simulate_refuses_bad_arguments():
+    scenarios = _scenarios({"name": "h1", "efs": {"two_year": 0.4}})
+    with pytest.raises(ValueError, match="reps must be an integer >= 2"):
+        simulate(scenarios, reps=1, seed=1)
+    with pytest.raises(ValueError, match="jobs must be a non-zero integer"):
+        simulate(scenarios, reps=10, seed=1, jobs=0)
+
+
+# --------------------------------------------------------------------------------------------
+# Output and CLI
+# --------------------------------------------------------------------------------------------
+
+
+def test_write_simulation_is_atomic_and_refuses_a_foreign_directory(tmp_path):
+    scenarios = _scenarios({"name": "h1", "efs": {"two_year": 0.4}})
+    result = simulate(scenarios, reps=500, seed=1)
+    out = tmp_path / "sim"
+    written = write_simulation(result, out)
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written)
+    table = pd.read_csv(out / "simulation_results.csv")
+    assert list(table.columns) == list(SIMULATION_COLUMNS)
+    write_simulation(result, out)  # a previous run is replaced
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="refusing to replace"):
+        write_simulation(result, foreign)
+    assert (foreign / "notes.txt").read_text(encoding="utf-8") == "keep"
+
+
+def test_cli_simulate_writes_results(tmp_path):
+    scenario_file = tmp_path / "s.yaml"
+    scenario_file.write_text(
+        "defaults:\n"
+        "  design: {p0: 0.2, n1: 13, r1: 3, n: 43, r: 12}\n"
+        "  accrual: {rate_per_month: 1.79}\n"
+        "scenarios:\n"
+        "  - {name: h1, efs: {two_year: 0.4}}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    runner = CliRunner()
+    args = ["simulate", str(scenario_file), "--reps", "300", "--seed", "1", "--out", str(out)]
+    result = runner.invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert (out / "simulation_results.csv").is_file()
+    assert (out / "simulation_power.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+
+    scenario_file.write_text("scenarios:\n  - {name: h1, efs: {two_year: 0.4}}\n", "utf-8")
+    result = runner.invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "design: required key is missing" in result.output
+
+
+def test_cli_design_simon_plots_are_deterministic(tmp_path):
+    runner = CliRunner()
+    args = ["design", "simon", "--p0", "0.2", "--p1", "0.4", "--plots", str(tmp_path / "p")]
+    assert runner.invoke(app, args, catch_exceptions=False).exit_code == 0
+    first = {
+        name: (tmp_path / "p" / name).read_text("utf-8")
+        for name in ("simon_frontier.svg", "simon_oc.svg")
+    }
+    assert runner.invoke(app, args, catch_exceptions=False).exit_code == 0
+    for name, text in first.items():
+        assert text == (tmp_path / "p" / name).read_text("utf-8")
+        assert "<svg" in text

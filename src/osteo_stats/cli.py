@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -206,6 +207,12 @@ def design_simon(
     power: Annotated[float, typer.Option("--power", help="Power at p1.")] = 0.80,
     nmax: Annotated[int, typer.Option("--nmax", help="Largest total sample size searched.")] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="Print the frontier as JSON.")] = False,
+    plots: Annotated[
+        Path | None,
+        typer.Option(
+            "--plots", help="Also write simon_frontier.svg and simon_oc.svg into this directory."
+        ),
+    ] = None,
 ) -> None:
     """Print every admissible Simon two-stage design (minimax to optimal)."""
     import json
@@ -231,6 +238,246 @@ def design_simon(
             "increase --nmax to be sure it is optimal.",
             highlight=False,
         )
+    if plots is not None:
+        from osteo_stats.outputs import atomic_write_text
+        from osteo_stats.tlf.design_plots import simon_frontier_svg, simon_oc_svg
+
+        atomic_write_text(plots / "simon_frontier.svg", simon_frontier_svg(frontier))
+        atomic_write_text(plots / "simon_oc.svg", simon_oc_svg(frontier))
+        err_console.print(f"Wrote simon_frontier.svg and simon_oc.svg to {plots}", highlight=False)
+
+
+@app.command()
+def simulate(
+    scenarios: Annotated[
+        Path, typer.Argument(help="Scenario file (YAML), e.g. scenarios/promis.yaml.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Output directory (replaced atomically).")],
+    reps: Annotated[
+        int, typer.Option("--reps", min=2, help="Replicate trials per scenario.")
+    ] = 10_000,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Root seed (SeedSequence).")
+    ] = 20240301,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs", help="Parallel joblib workers (-1: all cores); results do not depend on it."
+        ),
+    ] = 1,
+) -> None:
+    """Simulate power, type I error, PET, sample size and duration for what-if scenarios."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from osteo_stats.simulate import load_scenarios, write_simulation
+    from osteo_stats.simulate import simulate as run_simulation
+
+    if jobs == 0:
+        err_console.print("error: --jobs must be a positive number or negative (-1: all cores).")
+        raise typer.Exit(EXIT_USAGE)
+    with _user_errors():
+        loaded = load_scenarios(scenarios)
+        total = reps * len(loaded)
+        columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err_console, transient=True) as bar:
+            task = bar.add_task("simulating", total=total)
+            result = run_simulation(
+                loaded, reps=reps, seed=seed, jobs=jobs, progress=lambda k: bar.advance(task, k)
+            )
+        written = write_simulation(result, out)
+    shown = result.table[
+        [
+            "scenario",
+            "method",
+            "design",
+            "true_efs_landmark",
+            "reject_rate",
+            "reject_mc_se",
+            "pet",
+            "expected_n",
+            "mean_duration_months",
+            "mean_stage1_decision_months",
+        ]
+    ]
+    console.print(
+        _frame_table(shown.round(4), f"Simulation: {reps} replicates per scenario, seed {seed}")
+    )
+    console.print(f"Wrote {len(written)} files to {out}", highlight=False)
+
+
+report_app = typer.Typer(
+    help="Committee reports: PDF + HTML, the ARD, each TLF as RTF/CSV/SVG (SAP 10, 11).",
+    no_args_is_help=True,
+)
+app.add_typer(report_app, name="report")
+
+DEFAULT_REPORT_DIR = Path("reports/out")
+
+
+class Paper(StrEnum):
+    A4 = "A4"
+    letter = "letter"
+
+
+DataOption = Annotated[
+    Path, typer.Option("--data", help="Directory holding the analysis datasets.")
+]
+CutoffOption = Annotated[
+    str | None,
+    typer.Option("--cutoff", help="Analysis cut-off YYYY-MM-DD (default: the data's DCUTDT)."),
+]
+SeedOption = Annotated[
+    int | None,
+    typer.Option(
+        "--seed",
+        help="Seed recorded for any randomised analysis (the current analyses are exact).",
+    ),
+]
+
+
+def _analysis_outputs(
+    data_dir: Path,
+    cutoff: str | None,
+    sap_path: Path | None,
+    status: Any,
+    areas: tuple[str, ...] | None = None,
+) -> tuple[Any, list[Any], SAP]:
+    """Load + validate, derive and build every TLF; exit 1 with the issue table on bad data."""
+    from osteo_stats.derive.analysis_data import derive_analysis_data
+    from osteo_stats.load import validate_trial
+    from osteo_stats.tlf.catalogue import build_tlfs
+
+    sap = _load_sap(sap_path)
+    cutoff_date = _parse_date(cutoff, "--cutoff")
+    status.update(f"Loading and validating {data_dir}")
+    with _user_errors():
+        data, issues = validate_trial(data_dir, sap)
+    if data is None:
+        status.stop()
+        _print_issues(issues, title="Data validation failed: nothing was written")
+        raise typer.Exit(EXIT_INVALID_DATA)
+    status.update("Deriving analysis datasets")
+    with _user_errors():
+        ad = derive_analysis_data(data, sap, cutoff_date)
+    status.update("Building tables, listings and figures")
+    with _user_errors():
+        outputs = build_tlfs(ad, areas)
+    return ad, outputs, sap
+
+
+def _effective_command(*parts: object) -> list[str]:
+    """The command line with every option as it took effect (for the provenance page)."""
+    return ["osteo-stats", *(str(part) for part in parts if part is not None)]
+
+
+@app.command()
+def analyze(
+    data_dir: DataOption = DEFAULT_DATA_DIR,
+    cutoff: CutoffOption = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Output directory (replaced atomically).")
+    ] = DEFAULT_REPORT_DIR / "analysis",
+    sap_path: SapOption = None,
+) -> None:
+    """Write the ARD (CSV, JSON) and every TLF as CSV (tables, listings) or SVG (figures)."""
+    from osteo_stats.render import write_analysis
+
+    with console.status("Starting") as status:
+        ad, outputs, _ = _analysis_outputs(data_dir, cutoff, sap_path, status)
+        status.update(f"Writing {out}")
+        with _user_errors():
+            files = write_analysis(outputs, out)
+    console.print(
+        f"Wrote {len(files)} files for {len(outputs)} TLFs to {out} "
+        f"(data cut-off {ad.cutoff:%Y-%m-%d})",
+        highlight=False,
+    )
+
+
+def _report(
+    kind: str,
+    data_dir: Path,
+    cutoff: str | None,
+    out: Path,
+    paper: Paper,
+    seed: int | None,
+    sap_path: Path | None,
+) -> None:
+    from osteo_stats.render import write_report
+    from osteo_stats.render.spec import report_spec
+    from osteo_stats.sap import default_sap_path
+
+    target = out / kind
+    with console.status("Starting") as status:
+        areas = report_spec(kind).areas
+        ad, outputs, _ = _analysis_outputs(data_dir, cutoff, sap_path, status, areas)
+        argv = _effective_command(
+            "report",
+            kind,
+            "--data",
+            data_dir,
+            "--cutoff",
+            f"{ad.cutoff:%Y-%m-%d}",
+            "--out",
+            out,
+            "--paper",
+            paper.value,
+            *(("--seed", seed) if seed is not None else ()),
+            *(("--sap", sap_path) if sap_path is not None else ()),
+        )
+        with _user_errors():
+            result = write_report(
+                kind,
+                ad,
+                outputs,
+                target,
+                argv,
+                seed,
+                sap_path=sap_path or default_sap_path(),
+                paper=paper.value,
+                on_step=status.update,
+            )
+    console.print(
+        f"[bold green]{kind.upper()} report written:[/] {result.pdf} ({result.pages} pages)",
+        highlight=False,
+    )
+    console.print(
+        f"{len(result.shown)} TLFs shown, {len(result.missing)} not yet available; "
+        f"{len(result.files)} files in {result.out_dir}",
+        highlight=False,
+    )
+    timing = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in result.timings.items())
+    console.print(f"Time: {timing}", highlight=False)
+
+
+@report_app.command("dmc")
+def report_dmc(
+    data_dir: DataOption = DEFAULT_DATA_DIR,
+    cutoff: CutoffOption = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Output root; the report goes to OUT/dmc/.")
+    ] = DEFAULT_REPORT_DIR,
+    paper: Annotated[Paper, typer.Option("--paper", help="Paper size.")] = Paper.A4,
+    seed: SeedOption = None,
+    sap_path: SapOption = None,
+) -> None:
+    """The DMC interim safety report (SAP 10.2): OUT/dmc/ with PDF, HTML, ARD, RTF, CSV, SVG."""
+    _report("dmc", data_dir, cutoff, out, paper, seed, sap_path)
+
+
+@report_app.command("final")
+def report_final(
+    data_dir: DataOption = DEFAULT_DATA_DIR,
+    cutoff: CutoffOption = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Output root; the report goes to OUT/final/.")
+    ] = DEFAULT_REPORT_DIR,
+    paper: Annotated[Paper, typer.Option("--paper", help="Paper size.")] = Paper.A4,
+    seed: SeedOption = None,
+    sap_path: SapOption = None,
+) -> None:
+    """The final study report (SAP 10.3): OUT/final/ with PDF, HTML, ARD, RTF, CSV, SVG."""
+    _report("final", data_dir, cutoff, out, paper, seed, sap_path)
 
 
 def main(argv: list[str] | None = None) -> int:

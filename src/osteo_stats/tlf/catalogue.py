@@ -6,7 +6,7 @@ collects them, so the reports and ``osteo-stats analyze`` see one list.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.tlf.ard import ARD
@@ -20,14 +20,15 @@ from osteo_stats.tlf.safety import build_safety_tlfs
 
 Builder = Callable[[AnalysisData], list[TLFOutput]]
 
-BUILDERS: tuple[Builder, ...] = (
-    build_disposition_tlfs,
-    build_design_tlfs,
-    build_efficacy_tlfs,
-    build_monitoring_tlfs,
-    build_safety_tlfs,
-    build_biomarker_tlfs,
-)
+#: Every builder, by analysis area.
+BUILDERS: dict[str, Builder] = {
+    "disposition": build_disposition_tlfs,
+    "design": build_design_tlfs,
+    "efficacy": build_efficacy_tlfs,
+    "monitoring": build_monitoring_tlfs,
+    "safety": build_safety_tlfs,
+    "biomarkers": build_biomarker_tlfs,
+}
 
 
 _KIND_ORDER = ("Table", "Figure", "Listing")
@@ -38,11 +39,19 @@ def _ich_order(output: TLFOutput) -> tuple[int, tuple[int, ...]]:
     return _KIND_ORDER.index(tlf.kind), tuple(int(part) for part in tlf.number.split("."))
 
 
-def build_tlfs(ad: AnalysisData) -> list[TLFOutput]:
-    """Every TLF the package can produce at this cut-off: tables, figures, listings, by number."""
+def build_tlfs(ad: AnalysisData, areas: Collection[str] | None = None) -> list[TLFOutput]:
+    """The TLFs of ``areas`` (all by default) at this cut-off: tables, figures, listings, by number.
+
+    A report builds only the areas it shows, so the DMC report does not wait for efficacy
+    analyses it must not display (SAP 10.1).
+    """
+    wanted = list(BUILDERS) if areas is None else list(areas)
+    unknown = [area for area in wanted if area not in BUILDERS]
+    if unknown:
+        raise ValueError(f"unknown TLF area(s) {unknown}; allowed: {', '.join(BUILDERS)}")
     outputs: list[TLFOutput] = []
-    for build in BUILDERS:
-        outputs.extend(build(ad))
+    for area in wanted:
+        outputs.extend(BUILDERS[area](ad))
     return sorted(outputs, key=_ich_order)
 
 

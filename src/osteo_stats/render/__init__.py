@@ -1,0 +1,25 @@
+"""Rendering: TLF objects to HTML/PDF reports, RTF and CSV (the last layer before the CLI).
+
+Nothing here computes a statistic; numbers arrive formatted in the TLFs, backed by the ARD.
+"""
+
+from osteo_stats.render.report import (
+    ReportResult,
+    render_report_html,
+    report_outputs,
+    write_analysis,
+    write_report,
+)
+from osteo_stats.render.spec import DMC_REPORT, FINAL_REPORT, REPORT_KINDS, report_spec
+
+__all__ = [
+    "DMC_REPORT",
+    "FINAL_REPORT",
+    "REPORT_KINDS",
+    "ReportResult",
+    "render_report_html",
+    "report_outputs",
+    "report_spec",
+    "write_analysis",
+    "write_report",
+]

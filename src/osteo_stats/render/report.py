@@ -1,0 +1,306 @@
+"""The committee reports end to end: select the TLFs a report specifies, render, write.
+
+``write_report`` produces, in one atomically replaced directory::
+
+    <out_dir>/<STUDY>_<kind>_<cutoff>.pdf     the report
+    <out_dir>/<STUDY>_<kind>_<cutoff>.html    the same report as one self-contained HTML file
+    <out_dir>/ard.csv, ard.json               the ARD behind every number shown
+    <out_dir>/tlfs/<slug>.rtf, <slug>.csv     each table and listing
+    <out_dir>/tlfs/<slug>.svg                 each figure
+
+If anything fails, nothing is written and an earlier report in ``out_dir`` is left as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from osteo_stats.derive.analysis_data import AnalysisData
+from osteo_stats.outputs import atomic_output_dir, atomic_write_bytes, atomic_write_text
+from osteo_stats.render.csv_export import tlf_to_csv
+from osteo_stats.render.html import MissingView, TLFView, anchor_for, render_html, tlf_view
+from osteo_stats.render.methods import methods_text
+from osteo_stats.render.pdf import html_to_pdf
+from osteo_stats.render.provenance import Provenance, collect_provenance
+from osteo_stats.render.rtf import PAPER_INCHES, tlf_to_rtf
+from osteo_stats.render.spec import ReportSpec, SectionSpec, expected_tlf, report_spec
+from osteo_stats.render.summary import committee_summary
+from osteo_stats.sap import default_sap_path
+from osteo_stats.tlf.ard import ARD
+from osteo_stats.tlf.model import TLFOutput
+
+StepCallback = Callable[[str], None]
+PAPERS: tuple[str, ...] = tuple(PAPER_INCHES)
+
+
+@dataclass(frozen=True)
+class SectionView:
+    key: str
+    anchor: str
+    title: str
+    sap: tuple[str, ...]
+    intro: str
+    items: tuple[TLFView | MissingView, ...]
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What a run wrote and how long each step took (seconds)."""
+
+    out_dir: Path
+    pdf: Path
+    html: Path
+    files: tuple[str, ...]
+    pages: int
+    shown: tuple[str, ...]
+    missing: tuple[str, ...]
+    timings: dict[str, float] = field(default_factory=dict)
+    refused_urls: tuple[str, ...] = ()
+
+
+def _index(outputs: Iterable[TLFOutput]) -> dict[str, TLFOutput]:
+    index: dict[str, TLFOutput] = {}
+    for output in outputs:
+        label = output.tlf.label
+        if label in index:
+            raise ValueError(f"two TLF builders produced {label}; TLF numbers must be unique")
+        index[label] = output
+    return index
+
+
+def report_outputs(spec: ReportSpec, outputs: list[TLFOutput]) -> list[TLFOutput]:
+    """The outputs a report shows, in report order (unplaced ones last, if the spec wants them).
+
+    The DMC report never takes a TLF its sections do not name (SAP 10.1).
+    """
+    index = _index(outputs)
+    chosen = [index[label] for label in dict.fromkeys(spec.labels) if label in index]
+    if spec.include_unplaced:
+        placed = set(spec.labels)
+        chosen += [output for output in outputs if output.tlf.label not in placed]
+    return chosen
+
+
+def _section_view(
+    section: SectionSpec, index: dict[str, TLFOutput], views: dict[str, TLFView]
+) -> SectionView:
+    items: list[TLFView | MissingView] = []
+    for label in section.tlfs:
+        if label in index:
+            items.append(views[label])
+        else:
+            items.append(MissingView(label, expected_tlf(label).title, anchor_for(label)))
+    return SectionView(
+        key=section.key,
+        anchor=f"sec-{section.key}",
+        title=section.title,
+        sap=section.sap,
+        intro=section.intro,
+        items=tuple(items),
+    )
+
+
+def report_context(
+    spec: ReportSpec,
+    ad: AnalysisData,
+    outputs: list[TLFOutput],
+    provenance: Provenance,
+    paper: str = "A4",
+) -> dict[str, Any]:
+    """Everything the report template needs; every number already formatted by a TLF."""
+    if paper not in PAPER_INCHES:
+        raise ValueError(f"unknown paper size {paper!r}; allowed: {', '.join(PAPERS)}")
+    shown = report_outputs(spec, outputs)
+    index = _index(shown)
+    views = {label: tlf_view(output.tlf) for label, output in index.items()}
+    sections = [_section_view(section, index, views) for section in spec.sections]
+    unplaced = [label for label in index if label not in set(spec.labels)]
+    if unplaced:
+        sections.append(
+            SectionView(
+                key="other",
+                anchor="sec-other",
+                title="Other outputs",
+                sap=("11",),
+                intro="Outputs produced by the package that no section above names.",
+                items=tuple(views[label] for label in unplaced),
+            )
+        )
+    labels = list(dict.fromkeys(spec.labels))
+    missing = [label for label in labels if label not in index]
+    summary = None
+    if spec.committee_summary:
+        raw = committee_summary(
+            ARD.concat(output.ard for output in shown),
+            {label: output.tlf for label, output in index.items()},
+            planned_enrollment=ad.sap.study.planned_enrollment,
+            n_data_warnings=len(ad.trial.warnings),
+            n_missing_outputs=len(missing),
+            n_outputs=len(labels),
+        )
+        # The template shows a TLF inside the summary through the same view as in its section.
+        blocks = tuple(
+            dataclasses.replace(block, tlf=views[block.tlf.label] if block.tlf else None)
+            for block in raw.blocks
+        )
+        summary = dataclasses.replace(raw, blocks=blocks)
+    methods = [
+        {"title": section.title, "sap": section.sap, "text": methods_text(section.key, ad.sap)}
+        for section in spec.sections
+    ]
+    return {
+        "report": spec,
+        "study": ad.sap.study,
+        "cutoff": ad.cutoff,
+        "paper": paper,
+        "sections": sections,
+        "summary": summary,
+        "methods": [row for row in methods if row["text"]],
+        "provenance": provenance,
+        "missing": missing,
+    }
+
+
+def render_report_html(
+    kind: str,
+    ad: AnalysisData,
+    outputs: list[TLFOutput],
+    provenance: Provenance,
+    paper: str = "A4",
+) -> str:
+    """The report as one self-contained HTML document (CSS inline, figures as inline SVG)."""
+    spec = report_spec(kind)
+    context = report_context(spec, ad, outputs, provenance, paper)
+    return render_html(f"{spec.kind}.html.j2", context)
+
+
+def report_name(kind: str, ad: AnalysisData) -> str:
+    """File stem such as ``PROMIS_dmc_2026-04-30``."""
+    study = re.sub(r"[^A-Za-z0-9_-]+", "_", ad.sap.study.studyid) or "study"
+    return f"{study}_{kind}_{ad.cutoff:%Y-%m-%d}"
+
+
+def write_tlf_files(
+    outputs: list[TLFOutput], directory: Path, *, rtf: bool, paper: str = "A4"
+) -> list[Path]:
+    """Each table/listing as CSV (and RTF if asked), each figure as SVG, under ``directory``."""
+    written = []
+    for output in outputs:
+        tlf = output.tlf
+        if tlf.kind == "Figure":
+            if tlf.svg is None:
+                raise ValueError(f"{tlf.label} is a figure without SVG")
+            path = directory / f"{tlf.slug}.svg"
+            atomic_write_text(path, tlf.svg)
+            written.append(path)
+            continue
+        path = directory / f"{tlf.slug}.csv"
+        atomic_write_text(path, tlf_to_csv(tlf))
+        written.append(path)
+        if rtf:
+            path = directory / f"{tlf.slug}.rtf"
+            atomic_write_text(path, tlf_to_rtf(tlf, paper))
+            written.append(path)
+    return written
+
+
+def write_ard(ard: ARD, directory: Path) -> list[Path]:
+    atomic_write_text(directory / "ard.csv", ard.to_csv_text())
+    atomic_write_text(directory / "ard.json", ard.to_json_text())
+    return [directory / "ard.csv", directory / "ard.json"]
+
+
+def write_analysis(outputs: list[TLFOutput], out_dir: Path) -> list[str]:
+    """``osteo-stats analyze``: the ARD and every TLF as CSV/SVG, no report."""
+    with atomic_output_dir(out_dir) as scratch:
+        files = write_ard(ARD.concat(output.ard for output in outputs), scratch)
+        files += write_tlf_files(outputs, scratch / "tlfs", rtf=False)
+        names = sorted(str(path.relative_to(scratch)) for path in files)
+    return names
+
+
+def write_report(
+    kind: str,
+    ad: AnalysisData,
+    outputs: list[TLFOutput],
+    out_dir: Path,
+    argv: list[str],
+    seed: int | None = None,
+    *,
+    sap_path: Path | None = None,
+    paper: str = "A4",
+    on_step: StepCallback | None = None,
+) -> ReportResult:
+    """Render and write one committee report (see the module docstring for the files).
+
+    Parameters
+    ----------
+    kind
+        ``"dmc"`` or ``"final"``.
+    ad, outputs
+        The analysis datasets at the cut-off and the TLFs built from them (any subset of the
+        SAP 11 catalogue; missing ones are shown as not yet available).
+    out_dir
+        Replaced as a whole, atomically, when every file is complete.
+    argv, seed
+        Recorded on the provenance page.
+    sap_path
+        The SAP file whose SHA-256 is recorded (default: the packaged ``sap.yaml``).
+    paper
+        ``"A4"`` (default) or ``"letter"``.
+    on_step
+        Called with a short description before each step (the CLI shows progress with it).
+    """
+    step = on_step or (lambda _description: None)
+    spec = report_spec(kind)
+    timings: dict[str, float] = {}
+    shown = report_outputs(spec, outputs)
+
+    step("Collecting provenance")
+    started = time.perf_counter()
+    provenance = collect_provenance(
+        ad.trial, Path(sap_path or default_sap_path()), ad.sap.sap_version, ad.cutoff, argv, seed
+    )
+    timings["provenance"] = time.perf_counter() - started
+
+    step("Rendering HTML")
+    started = time.perf_counter()
+    context = report_context(spec, ad, outputs, provenance, paper)
+    html = render_html(f"{spec.kind}.html.j2", context)
+    timings["html"] = time.perf_counter() - started
+
+    step("Laying out the PDF (WeasyPrint)")
+    pdf = html_to_pdf(html)
+    timings["pdf_layout"] = pdf.layout_seconds
+    timings["pdf_write"] = pdf.write_seconds
+
+    step("Writing ARD, RTF, CSV and SVG files")
+    started = time.perf_counter()
+    name = report_name(kind, ad)
+    with atomic_output_dir(out_dir) as scratch:
+        atomic_write_bytes(scratch / f"{name}.pdf", pdf.pdf)
+        atomic_write_text(scratch / f"{name}.html", html)
+        files = [scratch / f"{name}.pdf", scratch / f"{name}.html"]
+        files += write_ard(ARD.concat(output.ard for output in shown), scratch)
+        files += write_tlf_files(shown, scratch / "tlfs", rtf=True, paper=paper)
+        names = tuple(sorted(str(path.relative_to(scratch)) for path in files))
+    timings["files"] = time.perf_counter() - started
+
+    out_dir = Path(out_dir).resolve()
+    return ReportResult(
+        out_dir=out_dir,
+        pdf=out_dir / f"{name}.pdf",
+        html=out_dir / f"{name}.html",
+        files=names,
+        pages=pdf.pages,
+        shown=tuple(output.tlf.label for output in shown),
+        missing=tuple(context["missing"]),
+        timings=timings,
+        refused_urls=pdf.refused_urls,
+    )

@@ -1,0 +1,318 @@
+"""What each committee report contains: its sections and the TLFs each section shows.
+
+The reports are driven by these specifications, not by whatever the TLF catalogue happens to
+produce: a section lists the TLF labels it expects (SAP 11), and a TLF that the catalogue does not
+produce yet is shown as "Not yet available", never with placeholder numbers.
+
+The DMC report shows only the TLFs its sections name. Efficacy outputs produced by the catalogue
+are left out of the DMC report *and* out of its ARD/RTF/CSV files: SAP 10.1 allows no efficacy
+estimate at interim other than the stage-1 futility status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ReportKind = Literal["dmc", "final"]
+REPORT_KINDS: tuple[ReportKind, ...] = ("dmc", "final")
+
+
+@dataclass(frozen=True)
+class ExpectedTLF:
+    """One row of the SAP 11 TLF lists."""
+
+    kind: str
+    number: str
+    title: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.number}"
+
+
+def _tlfs(kind: str, rows: str) -> tuple[ExpectedTLF, ...]:
+    out = []
+    for line in rows.strip().splitlines():
+        number, title = line.strip().split(" ", 1)
+        out.append(ExpectedTLF(kind, number, title.strip()))
+    return tuple(out)
+
+
+#: SAP 11.2-11.4, in SAP order.
+SAP_TLFS: tuple[ExpectedTLF, ...] = (
+    _tlfs(
+        "Table",
+        """
+        14.1.1 Patient disposition
+        14.1.2 Analysis sets
+        14.1.3 Enrollment and accrual against plan
+        14.1.4 Eligibility and protocol deviations
+        14.1.5 Demographic and baseline characteristics
+        14.1.6 Exposure to SBRT, gemcitabine and penpulimab
+        14.1.7 Surgery: timing, delay and outcome
+        14.2.1 Primary endpoint: 2-year EFS rate with design-based inference
+        14.2.2 Simon two-stage design check and operating characteristics
+        14.2.3 Stage-1 futility status
+        14.2.4 Primary endpoint: sensitivity analyses
+        14.2.5 Best overall response, pre-operative window (RECIST 1.1)
+        14.2.6 Objective response and disease control rates
+        14.2.7 Pathological response (Huvos grade)
+        14.2.8 R0 resection rate
+        14.2.9 Event-free survival
+        14.2.10 Event-free survival: sensitivity analyses (a), (b), PPS
+        14.2.11 Overall survival
+        14.2.12 One-sample log-rank test of EFS against the historical control
+        14.2.13 Exploratory Cox regression of EFS on prognostic factors
+        14.2.14 EFS and OS by subgroup (log-rank)
+        14.3.1 Overview of treatment-emergent adverse events
+        14.3.2 TEAEs by SOC and preferred term: all grades and grade >= 3
+        14.3.3 TEAEs by SOC, preferred term and maximum grade
+        14.3.4.1 Treatment-related TEAEs by SOC, preferred term and maximum grade
+        14.3.4.2 Immune-related TEAEs by SOC, preferred term and maximum grade
+        14.3.4.3 Serious TEAEs by SOC, preferred term and maximum grade
+        14.3.4.4 TEAEs by phase (pre-operative, peri-operative, post-operative/maintenance)
+        14.3.4.5 Deaths
+        14.3.4.6 Surgical complications by Clavien-Dindo grade
+        14.3.5 Unacceptable toxicity and the toxicity stopping boundary
+        14.4.1 Biomarker availability and reasons for missing samples
+        14.4.2 Biomarkers before and after SBRT: paired change
+        14.4.3 Biomarkers and response (pathological, ORR)
+        14.4.4 Biomarkers and EFS (Cox, log-rank)
+        """,
+    )
+    + _tlfs(
+        "Figure",
+        """
+        14.1.1 Cumulative enrollment against plan
+        14.2.1 Kaplan-Meier plot of EFS, with number at risk
+        14.2.2 Kaplan-Meier plot of OS, with number at risk
+        14.2.3 Waterfall plot of best percent change in target lesions, by BOR
+        14.2.4 Swimmer plot of patient timelines
+        14.2.5 Operating characteristics of the Simon design
+        14.3.1 Toxicity stopping boundary with observed cumulative count
+        14.4.1 Paired pre/post values per marker, by response
+        14.4.2 Marker values by response
+        14.4.3 Kaplan-Meier plot of EFS by marker group
+        """,
+    )
+    + _tlfs(
+        "Listing",
+        """
+        16.2.1 Discontinued patients
+        16.2.2 Eligibility and protocol deviations; analysis-set exclusions
+        16.2.4 Demographic and baseline data
+        16.2.5 Study treatment administration
+        16.2.6.1 Derived BOR with reason, primary endpoint status with reason
+        16.2.6.2 EFS and OS derivations (event/censoring date, rule)
+        16.2.6.3 Surgery, pathology (percent necrosis, Huvos grade) and R0 status
+        16.2.7.1 Serious adverse events
+        16.2.7.2 Adverse events of grade >= 3
+        16.2.7.3 Immune-related adverse events
+        16.2.7.4 Deaths
+        16.2.7.5 Surgical complications (Clavien-Dindo)
+        16.2.7.6 Unacceptable toxicities (SAP 9.4 components)
+        """,
+    )
+)
+
+_BY_LABEL = {tlf.label: tlf for tlf in SAP_TLFS}
+
+
+def expected_tlf(label: str) -> ExpectedTLF:
+    """The SAP 11 entry for a label such as ``"Table 14.3.1"``."""
+    try:
+        return _BY_LABEL[label]
+    except KeyError:
+        raise ValueError(f"{label!r} is not in the SAP 11 TLF lists") from None
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """One report section: a heading, the SAP sections behind it, and its TLFs in order."""
+
+    key: str
+    title: str
+    sap: tuple[str, ...]
+    tlfs: tuple[str, ...]
+    intro: str = ""
+
+    def __post_init__(self) -> None:
+        for label in self.tlfs:
+            expected_tlf(label)  # a typo in a spec fails at import, not in a report
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """A whole report: its title, sections (in order) and whether it opens with a summary."""
+
+    kind: ReportKind
+    title: str
+    short_title: str
+    sections: tuple[SectionSpec, ...]
+    committee_summary: bool
+    #: Show catalogue TLFs that no section names in a closing "Other outputs" section.
+    include_unplaced: bool
+    #: The TLF catalogue areas this report draws on (``osteo_stats.tlf.catalogue.BUILDERS``).
+    areas: tuple[str, ...]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(label for section in self.sections for label in section.tlfs)
+
+
+def _section(key: str, title: str, sap: str, tlfs: str, intro: str = "") -> SectionSpec:
+    labels = tuple(label.strip() for label in tlfs.split(",") if label.strip())
+    return SectionSpec(key, title, tuple(sap.split()), labels, intro)
+
+
+# Sections shared by both reports (TRIAL.md "Reports"; SAP 9.3).
+_ACCRUAL = _section(
+    "accrual",
+    "Enrollment and accrual against plan",
+    "2.1 7.8",
+    "Table 14.1.3, Figure 14.1.1",
+)
+_DISPOSITION = _section(
+    "disposition",
+    "Disposition and analysis sets",
+    "4 7.8",
+    "Table 14.1.1, Table 14.1.2, Table 14.1.4, Listing 16.2.1, Listing 16.2.2",
+)
+_BASELINE = _section("baseline", "Baseline characteristics", "7.8", "Table 14.1.5, Listing 16.2.4")
+_EXPOSURE = _section(
+    "exposure",
+    "Exposure and surgery timing",
+    "9.5",
+    "Table 14.1.6, Table 14.1.7, Listing 16.2.5",
+)
+_AE = _section(
+    "adverse-events",
+    "Adverse events: overview and tables",
+    "9.1 9.2",
+    "Table 14.3.1, Table 14.3.2, Table 14.3.3, Table 14.3.4.1, Table 14.3.4.4, Listing 16.2.7.2",
+)
+_SAE = _section(
+    "serious-adverse-events",
+    "Serious adverse events",
+    "9.2",
+    "Table 14.3.4.3, Listing 16.2.7.1",
+)
+_IRAE = _section(
+    "immune-related-adverse-events",
+    "Immune-related adverse events",
+    "9.2",
+    "Table 14.3.4.2, Listing 16.2.7.3",
+)
+_SURGERY = _section(
+    "surgical-complications",
+    "Surgical complications",
+    "9.2",
+    "Table 14.3.4.6, Listing 16.2.7.5",
+)
+_DEATHS = _section("deaths", "Deaths", "9.2", "Table 14.3.4.5, Listing 16.2.7.4")
+_TOXICITY = _section(
+    "toxicity-boundary",
+    "Toxicity stopping boundary",
+    "9.4",
+    "Table 14.3.5, Figure 14.3.1, Listing 16.2.7.6",
+)
+_FUTILITY = _section(
+    "stage-1-futility",
+    "Stage-1 futility status",
+    "5.5 10.1",
+    "Table 14.2.3",
+    "No other efficacy estimate is shown at interim (SAP 10.1).",
+)
+
+DMC_REPORT = ReportSpec(
+    kind="dmc",
+    title="Data Monitoring Committee report (interim, safety)",
+    short_title="DMC report",
+    sections=(
+        _ACCRUAL,
+        _DISPOSITION,
+        _BASELINE,
+        _EXPOSURE,
+        _AE,
+        _SAE,
+        _IRAE,
+        _SURGERY,
+        _DEATHS,
+        _TOXICITY,
+        _FUTILITY,
+    ),
+    committee_summary=True,
+    include_unplaced=False,
+    areas=("disposition", "monitoring", "safety"),
+)
+
+FINAL_REPORT = ReportSpec(
+    kind="final",
+    title="Final study report",
+    short_title="Final report",
+    sections=(
+        _ACCRUAL,
+        _DISPOSITION,
+        _BASELINE,
+        _EXPOSURE,
+        _section(
+            "primary-endpoint",
+            "Primary endpoint: 2-year EFS rate with design-based inference",
+            "3.1 5 7.2 7.5",
+            "Table 14.2.1, Table 14.2.2, Table 14.2.3, Table 14.2.4, Figure 14.2.5, "
+            "Listing 16.2.6.1",
+        ),
+        _section(
+            "efs",
+            "Event-free survival",
+            "3.2 7.3 7.5",
+            "Table 14.2.9, Figure 14.2.1, Table 14.2.10, Table 14.2.12, Listing 16.2.6.2",
+        ),
+        _section("os", "Overall survival", "3.2.5 7.3", "Table 14.2.11, Figure 14.2.2"),
+        _section(
+            "response",
+            "Tumour response (RECIST 1.1)",
+            "3.3 7.1",
+            "Table 14.2.5, Table 14.2.6, Figure 14.2.3, Figure 14.2.4",
+        ),
+        _section(
+            "pathology",
+            "Pathological response and R0 resection",
+            "3.4",
+            "Table 14.2.7, Table 14.2.8, Listing 16.2.6.3",
+        ),
+        _section(
+            "cox-subgroups",
+            "Exploratory Cox regression and subgroups",
+            "7.4",
+            "Table 14.2.13, Table 14.2.14",
+        ),
+        _section(
+            "biomarkers",
+            "Exploratory biomarkers",
+            "7.6",
+            "Table 14.4.1, Table 14.4.2, Figure 14.4.1, Table 14.4.3, Figure 14.4.2, "
+            "Table 14.4.4, Figure 14.4.3",
+        ),
+        _AE,
+        _SAE,
+        _IRAE,
+        _SURGERY,
+        _DEATHS,
+        _TOXICITY,
+    ),
+    committee_summary=False,
+    include_unplaced=True,
+    areas=("disposition", "design", "efficacy", "monitoring", "safety", "biomarkers"),
+)
+
+REPORTS: dict[str, ReportSpec] = {"dmc": DMC_REPORT, "final": FINAL_REPORT}
+
+
+def report_spec(kind: str) -> ReportSpec:
+    """The specification for ``"dmc"`` or ``"final"``."""
+    try:
+        return REPORTS[kind]
+    except KeyError:
+        raise ValueError(f"unknown report {kind!r}; allowed: {', '.join(REPORTS)}") from None

@@ -1,0 +1,335 @@
+"""The committee reports end to end, on the synthetic trial with hand-made fixture TLFs.
+
+Checks the PDF's text (pypdf), the HTML's structure, the files written, the DMC's exclusion of
+efficacy outputs, "not yet available" sections, determinism under SOURCE_DATE_EPOCH, and that a
+failed run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import io
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from test_render_fixtures import fixture_outputs, futility_table, synthetic_ad
+
+from osteo_stats.render import write_report
+from osteo_stats.render.html import fit_columns
+from osteo_stats.render.spec import DMC_REPORT, FINAL_REPORT, SAP_TLFS, report_spec
+from osteo_stats.render.summary import committee_summary
+from osteo_stats.tlf.ard import ARD
+
+EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
+ARGV = ["osteo-stats", "report", "dmc", "--data", "data/synthetic"]
+
+
+@pytest.fixture(scope="module")
+def dmc_runs(tmp_path_factory):
+    """The DMC report rendered twice with the same SOURCE_DATE_EPOCH."""
+    ad = synthetic_ad()
+    outputs = fixture_outputs(n_listing_rows=120)
+    runs = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        for i in range(2):
+            out = tmp_path_factory.mktemp(f"dmc{i}") / "dmc"
+            runs.append(write_report("dmc", ad, outputs, out, ARGV, seed=None))
+    return runs
+
+
+@pytest.fixture(scope="module")
+def final_run(tmp_path_factory):
+    ad = synthetic_ad()
+    out = tmp_path_factory.mktemp("final") / "final"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        return write_report("final", ad, fixture_outputs(40), out, ARGV, seed=7, paper="letter")
+
+
+def _pdf_pages(path: Path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+def _html(result) -> str:
+    return result.html.read_text(encoding="utf-8")
+
+
+# --- PDF text ------------------------------------------------------------------------------
+
+
+def test_dmc_pdf_text(dmc_runs):
+    result = dmc_runs[0]
+    pages = _pdf_pages(result.pdf)
+    assert len(pages) == result.pages >= 10
+    text = "\n".join(pages)
+    for i, page in enumerate(pages, start=1):
+        assert "Confidential" in page, f"page {i} has no Confidential header"
+        assert f"Page {i} of {len(pages)}" in page, f"page {i} footer"
+        assert "Data cut-off 2026-04-30" in page
+        assert "PROMIS (NCT06114225)" in page
+    assert "Page 1 of" in pages[0]
+    assert "Contents" in pages[1]
+    assert "Summary for the committee" in pages[2]
+    for section in DMC_REPORT.sections:
+        assert section.title in text, section.title
+    for label in (
+        "Table 14.1.3",
+        "Table 14.3.1",
+        "Table 14.3.2",
+        "Listing 16.2.7.2",
+        "Figure 14.3.1",
+        "Table 14.2.3",
+    ):
+        assert label in text
+    assert "Not yet available: Table 14.3.4.3" in text
+    assert "Appendix A. Methods" in text and "Appendix B. Data provenance" in text
+    assert "Table 14.2.1" not in text  # efficacy is not shown at interim (SAP 10.1)
+
+
+def test_dmc_pdf_outline_has_sections_and_tlfs(dmc_runs):
+    reader = PdfReader(dmc_runs[0].pdf)
+
+    def titles(items):
+        for item in items:
+            if isinstance(item, list):
+                yield from titles(item)
+            else:
+                yield item.title
+
+    outline = list(titles(reader.outline))
+    assert "Summary for the committee" in outline
+    assert "5. Adverse events: overview and tables" in outline
+    assert any(title.startswith("Listing 16.2.7.2") for title in outline)
+    assert any(title.startswith("Figure 14.3.1") for title in outline)
+
+
+def test_toc_page_numbers_point_at_the_sections(dmc_runs):
+    pages = _pdf_pages(dmc_runs[0].pdf)
+    toc = pages[1]
+    match = re.search(r"10\. Toxicity stopping boundary[ .]*?(\d+)\s*$", toc, re.M)
+    assert match, toc
+    page = int(match[1])
+    assert "10. Toxicity stopping boundary" in pages[page - 1]
+
+
+def test_long_listing_repeats_its_header_on_every_page(dmc_runs):
+    pages = _pdf_pages(dmc_runs[0].pdf)
+    listing_pages = [p for p in pages if "PROMIS-01-00" in p or "Neutropenia episode" in p]
+    assert len(listing_pages) >= 3
+    for page in listing_pages:
+        assert "Verbatim term" in page and "Preferred term" in page
+
+
+def test_pdf_pages_are_a4_and_landscape_for_the_listing(dmc_runs):
+    reader = PdfReader(dmc_runs[0].pdf)
+    sizes = {
+        (round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages
+    }
+    assert sizes == {(595, 842), (842, 595)}
+
+
+def test_final_report_on_letter_shows_efficacy_and_placeholders(final_run):
+    pages = _pdf_pages(final_run.pdf)
+    reader = PdfReader(final_run.pdf)
+    assert round(float(reader.pages[0].mediabox.width)) == 612  # US Letter
+    text = "\n".join(pages)
+    for section in FINAL_REPORT.sections:
+        assert section.title in text, section.title
+    assert "Table 14.2.1" in text and "37.2 (23.0, 53.3)" in text
+    assert "Not yet available: Figure 14.2.1 Kaplan-Meier plot of EFS" in text
+    assert "Summary for the committee" not in text
+    assert "Seed" in text and "7" in text
+
+
+# --- HTML structure --------------------------------------------------------------------------
+
+
+def test_html_structure(dmc_runs):
+    html = _html(dmc_runs[0])
+    assert html.startswith("<!DOCTYPE html>")
+    assert html.count('<h1 class="section-title"') == len(DMC_REPORT.sections) + 3
+    for label in DMC_REPORT.labels:
+        anchor = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+        assert html.count(f'id="{anchor}"') == 1, label
+        assert f'href="#{anchor}"' in html, label  # in the table of contents
+    n_grids = html.count('<table class="tlf-grid')
+    assert n_grids == html.count("<thead>") - 2  # + the methods and provenance tables
+    assert html.count('<section class="tlf missing"') == len(dmc_runs[0].missing)
+    assert html.count("<svg") == 1
+    assert "string-set" in html  # the print CSS is inline: the HTML stands alone
+    assert not re.search(r"<(link|img|script|iframe|object)\b", html)  # nothing to fetch or run
+
+
+def test_html_and_provenance_content(dmc_runs):
+    html = html_lib.unescape(_html(dmc_runs[0]))
+    ad = synthetic_ad()
+    for source in ad.trial.sources:
+        assert source.sha256 in html
+    assert "osteo-stats report dmc --data data/synthetic" in html
+    for name in ("pandas", "lifelines", "scipy", "statsmodels", "weasyprint"):
+        assert f"<dt>{name}</dt>" in html
+    assert "Seed</dt><dd>none" in html
+    assert "2026-01-01" in html  # report date from SOURCE_DATE_EPOCH
+
+
+def test_files_written(dmc_runs):
+    result = dmc_runs[0]
+    files = set(result.files)
+    assert {
+        "PROMIS_dmc_2026-04-30.pdf",
+        "PROMIS_dmc_2026-04-30.html",
+        "ard.csv",
+        "ard.json",
+    } <= files
+    for slug in ("table_14_3_1", "table_14_3_2", "listing_16_2_7_2", "table_14_1_3"):
+        assert f"tlfs/{slug}.rtf" in files and f"tlfs/{slug}.csv" in files
+    assert "tlfs/figure_14_3_1.svg" in files
+    assert not any("14_2_1" in name for name in files)  # no efficacy file in the DMC output
+    ard = ARD.from_csv_text((result.out_dir / "ard.csv").read_text())
+    assert set(ard.frame["analysis_id"]) == {
+        "DSP-ACCR-01",
+        "SAF-AE-01",
+        "SAF-AE-02",
+        "TOX-BDRY-01",
+        "EFF-PRIM-02",
+    }
+    for name in files:
+        assert (result.out_dir / name).is_file()
+
+
+# --- determinism -----------------------------------------------------------------------------
+
+
+def test_two_runs_are_byte_identical(dmc_runs):
+    first, second = dmc_runs
+    assert first.files == second.files
+    for name in first.files:
+        a = (first.out_dir / name).read_bytes()
+        b = (second.out_dir / name).read_bytes()
+        assert a == b, f"{name} differs between two runs with SOURCE_DATE_EPOCH set"
+
+
+def test_pdf_metadata_dates_come_from_source_date_epoch(dmc_runs):
+    info = PdfReader(io.BytesIO(dmc_runs[0].pdf.read_bytes())).metadata
+    assert info["/CreationDate"].startswith("D:20260101000000")
+    assert info["/ModDate"].startswith("D:20260101000000")
+
+
+# --- failure leaves nothing ------------------------------------------------------------------
+
+
+def test_failed_report_writes_nothing_and_keeps_the_previous_one(tmp_path, monkeypatch):
+    import osteo_stats.render.report as report_module
+
+    ad = synthetic_ad()
+    out = tmp_path / "dmc"
+    out.mkdir()
+    (out / "previous.pdf").write_bytes(b"%PDF previous")
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("RTF writer failed")
+
+    monkeypatch.setattr(report_module, "tlf_to_rtf", boom)
+    with pytest.raises(RuntimeError, match="RTF writer failed"):
+        write_report("dmc", ad, [futility_table()], out, ARGV)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dmc"]
+    assert [p.name for p in out.iterdir()] == ["previous.pdf"]
+
+
+def test_duplicate_tlf_numbers_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="two TLF builders produced Table 14.2.3"):
+        write_report(
+            "dmc", synthetic_ad(), [futility_table(), futility_table()], tmp_path / "x", ARGV
+        )
+    assert not (tmp_path / "x").exists()
+
+
+# --- specification and summary ---------------------------------------------------------------
+
+
+def test_specs_name_only_sap_tlfs_and_dmc_has_no_efficacy_estimates():
+    labels = {tlf.label for tlf in SAP_TLFS}
+    for kind in ("dmc", "final"):
+        assert set(report_spec(kind).labels) <= labels
+    dmc_efficacy = [label for label in DMC_REPORT.labels if " 14.2." in label]
+    assert dmc_efficacy == ["Table 14.2.3"]  # the stage-1 status only (SAP 10.1)
+    with pytest.raises(ValueError, match="unknown report 'weekly'; allowed: dmc, final"):
+        report_spec("weekly")
+
+
+def test_summary_flags_boundary_and_futility_from_the_ard():
+    from test_render_fixtures import accrual_table, boundary_figure, toxicity_ard
+
+    outputs = [accrual_table(), boundary_figure(), futility_table("stop")]
+    kept = [o.ard for o in outputs if o.ard.frame["analysis_id"].iloc[0] != "TOX-BDRY-01"]
+    ard = ARD.concat([*kept, toxicity_ard(crossed_at_look_2=True)])
+    tlfs = {o.tlf.label: o.tlf for o in outputs}
+    tlfs["Table 14.3.5"] = outputs[1].tlf  # present; the summary only needs its ARD rows
+    summary = committee_summary(ard, tlfs, 43, n_data_warnings=2, n_missing_outputs=5, n_outputs=30)
+    text = " ".join(summary.attention)
+    assert "toxicity stopping boundary has been crossed" in text
+    assert "stop for futility recommended" in text
+    assert "Enrollment is behind plan: 30 enrolled against 34 planned" in text
+    assert "2 data warning(s)" in text and "5 of the 30 outputs" in text
+    blocks = {b.key: b for b in summary.blocks}
+    assert blocks["toxicity"].status == "Boundary CROSSED" and blocks["toxicity"].attention
+    lines = {line.label: line.value for line in blocks["toxicity"].lines}
+    assert lines["Latest look reached: look 2 (10 patients)"] == "4 (stop if > 3)"
+    assert lines["... of whom with an unacceptable toxicity"] == "4"
+    fut = {line.label: line.value for line in blocks["futility"].lines}
+    assert fut["Successes (stop if <= 3 of 13)"] == "2"
+    assert blocks["futility"].status == "Stop for futility recommended"
+    assert blocks["safety"].missing.startswith("Not yet available: Table 14.3.1")
+
+
+@pytest.mark.parametrize(
+    ("decision", "status"),
+    [
+        ("continue", "Continue to stage 2"),
+        ("pending", "Pending"),
+        ("stop", "Stop for futility recommended"),
+    ],
+)
+def test_summary_stage1_status_follows_reached_and_crossed(decision, status):
+    out = futility_table(decision)
+    summary = committee_summary(out.ard, {out.tlf.label: out.tlf}, 43, 0, 0, 30)
+    block = {b.key: b for b in summary.blocks}["futility"]
+    assert block.status == status
+    assert block.attention == (decision == "stop")
+    assert any("futility" in item for item in summary.attention) == (decision == "stop")
+
+
+def test_summary_does_not_flag_a_small_accrual_shortfall():
+    from test_render_fixtures import accrual_table
+
+    out = accrual_table()
+    out.ard.frame.loc[out.ard.frame["statistic"] == "expected", "value"] = 31.0  # 30 of 31
+    summary = committee_summary(out.ard, {out.tlf.label: out.tlf}, 43, 0, 0, 30)
+    assert not any("behind plan" in item for item in summary.attention)
+
+
+def test_summary_without_any_output_says_not_yet_available():
+    summary = committee_summary(ARD.concat([]), {}, 43, 0, 30, 30)
+    blocks = {b.key: b for b in summary.blocks}
+    assert [line.value for line in blocks["enrollment"].lines] == [
+        "not yet available",
+        "not yet available",
+        "43",
+    ]
+    assert blocks["toxicity"].status == "not yet available"
+    assert blocks["futility"].status == "not yet available"
+
+
+def test_fit_columns_gives_minimums_first_then_shares_the_rest():
+    natural = [15.0, 5.0, 60.0, 40.0, 12.0]
+    minimum = [15.0, 5.0, 12.0, 10.0, 12.0]
+    widths = fit_columns(natural, available=80, minimum=minimum)
+    assert sum(widths) == pytest.approx(100, abs=0.05)
+    chars = [w / 100 * 80 for w in widths]
+    for got, low, high in zip(chars, minimum, natural, strict=True):
+        assert low - 0.01 <= got <= high + 0.01
+    assert chars[0] == pytest.approx(15, abs=0.01)  # short columns keep their natural width
+    assert fit_columns([10.0, 10.0], available=100) == [50.0, 50.0]  # fits: stretched

@@ -4,8 +4,10 @@ Every number is first recorded in the ARD (SAP 12) and the table body is then fo
 those ARD rows, looked up by (analysis id, parameter, group, statistic); nothing is counted a
 second time while formatting.
 
-Tables 14.1.1, 14.1.2, 14.1.3, 14.1.5, 14.1.6, 14.1.7 and Figure 14.1.1. Table 14.1.4
-(eligibility and protocol deviations) is not built here.
+Tables 14.1.1-14.1.7 and Figure 14.1.1, and the patient listings behind them: 16.2.1
+(discontinued patients), 16.2.2 (eligibility deviations and analysis-set exclusions), 16.2.4
+(baseline data) and 16.2.5 (study treatment administration). Listings show records, not
+statistics: their ARD is empty and their source line says so.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData
-from osteo_stats.tlf.ard import ARD, ARDBuilder, group_label
+from osteo_stats.sap import Eligibility
+from osteo_stats.tlf.ard import ARD, ARD_COLUMNS, ARDBuilder, group_label
 from osteo_stats.tlf.figure import PALETTE, figure_style, figure_to_svg, new_figure
 from osteo_stats.tlf.format import fmt_n_pct, fmt_number
 from osteo_stats.tlf.model import TLF, TLFOutput, source_line
@@ -529,6 +532,133 @@ def _accrual_figure(
     return TLFOutput(tlf, ard)
 
 
+# --- Table 14.1.4 eligibility and protocol deviations ----------------------------------------
+
+#: SAP 4.1 checks: the column of :func:`_eligibility_deviations` and its ARD group value.
+_AGE_BELOW, _AGE_ABOVE = "AGE BELOW", "AGE ABOVE"
+_PS_SCALE, _ECOG, _LANSKY = "PS SCALE", "ECOG", "LANSKY"
+#: Why a FAS patient is not in the PPS, in the order the first applicable reason is taken.
+_PPS_REASONS = ("NOT DOSED", "NOT OPERATED", "INCOMPLETE PRE-OPERATIVE THERAPY", "OTHER")
+
+
+def _eligibility_deviations(adsl: pd.DataFrame, elig: Eligibility) -> pd.DataFrame:
+    """Per ADSL row, ``True`` where a SAP 4.1 eligibility check fails.
+
+    Columns: ``AGE BELOW`` (AGE < ``age_min``), ``AGE ABOVE`` (AGE > ``age_max``), ``PS SCALE``
+    (PSTYPE is not ECOG at AGE >= ``ps_scale_age_threshold`` or LANSKY below it), ``ECOG``
+    (PSSCORE > ``ecog_max`` on the ECOG scale) and ``LANSKY`` (PSSCORE < ``lansky_min`` on the
+    Lansky scale). A missing value fails no check.
+    """
+    age, pstype, score = adsl["AGE"], adsl["PSTYPE"], adsl["PSSCORE"]
+    expected = pd.Series(
+        np.where(age >= elig.ps_scale_age_threshold, "ECOG", "LANSKY"), index=adsl.index
+    )
+    checks = {
+        _AGE_BELOW: age < elig.age_min,
+        _AGE_ABOVE: age > elig.age_max,
+        _PS_SCALE: age.notna() & pstype.notna() & pstype.ne(expected),
+        _ECOG: pstype.eq("ECOG") & (score > elig.ecog_max),
+        _LANSKY: pstype.eq("LANSKY") & (score < elig.lansky_min),
+    }
+    return pd.DataFrame({k: v.fillna(False).astype(bool) for k, v in checks.items()})
+
+
+def _pps_exclusion(adsl: pd.DataFrame, adex: pd.DataFrame, ad: AnalysisData) -> pd.Series:
+    """Per ADSL row: the first applicable :data:`_PPS_REASONS` entry, or NA when in the PPS.
+
+    Not dosed (not in the SAF at the cut-off); not operated (SURGOUT not R0/R1/R2: surgery not
+    done or pending at the cut-off); operated but the pre-operative regimen incomplete (the rule
+    of Table 14.1.1, :func:`_completed_preop`); otherwise ``OTHER``: a major protocol deviation
+    recorded only in PPROTFL (SAP 4.2), which the data do not explain.
+    """
+    reason = np.select(
+        [
+            ~_in_saf(adsl),
+            ~adsl["SURGOUT"].isin(_OPERATED),
+            ~_completed_preop(adsl, adex, ad),
+        ],
+        list(_PPS_REASONS[:3]),
+        default=_PPS_REASONS[3],
+    )
+    return pd.Series(reason, index=adsl.index, dtype=object).where(~_in_pps(adsl))
+
+
+def _deviations(ad: AnalysisData) -> TLFOutput:
+    aid = "DSP-DEV-01"
+    adsl = ad.adsl.loc[_yes(ad.adsl["FASFL"])]
+    n = len(adsl)
+    elig = ad.sap.eligibility
+    failed = _eligibility_deviations(adsl, elig)
+    excluded = _pps_exclusion(adsl, ad.adex, ad)
+    b = ARDBuilder(aid, "Table 14.1.4", "FAS")
+    b.add("N", n, parameter="FAS")
+
+    p_elig, p_pps = "ELIGIBILITY DEVIATION", "PPS EXCLUSION"
+    age_range = f"{elig.age_min}-{elig.age_max}"
+    # (label, parameter, group, patients) in display order
+    specs: list[tuple[str, str, dict[str, str], pd.Series]] = [
+        ("Patients with any eligibility deviation", p_elig, {"CHECK": "ANY"},
+         failed.any(axis=1)),
+        (f"  Age outside {age_range} years", p_elig, {"CHECK": "AGE"},
+         failed[_AGE_BELOW] | failed[_AGE_ABOVE]),
+        (f"    Age < {elig.age_min} years", p_elig, {"CHECK": "AGE", "LIMIT": "BELOW"},
+         failed[_AGE_BELOW]),
+        (f"    Age > {elig.age_max} years", p_elig, {"CHECK": "AGE", "LIMIT": "ABOVE"},
+         failed[_AGE_ABOVE]),
+        ("  Performance-status scale inconsistent with age", p_elig, {"CHECK": _PS_SCALE},
+         failed[_PS_SCALE]),
+        (f"  ECOG > {elig.ecog_max}", p_elig, {"CHECK": _ECOG}, failed[_ECOG]),
+        (f"  Lansky < {elig.lansky_min}", p_elig, {"CHECK": _LANSKY}, failed[_LANSKY]),
+        ("  In the per-protocol set despite an eligibility deviation", p_elig,
+         {"CHECK": "ANY", "SET": "PPS"}, failed.any(axis=1) & _in_pps(adsl)),
+        ("Patients excluded from the per-protocol set", p_pps, {"REASON": "ANY"},
+         excluded.notna()),
+        ("  Not dosed (no study treatment)", p_pps, {"REASON": "NOT DOSED"},
+         excluded.eq("NOT DOSED")),
+        ("  Not operated (surgery not done or pending)", p_pps, {"REASON": "NOT OPERATED"},
+         excluded.eq("NOT OPERATED")),
+        ("  Operated, pre-operative therapy incomplete", p_pps,
+         {"REASON": "INCOMPLETE PRE-OPERATIVE THERAPY"},
+         excluded.eq("INCOMPLETE PRE-OPERATIVE THERAPY")),
+        ("  Other major protocol deviation", p_pps, {"REASON": "OTHER"}, excluded.eq("OTHER")),
+    ]  # fmt: skip
+    for _, parameter, group, mask in specs:
+        _add_n_pct(b, int(mask.sum()), n, parameter=parameter, group=group)
+    ard = b.build()
+
+    view = _ARDView.of(ard, aid)
+    n_view = view.count("FAS", statistic="N")
+    rows = [
+        (label, fmt_n_pct(view.count(parameter, group), n_view))
+        for label, parameter, group, _ in specs
+    ]
+    footnotes = (
+        f"Eligibility checks of SAP 4.1 on ADSL: age {age_range} years at consent; performance "
+        f"status on the ECOG scale at age >= {elig.ps_scale_age_threshold} years and the Lansky "
+        f"scale below; ECOG <= {elig.ecog_max}; Lansky >= {elig.lansky_min}. A patient may fail "
+        "more than one check. Patients with a deviation stay in the FAS and SAF; a deviation in "
+        "a PPS patient is a warning, not an exclusion (SAP 4.2). Other eligibility criteria are "
+        "verified at the site and are not in the analysis data.",
+        "A scale inconsistent with age is also a validation error (SAP 8.1), so it is 0 in data "
+        "that passed validation.",
+        "PPS exclusions: FAS patients not in the PPS at the data cut-off, each counted once under "
+        "the first applicable reason: not dosed; not operated (R0-R2) by the cut-off; operated "
+        "without the complete pre-operative regimen (rule of Table 14.1.1); otherwise a major "
+        "protocol deviation recorded in PPROTFL.",
+        "Percentages use FAS N as denominator. Individual patients: Listing 16.2.2.",
+    )
+    return _table(
+        ad,
+        "14.1.4",
+        "Eligibility and protocol deviations",
+        _population(_set_name("FAS"), n_view),
+        footnotes,
+        aid,
+        _body(rows, "n (%)"),
+        ard,
+    )
+
+
 # --- Table 14.1.5 baseline -------------------------------------------------------------------
 
 #: A categorical display row: label, ARD parameter, ARD group.
@@ -908,8 +1038,264 @@ def _surgery(ad: AnalysisData) -> TLFOutput:
     )
 
 
+# --- Listings 16.2.1, 16.2.2, 16.2.4 and 16.2.5 ----------------------------------------------
+
+
+def _listing(
+    ad: AnalysisData,
+    number: str,
+    title: str,
+    analysis_set: str,
+    footnotes: Sequence[str],
+    body: pd.DataFrame,
+) -> TLFOutput:
+    """A patient listing (landscape): records as text, no statistics, so an empty ARD."""
+    notes = tuple(footnotes)
+    if body.empty:
+        notes = ("No records at this data cut-off.", *notes)
+    tlf = TLF(
+        kind="Listing",
+        number=number,
+        title=title,
+        analysis_set=analysis_set,
+        footnotes=notes,
+        source=source_line(_MODULE, ad.cutoff, ad.sap.sap_version, ("none (patient listing)",)),
+        analysis_ids=(),
+        body=body.reset_index(drop=True),
+        landscape=True,
+    )
+    return TLFOutput(tlf, ARD(pd.DataFrame(columns=list(ARD_COLUMNS))))
+
+
+def _dates(values: pd.Series, flags: pd.Series | None = None, missing: str = "") -> pd.Series:
+    """Dates as ``YYYY-MM-DD``, with the SAP 8.3 imputation flag as ``(D)`` / ``(M)``."""
+    values = pd.to_datetime(values)
+    text = values.dt.strftime("%Y-%m-%d").where(values.notna(), missing)
+    if flags is not None:
+        flag = flags.fillna("").astype(str).str.strip()
+        text = text.where(flag.eq("") | values.isna(), text + " (" + flag + ")")
+    return text.astype(object)
+
+
+def _as_recorded(value: object) -> str:
+    """A number as recorded: ``8`` rather than ``8.0``, ``7.5`` as is; missing is empty."""
+    if value is None or pd.isna(value):
+        return ""
+    number = float(value)  # type: ignore[arg-type]
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _recorded(values: pd.Series) -> pd.Series:
+    return values.map(_as_recorded).astype(object)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Text cells exactly as recorded; missing is empty."""
+    return values.map(lambda v: "" if v is None or pd.isna(v) else str(v)).astype(object)
+
+
+def _fas_sorted(ad: AnalysisData) -> pd.DataFrame:
+    return ad.adsl.loc[_yes(ad.adsl["FASFL"])].sort_values("USUBJID", kind="stable")
+
+
+def _last_dose(adsl: pd.DataFrame, adex: pd.DataFrame) -> pd.Series:
+    """TRTEDT at the cut-off, else the last administration with EXDOSE > 0 on or before it."""
+    given = _administered(adex).groupby("USUBJID")["EXSTDT"].max()
+    return adsl["TRTEDT"].fillna(adsl["USUBJID"].map(given)).astype("datetime64[ns]")
+
+
+def _surgery_text(adsl: pd.DataFrame) -> pd.Series:
+    """``R0 (2023-01-05)``, ``NOT DONE (PROGRESSION)``, ``PENDING``."""
+    out = _text(adsl["SURGOUT"])
+    operated = adsl["SURGOUT"].isin(_OPERATED) & adsl["SURGDT"].notna()
+    out = out.where(~operated, out + " (" + _dates(adsl["SURGDT"]) + ")")
+    not_done = adsl["SURGOUT"].eq("NOT DONE") & adsl["SURGNDRS"].notna()
+    return out.where(~not_done, out + " (" + _text(adsl["SURGNDRS"]) + ")")
+
+
+_PS_LABEL = {"ECOG": "ECOG", "LANSKY": "Lansky"}
+_DATE_NOTE = "Imputed dates carry their SAP 8.3 flag: (D) day imputed, (M) month and day imputed."
+
+
+def _discontinued_listing(ad: AnalysisData) -> TLFOutput:
+    fas = _fas_sorted(ad)
+    dc = fas.loc[fas["EOSSTT"].eq("DISCONTINUED")]
+    last = _last_dose(dc, ad.adex)
+    body = pd.DataFrame(
+        {
+            "Patient": _text(dc["USUBJID"]),
+            "Site": _text(dc["SITEID"]),
+            "Enrollment": _dates(dc["ENRLDT"]),
+            "End of study": _dates(dc["EOSDT"]),
+            "Reason for discontinuation": _text(dc["DCSREAS"]),
+            "Last dose": _dates(last, missing="Not dosed"),
+            "Surgery outcome": _surgery_text(dc),
+            "Date of death": _dates(dc["DTHDT"], dc.get("DTHDTF")),
+        },
+        dtype=object,
+    )
+    notes = (
+        "FAS patients with EOSSTT = DISCONTINUED at the data cut-off, sorted by patient. Reason "
+        "as recorded (DCSREAS).",
+        "Last dose: TRTEDT, or failing it the last ADEX administration with EXDOSE > 0, on or "
+        "before the cut-off. Surgery outcome with the date of surgery, or the reason surgery was "
+        "not done (SURGNDRS).",
+        _DATE_NOTE,
+    )
+    return _listing(
+        ad, "16.2.1", "Discontinued patients", _population(_set_name("FAS"), len(fas)), notes, body
+    )
+
+
+def _deviation_listing(ad: AnalysisData) -> TLFOutput:
+    fas = _fas_sorted(ad)
+    elig = ad.sap.eligibility
+    failed = _eligibility_deviations(fas, elig)
+    excluded = _pps_exclusion(fas, ad.adex, ad)
+    saf = _in_saf(fas)
+    keep = failed.any(axis=1) | ~saf | excluded.notna()
+    rows = []
+    for i in fas.index[keep]:
+        r, f = fas.loc[i], failed.loc[i]
+        age, pstype, score = _as_recorded(r["AGE"]), r["PSTYPE"], _as_recorded(r["PSSCORE"])
+        deviations = []
+        if f[_AGE_BELOW] or f[_AGE_ABOVE]:
+            deviations.append(f"Age {age} outside {elig.age_min}-{elig.age_max} years")
+        if f[_PS_SCALE]:
+            deviations.append(f"PS scale {pstype} inconsistent with age {age}")
+        if f[_ECOG]:
+            deviations.append(f"ECOG {score} > {elig.ecog_max}")
+        if f[_LANSKY]:
+            deviations.append(f"Lansky {score} < {elig.lansky_min}")
+        exclusions = []
+        if not saf.loc[i]:
+            exclusions.append("SAF: no study treatment by the cut-off")
+        reason = excluded.loc[i]
+        if isinstance(reason, str):
+            exclusions.append("PPS: " + _pps_reason_text(reason, r))
+        rows.append(
+            {
+                "Patient": str(r["USUBJID"]),
+                "Site": str(r["SITEID"]),
+                "Age": age,
+                "Performance status": f"{_PS_LABEL.get(pstype, pstype)} {score}",
+                "Eligibility deviation(s)": "; ".join(deviations) or "None",
+                "SAF": "Y" if saf.loc[i] else "N",
+                "PPS": "N" if isinstance(reason, str) else "Y",
+                "Analysis-set exclusion(s)": "; ".join(exclusions) or "None",
+            }
+        )
+    columns = ["Patient", "Site", "Age", "Performance status", "Eligibility deviation(s)",
+               "SAF", "PPS", "Analysis-set exclusion(s)"]  # fmt: skip
+    body = pd.DataFrame(rows, columns=columns, dtype=object)
+    notes = (
+        "FAS patients with an eligibility deviation (SAP 4.1) or not in the SAF or the PPS at "
+        "the data cut-off, sorted by patient. Eligibility checks: age "
+        f"{elig.age_min}-{elig.age_max} years; ECOG at age >= {elig.ps_scale_age_threshold} "
+        f"years, Lansky below; ECOG <= {elig.ecog_max}; Lansky >= {elig.lansky_min}.",
+        "PPS exclusion: the first applicable reason of Table 14.1.4 (not dosed; not operated; "
+        "pre-operative therapy incomplete; otherwise a major protocol deviation recorded in "
+        "PPROTFL). A patient with an eligibility deviation stays in the FAS and SAF.",
+    )
+    return _listing(
+        ad,
+        "16.2.2",
+        "Eligibility and protocol deviations; analysis-set exclusions",
+        _population(_set_name("FAS"), len(fas)),
+        notes,
+        body,
+    )
+
+
+def _pps_reason_text(reason: str, patient: pd.Series) -> str:
+    if reason == "NOT DOSED":
+        return "not dosed"
+    if reason == "NOT OPERATED":
+        detail = str(patient["SURGOUT"])
+        if patient["SURGOUT"] == "NOT DONE" and pd.notna(patient["SURGNDRS"]):
+            detail += f", {patient['SURGNDRS']}"
+        elif patient["SURGOUT"] == "PENDING":
+            detail += " at the cut-off"
+        return f"not operated (surgery {detail})"
+    if reason == "INCOMPLETE PRE-OPERATIVE THERAPY":
+        return "operated, pre-operative therapy incomplete"
+    return "major protocol deviation (PPROTFL = N)"
+
+
+def _baseline_listing(ad: AnalysisData) -> TLFOutput:
+    fas = _fas_sorted(ad)
+    body = pd.DataFrame(
+        {
+            "Patient": _text(fas["USUBJID"]),
+            "Site": _text(fas["SITEID"]),
+            "Enrollment": _dates(fas["ENRLDT"]),
+            "Age (years)": _recorded(fas["AGE"]),
+            "Sex": _text(fas["SEX"]),
+            "PS scale": fas["PSTYPE"].map(_PS_LABEL).fillna(_text(fas["PSTYPE"])),
+            "PS score": _recorded(fas["PSSCORE"]),
+            "Nodules": _recorded(fas["NNODULE"]),
+            "Laterality": _text(fas["LATERAL"]).str.capitalize(),
+            "DFI (months)": _recorded(fas["DFIMO"]),
+            "Prior lines": _recorded(fas["PRIORLN"]),
+        },
+        dtype=object,
+    )
+    notes = (
+        "One row per FAS patient, sorted by patient. PS: performance status (ECOG at age >= "
+        f"{ad.sap.eligibility.ps_scale_age_threshold} years, Lansky below). Nodules: baseline "
+        "number of pulmonary nodules. DFI: disease-free interval, months from primary surgery "
+        "to pulmonary recurrence. Prior lines: prior lines of systemic therapy.",
+        "Summary statistics: Table 14.1.5.",
+    )
+    return _listing(
+        ad,
+        "16.2.4",
+        "Demographic and baseline data",
+        _population(_set_name("FAS"), len(fas)),
+        notes,
+        body,
+    )
+
+
+def _administration_listing(ad: AnalysisData) -> TLFOutput:
+    saf = ad.adsl.loc[_in_saf(ad.adsl)]
+    adex = ad.adex.loc[ad.adex["USUBJID"].isin(saf["USUBJID"])]
+    adex = adex.sort_values(["USUBJID", "EXSTDT", "EXTRT"], kind="stable")
+    # Built column by column (no per-row formatting) so a long listing stays cheap to build
+    # and renders as plain rows.
+    body = pd.DataFrame(
+        {
+            "Patient": _text(adex["USUBJID"]),
+            "Treatment": adex["EXTRT"].map(_DISPLAY).fillna(_text(adex["EXTRT"])),
+            "Phase": adex["APHASE"].map(_DISPLAY).fillna(_text(adex["APHASE"])),
+            "Cycle": _recorded(adex["CYCLE"]),
+            "Fraction": _recorded(adex["EXFRACN"]),
+            "Date": _dates(adex["EXSTDT"]),
+            "Planned dose": _recorded(adex["EXPLDOS"]),
+            "Actual dose": _recorded(adex["EXDOSE"]),
+            "Unit": _text(adex["EXDOSU"]),
+        },
+        dtype=object,
+    )
+    notes = (
+        "One row per ADEX administration on or before the data cut-off, SAF patients, sorted by "
+        "patient, date and treatment. Cycle: drug cycle (empty for SBRT); fraction: SBRT "
+        "fraction number (empty for drugs).",
+        "Actual dose 0: administration omitted. Doses as recorded; summaries and relative dose "
+        "intensity: Table 14.1.6.",
+    )
+    return _listing(
+        ad,
+        "16.2.5",
+        "Study treatment administration",
+        _population(_set_name("SAF"), len(saf)),
+        notes,
+        body,
+    )
+
+
 def build_disposition_tlfs(ad: AnalysisData) -> list[TLFOutput]:
-    """Tables 14.1.1-14.1.3, 14.1.5-14.1.7 and Figure 14.1.1 at the cut-off of ``ad``.
+    """Tables 14.1.1-14.1.7, Figure 14.1.1 and Listings 16.2.1-16.2.5 at the cut-off of ``ad``.
 
     Parameters
     ----------
@@ -919,14 +1305,20 @@ def build_disposition_tlfs(ad: AnalysisData) -> list[TLFOutput]:
     Returns
     -------
     list of TLFOutput
-        In SAP 11 order: Table 14.1.1, 14.1.2, 14.1.3, Figure 14.1.1, Table 14.1.5, 14.1.6,
-        14.1.7. Each carries the ARD rows it displays.
+        In SAP 11 order: Table 14.1.1, 14.1.2, 14.1.3, Figure 14.1.1, Table 14.1.4, 14.1.5,
+        14.1.6, 14.1.7, Listing 16.2.1, 16.2.2, 16.2.4, 16.2.5. Each table and figure carries
+        the ARD rows it displays; listings carry an empty ARD.
     """
     return [
         _disposition(ad),
         _analysis_sets(ad),
         *_accrual(ad),
+        _deviations(ad),
         _baseline(ad),
         _exposure(ad),
         _surgery(ad),
+        _discontinued_listing(ad),
+        _deviation_listing(ad),
+        _baseline_listing(ad),
+        _administration_listing(ad),
     ]

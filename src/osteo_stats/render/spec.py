@@ -186,6 +186,15 @@ _EXPOSURE = _section(
     "9.5",
     "Table 14.1.6, Table 14.1.7, Listing 16.2.5",
 )
+# The committee reads exposure as summaries; one row per administration (over a thousand rows,
+# some 30 pages) belongs to the final report's patient listings.
+_EXPOSURE_DMC = _section(
+    "exposure",
+    "Exposure and surgery timing",
+    "9.5",
+    "Table 14.1.6, Table 14.1.7",
+    "The administration-level listing (Listing 16.2.5) is part of the final report.",
+)
 _AE = _section(
     "adverse-events",
     "Adverse events: overview and tables",
@@ -233,7 +242,7 @@ DMC_REPORT = ReportSpec(
         _ACCRUAL,
         _DISPOSITION,
         _BASELINE,
-        _EXPOSURE,
+        _EXPOSURE_DMC,
         _AE,
         _SAE,
         _IRAE,

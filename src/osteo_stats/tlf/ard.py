@@ -190,3 +190,24 @@ class ARD:
         )
         frame["value"] = [float(v) if v != "" else math.nan for v in frame["value"].astype(str)]
         return cls(frame[list(ARD_COLUMNS)])
+
+
+@dataclass(frozen=True)
+class ARDView:
+    """The values of one analysis id, read back by parameter, statistic and group.
+
+    Table bodies are formatted from these reads, so every number shown is an ARD number.
+    """
+
+    ard: ARD
+    analysis_id: str
+
+    def get(
+        self, parameter: str, statistic: str, group: Mapping[str, object] | None = None
+    ) -> float:
+        return self.ard.value(self.analysis_id, statistic, parameter=parameter, group=group)
+
+    def count(
+        self, parameter: str, group: Mapping[str, object] | None = None, statistic: str = "n"
+    ) -> int:
+        return int(self.get(parameter, statistic, group))

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.sap import Eligibility
-from osteo_stats.tlf.ard import ARD, ARD_COLUMNS, ARDBuilder, group_label
+from osteo_stats.tlf.ard import ARD, ARD_COLUMNS, ARDBuilder, ARDView
 from osteo_stats.tlf.figure import PALETTE, figure_style, figure_to_svg, new_figure
 from osteo_stats.tlf.format import fmt_n_pct, fmt_number
 from osteo_stats.tlf.model import TLF, TLFOutput, source_line
@@ -65,37 +64,6 @@ Group = Mapping[str, object] | None
 # --- ARD helpers -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _ARDView:
-    """Fast exact lookup of ARD values by (parameter, group, statistic) for one analysis id."""
-
-    analysis_id: str
-    values: Mapping[tuple[str, str, str, str], float]
-
-    @classmethod
-    def of(cls, ard: ARD, analysis_id: str) -> _ARDView:
-        frame = ard.frame
-        values: dict[tuple[str, str, str, str], float] = {}
-        for key in zip(
-            frame["analysis_id"],
-            frame["parameter"],
-            frame["group"],
-            frame["statistic"],
-            frame["value"],
-            strict=True,
-        ):
-            if key[:4] in values:
-                raise ValueError(f"duplicate ARD row {key[:4]}")
-            values[key[:4]] = key[4]
-        return cls(analysis_id, values)
-
-    def get(self, parameter: str, statistic: str, group: Group = None) -> float:
-        return self.values[(self.analysis_id, parameter, group_label(group), statistic)]
-
-    def count(self, parameter: str, group: Group = None, statistic: str = "n") -> int:
-        return int(self.get(parameter, statistic, group))
-
-
 def _add_n_pct(
     b: ARDBuilder,
     n: int,
@@ -136,7 +104,7 @@ def _add_continuous(
 
 
 def _continuous_rows(
-    view: _ARDView, parameter: str, decimals: int, group: Group = None
+    view: ARDView, parameter: str, decimals: int, group: Group = None
 ) -> list[tuple[str, str]]:
     """SAP 6.3 display: mean, median, quartiles +1 decimal, SD +2, min/max as recorded."""
 
@@ -299,7 +267,7 @@ def _disposition(ad: AnalysisData) -> TLFOutput:
         _add_n_pct(b, int(mask.sum()), n_fas, parameter=parameter, group=group)
     ard = b.build()
 
-    view = _ARDView.of(ard, aid)
+    view = ARDView(ard, aid)
     n = view.count(parameter, statistic="N")
     rows = [(label, fmt_n_pct(view.count(parameter, group), n)) for label, group, _ in specs]
     footnotes = (
@@ -351,7 +319,7 @@ def _analysis_sets(ad: AnalysisData) -> TLFOutput:
     for _, group, mask in specs:
         _add_n_pct(b, int(mask.sum()), n_fas, parameter=parameter, group=group)
     ard = b.build()
-    view = _ARDView.of(ard, aid)
+    view = ARDView(ard, aid)
     n = view.count(parameter, statistic="N")
     rows = [(label, fmt_n_pct(view.count(parameter, group), n)) for label, group, _ in specs]
     footnotes = (
@@ -427,7 +395,7 @@ def _accrual(ad: AnalysisData) -> list[TLFOutput]:
             group=group,
         )
     ard = b.build()
-    view = _ARDView.of(ard, aid)
+    view = ARDView(ard, aid)
     rows = []
     for month in months:
         group = {"MONTH": str(month)}
@@ -488,7 +456,7 @@ def _accrual_figure(
             group={"DATE": f"{when:%Y-%m-%d}", "LINE": "PLAN"},
         )
     ard = b.build()
-    view = _ARDView.of(ard, aid)
+    view = ARDView(ard, aid)
     xs = [pd.Timestamp(d) for d in (f"{w:%Y-%m-%d}" for w in cumulative.index)]
     ys = [view.count("CUMULATIVE ENROLLED", {"DATE": f"{w:%Y-%m-%d}"}) for w in xs]
     plan_x = list(plan_points)
@@ -626,7 +594,7 @@ def _deviations(ad: AnalysisData) -> TLFOutput:
         _add_n_pct(b, int(mask.sum()), n, parameter=parameter, group=group)
     ard = b.build()
 
-    view = _ARDView.of(ard, aid)
+    view = ARDView(ard, aid)
     n_view = view.count("FAS", statistic="N")
     rows = [
         (label, fmt_n_pct(view.count(parameter, group), n_view))
@@ -773,7 +741,7 @@ def _baseline(ad: AnalysisData) -> TLFOutput:
     )  # fmt: skip
     ard = b.build()
 
-    view = _ARDView.of(ard, aid)
+    view = ARDView(ard, aid)
     n_view = view.count("FAS", statistic="N")
     rows: list[tuple[str, str]] = []
     for heading, continuous, categorical in sections:
@@ -902,7 +870,7 @@ def _exposure(ad: AnalysisData) -> TLFOutput:
         ]
     ard = b.build()
 
-    view = _ARDView.of(ard, aid)
+    view = ARDView(ard, aid)
     n_view = view.count("SAF", statistic="N")
     rows: list[tuple[str, str]] = []
     for label, kind, parameter, group, decimals in rows_spec:
@@ -983,7 +951,7 @@ def _surgery(ad: AnalysisData) -> TLFOutput:
     _add_n_pct(b, int(criterion.sum()), n, parameter="DELAYED BY TOXICITY GT LIMIT", group=None)
     ard = b.build()
 
-    view = _ARDView.of(ard, aid)
+    view = ARDView(ard, aid)
     n_view, n_op_view = view.count("FAS", statistic="N"), view.count("OPERATED", statistic="N")
     rows: list[tuple[str, str]] = [("Surgery outcome", "")]
     rows += [(label, fmt_n_pct(view.count(p, g), n_view)) for label, p, g in specs]

@@ -20,7 +20,7 @@ import pandas as pd
 
 from osteo_stats.analyse.toxicity import ToxicityBoundary, toxicity_boundary
 from osteo_stats.derive.analysis_data import AnalysisData
-from osteo_stats.tlf.ard import ARD, ARDBuilder, group_label
+from osteo_stats.tlf.ard import ARD, ARDBuilder, ARDView
 from osteo_stats.tlf.figure import PALETTE, figure_style, figure_to_svg, new_figure
 from osteo_stats.tlf.format import fmt_number
 from osteo_stats.tlf.model import TLF, TLFOutput, source_line
@@ -46,19 +46,6 @@ STAGE1_STOP = "stop for futility"
 STAGE1_PENDING = "pending"
 
 Group = Mapping[str, object] | None
-
-
-def _value(ard: ARD, analysis_id: str) -> dict[tuple[str, str, str], float]:
-    frame = ard.frame.loc[ard.frame["analysis_id"] == analysis_id]
-    keys = list(zip(frame["parameter"], frame["group"], frame["statistic"], strict=True))
-    if len(set(keys)) != len(keys):
-        raise ValueError(f"duplicate ARD rows in {analysis_id}")
-    return dict(zip(keys, frame["value"], strict=True))
-
-
-def _get(values: Mapping[tuple[str, str, str], float], parameter: str, statistic: str,
-         group: Group = None) -> float:  # fmt: skip
-    return values[(parameter, group_label(group), statistic)]
 
 
 def _int(value: float) -> int:
@@ -211,14 +198,14 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
         b.add("en", oc.expected_n, parameter="OC", group=g)
     ard = b.build()
 
-    v = _value(ard, _TOX_ID)
+    v = ARDView(ard, _TOX_ID)
     looks = list(bdry.looks)
     rows, boundary, observed, reached = [], [], [], []
     for k in range(1, len(looks) + 1):
         g = {"LOOK": k}
-        n_k, b_k = _int(_get(v, p, "N", g)), _int(_get(v, p, "boundary", g))
-        x_k, r_k = _get(v, p, "observed", g), bool(_get(v, p, "reached", g))
-        c_k = _get(v, p, "crossed", g)
+        n_k, b_k = _int(v.get(p, "N", g)), _int(v.get(p, "boundary", g))
+        x_k, r_k = v.get(p, "observed", g), bool(v.get(p, "reached", g))
+        c_k = v.get(p, "crossed", g)
         boundary.append(b_k)
         observed.append(x_k)
         reached.append(r_k)
@@ -232,7 +219,7 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
                 str(n_k),
                 str(b_k),
                 str(b_k + 1) if b_k + 1 <= n_k else "cannot stop",
-                fmt_number(_get(v, "NOMINAL LEVEL", "est", g), 4),
+                fmt_number(v.get("NOMINAL LEVEL", "est", g), 4),
                 "Yes" if r_k else "No",
                 fmt_number(x_k, 0, missing="-"),
                 crossed_text,
@@ -243,8 +230,8 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
         boundary,
         observed,
         reached,
-        _int(_get(v, p, "n", {"STATUS": "EVALUABLE"})),
-        _int(_get(v, p, "n", {"STATUS": "EVALUABLE WITH UNACCEPTABLE TOXICITY"})),
+        _int(v.get(p, "n", {"STATUS": "EVALUABLE"})),
+        _int(v.get(p, "n", {"STATUS": "EVALUABLE WITH UNACCEPTABLE TOXICITY"})),
     )
     oc_rows = []
     for rate in grid:
@@ -253,9 +240,9 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
             [
                 f"True rate {rate}",
                 *([""] * 4),
-                f"P(cross) {fmt_number(_get(v, 'P CROSS', 'est', g), 4)}",
-                f"P(stop early) {fmt_number(_get(v, 'OC', 'pet', g), 4)}",
-                f"E(N) {fmt_number(_get(v, 'OC', 'en', g), 1)}",
+                f"P(cross) {fmt_number(v.get('P CROSS', 'est', g), 4)}",
+                f"P(stop early) {fmt_number(v.get('OC', 'pet', g), 4)}",
+                f"E(N) {fmt_number(v.get('OC', 'en', g), 1)}",
             ]
         )
     columns = ["Look", "Evaluable patients (n_k)", "Boundary b_k (max acceptable)",
@@ -265,8 +252,8 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
         columns=columns,
         dtype=object,
     )
-    alpha = _get(v, "BOUNDARY", "alpha_attained", {"P": p_acc})
-    power = _get(v, "BOUNDARY", "power", {"P": p_unacc})
+    alpha = v.get("BOUNDARY", "alpha_attained", {"P": p_acc})
+    power = v.get("BOUNDARY", "power", {"P": p_unacc})
     notes = [
         sentence,
         f"Boundary by repeated significance testing (SAP 9.4; R clinfun::toxbdry conventions): "
@@ -281,7 +268,7 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
         "Operating characteristics: exact crossing probability, probability of stopping before "
         "the last look and expected number of patients, on the toxbdry grid.",
     ]
-    n_saf, n_fas = _int(_get(v, p, "N")), int(adsl["FASFL"].eq("Y").sum())
+    n_saf, n_fas = _int(v.get(p, "N")), int(adsl["FASFL"].eq("Y").sum())
     if n_fas >= ad.sap.study.planned_enrollment and n_saf < looks[-1]:
         notes.append(
             f"Enrollment is complete and only {n_saf} patients are in the SAF: the look at "
@@ -295,7 +282,7 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
         kind="Table",
         number="14.3.5",
         title="Unacceptable toxicity and the toxicity stopping boundary",
-        analysis_set=f"Safety analysis set (N = {_int(_get(v, p, 'N'))})",
+        analysis_set=f"Safety analysis set (N = {_int(v.get(p, 'N'))})",
         footnotes=tuple(notes),
         source=source_line(_MODULE, ad.cutoff, ad.sap.sap_version, (_TOX_ID,)),
         analysis_ids=(_TOX_ID,),
@@ -321,14 +308,14 @@ def _toxicity_figure(ad: AnalysisData, table_ard: ARD, n_looks: int, sentence: s
         b.add("observed", int(count), parameter="UTOX CUMULATIVE", group={"EVALUABLE": i})
     ard = b.build()
 
-    t = _value(table_ard, _TOX_ID)
-    f = _value(ard, _TOX_ID)
+    t = ARDView(table_ard, _TOX_ID)
+    f = ARDView(ard, _TOX_ID)
     looks = range(1, n_looks + 1)
-    n_k = [_int(_get(t, "UTOX", "N", {"LOOK": k})) for k in looks]
-    b_k = [_int(_get(t, "UTOX", "boundary", {"LOOK": k})) for k in looks]
-    x_k = [_get(t, "UTOX", "observed", {"LOOK": k}) for k in looks]
+    n_k = [_int(t.get("UTOX", "N", {"LOOK": k})) for k in looks]
+    b_k = [_int(t.get("UTOX", "boundary", {"LOOK": k})) for k in looks]
+    x_k = [t.get("UTOX", "observed", {"LOOK": k}) for k in looks]
     steps = [
-        _int(_get(f, "UTOX CUMULATIVE", "observed", {"EVALUABLE": i}))
+        _int(f.get("UTOX CUMULATIVE", "observed", {"EVALUABLE": i}))
         for i in range(1, len(cumulative) + 1)
     ]
     with figure_style():
@@ -358,7 +345,7 @@ def _toxicity_figure(ad: AnalysisData, table_ard: ARD, n_looks: int, sentence: s
         kind="Figure",
         number="14.3.1",
         title="Toxicity stopping boundary with observed cumulative count",
-        analysis_set=f"Safety analysis set (N = {_int(_get(t, 'UTOX', 'N'))})",
+        analysis_set=f"Safety analysis set (N = {_int(t.get('UTOX', 'N'))})",
         footnotes=(sentence, "Boundary and looks as in Table 14.3.5 (SAP 9.4)."),
         source=source_line(_MODULE, ad.cutoff, ad.sap.sap_version, (_TOX_ID,)),
         analysis_ids=(_TOX_ID,),
@@ -459,14 +446,14 @@ def _stage1_table(ad: AnalysisData) -> TLFOutput:
     b.add("crossed", st.decision == STAGE1_CONTINUE, parameter=p, group={"STATUS": "DECISION"})
     ard = b.build()
 
-    v = _value(ard, _STAGE1_ID)
+    v = ARDView(ard, _STAGE1_ID)
 
     def n_of(status: str) -> int:
-        return _int(_get(v, p, "n", {"STATUS": status}))
+        return _int(v.get(p, "n", {"STATUS": status}))
 
-    n1, r1 = _int(_get(v, p, "N")), _int(_get(v, p, "boundary"))
-    determined = bool(_get(v, p, "reached", {"STATUS": "DECISION"}))
-    crossed = bool(_get(v, p, "crossed", {"STATUS": "DECISION"}))
+    n1, r1 = _int(v.get(p, "N")), _int(v.get(p, "boundary"))
+    determined = bool(v.get(p, "reached", {"STATUS": "DECISION"}))
+    crossed = bool(v.get(p, "crossed", {"STATUS": "DECISION"}))
     pending = n_of("PENDING")
     recommendation = (
         (STAGE1_CONTINUE if crossed else STAGE1_STOP)

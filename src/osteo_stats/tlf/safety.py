@@ -31,7 +31,7 @@ import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.derive.safety import PHASE_UNKNOWN, PHASES, derive_worst_grade
-from osteo_stats.tlf.ard import ARD, ARD_COLUMNS, ARDBuilder, group_label
+from osteo_stats.tlf.ard import ARD, ARD_COLUMNS, ARDBuilder, ARDView
 from osteo_stats.tlf.format import fmt_n_pct, fmt_number
 from osteo_stats.tlf.model import TLF, TLFOutput, source_line
 
@@ -94,28 +94,6 @@ CLAVIEN_DINDO = _Scale(
 
 
 # --- ARD helpers -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _ARDView:
-    """Exact lookup of ARD values by (parameter, group, statistic) for one analysis id."""
-
-    analysis_id: str
-    values: Mapping[tuple[str, str, str], float]
-
-    @classmethod
-    def of(cls, ard: ARD, analysis_id: str) -> _ARDView:
-        frame = ard.frame.loc[ard.frame["analysis_id"] == analysis_id]
-        keys = list(zip(frame["parameter"], frame["group"], frame["statistic"], strict=True))
-        if len(set(keys)) != len(keys):
-            raise ValueError(f"duplicate ARD rows in {analysis_id}")
-        return cls(analysis_id, dict(zip(keys, frame["value"], strict=True)))
-
-    def get(self, parameter: str, statistic: str, group: Group = None) -> float:
-        return self.values[(parameter, group_label(group), statistic)]
-
-    def count(self, parameter: str, group: Group = None, statistic: str = "n") -> int:
-        return int(self.get(parameter, statistic, group))
 
 
 def _add_n_pct(b: ARDBuilder, n: int, denominator: int, *, parameter: str, group: Group) -> None:
@@ -250,7 +228,7 @@ def _record_counts(
 
 
 def _format_rows(
-    view: _ARDView,
+    view: ARDView,
     rows: Sequence[RowKey],
     codes: Sequence[str],
     n: int,
@@ -316,7 +294,7 @@ def _by_grade_table(
         layouts.append((heading, section, rows))
     ard = b.build()
 
-    view = _ARDView.of(ard, analysis_id)
+    view = ARDView(ard, analysis_id)
     n_view = view.count(parameter, statistic="N")
     shown = CTCAE.codes(with_missing=show_missing)
     body_rows: list[list[str]] = []
@@ -359,7 +337,7 @@ def _any_and_high_table(ad: AnalysisData) -> TLFOutput:
     codes = ("ANY", "GE3")
     _record_counts(b, worst, rows, codes, n, CTCAE, parameter=parameter, section={})
     ard = b.build()
-    view = _ARDView.of(ard, aid)
+    view = ARDView(ard, aid)
     n_view = view.count(parameter, statistic="N")
     body = _format_rows(view, rows, codes, n_view, parameter=parameter, section={},
                         any_label="Any TEAE")  # fmt: skip
@@ -399,7 +377,7 @@ def _phase_table(ad: AnalysisData) -> TLFOutput:
         _record_counts(b, worst, rows, codes, n, CTCAE, parameter=parameter,
                        section={"APHASE": phase})  # fmt: skip
     ard = b.build()
-    view = _ARDView.of(ard, aid)
+    view = ARDView(ard, aid)
     n_view = view.count(parameter, statistic="N")
     per_phase = [
         _format_rows(
@@ -502,7 +480,7 @@ def _overview(ad: AnalysisData) -> TLFOutput:
     for _, code, count in specs:
         _add_n_pct(b, count, n, parameter=parameter, group={"ROW": code})
     ard = b.build()
-    view = _ARDView.of(ard, aid)
+    view = ARDView(ard, aid)
     n_view = view.count(parameter, statistic="N")
     rows = [
         (label, fmt_n_pct(view.count(parameter, {"ROW": code}), n_view))
@@ -578,7 +556,7 @@ def _deaths(ad: AnalysisData) -> TLFOutput:
     ):
         b.add(stat, value, parameter="DAYS FROM LAST DOSE")
     ard = b.build()
-    view = _ARDView.of(ard, aid)
+    view = ARDView(ard, aid)
     n_view = view.count(parameter, statistic="N")
     rows = [(label, fmt_n_pct(view.count(parameter, g), n_view)) for label, g, _ in specs]
     rows.append(("Days from last dose to death: n", str(view.count("DAYS FROM LAST DOSE"))))
@@ -628,7 +606,7 @@ def _surgical_complications(ad: AnalysisData) -> TLFOutput:
     codes = CLAVIEN_DINDO.codes(with_missing=False)
     _record_counts(b, worst, rows, codes, n, CLAVIEN_DINDO, parameter=parameter, section={})
     ard = b.build()
-    view = _ARDView.of(ard, aid)
+    view = ARDView(ard, aid)
     n_view = view.count(parameter, statistic="N")
     body = _format_rows(view, rows, codes, n_view, parameter=parameter, section={},
                         any_label="Any surgical complication")  # fmt: skip

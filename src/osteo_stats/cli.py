@@ -78,7 +78,9 @@ def _print_issues(issues: list[Any], title: str) -> None:
         ]
         # Data are hostile text: never let a value be read as rich markup.
         table.add_row(*cells)
-    err_console.print(table, markup=False, highlight=False)
+    # Redirected to a file or CI log, nothing limits the width: keep each issue on one row.
+    out = err_console if err_console.is_terminal else Console(stderr=True, width=240)
+    out.print(table, markup=False, highlight=False)
     n_errors = sum(1 for issue in issues if issue.severity == "error")
     n_warnings = len(issues) - n_errors
     err_console.print(f"{n_errors} error(s), {n_warnings} warning(s)", highlight=False)

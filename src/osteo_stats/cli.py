@@ -32,8 +32,14 @@ app = typer.Typer(
 design_app = typer.Typer(help="Simon two-stage design tools (SAP 5).", no_args_is_help=True)
 app.add_typer(design_app, name="design")
 
-console = Console()
-err_console = Console(stderr=True)
+
+def _wide_unless_terminal(console: Console) -> Console:
+    # Redirected to a file or a CI log nothing limits the width: keep table rows on one line.
+    return console if console.is_terminal else Console(stderr=console.stderr, width=200)
+
+
+console = _wide_unless_terminal(Console())
+err_console = _wide_unless_terminal(Console(stderr=True))
 
 EXIT_INVALID_DATA = 1
 EXIT_USAGE = 2
@@ -78,9 +84,7 @@ def _print_issues(issues: list[Any], title: str) -> None:
         ]
         # Data are hostile text: never let a value be read as rich markup.
         table.add_row(*cells)
-    # Redirected to a file or CI log, nothing limits the width: keep each issue on one row.
-    out = err_console if err_console.is_terminal else Console(stderr=True, width=240)
-    out.print(table, markup=False, highlight=False)
+    err_console.print(table, markup=False, highlight=False)
     n_errors = sum(1 for issue in issues if issue.severity == "error")
     n_warnings = len(issues) - n_errors
     err_console.print(f"{n_errors} error(s), {n_warnings} warning(s)", highlight=False)

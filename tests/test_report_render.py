@@ -333,3 +333,21 @@ def test_fit_columns_gives_minimums_first_then_shares_the_rest():
         assert low - 0.01 <= got <= high + 0.01
     assert chars[0] == pytest.approx(15, abs=0.01)  # short columns keep their natural width
     assert fit_columns([10.0, 10.0], available=100) == [50.0, 50.0]  # fits: stretched
+
+
+def test_summary_puts_fatal_events_before_the_committee():
+    from osteo_stats.tlf import ARDBuilder
+
+    b = ARDBuilder("SAF-AE-01", "Table 14.3.1", "SAF")
+    b.add("n", 1, parameter="TEAE", group={"ROW": "GRADE 5"})
+    deaths = ARDBuilder("SAF-DTH-01", "Table 14.3.4.5", "SAF")
+    deaths.add("n", 1, parameter="DEATH", group={"ROW": "CAUSE", "DTHCAUS": "TREATMENT-RELATED"})
+    summary = committee_summary(ARD.concat([b.build(), deaths.build()]), {}, 43, 0, 0, 30)
+    text = " ".join(summary.attention)
+    assert "1 patient(s) with a fatal (grade 5) treatment-emergent adverse event" in text
+    assert "1 treatment-related death(s) (Table 14.3.4.5)" in text
+
+    b0 = ARDBuilder("SAF-AE-01", "Table 14.3.1", "SAF")
+    b0.add("n", 0, parameter="TEAE", group={"ROW": "GRADE 5"})
+    quiet = committee_summary(b0.build(), {}, 43, 0, 0, 30)
+    assert not any("fatal" in item for item in quiet.attention)

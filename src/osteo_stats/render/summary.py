@@ -170,6 +170,22 @@ def committee_summary(
         missing="" if overview is not None else _missing("Table 14.3.1"),
     )
 
+    # Fatal events are always put before the committee, whatever the boundary says.
+    fatal = _single(ard, "SAF-AE-01", "n", "TEAE", "ROW=GRADE 5")
+    if fatal:
+        attention.append(
+            f"{_count(fatal)} patient(s) with a fatal (grade 5) treatment-emergent adverse event "
+            "(Table 14.3.1; Listing 16.2.7.4)."
+        )
+    related_deaths = _single(
+        ard, "SAF-DTH-01", "n", "DEATH", "ROW=CAUSE; DTHCAUS=TREATMENT-RELATED"
+    )
+    if related_deaths:
+        attention.append(
+            f"{_count(related_deaths)} treatment-related death(s) (Table 14.3.4.5); each counts "
+            "as an unacceptable toxicity for the stopping rule (SAP 9.4)."
+        )
+
     # Toxicity boundary.
     tox_source = "Table 14.3.5"
     crossed = _flag(ard, "TOX-BDRY-01", "crossed")

@@ -1277,6 +1277,9 @@ def test_cox_matches_r_coxph_efron_with_stated_reference() -> None:
                    ties = "efron", control = ctl)
         summary(f)$coefficients[, c(1, 3, 5)]; f$loglik[2]    # -474.45779018484
         # default eps (1e-9) changes the coefficients by < 5e-11
+        f$loglik[1]                                            # -505.449054918058
+        x <- summary(f)$logtest; sprintf("%.12g %.12g %.15g", x[1], x[2], x[3])
+        # "61.9825294664 6 1.77877781001221e-11"
     """
     result = cox_regression(
         VETERAN,
@@ -1290,6 +1293,10 @@ def test_cox_matches_r_coxph_efron_with_stated_reference() -> None:
     _assert_close(table[["coef", "se", "p"]].to_numpy(), expected.to_numpy())
     np.testing.assert_allclose(table.p, expected.p, rtol=1e-6)
     assert result.log_likelihood == pytest.approx(-474.45779018484, abs=1e-6)
+    assert result.log_likelihood_null == pytest.approx(-505.449054918058, abs=1e-6)
+    assert result.lr_statistic == pytest.approx(61.9825294664, abs=1e-6)
+    assert result.lr_df == 6
+    assert result.lr_p == pytest.approx(1.77877781001221e-11, rel=1e-5)
     assert dict(result.reference_levels) == {"celltype": "squamous", "trt": "standard"}
     assert (result.n, result.n_events) == (137, 128)
     assert list(result.table.columns) == ["term", "coef", "se", "hr", "hr_lower", "hr_upper", "p"]

@@ -937,6 +937,14 @@ class CoxResult:
         The reference level used for each categorical covariate (read-only).
     log_likelihood : float
         The maximised partial log-likelihood (Efron).
+    log_likelihood_null : float
+        The partial log-likelihood at :math:`\\beta = 0` (R's ``fit$loglik[1]``).
+    lr_statistic, lr_df, lr_p : float, int, float
+        Likelihood-ratio test of the whole model against :math:`\\beta = 0`, as R's
+        ``summary(coxph)$logtest``:
+
+        .. math:: \\chi^2 = 2\\,(\\ell(\\hat\\beta) - \\ell(0)), \\quad
+                  p = P(\\chi^2_{df} \\ge \\chi^2), \\quad df = \\text{number of terms}.
     conf_level : float
         Two-sided confidence level of ``hr_lower``/``hr_upper``.
     """
@@ -946,6 +954,10 @@ class CoxResult:
     n_events: int
     reference_levels: Mapping[str, str]
     log_likelihood: float
+    log_likelihood_null: float
+    lr_statistic: float
+    lr_df: int
+    lr_p: float
     conf_level: float
 
 
@@ -1101,11 +1113,17 @@ def cox_regression(
             "p": 2 * stats.norm.sf(np.abs(coef / se)),
         }
     )
+    lr_test = fitter.log_likelihood_ratio_test()
+    log_likelihood = float(fitter.log_likelihood_)
     return CoxResult(
         table=table,
         n=int(t.size),
         n_events=int(e.sum()),
         reference_levels=MappingProxyType(used_refs),
-        log_likelihood=float(fitter.log_likelihood_),
+        log_likelihood=log_likelihood,
+        log_likelihood_null=log_likelihood - float(lr_test.test_statistic) / 2,
+        lr_statistic=float(lr_test.test_statistic),
+        lr_df=int(lr_test.degrees_freedom),
+        lr_p=float(lr_test.p_value),
         conf_level=float(conf_level),
     )

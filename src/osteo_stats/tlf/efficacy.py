@@ -1217,6 +1217,7 @@ def _cox_model(
             if fit_data.loc[at, "EVENT"].sum() == 0:
                 reason = reason or f"no events in level {lv} of {f.label.lower()}"
     table = None
+    lr_test = {"statistic": math.nan, "df": math.nan, "p_value": math.nan}
     if not reason:
         try:
             with warnings.catch_warnings():
@@ -1230,8 +1231,11 @@ def _cox_model(
                     conf_level=level,
                 )
             table = result.table.set_index("term")
+            lr_test = {"statistic": result.lr_statistic, "df": result.lr_df, "p_value": result.lr_p}
         except (ValueError, ArithmeticError, np.linalg.LinAlgError, _convergence_warning()) as exc:
             reason = f"model not estimable ({type(exc).__name__})"
+    for statistic, value in lr_test.items():
+        b.add(statistic, value, group={"MODEL": model, "ROW": "LR TEST"}, **keys)
     for f in factors:
         lv = f.levels[1]
         group = {"MODEL": model, "TERM": f"{f.key}={lv}"}
@@ -1307,6 +1311,16 @@ def cox_table(ad: AnalysisData) -> TLFOutput:
                     fmt_p(v("p_value", term)),
                 )
             )
+        lr = {**m, "ROW": "LR TEST"}
+        rows.append(
+            (
+                "  Likelihood-ratio test of the model",
+                "",
+                "",
+                f"chi-square {fmt_number(v('statistic', lr), 2)} on {_fmt_int(v('df', lr))} df",
+                fmt_p(v("p_value", lr)),
+            )
+        )
         if reason:
             notes.append(f"{title} model ({model}): HR not estimable, {reason}.")
     if n_events < BIVARIABLE_MIN_EVENTS:
@@ -1328,8 +1342,8 @@ def cox_table(ad: AnalysisData) -> TLFOutput:
             "months. Exploratory, no multiplicity adjustment (SAP 7.7).",
             "Complete-case analysis: patients with a missing covariate are excluded from that "
             "model. An HR is NE when a level has no events or the fit does not converge.",
-            "The likelihood-ratio test of the model (SAP 7.4) is not shown: cox_regression does "
-            "not return the null log-likelihood.",
+            "Likelihood-ratio test of each model against no covariates (SAP 7.4), as R "
+            "summary(coxph)$logtest.",
             *notes,
         ),
         source=_source(ad, (aid,)),

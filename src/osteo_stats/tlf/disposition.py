@@ -20,10 +20,10 @@ import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.sap import Eligibility
-from osteo_stats.tlf.ard import ARD, ARD_COLUMNS, ARDBuilder, ARDView
+from osteo_stats.tlf.ard import ARD, ARDBuilder, ARDView
 from osteo_stats.tlf.figure import PALETTE, figure_style, figure_to_svg, new_figure
 from osteo_stats.tlf.format import fmt_n_pct, fmt_number
-from osteo_stats.tlf.model import TLF, TLFOutput, source_line
+from osteo_stats.tlf.model import TLF, TLFOutput, patient_listing, source_line
 
 __all__ = ["build_disposition_tlfs"]
 
@@ -1017,22 +1017,9 @@ def _listing(
     footnotes: Sequence[str],
     body: pd.DataFrame,
 ) -> TLFOutput:
-    """A patient listing (landscape): records as text, no statistics, so an empty ARD."""
-    notes = tuple(footnotes)
-    if body.empty:
-        notes = ("No records at this data cut-off.", *notes)
-    tlf = TLF(
-        kind="Listing",
-        number=number,
-        title=title,
-        analysis_set=analysis_set,
-        footnotes=notes,
-        source=source_line(_MODULE, ad.cutoff, ad.sap.sap_version, ("none (patient listing)",)),
-        analysis_ids=(),
-        body=body.reset_index(drop=True),
-        landscape=True,
-    )
-    return TLFOutput(tlf, ARD(pd.DataFrame(columns=list(ARD_COLUMNS))))
+    """A patient listing of this module (source line without ARD ids)."""
+    source = source_line(_MODULE, ad.cutoff, ad.sap.sap_version, ("none (patient listing)",))
+    return patient_listing(number, title, analysis_set, tuple(footnotes), source, body)
 
 
 def _dates(values: pd.Series, flags: pd.Series | None = None, missing: str = "") -> pd.Series:

@@ -48,7 +48,7 @@ from osteo_stats.derive.efficacy import compute_event_indicator
 from osteo_stats.tlf import efficacy_figures as figures
 from osteo_stats.tlf.ard import ARD, ARDBuilder
 from osteo_stats.tlf.format import fmt_est_ci, fmt_n_pct, fmt_number, fmt_p, fmt_pct_ci
-from osteo_stats.tlf.model import TLF, TLFOutput, source_line
+from osteo_stats.tlf.model import TLF, TLFOutput, patient_listing, source_line
 
 MODULE = "tlf.efficacy"
 
@@ -1741,10 +1741,6 @@ def _date_text(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%Y-%m-%d").fillna("").astype(object)
 
 
-def _empty_ard() -> ARD:
-    return ARD.concat([])
-
-
 def bor_listing(ad: AnalysisData) -> TLFOutput:
     """Listing 16.2.6.1: derived BOR with reason, primary endpoint status with reason."""
     p = fas(ad).sort_values("USUBJID", kind="stable")
@@ -1760,21 +1756,17 @@ def bor_listing(ad: AnalysisData) -> TLFOutput:
             "Primary status reason": p["PRIMREAS"].fillna(""),
         }
     ).reset_index(drop=True)
-    tlf = TLF(
-        kind="Listing",
-        number="16.2.6.1",
-        title="Derived BOR with reason, primary endpoint status with reason",
-        analysis_set=_set_line(("FAS", len(p))),
-        footnotes=(
+    return patient_listing(
+        "16.2.6.1",
+        "Derived BOR with reason, primary endpoint status with reason",
+        _set_line(("FAS", len(p))),
+        (
             "BOR over the pre-operative window (SAP 3.3); primary status by the rules of SAP 3.1 "
             "(F1, S1, S2, F2, N1, N2), the first that applies deciding.",
         ),
-        source=_listing_source(ad, "ADSL"),
-        analysis_ids=(),
-        body=body,
-        landscape=True,
+        _listing_source(ad, "ADSL"),
+        body,
     )
-    return TLFOutput(tlf, _empty_ard())
 
 
 def tte_listing(ad: AnalysisData) -> TLFOutput:
@@ -1797,21 +1789,17 @@ def tte_listing(ad: AnalysisData) -> TLFOutput:
             "Rule": t["RULE"].fillna(""),
         }
     ).reset_index(drop=True)
-    tlf = TLF(
-        kind="Listing",
-        number="16.2.6.2",
-        title="EFS and OS derivations (event/censoring date, rule)",
-        analysis_set=_set_line(("FAS", len(ids))),
-        footnotes=(
+    return patient_listing(
+        "16.2.6.2",
+        "EFS and OS derivations (event/censoring date, rule)",
+        _set_line(("FAS", len(ids))),
+        (
             "EFS, EFSSENSA (sensitivity a), EFSSENSB (sensitivity b) and OS; days = date - "
             "enrollment + 1, months = days / 30.4375 (SAP 6.1); rules of SAP 3.2 and 8.4.",
         ),
-        source=_listing_source(ad, "ADTTE"),
-        analysis_ids=(),
-        body=body,
-        landscape=True,
+        _listing_source(ad, "ADTTE"),
+        body,
     )
-    return TLFOutput(tlf, _empty_ard())
 
 
 def surgery_listing(ad: AnalysisData) -> TLFOutput:
@@ -1831,18 +1819,14 @@ def surgery_listing(ad: AnalysisData) -> TLFOutput:
             "R0": p["R0FL"].fillna(""),
         }
     ).reset_index(drop=True)
-    tlf = TLF(
-        kind="Listing",
-        number="16.2.6.3",
-        title="Surgery, pathology (percent necrosis, Huvos grade) and R0 status",
-        analysis_set=_set_line(("FAS", len(p))),
-        footnotes=("Huvos grade, good (III-IV) and complete (IV) response, R0 (SAP 3.4).",),
-        source=_listing_source(ad, "ADSL"),
-        analysis_ids=(),
-        body=body,
-        landscape=True,
+    return patient_listing(
+        "16.2.6.3",
+        "Surgery, pathology (percent necrosis, Huvos grade) and R0 status",
+        _set_line(("FAS", len(p))),
+        ("Huvos grade, good (III-IV) and complete (IV) response, R0 (SAP 3.4).",),
+        _listing_source(ad, "ADSL"),
+        body,
     )
-    return TLFOutput(tlf, _empty_ard())
 
 
 # --- the builder ---

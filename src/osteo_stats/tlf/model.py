@@ -79,3 +79,31 @@ def source_line(module: str, cutoff: date, sap_version: str, analysis_ids: tuple
         f"Source: osteo_stats {__version__} ({module}), data cut-off {cutoff:%Y-%m-%d}, "
         f"SAP {sap_version}, ARD {ids}"
     )
+
+
+def patient_listing(
+    number: str,
+    title: str,
+    analysis_set: str,
+    footnotes: tuple[str, ...],
+    source: str,
+    body: pd.DataFrame,
+) -> TLFOutput:
+    """A patient listing (SAP 11.4): records as text on landscape pages, no ARD rows.
+
+    An empty listing says so in its first footnote rather than showing a bare header.
+    """
+    if body.empty:
+        footnotes = ("No records at this data cut-off.", *footnotes)
+    tlf = TLF(
+        kind="Listing",
+        number=number,
+        title=title,
+        analysis_set=analysis_set,
+        footnotes=footnotes,
+        source=source,
+        analysis_ids=(),
+        body=body.reset_index(drop=True),
+        landscape=True,
+    )
+    return TLFOutput(tlf, ARD.concat([]))

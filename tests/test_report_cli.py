@@ -88,10 +88,10 @@ def test_report_dmc_from_the_command_line(tmp_path, fixture_catalogue, monkeypat
     result = _invoke("report", "dmc", "--out", out, "--seed", "11")
     assert result.exit_code == 0, result.output
     assert "DMC report written" in result.stdout
-    pdf = out / "dmc" / "PROMIS_dmc_2026-04-30.pdf"
+    pdf = out / "dmc" / "2026-04-30" / "PROMIS_dmc_2026-04-30.pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "Table 14.3.1" in text and "Confidential" in text
-    html = (out / "dmc" / "PROMIS_dmc_2026-04-30.html").read_text()
+    html = (out / "dmc" / "2026-04-30" / "PROMIS_dmc_2026-04-30.html").read_text()
     assert "osteo-stats report dmc --data data/synthetic --cutoff 2026-04-30" in html
     assert "--seed 11" in html
 
@@ -102,6 +102,6 @@ def test_report_final_at_an_interim_cutoff_with_the_real_catalogue(tmp_path):
     for kind in ("final", "dmc"):
         result = _invoke("report", kind, "--cutoff", "2024-06-30", "--out", out)
         assert result.exit_code == 0, result.output
-        pdf = out / kind / f"PROMIS_{kind}_2024-06-30.pdf"
+        pdf = out / kind / "2024-06-30" / f"PROMIS_{kind}_2024-06-30.pdf"
         first = PdfReader(pdf).pages[0].extract_text()
         assert "2024-06-30" in first

@@ -226,17 +226,17 @@ def test_failed_report_writes_nothing_and_keeps_the_previous_one(tmp_path, monke
 
     ad = synthetic_ad()
     out = tmp_path / "dmc"
-    out.mkdir()
-    (out / "previous.pdf").write_bytes(b"%PDF previous")
+    write_report("dmc", ad, [futility_table()], out, ARGV)
+    previous = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
     def boom(*args, **kwargs):
         raise RuntimeError("RTF writer failed")
 
     monkeypatch.setattr(report_module, "tlf_to_rtf", boom)
     with pytest.raises(RuntimeError, match="RTF writer failed"):
-        write_report("dmc", ad, [futility_table()], out, ARGV)
+        write_report("dmc", ad, [futility_table()], out, ARGV, replace=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dmc"]
-    assert [p.name for p in out.iterdir()] == ["previous.pdf"]
+    assert {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()} == previous
 
 
 def test_duplicate_tlf_numbers_are_refused(tmp_path):

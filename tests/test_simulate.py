@@ -21,6 +21,8 @@ from typer.testing import CliRunner
 from osteo_stats.analyse.design import operating_characteristics
 from osteo_stats.analyse.survival import kaplan_meier, one_sample_logrank
 from osteo_stats.cli import app
+from osteo_stats.errors import OutputRefused
+from osteo_stats.outputs import MANIFEST_NAME
 from osteo_stats.simulate import (
     SIMULATION_COLUMNS,
     ScenarioError,
@@ -382,14 +384,16 @@ def test_write_simulation_is_atomic_and_refuses_a_foreign_directory(tmp_path):
     result = simulate(scenarios, reps=500, seed=1)
     out = tmp_path / "sim"
     written = write_simulation(result, out)
-    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [p.name for p in written] + [MANIFEST_NAME]
+    )
     table = pd.read_csv(out / "simulation_results.csv")
     assert list(table.columns) == list(SIMULATION_COLUMNS)
     write_simulation(result, out)  # a previous run is replaced
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("keep", encoding="utf-8")
-    with pytest.raises(ScenarioError, match="refusing to replace"):
+    with pytest.raises(OutputRefused, match="not written by osteo-stats"):
         write_simulation(result, foreign)
     assert (foreign / "notes.txt").read_text(encoding="utf-8") == "keep"
 

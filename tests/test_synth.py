@@ -17,6 +17,8 @@ import pyreadstat
 import pytest
 
 from osteo_stats import load_sap
+from osteo_stats.errors import OutputRefused
+from osteo_stats.outputs import MANIFEST_NAME
 from osteo_stats.synth import generate_trial, interim_cutoff_for, write_trial
 from osteo_stats.synth._write import XPT_STAMP_OFFSETS, fix_xpt_timestamps
 
@@ -287,6 +289,7 @@ def test_same_seed_gives_byte_identical_csv_and_xpt(sap, final, tmp_path):
     assert sorted(a) == sorted(
         ["adsl.csv", "adae.csv", "adrs.csv", "adtr.csv", "adex.csv", "adbm.csv"]
         + [f"xpt/{n}.xpt" for n in ("adsl", "adae", "adrs", "adtr", "adex", "adbm")]
+        + [MANIFEST_NAME]
     )
     assert a == b
     assert [p.relative_to(tmp_path / "a").as_posix() for p in paths][:2] == ["adsl.csv", "adae.csv"]
@@ -379,9 +382,11 @@ def test_write_trial_is_atomic_and_leaves_no_stale_files(final, tmp_path):
         write_trial(broken, out)
     assert _files(out) == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no scratch directory left
-    (out / "adsl.sas7bdat").write_bytes(b"stale")
-    write_trial(final, out)
-    assert _files(out) == before
+    # A file osteo-stats did not write is never swept away with the earlier output.
+    (out / "adsl.sas7bdat").write_bytes(b"the user's own file")
+    with pytest.raises(OutputRefused, match="adsl.sas7bdat, not written by osteo-stats"):
+        write_trial(final, out)
+    assert _files(out) == {**before, "adsl.sas7bdat": b"the user's own file"}
 
 
 # --- the data model -------------------------------------------------------------------------

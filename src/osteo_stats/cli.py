@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from osteo_stats.errors import DataValidationError, OsteoStatsError
 from osteo_stats.sap import SAP, load_sap
@@ -45,6 +46,10 @@ EXIT_INVALID_DATA = 1
 EXIT_USAGE = 2
 
 DEFAULT_DATA_DIR = Path("data/synthetic")
+OUT_HELP = (
+    "Output directory: new, empty or an earlier osteo-stats output of the same command, which "
+    "is replaced atomically (never a folder with files osteo-stats did not write)."
+)
 
 SapOption = Annotated[
     Path | None,
@@ -61,7 +66,8 @@ def _user_errors() -> Iterator[None]:
         _print_issues(exc.issues, title="Data validation failed: nothing was written")
         raise typer.Exit(EXIT_INVALID_DATA) from None
     except OsteoStatsError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        # The message quotes paths and values the user gave: never read them as markup.
+        err_console.print(Text.assemble(("error:", "bold red"), f" {exc}"), highlight=False)
         raise typer.Exit(EXIT_INVALID_DATA) from None
 
 
@@ -144,7 +150,7 @@ def _frame_table(frame: Any, title: str) -> Table:
 
 @app.command()
 def synth(
-    out: Annotated[Path, typer.Option("--out", help="Output directory (replaced atomically).")],
+    out: Annotated[Path, typer.Option("--out", help=OUT_HELP)],
     n: Annotated[int, typer.Option("--n", min=1, help="Number of patients.")] = 43,
     seed: Annotated[
         int, typer.Option("--seed", help="Seed for numpy.random.Generator.")
@@ -177,8 +183,11 @@ def synth(
     except ValueError as exc:
         err_console.print(f"error: {exc}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
+    argv = _effective_command("synth", "--out", out, "--n", n, "--seed", seed)
+    if cutoff is not None:
+        argv += ["--cutoff", cutoff]
     with _user_errors():
-        written = write_trial(datasets, out)
+        written = write_trial(datasets, out, command=argv)
     adsl = datasets["ADSL"]
     console.print(
         f"Wrote {len(written)} files for {len(adsl)} patients to {out} "
@@ -216,7 +225,9 @@ def design_simon(
     plots: Annotated[
         Path | None,
         typer.Option(
-            "--plots", help="Also write simon_frontier.svg and simon_oc.svg into this directory."
+            "--plots",
+            help="Also write simon_frontier.svg and simon_oc.svg into this directory "
+            "(new, empty or an earlier --plots output).",
         ),
     ] = None,
 ) -> None:
@@ -245,11 +256,14 @@ def design_simon(
             highlight=False,
         )
     if plots is not None:
-        from osteo_stats.outputs import atomic_write_text
+        from osteo_stats.outputs import atomic_output_dir
         from osteo_stats.tlf.design_plots import simon_frontier_svg, simon_oc_svg
 
-        atomic_write_text(plots / "simon_frontier.svg", simon_frontier_svg(frontier))
-        atomic_write_text(plots / "simon_oc.svg", simon_oc_svg(frontier))
+        argv = _effective_command("design", "simon", "--p0", p0, "--p1", p1, "--alpha", alpha)
+        argv += ["--power", str(power), "--nmax", str(nmax), "--plots", str(plots)]
+        with _user_errors(), atomic_output_dir(plots, command=argv) as scratch:
+            (scratch / "simon_frontier.svg").write_text(simon_frontier_svg(frontier), "utf-8")
+            (scratch / "simon_oc.svg").write_text(simon_oc_svg(frontier), "utf-8")
         err_console.print(f"Wrote simon_frontier.svg and simon_oc.svg to {plots}", highlight=False)
 
 
@@ -258,7 +272,7 @@ def simulate(
     scenarios: Annotated[
         Path, typer.Argument(help="Scenario file (YAML), e.g. scenarios/promis.yaml.")
     ],
-    out: Annotated[Path, typer.Option("--out", help="Output directory (replaced atomically).")],
+    out: Annotated[Path, typer.Option("--out", help=OUT_HELP)],
     reps: Annotated[
         int, typer.Option("--reps", min=2, help="Replicate trials per scenario.")
     ] = 10_000,
@@ -275,13 +289,17 @@ def simulate(
     """Simulate power, type I error, PET, sample size and duration for what-if scenarios."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from osteo_stats.outputs import check_output_dir
     from osteo_stats.simulate import load_scenarios, write_simulation
     from osteo_stats.simulate import simulate as run_simulation
 
     if jobs == 0:
         err_console.print("error: --jobs must be a positive number or negative (-1: all cores).")
         raise typer.Exit(EXIT_USAGE)
+    argv = _effective_command("simulate", scenarios, "--reps", reps, "--seed", seed)
+    argv += ["--jobs", str(jobs), "--out", str(out)]
     with _user_errors():
+        check_output_dir(out)  # before the simulation, not after it
         loaded = load_scenarios(scenarios)
         total = reps * len(loaded)
         columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -290,7 +308,7 @@ def simulate(
             result = run_simulation(
                 loaded, reps=reps, seed=seed, jobs=jobs, progress=lambda k: bar.advance(task, k)
             )
-        written = write_simulation(result, out)
+        written = write_simulation(result, out, command=argv)
     shown = result.table[
         [
             "scenario",
@@ -332,6 +350,14 @@ CutoffOption = Annotated[
     str | None,
     typer.Option("--cutoff", help="Analysis cut-off YYYY-MM-DD (default: the data's DCUTDT)."),
 ]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace an earlier report at the same cut-off (a report is otherwise kept as a "
+        "record). Files you added to its folder are never removed.",
+    ),
+]
 SeedOption = Annotated[
     int | None,
     typer.Option(
@@ -371,6 +397,11 @@ def _analysis_outputs(
     return ad, outputs, sap
 
 
+def _keep_out(data_dir: Path) -> dict[Path, str]:
+    """Directories no --out may be or contain, besides the current directory."""
+    return {data_dir: "the input data"}
+
+
 def _effective_command(*parts: object) -> list[str]:
     """The command line with every option as it took effect (for the provenance page)."""
     return ["osteo-stats", *(str(part) for part in parts if part is not None)]
@@ -380,19 +411,24 @@ def _effective_command(*parts: object) -> list[str]:
 def analyze(
     data_dir: DataOption = DEFAULT_DATA_DIR,
     cutoff: CutoffOption = None,
-    out: Annotated[
-        Path, typer.Option("--out", help="Output directory (replaced atomically).")
-    ] = DEFAULT_REPORT_DIR / "analysis",
+    out: Annotated[Path, typer.Option("--out", help=OUT_HELP)] = DEFAULT_REPORT_DIR / "analysis",
     sap_path: SapOption = None,
 ) -> None:
     """Write the ARD (CSV, JSON) and every TLF as CSV (tables, listings) or SVG (figures)."""
+    from osteo_stats.outputs import check_output_dir
     from osteo_stats.render import write_analysis
 
+    with _user_errors():
+        check_output_dir(out, keep_out=_keep_out(data_dir))
     with console.status("Starting") as status:
         ad, outputs, _ = _analysis_outputs(data_dir, cutoff, sap_path, status)
+        argv = _effective_command(
+            "analyze", "--data", data_dir, "--cutoff", f"{ad.cutoff:%Y-%m-%d}"
+        )
+        argv += ["--out", str(out), *(("--sap", str(sap_path)) if sap_path is not None else ())]
         status.update(f"Writing {out}")
         with _user_errors():
-            files = write_analysis(outputs, out)
+            files = write_analysis(outputs, out, command=argv, keep_out=_keep_out(data_dir))
     console.print(
         f"Wrote {len(files)} files for {len(outputs)} TLFs to {out} "
         f"(data cut-off {ad.cutoff:%Y-%m-%d})",
@@ -408,12 +444,16 @@ def _report(
     paper: Paper,
     seed: int | None,
     sap_path: Path | None,
+    force: bool,
 ) -> None:
+    from osteo_stats.outputs import check_output_dir
     from osteo_stats.render import write_report
     from osteo_stats.render.spec import report_spec
     from osteo_stats.sap import default_sap_path
 
-    target = out / kind
+    if cutoff is not None:  # else the folder is known only from the data's cut-off
+        with _user_errors():
+            check_output_dir(out / kind / cutoff, replace=force, keep_out=_keep_out(data_dir))
     with console.status("Starting") as status:
         areas = report_spec(kind).areas
         ad, outputs, _ = _analysis_outputs(data_dir, cutoff, sap_path, status, areas)
@@ -430,18 +470,21 @@ def _report(
             paper.value,
             *(("--seed", seed) if seed is not None else ()),
             *(("--sap", sap_path) if sap_path is not None else ()),
+            *(("--force",) if force else ()),
         )
         with _user_errors():
             result = write_report(
                 kind,
                 ad,
                 outputs,
-                target,
+                out / kind / f"{ad.cutoff:%Y-%m-%d}",
                 argv,
                 seed,
                 sap_path=sap_path or default_sap_path(),
                 paper=paper.value,
                 on_step=status.update,
+                replace=force,
+                keep_out=_keep_out(data_dir),
             )
     console.print(
         f"[bold green]{kind.upper()} report written:[/] {result.pdf} ({result.pages} pages)",
@@ -461,14 +504,15 @@ def report_dmc(
     data_dir: DataOption = DEFAULT_DATA_DIR,
     cutoff: CutoffOption = None,
     out: Annotated[
-        Path, typer.Option("--out", help="Output root; the report goes to OUT/dmc/.")
+        Path, typer.Option("--out", help="Output root; the report goes to OUT/dmc/<cut-off>/.")
     ] = DEFAULT_REPORT_DIR,
     paper: Annotated[Paper, typer.Option("--paper", help="Paper size.")] = Paper.A4,
     seed: SeedOption = None,
     sap_path: SapOption = None,
+    force: ForceOption = False,
 ) -> None:
-    """The DMC interim safety report (SAP 10.2): OUT/dmc/ with PDF, HTML, ARD, RTF, CSV, SVG."""
-    _report("dmc", data_dir, cutoff, out, paper, seed, sap_path)
+    """The DMC interim safety report (SAP 10.2) in OUT/dmc/<cut-off>/: PDF, HTML, ARD, RTF..."""
+    _report("dmc", data_dir, cutoff, out, paper, seed, sap_path, force)
 
 
 @report_app.command("final")
@@ -476,14 +520,15 @@ def report_final(
     data_dir: DataOption = DEFAULT_DATA_DIR,
     cutoff: CutoffOption = None,
     out: Annotated[
-        Path, typer.Option("--out", help="Output root; the report goes to OUT/final/.")
+        Path, typer.Option("--out", help="Output root; the report goes to OUT/final/<cut-off>/.")
     ] = DEFAULT_REPORT_DIR,
     paper: Annotated[Paper, typer.Option("--paper", help="Paper size.")] = Paper.A4,
     seed: SeedOption = None,
     sap_path: SapOption = None,
+    force: ForceOption = False,
 ) -> None:
-    """The final study report (SAP 10.3): OUT/final/ with PDF, HTML, ARD, RTF, CSV, SVG."""
-    _report("final", data_dir, cutoff, out, paper, seed, sap_path)
+    """The final study report (SAP 10.3) in OUT/final/<cut-off>/: PDF, HTML, ARD, RTF..."""
+    _report("final", data_dir, cutoff, out, paper, seed, sap_path, force)
 
 
 def main(argv: list[str] | None = None) -> int:

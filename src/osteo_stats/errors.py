@@ -30,3 +30,7 @@ class DataValidationError(OsteoStatsError):
 
 class DesignError(OsteoStatsError):
     """A trial design cannot be found or disagrees with the SAP."""
+
+
+class OutputRefused(OsteoStatsError):
+    """An output cannot be written without touching what osteo-stats did not write itself."""

@@ -1,17 +1,60 @@
-"""Atomic output: nothing half-written, nothing stale.
+"""Writing outputs: atomic, and never touching what osteo-stats did not write itself.
 
-Files are written to a temporary sibling and renamed into place; a whole output directory is
-assembled in a temporary sibling directory and swapped in only when every file is complete.
+Files are written to a temporary sibling and renamed into place. A whole output directory is
+assembled in a scratch sibling and swapped in only when every file is complete, so a failed run
+leaves neither partial nor stale files.
+
+One rule decides whether a directory may be written (:func:`check_output_dir`), for every
+command:
+
+- every output directory carries :data:`MANIFEST_NAME`, listing the files the command wrote with
+  their SHA-256 and the command line; an existing directory is replaced only when it is empty or
+  holds exactly such files, unchanged. A file the user added, or edited since, is never removed;
+- the current directory, the input data, and any directory containing them, are never outputs;
+- a symbolic link is never written through (the swap would replace the link, or worse, its
+  target's contents);
+- a record (a committee report) is not replaced unless the caller asks (``replace=True``,
+  the CLI's ``--force``).
+
+Interrupted and concurrent runs: scratch and set-aside directories carry the writer's PID in
+their names. The swap happens under an exclusive lock on the parent directory, after the rule is
+checked again, and the next run restores or removes what a killed run left behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import hashlib
+import json
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+
+from osteo_stats.errors import OutputRefused
+
+__all__ = [
+    "MANIFEST_NAME",
+    "atomic_output_dir",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "check_output_dir",
+]
+
+#: Written into every output directory: what osteo-stats wrote there, so only that is replaced.
+MANIFEST_NAME = "osteo-stats-manifest.json"
+
+_SCRATCH = ".osteo-stats.{name}.{pid}."
+_LEFTOVER = re.compile(r"^\.osteo-stats\.(?P<name>.+)\.(?P<pid>\d+)\.(?:[^.]+\.tmp|old)$")
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
@@ -20,6 +63,8 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp creates 0600; an output is an ordinary file for the user and their team.
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -36,34 +81,242 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-@contextlib.contextmanager
-def atomic_output_dir(target: str | Path) -> Iterator[Path]:
-    """Yield a scratch directory that replaces ``target`` only if the block completes.
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
-    On any exception the scratch directory is removed and ``target`` is left as it was, so a
-    failed run never leaves partial output behind. On success the previous contents of
-    ``target`` are replaced as a whole, so no stale file from an earlier run survives.
+
+def _listed(files: list[str], limit: int = 5) -> str:
+    shown = ", ".join(files[:limit])
+    return shown + (f" and {len(files) - limit} more" if len(files) > limit else "")
+
+
+def _read_manifest(directory: Path) -> dict | None:
+    try:
+        manifest = json.loads((directory / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        return None
+    return manifest
+
+
+def _contains(outer: Path, inner: Path) -> bool:
+    return outer == inner or outer in inner.parents
+
+
+def check_output_dir(
+    target: str | Path,
+    *,
+    replace: bool = True,
+    keep_out: Mapping[Path, str] | None = None,
+) -> None:
+    """Raise :class:`OutputRefused` unless osteo-stats may write the directory ``target``.
+
+    Parameters
+    ----------
+    target
+        The output directory; it need not exist.
+    replace
+        Whether an earlier osteo-stats output in ``target`` may be replaced. ``False`` keeps it
+        as a record (committee reports without ``--force``).
+    keep_out
+        Directories ``target`` must neither be nor contain, with what they are (for the
+        message): the input data, say. The current directory is always kept out.
     """
-    target = Path(target).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    target = Path(target)
+    hint = "Choose a new or empty directory with --out."
+    if target.is_symlink():
+        raise OutputRefused(
+            f"{target}: is a symbolic link (to {os.readlink(target)}); osteo-stats never writes "
+            f"through a link, because replacing it would lose the link or its target. {hint}"
+        )
+    resolved = target.resolve()
+    protected = {Path.cwd().resolve(): "the current directory"}
+    protected.update({Path(path).resolve(): what for path, what in (keep_out or {}).items()})
+    for path, what in protected.items():
+        if _contains(resolved, path):
+            relation = "is" if resolved == path else "contains"
+            raise OutputRefused(
+                f"{target}: {relation} {what} ({path}); an output directory is replaced as a "
+                f"whole, so it can never be {what} or a folder above it. {hint}"
+            )
+    _recover_interrupted(resolved)
+    _check_contents(target, resolved, replace)
+
+
+def _check_contents(target: Path, resolved: Path, replace: bool) -> None:
+    hint = "Choose a new or empty directory with --out."
+    if not resolved.exists():
+        return
+    if not resolved.is_dir():
+        raise OutputRefused(f"{target}: exists and is not a directory. {hint}")
+    present = sorted(
+        str(path.relative_to(resolved))
+        for path in resolved.rglob("*")
+        if path.is_file() or path.is_symlink()
+    )
+    if not present and not any(resolved.iterdir()):
+        return
+    manifest = _read_manifest(resolved)
+    if manifest is None:
+        raise OutputRefused(
+            f"{target}: is not empty and was not written by osteo-stats (no valid "
+            f"{MANIFEST_NAME}); osteo-stats replaces only what it wrote itself. {hint}"
+        )
+    written = manifest["files"]
+    foreign = [name for name in present if name != MANIFEST_NAME and name not in written]
+    if foreign:
+        raise OutputRefused(
+            f"{target}: holds {_listed(foreign)}, not written by osteo-stats; replacing the "
+            f"directory would delete them. Move them out, or {hint[0].lower()}{hint[1:]}"
+        )
+    changed = [
+        name
+        for name in present
+        if name in written
+        and (resolved / name).is_file()
+        and _sha256(resolved / name) != written[name]
+    ]
+    if changed:
+        raise OutputRefused(
+            f"{target}: {_listed(changed)} changed since osteo-stats wrote it; replacing the "
+            f"directory would lose the edit. Move the edited files out, or {hint[0].lower()}"
+            f"{hint[1:]}"
+        )
+    if not replace:
+        command = " ".join(manifest.get("command") or []) or "osteo-stats"
+        raise OutputRefused(
+            f"{target}: already holds an output of `{command}`, kept as a record. Use --force to "
+            "replace it, or choose another --out."
+        )
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _recover_interrupted(target: Path) -> None:
+    """Restore or remove what a killed run writing ``target`` left beside it.
+
+    A set-aside previous output (``.old``) whose writer is dead comes back if ``target`` is
+    missing (the kill came between the two renames of the swap), else it is removed; a dead
+    writer's scratch directory is removed. Live writers' directories are left alone.
+    """
+    if target.parent.is_dir():
+        with _locked(target.parent):
+            _sweep_leftovers(target)
+
+
+def _sweep_leftovers(target: Path) -> None:
+    for entry in sorted(target.parent.iterdir()):
+        match = _LEFTOVER.match(entry.name)
+        if not match or match["name"] != target.name or not entry.is_dir():
+            continue
+        if entry.is_symlink() or _pid_alive(int(match["pid"])):
+            continue
+        if entry.name.endswith(".old") and not target.exists():
+            os.replace(entry, target)
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """An exclusive advisory lock on ``directory`` (held by one osteo-stats swap at a time)."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _write_manifest(scratch: Path, command: Sequence[str]) -> None:
+    files = {
+        path.relative_to(scratch).as_posix(): _sha256(path)
+        for path in sorted(scratch.rglob("*"))
+        if path.is_file()
+    }
+    manifest = {"written_by": "osteo-stats", "command": list(command), "files": files}
+    (scratch / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def _disk_error(target: Path, exc: OSError) -> OutputRefused:
+    reason = exc.strerror or str(exc)
+    return OutputRefused(
+        f"{target}: could not write the output ({reason}); nothing was written. Free space or "
+        "choose a writable --out."
+    )
+
+
+@contextlib.contextmanager
+def atomic_output_dir(
+    target: str | Path,
+    *,
+    command: Sequence[str] = (),
+    replace: bool = True,
+    keep_out: Mapping[Path, str] | None = None,
+) -> Iterator[Path]:
+    """Yield a scratch directory that becomes ``target`` only if the block completes.
+
+    ``target`` must pass :func:`check_output_dir` (with ``replace`` and ``keep_out``), both
+    before the block and again, under the lock, at the swap: a run that started while another
+    was writing cannot replace what that one wrote unless ``replace`` allows it. On success
+    :data:`MANIFEST_NAME` is added, recording ``command``. On any exception the scratch
+    directory is removed and ``target`` is left as it was; an ``OSError`` (a full or
+    read-only disk) becomes :class:`OutputRefused` with the reason.
+    """
+    target = Path(target)
+    check_output_dir(target, replace=replace, keep_out=keep_out)
+    target = target.resolve()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(
+            tempfile.mkdtemp(
+                prefix=_SCRATCH.format(name=target.name, pid=os.getpid()),
+                suffix=".tmp",
+                dir=target.parent,
+            )
+        )
+    except OSError as exc:
+        raise _disk_error(target, exc) from exc
     try:
         yield scratch
+        _write_manifest(scratch, command)
+        # mkdtemp creates 0700; outputs are ordinary folders for the user and their team.
+        os.chmod(scratch, 0o777 & ~_umask())
+        with _locked(target.parent):
+            # Checked again under the lock: another run may have written target meanwhile.
+            _sweep_leftovers(target)
+            _check_contents(target, target, replace)
+            _swap(scratch, target)
+    except OSError as exc:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise _disk_error(target, exc) from exc
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
-    backup = None
-    if target.exists():
-        backup = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, backup)
+
+
+def _swap(scratch: Path, target: Path) -> None:
+    if not target.exists():
+        os.replace(scratch, target)
+        return
+    aside = target.with_name(f"{_SCRATCH.format(name=target.name, pid=os.getpid())}old")
+    os.replace(target, aside)
     try:
         os.replace(scratch, target)
     except BaseException:
-        if backup is not None:
-            os.replace(backup, target)
-        shutil.rmtree(scratch, ignore_errors=True)
+        os.replace(aside, target)
         raise
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
-    # mkdtemp creates 0700; outputs are ordinary files for the user and their team.
-    os.chmod(target, 0o755)
+    shutil.rmtree(aside, ignore_errors=True)

@@ -1,6 +1,6 @@
 """The committee reports end to end: select the TLFs a report specifies, render, write.
 
-``write_report`` produces, in one atomically replaced directory::
+``write_report`` produces, in one directory written atomically (:mod:`osteo_stats.outputs`)::
 
     <out_dir>/<STUDY>_<kind>_<cutoff>.pdf     the report
     <out_dir>/<STUDY>_<kind>_<cutoff>.html    the same report as one self-contained HTML file
@@ -8,7 +8,9 @@
     <out_dir>/tlfs/<slug>.rtf, <slug>.csv     each table and listing
     <out_dir>/tlfs/<slug>.svg                 each figure
 
-If anything fails, nothing is written and an earlier report in ``out_dir`` is left as it was.
+plus ``osteo-stats-manifest.json``. If anything fails, nothing is written and an earlier report in
+``out_dir`` is left as it was. A report is a record: an earlier one in ``out_dir`` is replaced
+only when the caller says so (``replace=True``, the CLI's ``--force``).
 """
 
 from __future__ import annotations
@@ -16,13 +18,18 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from osteo_stats.derive.analysis_data import AnalysisData
-from osteo_stats.outputs import atomic_output_dir, atomic_write_bytes, atomic_write_text
+from osteo_stats.outputs import (
+    atomic_output_dir,
+    atomic_write_bytes,
+    atomic_write_text,
+    check_output_dir,
+)
 from osteo_stats.render.csv_export import tlf_to_csv
 from osteo_stats.render.html import MissingView, TLFView, anchor_for, render_html, tlf_view
 from osteo_stats.render.methods import methods_text
@@ -216,9 +223,19 @@ def write_ard(ard: ARD, directory: Path) -> list[Path]:
     return [directory / "ard.csv", directory / "ard.json"]
 
 
-def write_analysis(outputs: list[TLFOutput], out_dir: Path) -> list[str]:
-    """``osteo-stats analyze``: the ARD and every TLF as CSV/SVG, no report."""
-    with atomic_output_dir(out_dir) as scratch:
+def write_analysis(
+    outputs: list[TLFOutput],
+    out_dir: Path,
+    *,
+    command: Sequence[str] = (),
+    keep_out: Mapping[Path, str] | None = None,
+) -> list[str]:
+    """``osteo-stats analyze``: the ARD and every TLF as CSV/SVG, no report.
+
+    ``out_dir`` is written by the rule of :func:`osteo_stats.outputs.check_output_dir`; an
+    earlier analysis there is replaced, anything else is refused.
+    """
+    with atomic_output_dir(out_dir, command=command, keep_out=keep_out) as scratch:
         files = write_ard(ARD.concat(output.ard for output in outputs), scratch)
         files += write_tlf_files(outputs, scratch / "tlfs", rtf=False)
         names = sorted(str(path.relative_to(scratch)) for path in files)
@@ -236,6 +253,8 @@ def write_report(
     sap_path: Path | None = None,
     paper: str = "A4",
     on_step: StepCallback | None = None,
+    replace: bool = False,
+    keep_out: Mapping[Path, str] | None = None,
 ) -> ReportResult:
     """Render and write one committee report (see the module docstring for the files).
 
@@ -247,9 +266,11 @@ def write_report(
         The analysis datasets at the cut-off and the TLFs built from them (any subset of the
         SAP 11 catalogue; missing ones are shown as not yet available).
     out_dir
-        Replaced as a whole, atomically, when every file is complete.
+        Written atomically when every file is complete. It may not hold an earlier report
+        unless ``replace`` is true, nor anything osteo-stats did not write
+        (:func:`osteo_stats.outputs.check_output_dir`, with ``keep_out``).
     argv, seed
-        Recorded on the provenance page.
+        Recorded on the provenance page (and ``argv`` in the manifest).
     sap_path
         The SAP file whose SHA-256 is recorded (default: the packaged ``sap.yaml``).
     paper
@@ -258,6 +279,8 @@ def write_report(
         Called with a short description before each step (the CLI shows progress with it).
     """
     step = on_step or (lambda _description: None)
+    # Refuse before the slow layout, not after; atomic_output_dir checks again at the swap.
+    check_output_dir(out_dir, replace=replace, keep_out=keep_out)
     spec = report_spec(kind)
     timings: dict[str, float] = {}
     shown = report_outputs(spec, outputs)
@@ -283,7 +306,7 @@ def write_report(
     step("Writing ARD, RTF, CSV and SVG files")
     started = time.perf_counter()
     name = report_name(kind, ad)
-    with atomic_output_dir(out_dir) as scratch:
+    with atomic_output_dir(out_dir, command=argv, replace=replace, keep_out=keep_out) as scratch:
         atomic_write_bytes(scratch / f"{name}.pdf", pdf.pdf)
         atomic_write_text(scratch / f"{name}.html", html)
         files = [scratch / f"{name}.pdf", scratch / f"{name}.html"]

@@ -2,18 +2,18 @@
 
 The output directory is assembled in a scratch directory and swapped in only when complete
 (:func:`osteo_stats.outputs.atomic_output_dir`), so a failed run leaves nothing half-written.
-Because that swap replaces the whole directory, an existing non-empty directory is replaced only
-if it holds a previous run (``simulation.json``); anything else is refused.
+The directory may only be new, empty or an earlier osteo-stats output, the one rule of
+:func:`osteo_stats.outputs.check_output_dir`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from osteo_stats.outputs import atomic_output_dir
 from osteo_stats.simulate.runner import SimulationResult
-from osteo_stats.simulate.scenario import ScenarioError
 
 __all__ = ["OUTPUT_FILES", "write_simulation"]
 
@@ -26,25 +26,21 @@ OUTPUT_FILES: tuple[str, ...] = (
 )
 
 
-def write_simulation(result: SimulationResult, out: str | Path) -> list[Path]:
+def write_simulation(
+    result: SimulationResult, out: str | Path, *, command: Sequence[str] = ()
+) -> list[Path]:
     """Write :data:`OUTPUT_FILES` into ``out`` (replaced atomically as a whole).
 
     Raises
     ------
-    ScenarioError
-        ``out`` exists, is not empty and does not hold a previous simulation run.
+    OutputRefused
+        ``out`` holds anything but an earlier osteo-stats output
+        (:func:`osteo_stats.outputs.check_output_dir`).
     """
     from osteo_stats import __version__
     from osteo_stats.tlf.design_plots import simulation_conduct_svg, simulation_power_svg
 
     out = Path(out)
-    if out.exists() and (
-        not out.is_dir() or (any(out.iterdir()) and not (out / "simulation.json").is_file())
-    ):
-        raise ScenarioError(
-            f"{out}: refusing to replace it: it exists and is not an earlier 'osteo-stats "
-            "simulate' output directory (no simulation.json). Choose a new or empty directory."
-        )
     provenance = {
         "package": "osteo_stats",
         "version": __version__,
@@ -56,7 +52,7 @@ def write_simulation(result: SimulationResult, out: str | Path) -> list[Path]:
             for scenario, rules in zip(result.scenarios, result.rules, strict=True)
         ],
     }
-    with atomic_output_dir(out) as scratch:
+    with atomic_output_dir(out, command=command) as scratch:
         result.table.to_csv(scratch / OUTPUT_FILES[0], index=False, lineterminator="\n")
         (scratch / OUTPUT_FILES[1]).write_text(simulation_power_svg(result.table), "utf-8")
         (scratch / OUTPUT_FILES[2]).write_text(simulation_conduct_svg(result.table), "utf-8")

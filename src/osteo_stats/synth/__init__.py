@@ -25,7 +25,7 @@ Example
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -140,13 +140,19 @@ def interim_cutoff_for(
     return (enrolled + timedelta(days=days)).date()
 
 
-def write_trial(datasets: Mapping[str, pd.DataFrame], out_dir: Path | str) -> list[Path]:
+def write_trial(
+    datasets: Mapping[str, pd.DataFrame],
+    out_dir: Path | str,
+    *,
+    command: Sequence[str] = (),
+) -> list[Path]:
     """Write ``OUT/<name>.csv`` and ``OUT/xpt/<name>.xpt`` for every dataset, atomically.
 
     The whole directory is assembled aside and swapped in at the end
     (:func:`osteo_stats.outputs.atomic_output_dir`): a failure leaves the previous contents
-    untouched, and no stale file from an earlier run survives. CSV and XPT live in separate
-    folders because the loader refuses two files for one dataset in the same folder.
+    untouched, and no stale file from an earlier run survives. ``out_dir`` may only be new,
+    empty or an earlier osteo-stats output (its manifest records ``command``). CSV and XPT live
+    in separate folders because the loader refuses two files for one dataset in the same folder.
     XPT header timestamps come from ``SOURCE_DATE_EPOCH`` or else the data cut-off, so the
     same data give the same bytes.
 
@@ -162,7 +168,7 @@ def write_trial(datasets: Mapping[str, pd.DataFrame], out_dir: Path | str) -> li
     stamp = xpt_timestamp(cutoff)
     out = Path(out_dir)
     csv_paths, xpt_paths = [], []
-    with atomic_output_dir(out) as scratch:
+    with atomic_output_dir(out, command=command) as scratch:
         (scratch / "xpt").mkdir()
         for name in names:
             file = f"{name.lower()}.csv"

@@ -47,6 +47,7 @@ __all__ = [
 #: Written into every output directory: what osteo-stats wrote there, so only that is replaced.
 MANIFEST_NAME = "osteo-stats-manifest.json"
 
+_HINT = "choose a new or empty directory with --out"
 _SCRATCH = ".osteo-stats.{name}.{pid}."
 _LEFTOVER = re.compile(r"^\.osteo-stats\.(?P<name>.+)\.(?P<pid>\d+)\.(?:[^.]+\.tmp|old)$")
 
@@ -128,11 +129,10 @@ def check_output_dir(
         message): the input data, say. The current directory is always kept out.
     """
     target = Path(target)
-    hint = "Choose a new or empty directory with --out."
     if target.is_symlink():
         raise OutputRefused(
             f"{target}: is a symbolic link (to {os.readlink(target)}); osteo-stats never writes "
-            f"through a link, because replacing it would lose the link or its target. {hint}"
+            f"through a link, because replacing it would lose the link or its target; {_HINT}."
         )
     resolved = target.resolve()
     protected = {Path.cwd().resolve(): "the current directory"}
@@ -142,20 +142,19 @@ def check_output_dir(
             relation = "is" if resolved == path else "contains"
             raise OutputRefused(
                 f"{target}: {relation} {what} ({path}); an output directory is replaced as a "
-                f"whole, so it can never be {what} or a folder above it. {hint}"
+                f"whole, so it can never be {what} or a folder above it; {_HINT}."
             )
     _recover_interrupted(resolved)
     _check_contents(target, resolved, replace)
 
 
 def _check_contents(target: Path, resolved: Path, replace: bool) -> None:
-    hint = "Choose a new or empty directory with --out."
     if not resolved.exists():
         return
     if not resolved.is_dir():
-        raise OutputRefused(f"{target}: exists and is not a directory. {hint}")
+        raise OutputRefused(f"{target}: exists and is not a directory; {_HINT}.")
     present = sorted(
-        str(path.relative_to(resolved))
+        path.relative_to(resolved).as_posix()
         for path in resolved.rglob("*")
         if path.is_file() or path.is_symlink()
     )
@@ -165,14 +164,14 @@ def _check_contents(target: Path, resolved: Path, replace: bool) -> None:
     if manifest is None:
         raise OutputRefused(
             f"{target}: is not empty and was not written by osteo-stats (no valid "
-            f"{MANIFEST_NAME}); osteo-stats replaces only what it wrote itself. {hint}"
+            f"{MANIFEST_NAME}); osteo-stats replaces only what it wrote itself; {_HINT}."
         )
     written = manifest["files"]
     foreign = [name for name in present if name != MANIFEST_NAME and name not in written]
     if foreign:
         raise OutputRefused(
             f"{target}: holds {_listed(foreign)}, not written by osteo-stats; replacing the "
-            f"directory would delete them. Move them out, or {hint[0].lower()}{hint[1:]}"
+            f"directory would delete them. Move them out, or {_HINT}."
         )
     changed = [
         name
@@ -184,8 +183,7 @@ def _check_contents(target: Path, resolved: Path, replace: bool) -> None:
     if changed:
         raise OutputRefused(
             f"{target}: {_listed(changed)} changed since osteo-stats wrote it; replacing the "
-            f"directory would lose the edit. Move the edited files out, or {hint[0].lower()}"
-            f"{hint[1:]}"
+            f"directory would lose the edit. Move the edited files out, or {_HINT}."
         )
     if not replace:
         command = " ".join(manifest.get("command") or []) or "osteo-stats"

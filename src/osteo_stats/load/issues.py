@@ -96,8 +96,14 @@ def _shown(value: str) -> str:
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r"}
 
 
+def is_invisible(char: str) -> bool:
+    """Control, format, unassigned and private characters, and every space but U+0020."""
+    category = unicodedata.category(char)
+    return category.startswith("C") or (category.startswith("Z") and char != " ")
+
+
 def _escape_char(char: str) -> str:
-    if char == "\t" or not unicodedata.category(char).startswith("C"):
+    if char == "\t" or not is_invisible(char):
         return char
     if char in _NAMED_ESCAPES:
         return _NAMED_ESCAPES[char]
@@ -110,7 +116,12 @@ def _escape_char(char: str) -> str:
 
 
 def safe_text(text: str, limit: int = MAX_VALUE_CHARS) -> str:
-    """Escape control/format characters (except tab) and truncate to ``limit`` characters."""
+    """Escape invisible characters (except tab) and truncate to ``limit`` characters.
+
+    Control (ESC, NUL, CR), format (zero-width space, bidi overrides) and space characters other
+    than U+0020 (no-break space) are shown as ``\\x1b``, ``\\u200b``, ... so that a message shows
+    exactly what the cell holds and a terminal never interprets it.
+    """
     escaped = "".join(_escape_char(c) for c in text)
     if len(escaped) > limit:
         escaped = escaped[: limit - 1] + "…"

@@ -19,6 +19,7 @@ import pandas as pd
 import pyreadstat
 
 from osteo_stats.load.issues import ValidationIssue, safe_text
+from osteo_stats.load.sasfiles import sas7bdat_problem, xpt_problem
 from osteo_stats.sap import file_sha256
 
 FileFormat = Literal["csv", "xpt", "sas7bdat"]
@@ -145,6 +146,7 @@ def read_dataset(dataset: str, path: Path) -> tuple[pd.DataFrame | None, list[Va
 
 
 _EXPORT_AGAIN = "export the dataset again, with its header row"
+_COPY = "copy or export the file again and compare its size or checksum with the original"
 
 
 def _file_issue(dataset: str, path: Path, rule: str, hint: str) -> ValidationIssue:
@@ -218,8 +220,12 @@ def _read_sas(
 ) -> tuple[pd.DataFrame | None, list[ValidationIssue]]:
     reader = pyreadstat.read_xport if fmt == "xpt" else pyreadstat.read_sas7bdat
     kind = "a SAS transport (XPORT) file" if fmt == "xpt" else "a SAS7BDAT file"
+    check = xpt_problem if fmt == "xpt" else sas7bdat_problem
+    problem = check(path.read_bytes())
+    if problem is not None:
+        return None, [_file_issue(dataset, path, f"is truncated or corrupt: {problem}", _COPY)]
     try:
-        frame, _meta = reader(str(path))
+        frame, meta = reader(str(path))
     except Exception as exc:  # pyreadstat raises its own ReadstatError and others
         return None, [
             _file_issue(
@@ -230,6 +236,10 @@ def _read_sas(
                 "XPORT engine), or provide it as CSV",
             )
         ]
+    stated = getattr(meta, "number_rows", None)
+    if fmt == "sas7bdat" and stated is not None and stated >= 0 and stated != len(frame):
+        rule = f"is truncated or corrupt: its header states {stated} rows, {len(frame)} were read"
+        return None, [_file_issue(dataset, path, rule, _COPY)]
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     return frame, []
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -97,9 +96,12 @@ _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r"}
 
 
 def is_invisible(char: str) -> bool:
-    """Control, format, unassigned and private characters, and every space but U+0020."""
-    category = unicodedata.category(char)
-    return category.startswith("C") or (category.startswith("Z") and char != " ")
+    """Control, format, unassigned and private characters, and every space but U+0020.
+
+    These are exactly Python's non-printable characters (Unicode "Other" and "Separator",
+    except the ASCII space).
+    """
+    return not char.isprintable()
 
 
 def _escape_char(char: str) -> str:
@@ -122,7 +124,7 @@ def safe_text(text: str, limit: int = MAX_VALUE_CHARS) -> str:
     than U+0020 (no-break space) are shown as ``\\x1b``, ``\\u200b``, ... so that a message shows
     exactly what the cell holds and a terminal never interprets it.
     """
-    escaped = "".join(_escape_char(c) for c in text)
+    escaped = text if text.isprintable() else "".join(_escape_char(c) for c in text)
     if len(escaped) > limit:
         escaped = escaped[: limit - 1] + "…"
     return escaped

@@ -491,6 +491,22 @@ CASES = [
         corrupt=both(append_copy_of_row("ADSL", 1), setcell("ADSL", 4, "USUBJID", "promis-001")),
     ),
     Case(
+        "siteid_spelled_two_ways",
+        at("ADSL", 3, "PROMIS-003") + r'SITEID = "site a" is the same identifier as "SITE A" in '
+        r"row 1 once Unicode compatibility forms \(NFKC\) and case are ignored; one site is "
+        r"spelled one way\.",
+        corrupt=both(
+            setcell("ADSL", 1, "SITEID", "SITE A"),
+            setcell("ADSL", 2, "SITEID", "SITE A"),
+            setcell("ADSL", 3, "SITEID", "site a"),
+        ),
+    ),
+    Case(
+        "usubjid_case_variant_in_a_child_is_an_orphan",
+        at("ADAE", 1, "promis-001") + r'USUBJID = "promis-001" is not in ADSL',
+        corrupt=setcell("ADAE", 1, "USUBJID", "promis-001"),
+    ),
+    Case(
         "plain_space_in_siteid_is_fine",
         "",
         corrupt=setcell("ADSL", 1, "SITEID", "SITE 01"),

@@ -80,8 +80,8 @@ def coerce_dataset(
             typed[col.name] = cells.map(_free_value if col.kind == "free" else _text_value)
             typed[col.name] = typed[col.name].astype(KIND_DTYPES[col.kind])
             problems = _invisible_characters(typed[col.name]) if col.identifier else {}
-            if col.name == "USUBJID":
-                problems.update(_look_alikes(typed[col.name], problems))
+            if spec.name == "ADSL" and col.name in _LOOK_ALIKE_RULES:
+                problems.update(_look_alikes(typed[col.name], problems, col.name))
             if problems:
                 typed[col.name] = typed[col.name].mask(typed.index.isin(list(problems)))
         for idx, (rule, hint) in problems.items():
@@ -151,13 +151,31 @@ def _invisible_characters(values: pd.Series) -> dict[object, tuple[str, str]]:
     return problems
 
 
-def _look_alikes(
-    values: pd.Series, already: dict[object, tuple[str, str]]
-) -> dict[object, tuple[str, str]]:
-    """USUBJIDs that differ from an earlier row's only by Unicode compatibility form or case.
+#: ADSL identifiers whose spellings must differ in more than Unicode form or case: the rule
+#: completing "... once Unicode compatibility forms (NFKC) and case are ignored; ", and a hint.
+_LOOK_ALIKE_RULES = {
+    "USUBJID": (
+        "each patient needs a distinct USUBJID",
+        "use one spelling for one patient; if these are two patients, give them identifiers "
+        "that differ in visible characters",
+    ),
+    "SITEID": (
+        "one site is spelled one way",
+        "use the same SITEID for every patient of a site; if these are two sites, give them "
+        "identifiers that differ in visible characters",
+    ),
+}
 
-    Exact repeats are left to the key check (a repeated row is a duplicate, not a look-alike).
+
+def _look_alikes(
+    values: pd.Series, already: dict[object, tuple[str, str]], column: str
+) -> dict[object, tuple[str, str]]:
+    """Values that differ from an earlier row's only by Unicode compatibility form or case.
+
+    Exact repeats are left to the key check (a repeated USUBJID is a duplicate, not a
+    look-alike; a repeated SITEID is another patient of the same site).
     """
+    rule, hint = _LOOK_ALIKE_RULES[column]
     problems: dict[object, tuple[str, str]] = {}
     first: dict[str, tuple[object, str]] = {}
     for idx, value in values.dropna().items():
@@ -171,10 +189,8 @@ def _look_alikes(
         if seen != value:
             problems[idx] = (
                 f'is the same identifier as "{safe_value(seen)}" in row {row} once Unicode '
-                "compatibility forms (NFKC) and case are ignored; each patient needs a distinct "
-                "USUBJID",
-                "use one spelling for one patient; if these are two patients, give them "
-                "identifiers that differ in visible characters",
+                f"compatibility forms (NFKC) and case are ignored; {rule}",
+                hint,
             )
     return problems
 

@@ -188,7 +188,7 @@ def _frame_table(frame: Any, title: str) -> Table:
     for column in frame.columns:
         table.add_column(Text(_plain(column)), overflow="fold")
     for record in frame.itertuples(index=False):
-        table.add_row(*(Text(_plain(value)) for value in record))
+        table.add_row(*(Text(_plain(str(value))) for value in record))
     return table
 
 

@@ -159,3 +159,20 @@ def test_xpt_version_8_states_its_observation_count(tmp_path: Path) -> None:
     assert issues == [] and len(frame) == 4
     message = _only_message(_cut(whole, whole.stat().st_size - 80, tmp_path))
     assert "its OBS header states 4 observations of " in message
+
+
+def test_sas7bdat_stating_more_rows_than_it_holds(tmp_path: Path) -> None:
+    """The row count in the row-size subheader is enforced by ReadStat itself."""
+    import struct
+
+    data = bytearray((SAS7BDAT / "adae.sas7bdat").read_bytes())
+    at = data.find(b"\xf7\xf7\xf7\xf7\x00\x00\x00\x00")  # row-size subheader (64-bit)
+    assert struct.unpack("<q", data[at + 48 : at + 56]) == (4,)
+    data[at + 48 : at + 56] = struct.pack("<q", 5)
+    path = tmp_path / "adae.sas7bdat"
+    path.write_bytes(bytes(data))
+    assert _only_message(path) == (
+        "ADAE: file adae.sas7bdat could not be read as a SAS7BDAT file (File did not contain "
+        "the expected number of rows). Hint: export the dataset again from SAS (XPORT version 5 "
+        "via PROC COPY or the XPORT engine), or provide it as CSV"
+    )

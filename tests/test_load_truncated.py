@@ -176,3 +176,16 @@ def test_sas7bdat_stating_more_rows_than_it_holds(tmp_path: Path) -> None:
         "the expected number of rows). Hint: export the dataset again from SAS (XPORT version 5 "
         "via PROC COPY or the XPORT engine), or provide it as CSV"
     )
+
+
+def test_xpt_with_two_members_is_refused(tmp_path: Path) -> None:
+    """A library of two datasets would be read as its first one only."""
+    first = (XPT / "adae.xpt").read_bytes()
+    second = (XPT / "adtr.xpt").read_bytes()
+    path = tmp_path / "adae.xpt"
+    path.write_bytes(first + second[second.find(b"HEADER RECORD*******MEMBER") :])
+    assert _only_message(path) == (
+        "ADAE: file adae.xpt holds more than one dataset (member); one dataset per file is "
+        "expected, and only the first would be read. Hint: export each dataset to its own "
+        "transport file, named after the dataset"
+    )

@@ -146,7 +146,6 @@ def read_dataset(dataset: str, path: Path) -> tuple[pd.DataFrame | None, list[Va
 
 
 _EXPORT_AGAIN = "export the dataset again, with its header row"
-_COPY = "copy or export the file again and compare its size or checksum with the original"
 
 
 def _file_issue(dataset: str, path: Path, rule: str, hint: str) -> ValidationIssue:
@@ -223,7 +222,7 @@ def _read_sas(
     check = xpt_problem if fmt == "xpt" else sas7bdat_problem
     problem = check(path.read_bytes())
     if problem is not None:
-        return None, [_file_issue(dataset, path, f"is truncated or corrupt: {problem}", _COPY)]
+        return None, [_file_issue(dataset, path, *problem)]
     try:
         frame, _meta = reader(str(path))
     except Exception as exc:  # pyreadstat raises its own ReadstatError and others

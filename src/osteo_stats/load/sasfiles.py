@@ -25,16 +25,35 @@ _BLANK = ord(" ")
 
 # SAS7BDAT: the 32-byte magic number that opens every file (Shotwell, "SAS7BDAT Database
 # Binary Format"; ReadStat readstat_sas.c).
+_CUT = "is truncated or corrupt: "
+_COPY = "copy or export the file again and compare its size or checksum with the original"
+
 _SAS7BDAT_MAGIC = bytes.fromhex("000000000000000000000000c2ea8160b31411cfbd92080009c7318c181f1011")
 
 
-def xpt_problem(data: bytes) -> str | None:
-    """Why the bytes of a SAS transport file cannot be the whole file, or ``None``.
+def xpt_problem(data: bytes) -> tuple[str, str] | None:
+    """Why the bytes of a SAS transport file cannot be read as one whole dataset, or ``None``.
+
+    Returns ``(rule, hint)`` in the words of the validation message.
 
     Files that do not start like a transport file are left to the reader to reject.
     """
     if not data.startswith(_HEADER + b"LIB"):
         return None
+    cut = _xpt_cut(data)
+    if cut == _MANY:
+        return (
+            "holds more than one dataset (member); one dataset per file is expected, and only "
+            "the first would be read",
+            "export each dataset to its own transport file, named after the dataset",
+        )
+    return None if cut is None else (_CUT + cut, _COPY)
+
+
+_MANY = "more than one member"
+
+
+def _xpt_cut(data: bytes) -> str | None:
     if len(data) % RECORD:
         return (
             f"its size, {len(data)} bytes, is not a multiple of 80 (a SAS transport file is a "
@@ -71,10 +90,7 @@ def xpt_problem(data: bytes) -> str | None:
     first = obs_header + RECORD
     following = _find_record(data, b"MEMB", first)
     if following is not None:
-        return (
-            "holds more than one dataset (member); one dataset per file is expected, and only "
-            "the first would be read"
-        )
+        return _MANY
     size = len(data) - first
     stated = _digits(data[obs_header + 48 : obs_header + 63]) if v8 else 0
     whole = stated or size // obs_len
@@ -107,12 +123,12 @@ def _digits(field: bytes) -> int:
     return int(text) if text.isdigit() else 0
 
 
-def sas7bdat_problem(data: bytes) -> str | None:
-    """Why the bytes of a SAS7BDAT file cannot be the whole file, or ``None``."""
+def sas7bdat_problem(data: bytes) -> tuple[str, str] | None:
+    """Why the bytes of a SAS7BDAT file cannot be the whole file: ``(rule, hint)``, or ``None``."""
     if not data.startswith(_SAS7BDAT_MAGIC):
         return None
     if len(data) < 256:
-        return f"it ends at byte {len(data)}, inside its header"
+        return _CUT + f"it ends at byte {len(data)}, inside its header", _COPY
     u64 = data[32] == 0x33  # 64-bit layout: the page count is 8 bytes
     shift = 4 if data[35] == 0x33 else 0
     order = "<" if data[37] == 0x01 else ">"
@@ -124,7 +140,8 @@ def sas7bdat_problem(data: bytes) -> str | None:
     expected = header_len + page_size * pages
     if len(data) < expected:
         return (
-            f"its header states an {header_len}-byte header and {pages} pages of {page_size} "
-            f"bytes ({expected} bytes), but the file has {len(data)} bytes"
+            _CUT + f"its header states an {header_len}-byte header and {pages} pages of "
+            f"{page_size} bytes ({expected} bytes), but the file has {len(data)} bytes",
+            _COPY,
         )
     return None

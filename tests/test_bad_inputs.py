@@ -125,6 +125,11 @@ def _zero_aes(trial, issues) -> None:
     assert trial.adae.empty
 
 
+def _no_warnings(trial, issues) -> None:
+    """An impossible value is one error, not also an eligibility warning."""
+    assert [str(i) for i in issues if i.severity == "warning"] == []
+
+
 def at(dataset: str, row: int, usubjid: str) -> str:
     return rf"^{dataset} row {row} \(USUBJID {re.escape(usubjid)}\): "
 
@@ -364,6 +369,154 @@ CASES = [
         r"^Warning: ADSL row 2 \(USUBJID PROMIS-002\): PSSCORE = 60 is below the eligibility "
         r"minimum Lansky 70",
         corrupt=setcell("ADSL", 2, "PSSCORE", "60"),
+        errors=0,
+        accepted=True,
+    ),
+    # --- impossible values are errors (SAP 8.1), ineligible ones stay warnings ---------------
+    Case(
+        "age_200_is_impossible",
+        at("ADSL", 1, "PROMIS-001") + r"AGE = 200 is outside 0-120\. Hint: AGE must lie between "
+        r"0 and 120; correct the value from the source record",
+        corrupt=setcell("ADSL", 1, "AGE", "200"),
+        extra=lambda trial, issues: _no_warnings(trial, issues),
+    ),
+    Case(
+        "age_negative_is_impossible",
+        at("ADSL", 3, "PROMIS-003") + r"AGE = -1 is outside 0-120\.",
+        corrupt=setcell("ADSL", 3, "AGE", "-1"),
+        extra=lambda trial, issues: _no_warnings(trial, issues),
+    ),
+    Case(
+        "age_66_is_warning",
+        r"^Warning: ADSL row 1 \(USUBJID PROMIS-001\): AGE = 66 is outside the eligible age range "
+        r"10-65 \(eligibility deviation",
+        corrupt=setcell("ADSL", 1, "AGE", "66"),
+        errors=0,
+        accepted=True,
+    ),
+    Case(
+        "age_120_is_possible",
+        r"^Warning: ADSL row 1 \(USUBJID PROMIS-001\): AGE = 120 is outside the eligible age",
+        corrupt=setcell("ADSL", 1, "AGE", "120"),
+        errors=0,
+        accepted=True,
+    ),
+    Case(
+        "ecog_negative_is_impossible",
+        at("ADSL", 3, "PROMIS-003") + r"PSSCORE = -1 is outside 0-5, the ECOG scale",
+        corrupt=setcell("ADSL", 3, "PSSCORE", "-1"),
+    ),
+    Case(
+        "lansky_110_is_impossible",
+        at("ADSL", 2, "PROMIS-002") + r"PSSCORE = 110 is not a Lansky score: 0-100 in steps of 10",
+        corrupt=setcell("ADSL", 2, "PSSCORE", "110"),
+    ),
+    Case(
+        "necrosis_negative_is_impossible",
+        at("ADSL", 2, "PROMIS-002") + r"NECRPCT = -5 is outside 0-100\.",
+        corrupt=setcell("ADSL", 2, "NECRPCT", "-5"),
+    ),
+    Case(
+        "date_before_1900_is_impossible",
+        at("ADSL", 1, "PROMIS-001") + r"RFICDT = 1899-12-31 is before 1900-01-01, which is not a "
+        r"possible date in this trial\. Hint: check the year",
+        corrupt=setcell("ADSL", 1, "RFICDT", "1899-12-31"),
+    ),
+    Case(
+        "partial_date_before_1900_is_impossible",
+        at("ADAE", 2, "PROMIS-001") + r"ASTDT = 1899 is before 1900-01-01, which is not a "
+        r"possible date",
+        corrupt=setcell("ADAE", 2, "ASTDT", "1899"),
+    ),
+    Case(
+        "partial_date_after_the_extract_is_impossible",
+        at("ADAE", 2, "PROMIS-001") + r"ASTDT = 2026-07 is after the data cut-off DCUTDT "
+        r"2026-06-30",
+        corrupt=both(setcell("ADAE", 2, "ASTDT", "2026-07"), setcell("ADAE", 2, "AENDT", "")),
+    ),
+    Case(
+        "death_after_the_extract_is_impossible",
+        at("ADSL", 2, "PROMIS-002") + r"DTHDT = 2027-01-01 is after the data cut-off DCUTDT",
+        corrupt=setcell("ADSL", 2, "DTHDT", "2027-01-01"),
+    ),
+    # --- numbers too large to hold (formerly a TypeError inside validate) ----------------------
+    Case(
+        "age_with_20_digits",
+        at("ADSL", 1, "PROMIS-001") + r"AGE = 99999999999999999999 is too large for a whole "
+        r"number \(at most 9007199254740991, 2\^53 - 1\)",
+        corrupt=setcell("ADSL", 1, "AGE", "99999999999999999999"),
+    ),
+    Case(
+        "aeseq_1e19",
+        at("ADAE", 1, "PROMIS-001") + r'AESEQ = "1e19" is too large for a whole number',
+        corrupt=setcell("ADAE", 1, "AESEQ", "1e19"),
+    ),
+    # --- identifiers: invisible characters and look-alikes ------------------------------------
+    Case(
+        "usubjid_with_zero_width_space",
+        at("ADSL", 4, r"PROMIS-001\u200b")
+        + r'USUBJID = "PROMIS-001\\u200b" contains an invisible or control character '
+        r"\(U\+200B ZERO WIDTH SPACE at position 11\); identifiers must be visible text\. "
+        r"Hint: retype the identifier",
+        corrupt=both(
+            append_copy_of_row("ADSL", 1), setcell("ADSL", 4, "USUBJID", "PROMIS-001\u200b")
+        ),
+    ),
+    Case(
+        "usubjid_in_child_with_bidi_control",
+        at("ADAE", 2, r"PROMIS-\u202e001")
+        + r'USUBJID = "PROMIS-\\u202e001" contains an invisible or control character '
+        r"\(U\+202E RIGHT-TO-LEFT OVERRIDE at position 8\)",
+        corrupt=setcell("ADAE", 2, "USUBJID", "PROMIS-\u202e001"),
+    ),
+    Case(
+        "siteid_with_no_break_space",
+        at("ADSL", 1, "PROMIS-001") + r'SITEID = "0\\xa01" contains an invisible or control '
+        r"character \(U\+00A0 NO-BREAK SPACE at position 2\)",
+        corrupt=setcell("ADSL", 1, "SITEID", "0\u00a01"),
+    ),
+    Case(
+        "usubjid_fullwidth_look_alike",
+        at("ADSL", 4, "\uff30ROMIS-001") + r'USUBJID = "\uff30ROMIS-001" is the same identifier as '
+        r'"PROMIS-001" in row 1 once Unicode compatibility forms \(NFKC\) and case are ignored; '
+        r"each patient needs a distinct USUBJID\. Hint:",
+        corrupt=both(
+            append_copy_of_row("ADSL", 1), setcell("ADSL", 4, "USUBJID", "\uff30ROMIS-001")
+        ),
+    ),
+    Case(
+        "usubjid_differing_only_in_case",
+        at("ADSL", 4, "promis-001") + r'USUBJID = "promis-001" is the same identifier as '
+        r'"PROMIS-001" in row 1',
+        corrupt=both(append_copy_of_row("ADSL", 1), setcell("ADSL", 4, "USUBJID", "promis-001")),
+    ),
+    Case(
+        "siteid_spelled_two_ways",
+        at("ADSL", 3, "PROMIS-003") + r'SITEID = "site a" is the same identifier as "SITE A" in '
+        r"row 1 once Unicode compatibility forms \(NFKC\) and case are ignored; one site is "
+        r"spelled one way\.",
+        corrupt=both(
+            setcell("ADSL", 1, "SITEID", "SITE A"),
+            setcell("ADSL", 2, "SITEID", "SITE A"),
+            setcell("ADSL", 3, "SITEID", "site a"),
+        ),
+    ),
+    Case(
+        "usubjid_case_variant_in_a_child_is_an_orphan",
+        at("ADAE", 1, "promis-001") + r'USUBJID = "promis-001" is not in ADSL',
+        corrupt=setcell("ADAE", 1, "USUBJID", "promis-001"),
+    ),
+    Case(
+        "plain_space_in_siteid_is_fine",
+        "",
+        corrupt=setcell("ADSL", 1, "SITEID", "SITE 01"),
+        errors=0,
+        accepted=True,
+    ),
+    Case(
+        "rich_markup_in_siteid_is_data",
+        "",
+        corrupt=setcell("ADSL", 1, "SITEID", "[/x]"),
         errors=0,
         accepted=True,
     ),

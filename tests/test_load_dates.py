@@ -202,3 +202,22 @@ def test_partial_dates_as_character_in_xpt(tmp_path: Path) -> None:
     trial = load_trial(write_trial(tables, tmp_path, fmt="xpt"), SAP)
     assert trial.adae.loc[0, "ASTDT"] == T("2025-01-13")
     assert trial.adsl.loc[1, "DTHDTF"] == "D"
+
+
+def test_dates_before_1900_are_impossible_in_every_form() -> None:
+    """Text, partial text, and SAS dates (datetime64) alike; 1900-01-01 itself is possible."""
+    parsed = parse(["1899-12-31", "1899-12", "1899", "1900-01-01", "1900", dt.date(1850, 5, 1)])
+    assert sorted(parsed.problems) == [1, 2, 3, 6]
+    assert parsed.problems[1][0] == (
+        "is before 1900-01-01, which is not a possible date in this trial"
+    )
+    assert parsed.lo[[1, 2, 3, 6]].isna().all()
+    assert list(parsed.lo[[4, 5]]) == [T("1900-01-01"), T("1900-01-01")]
+    sas = parse_dates(
+        pd.Series(pd.to_datetime(["1899-06-30", "2025-01-02"]), index=[1, 2]),
+        partial_allowed=False,
+        column="X",
+        partial_columns="",
+    )
+    assert list(sas.problems) == [1]
+    assert sas.lo.isna().tolist() == [True, False]

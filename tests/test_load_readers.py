@@ -134,6 +134,7 @@ def test_sap_listing_a_non_date_column_as_partial(tmp_path: Path) -> None:
         ("new\nline\r", "new\\nline\\r"),
         ("bell\x07 esc\x1b nul\x00", "bell\\x07 esc\\x1b nul\\x00"),
         ("rtl\u202eoverride", "rtl\\u202eoverride"),
+        ("no\u00a0break zero\u200bwidth", "no\\xa0break zero\\u200bwidth"),
         ("x" * 80, "x" * 59 + "…"),
         (7.0, "7"),
         (2.5, "2.5"),

@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from osteo_stats.errors import DataValidationError, OsteoStatsError
+from osteo_stats.load.issues import safe_text
 from osteo_stats.sap import SAP, load_sap
 
 app = typer.Typer(
@@ -67,7 +68,9 @@ def _user_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_INVALID_DATA) from None
     except OsteoStatsError as exc:
         # The message quotes paths and values the user gave: never read them as markup.
-        err_console.print(Text.assemble(("error:", "bold red"), f" {exc}"), highlight=False)
+        err_console.print(
+            Text.assemble(("error:", "bold red"), " ", _plain(str(exc))), highlight=False
+        )
         raise typer.Exit(EXIT_INVALID_DATA) from None
 
 
@@ -76,24 +79,65 @@ def _load_sap(path: Path | None) -> SAP:
         return load_sap(path)
 
 
-def _print_issues(issues: list[Any], title: str) -> None:
-    from osteo_stats.load import issues_frame
+#: Above this many issues rich's per-cell table layout costs seconds (80 s for 100,000 rows):
+#: a terminal then gets one message per line.
+_TABLE_MAX_ROWS = 200
 
-    frame = issues_frame(issues)
-    table = Table(title=title, show_lines=False, title_justify="left")
-    for column in ("dataset", "row", "usubjid", "column", "value", "rule", "hint", "severity"):
-        table.add_column(column.upper() if column != "usubjid" else "USUBJID", overflow="fold")
-    for record in frame.itertuples(index=False):
-        cells = [
-            "" if value is None or (isinstance(value, float) and value != value) else str(value)
-            for value in record
-        ]
-        # Data are hostile text: never let a value be read as rich markup.
-        table.add_row(*cells)
-    err_console.print(table, markup=False, highlight=False)
+_ISSUE_HEADER = ("DATASET", "ROW", "USUBJID", "COLUMN", "VALUE", "RULE", "HINT", "SEVERITY")
+
+
+def _plain(value: object, *, tabs: bool = False) -> str:
+    """Data as inert text: control, format and odd space characters shown escaped (``\\x1b``).
+
+    Print the result as :class:`rich.text.Text` or straight to the file, never as markup.
+    ``tabs`` escapes tabs too (for tab-separated output).
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    text = safe_text(str(value), limit=sys.maxsize)
+    return text.replace("\t", "\\t") if tabs else text
+
+
+def _issue_cells(issue: Any) -> tuple[object, ...]:
+    return (
+        issue.dataset,
+        issue.row,
+        issue.usubjid,
+        issue.column,
+        issue.value,
+        issue.rule,
+        issue.hint,
+        issue.severity,
+    )
+
+
+def _print_issues(issues: list[Any], title: str) -> None:
+    """Every issue, as data: a table in a terminal, tab-separated lines otherwise."""
     n_errors = sum(1 for issue in issues if issue.severity == "error")
     n_warnings = len(issues) - n_errors
-    err_console.print(f"{n_errors} error(s), {n_warnings} warning(s)", highlight=False)
+    summary = f"{n_errors} error(s), {n_warnings} warning(s)"
+    if not err_console.is_terminal:
+        # Logs, CI, pipes: one tab-separated line per issue, written without rich's layout.
+        lines = [_plain(title), "\t".join(_ISSUE_HEADER)]
+        lines += ["\t".join(_plain(v, tabs=True) for v in _issue_cells(i)) for i in issues]
+        _write_plain(lines + [summary])
+        return
+    if len(issues) > _TABLE_MAX_ROWS:
+        _write_plain([_plain(title), *(_plain(str(issue)) for issue in issues), summary])
+        return
+    table = Table(title=Text(_plain(title)), show_lines=False, title_justify="left")
+    for column in _ISSUE_HEADER:
+        table.add_column(column, overflow="fold")
+    for issue in issues:
+        table.add_row(*(Text(_plain(value)) for value in _issue_cells(issue)))
+    err_console.print(table, highlight=False)
+    err_console.print(summary, highlight=False)
+
+
+def _write_plain(lines: list[str]) -> None:
+    stream = err_console.file
+    stream.write("\n".join(lines) + "\n")
+    stream.flush()
 
 
 def _parse_date(value: str | None, option: str) -> date | None:
@@ -103,8 +147,10 @@ def _parse_date(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         err_console.print(
-            f"error: {option} = {value!r} is not a date. Hint: use YYYY-MM-DD, e.g. 2025-06-30.",
+            f"error: {option} = {_plain(repr(value))} is not a date. Hint: use YYYY-MM-DD, "
+            "e.g. 2025-06-30.",
             highlight=False,
+            markup=False,
         )
         raise typer.Exit(EXIT_USAGE) from None
 
@@ -129,8 +175,10 @@ def validate(
 
     overview = summarise_trial(data)
     console.print(
-        f"[bold green]{data_dir}: valid[/] - data cut-off {overview.cutoff:%Y-%m-%d}, "
-        f"SAP {sap.sap_version}",
+        Text.assemble(
+            (f"{_plain(data_dir)}: valid", "bold green"),
+            f" - data cut-off {overview.cutoff:%Y-%m-%d}, SAP {_plain(sap.sap_version)}",
+        ),
         highlight=False,
     )
     console.print(_frame_table(overview.datasets, "Datasets read"))
@@ -140,11 +188,12 @@ def validate(
 
 
 def _frame_table(frame: Any, title: str) -> Table:
-    table = Table(title=title, title_justify="left")
+    """A small frame as a rich table; every cell and the title are data, never markup."""
+    table = Table(title=Text(_plain(title)), title_justify="left")
     for column in frame.columns:
-        table.add_column(str(column), overflow="fold")
+        table.add_column(Text(_plain(column)), overflow="fold")
     for record in frame.itertuples(index=False):
-        table.add_row(*(str(value) for value in record))
+        table.add_row(*(Text(_plain(str(value))) for value in record))
     return table
 
 

@@ -9,6 +9,7 @@ the same cell again as missing.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from osteo_stats.load.dates import ParsedDates, parse_dates
-from osteo_stats.load.issues import ValidationIssue, safe_value
+from osteo_stats.load.issues import ValidationIssue, is_invisible, safe_value
 from osteo_stats.load.schemas import KIND_DTYPES, Col, DatasetSpec
 
 
@@ -78,7 +79,11 @@ def coerce_dataset(
         else:
             typed[col.name] = cells.map(_free_value if col.kind == "free" else _text_value)
             typed[col.name] = typed[col.name].astype(KIND_DTYPES[col.kind])
-            problems = {}
+            problems = _invisible_characters(typed[col.name]) if col.identifier else {}
+            if spec.name == "ADSL" and col.name in _LOOK_ALIKE_RULES:
+                problems.update(_look_alikes(typed[col.name], problems, col.name))
+            if problems:
+                typed[col.name] = typed[col.name].mask(typed.index.isin(list(problems)))
         for idx, (rule, hint) in problems.items():
             reported.at[idx, col.name] = True
             usubjid = safe_value(ids.at[idx]) if ids is not None else None
@@ -122,6 +127,78 @@ def _free_value(value: object) -> object:
     return value if isinstance(value, str) else (np.nan if _is_missing(value) else _as_text(value))
 
 
+_IDENTIFIER_HINT = (
+    "retype the identifier; invisible characters (zero-width and no-break spaces, control and "
+    "direction marks, often pasted from e-mail or word processors) make two different "
+    "identifiers look the same"
+)
+
+
+def _invisible_characters(values: pd.Series) -> dict[object, tuple[str, str]]:
+    """Cells of an identifier column holding a character a reader cannot see (first one named)."""
+    problems: dict[object, tuple[str, str]] = {}
+    for idx, value in values.dropna().items():
+        position = next((k for k, c in enumerate(value, 1) if is_invisible(c)), None)
+        if position is None:
+            continue
+        char = value[position - 1]
+        name = unicodedata.name(char, "unnamed character")
+        problems[idx] = (
+            f"contains an invisible or control character (U+{ord(char):04X} {name} at position "
+            f"{position}); identifiers must be visible text",
+            _IDENTIFIER_HINT,
+        )
+    return problems
+
+
+#: ADSL identifiers whose spellings must differ in more than Unicode form or case: the rule
+#: completing "... once Unicode compatibility forms (NFKC) and case are ignored; ", and a hint.
+_LOOK_ALIKE_RULES = {
+    "USUBJID": (
+        "each patient needs a distinct USUBJID",
+        "use one spelling for one patient; if these are two patients, give them identifiers "
+        "that differ in visible characters",
+    ),
+    "SITEID": (
+        "one site is spelled one way",
+        "use the same SITEID for every patient of a site; if these are two sites, give them "
+        "identifiers that differ in visible characters",
+    ),
+}
+
+
+def _look_alikes(
+    values: pd.Series, already: dict[object, tuple[str, str]], column: str
+) -> dict[object, tuple[str, str]]:
+    """Values that differ from an earlier row's only by Unicode compatibility form or case.
+
+    Exact repeats are left to the key check (a repeated USUBJID is a duplicate, not a
+    look-alike; a repeated SITEID is another patient of the same site).
+    """
+    rule, hint = _LOOK_ALIKE_RULES[column]
+    problems: dict[object, tuple[str, str]] = {}
+    first: dict[str, tuple[object, str]] = {}
+    for idx, value in values.dropna().items():
+        if idx in already:
+            continue
+        folded = unicodedata.normalize("NFKC", value).casefold()
+        if folded not in first:
+            first[folded] = (idx, value)
+            continue
+        row, seen = first[folded]
+        if seen != value:
+            problems[idx] = (
+                f'is the same identifier as "{safe_value(seen)}" in row {row} once Unicode '
+                f"compatibility forms (NFKC) and case are ignored; {rule}",
+                hint,
+            )
+    return problems
+
+
+#: Whole numbers are held exactly up to 2^53 - 1 (SAS stores every number as a double).
+_LARGEST_WHOLE = 2**53 - 1
+
+
 def _numbers(cells: pd.Series, col: Col) -> tuple[pd.Series, dict[object, tuple[str, str]]]:
     problems: dict[object, tuple[str, str]] = {}
     missing = cells.map(_is_missing).astype(bool)
@@ -144,6 +221,12 @@ def _numbers(cells: pd.Series, col: Col) -> tuple[pd.Series, dict[object, tuple[
         fractional = values.notna() & (values != np.floor(values))
         for idx in cells.index[fractional]:
             problems[idx] = (f"is not {noun}", f"{col.name} must be an integer")
-        values = values.where(~fractional)
+        huge = values.abs() > _LARGEST_WHOLE
+        for idx in cells.index[huge]:
+            problems[idx] = (
+                f"is too large for a whole number (at most {_LARGEST_WHOLE}, 2^53 - 1)",
+                f"correct {col.name} from the source record",
+            )
+        values = values.where(~fractional & ~huge)
         return values.round().astype("Int64"), problems
     return values, problems

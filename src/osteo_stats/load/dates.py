@@ -25,6 +25,14 @@ _PARTS = r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$"
 # The datetime64[ns] range, in whole years.
 _FIRST_YEAR, _LAST_YEAR = 1678, 2261
 
+#: No date of a patient in this trial can be earlier (DATA_MODEL.md, "Impossible values").
+EARLIEST_POSSIBLE = pd.Timestamp("1900-01-01")
+_TOO_EARLY = (
+    f"is before {EARLIEST_POSSIBLE:%Y-%m-%d}, which is not a possible date in this trial",
+    "check the year against the source record (a two-digit year or a SAS date value read "
+    "without its format can land in the wrong century); leave the cell empty if unknown",
+)
+
 #: Flag values of the ``<COL>F`` imputation flag column.
 FLAG_NONE, FLAG_DAY, FLAG_MONTH = "", "D", "M"
 
@@ -82,7 +90,7 @@ def parse_dates(
         stamped = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
         lo = stamped.astype("datetime64[ns]").dt.normalize()
         precision = pd.Series(np.where(lo.notna(), "day", ""), index=index, dtype=object)
-        return ParsedDates(lo, lo.copy(), precision, problems)
+        return _too_early(ParsedDates(lo, lo.copy(), precision, problems))
 
     is_text = raw.map(lambda v: isinstance(v, str)).astype(bool)
     text = raw[is_text].astype(str).str.strip()
@@ -129,8 +137,18 @@ def parse_dates(
                     f"only in {partial_columns})",
                 )
 
+    return _too_early(ParsedDates(lo, hi, precision, problems))
+
+
+def _too_early(parsed: ParsedDates) -> ParsedDates:
+    """Report dates whose whole period lies before 1900; problem cells become missing."""
+    problems = dict(parsed.problems)
+    for idx in parsed.hi.index[(parsed.hi < EARLIEST_POSSIBLE).to_numpy()]:
+        problems.setdefault(idx, _TOO_EARLY)
+    lo, hi, precision = parsed.lo, parsed.hi, parsed.precision
     if problems:
         bad = list(problems)
+        lo, hi, precision = lo.copy(), hi.copy(), precision.copy()
         lo[bad] = pd.NaT
         hi[bad] = pd.NaT
         precision[bad] = ""

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -96,8 +95,17 @@ def _shown(value: str) -> str:
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r"}
 
 
+def is_invisible(char: str) -> bool:
+    """Control, format, unassigned and private characters, and every space but U+0020.
+
+    These are exactly Python's non-printable characters (Unicode "Other" and "Separator",
+    except the ASCII space).
+    """
+    return not char.isprintable()
+
+
 def _escape_char(char: str) -> str:
-    if char == "\t" or not unicodedata.category(char).startswith("C"):
+    if char == "\t" or not is_invisible(char):
         return char
     if char in _NAMED_ESCAPES:
         return _NAMED_ESCAPES[char]
@@ -110,8 +118,13 @@ def _escape_char(char: str) -> str:
 
 
 def safe_text(text: str, limit: int = MAX_VALUE_CHARS) -> str:
-    """Escape control/format characters (except tab) and truncate to ``limit`` characters."""
-    escaped = "".join(_escape_char(c) for c in text)
+    """Escape invisible characters (except tab) and truncate to ``limit`` characters.
+
+    Control (ESC, NUL, CR), format (zero-width space, bidi overrides) and space characters other
+    than U+0020 (no-break space) are shown as ``\\x1b``, ``\\u200b``, ... so that a message shows
+    exactly what the cell holds and a terminal never interprets it.
+    """
+    escaped = text if text.isprintable() else "".join(_escape_char(c) for c in text)
     if len(escaped) > limit:
         escaped = escaped[: limit - 1] + "…"
     return escaped

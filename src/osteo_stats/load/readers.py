@@ -19,6 +19,7 @@ import pandas as pd
 import pyreadstat
 
 from osteo_stats.load.issues import ValidationIssue, safe_text
+from osteo_stats.load.sasfiles import sas7bdat_problem, xpt_problem
 from osteo_stats.sap import file_sha256
 
 FileFormat = Literal["csv", "xpt", "sas7bdat"]
@@ -218,6 +219,10 @@ def _read_sas(
 ) -> tuple[pd.DataFrame | None, list[ValidationIssue]]:
     reader = pyreadstat.read_xport if fmt == "xpt" else pyreadstat.read_sas7bdat
     kind = "a SAS transport (XPORT) file" if fmt == "xpt" else "a SAS7BDAT file"
+    check = xpt_problem if fmt == "xpt" else sas7bdat_problem
+    problem = check(path.read_bytes())
+    if problem is not None:
+        return None, [_file_issue(dataset, path, *problem)]
     try:
         frame, _meta = reader(str(path))
     except Exception as exc:  # pyreadstat raises its own ReadstatError and others

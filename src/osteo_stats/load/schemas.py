@@ -39,6 +39,9 @@ class Col:
 
     ``kind``: ``text`` (stripped, controlled or not), ``free`` (verbatim text kept exactly as
     received), ``flag`` (``Y``/``N``), ``int``, ``number``, ``date``.
+
+    ``min``/``max`` bound what is *possible* (an error); ``warn_range`` bounds what is
+    *eligible* (a warning): AGE 200 is impossible, AGE 66 only ineligible.
     """
 
     name: str
@@ -49,6 +52,7 @@ class Col:
     max: float | None = None
     min_exclusive: bool = False
     warn_range: tuple[float, float] | None = None  # outside -> eligibility warning
+    identifier: bool = False  # names a study, site or patient: visible characters only
     warn_rule: str = ""
     warn_hint: str = ""
 
@@ -68,6 +72,9 @@ class DatasetSpec:
         return next(c for c in self.columns if c.name == name)
 
 
+#: AGE in years that a living person can have; outside is an error, not an eligibility deviation.
+AGE_POSSIBLE = (0, 120)
+
 #: ADEX: the dose unit each treatment is recorded in.
 EXPOSURE_UNITS = {"SBRT": "Gy", "PENPULIMAB": "mg", "GEMCITABINE": "mg/m2"}
 
@@ -79,15 +86,20 @@ def _flags(*names: str, nullable: bool = False) -> tuple[Col, ...]:
 def dataset_specs(sap: SAP) -> dict[str, DatasetSpec]:
     """The six datasets of DATA_MODEL.md, with SAP-driven terms (STUDYID, biomarker codes)."""
     elig = sap.eligibility
-    study = (Col("STUDYID", "text", allowed=(sap.study.studyid,)), Col("USUBJID", "text"))
+    study = (
+        Col("STUDYID", "text", allowed=(sap.study.studyid,), identifier=True),
+        Col("USUBJID", "text", identifier=True),
+    )
     adsl = DatasetSpec(
         "ADSL",
         study
         + (
-            Col("SITEID", "text"),
+            Col("SITEID", "text", identifier=True),
             Col(
                 "AGE",
                 "int",
+                min=AGE_POSSIBLE[0],
+                max=AGE_POSSIBLE[1],
                 warn_range=(elig.age_min, elig.age_max),
                 warn_rule=f"is outside the eligible age range {elig.age_min}-{elig.age_max} "
                 "(eligibility deviation; the patient stays in the analysis)",
@@ -414,7 +426,9 @@ def failures_to_issues(
                     "report this to the osteo_stats maintainers with the data file",
                 )
             )
-    return issues
+    # An impossible value is an error; saying it is also ineligible would only add noise.
+    wrong = {(i.row, i.column) for i in issues if i.severity == "error"}
+    return [i for i in issues if i.severity == "error" or (i.row, i.column) not in wrong]
 
 
 def _duplicate_key_issue(

@@ -214,3 +214,10 @@ def test_an_error_message_is_never_read_as_markup(tmp_path, monkeypatch):
     result = _invoke("synth", "--out", odd, "--n", "13")
     assert result.exit_code == 1
     assert "[bold]x[red]" in result.output
+
+
+def test_a_path_in_a_success_message_is_never_read_as_markup(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = _invoke("synth", "--out", "[/x]", "--n", "13")
+    assert result.exit_code == 0, result.output
+    assert "to [/x]" in result.output

@@ -230,7 +230,7 @@ def synth(
             cutoff_date = _parse_date(cutoff, "--cutoff")
         datasets = generate_trial(sap, n_patients=n, seed=seed, cutoff=cutoff_date)
     except ValueError as exc:
-        err_console.print(f"error: {exc}", highlight=False)
+        err_console.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
     argv = _effective_command("synth", "--out", out, "--n", n, "--seed", seed)
     if cutoff is not None:
@@ -241,6 +241,7 @@ def synth(
     console.print(
         f"Wrote {len(written)} files for {len(adsl)} patients to {out} "
         f"(seed {seed}, cut-off {pd.Timestamp(adsl['DCUTDT'].iloc[0]):%Y-%m-%d})",
+        markup=False,
         highlight=False,
     )
 
@@ -288,10 +289,10 @@ def design_simon(
     try:
         frontier = simon_designs(p0, p1, alpha, power, nmax=nmax)
     except ValueError as exc:
-        err_console.print(f"error: {exc}", highlight=False)
+        err_console.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
     except OsteoStatsError as exc:
-        err_console.print(f"error: {exc}", highlight=False)
+        err_console.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(EXIT_INVALID_DATA) from None
     if as_json:
         typer.echo(json.dumps(frontier.to_dict(), indent=2))
@@ -313,7 +314,9 @@ def design_simon(
         with _user_errors(), atomic_output_dir(plots, command=argv) as scratch:
             (scratch / "simon_frontier.svg").write_text(simon_frontier_svg(frontier), "utf-8")
             (scratch / "simon_oc.svg").write_text(simon_oc_svg(frontier), "utf-8")
-        err_console.print(f"Wrote simon_frontier.svg and simon_oc.svg to {plots}", highlight=False)
+        err_console.print(
+            f"Wrote simon_frontier.svg and simon_oc.svg to {plots}", markup=False, highlight=False
+        )
 
 
 @app.command()
@@ -375,7 +378,7 @@ def simulate(
     console.print(
         _frame_table(shown.round(4), f"Simulation: {reps} replicates per scenario, seed {seed}")
     )
-    console.print(f"Wrote {len(written)} files to {out}", highlight=False)
+    console.print(f"Wrote {len(written)} files to {out}", markup=False, highlight=False)
 
 
 report_app = typer.Typer(
@@ -481,6 +484,7 @@ def analyze(
     console.print(
         f"Wrote {len(files)} files for {len(outputs)} TLFs to {out} "
         f"(data cut-off {ad.cutoff:%Y-%m-%d})",
+        markup=False,
         highlight=False,
     )
 
@@ -536,12 +540,16 @@ def _report(
                 keep_out=_keep_out(data_dir),
             )
     console.print(
-        f"[bold green]{kind.upper()} report written:[/] {result.pdf} ({result.pages} pages)",
+        Text.assemble(
+            (f"{kind.upper()} report written:", "bold green"),
+            f" {result.pdf} ({result.pages} pages)",
+        ),
         highlight=False,
     )
     console.print(
         f"{len(result.shown)} TLFs shown, {len(result.missing)} not yet available; "
         f"{len(result.files)} files in {result.out_dir}",
+        markup=False,
         highlight=False,
     )
     timing = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in result.timings.items())

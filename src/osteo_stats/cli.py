@@ -341,15 +341,32 @@ SeedOption = Annotated[
 ]
 
 
+class AnalysisKind(StrEnum):
+    interim = "interim"
+    final = "final"
+
+
+AnalysisOption = Annotated[
+    AnalysisKind | None,
+    typer.Option(
+        "--analysis",
+        help="Declare the analysis type (SAP 10.3). Default: final from the planned end of the "
+        "study (the 24-month date of patient n), an interim look before it; report dmc: interim.",
+    ),
+]
+
+
 def _analysis_outputs(
     data_dir: Path,
     cutoff: str | None,
     sap_path: Path | None,
     status: Any,
     areas: tuple[str, ...] | None = None,
+    analysis: AnalysisKind | None = None,
+    default_analysis: str = "final",
 ) -> tuple[Any, list[Any], SAP]:
     """Load + validate, derive and build every TLF; exit 1 with the issue table on bad data."""
-    from osteo_stats.derive.analysis_data import derive_analysis_data
+    from osteo_stats.derive.analysis_data import choose_analysis_type, derive_analysis_data
     from osteo_stats.load import validate_trial
     from osteo_stats.tlf.catalogue import build_tlfs
 
@@ -363,8 +380,12 @@ def _analysis_outputs(
         _print_issues(issues, title="Data validation failed: nothing was written")
         raise typer.Exit(EXIT_INVALID_DATA)
     status.update("Deriving analysis datasets")
+    requested = analysis.value if analysis is not None else None
+    choice = choose_analysis_type(data, sap, cutoff_date, requested, default_analysis)
+    if choice.warning:
+        err_console.print(f"warning: {choice.warning}", markup=False, highlight=False)
     with _user_errors():
-        ad = derive_analysis_data(data, sap, cutoff_date)
+        ad = derive_analysis_data(data, sap, cutoff_date, analysis_type=choice.analysis_type)
     status.update("Building tables, listings and figures")
     with _user_errors():
         outputs = build_tlfs(ad, areas)
@@ -384,18 +405,19 @@ def analyze(
         Path, typer.Option("--out", help="Output directory (replaced atomically).")
     ] = DEFAULT_REPORT_DIR / "analysis",
     sap_path: SapOption = None,
+    analysis: AnalysisOption = None,
 ) -> None:
     """Write the ARD (CSV, JSON) and every TLF as CSV (tables, listings) or SVG (figures)."""
     from osteo_stats.render import write_analysis
 
     with console.status("Starting") as status:
-        ad, outputs, _ = _analysis_outputs(data_dir, cutoff, sap_path, status)
+        ad, outputs, _ = _analysis_outputs(data_dir, cutoff, sap_path, status, analysis=analysis)
         status.update(f"Writing {out}")
         with _user_errors():
-            files = write_analysis(outputs, out)
+            files = write_analysis(outputs, out, analysis_type=ad.analysis_type)
     console.print(
         f"Wrote {len(files)} files for {len(outputs)} TLFs to {out} "
-        f"(data cut-off {ad.cutoff:%Y-%m-%d})",
+        f"(data cut-off {ad.cutoff:%Y-%m-%d}, {ad.analysis_type} analysis)",
         highlight=False,
     )
 
@@ -408,15 +430,20 @@ def _report(
     paper: Paper,
     seed: int | None,
     sap_path: Path | None,
+    analysis: AnalysisKind | None = None,
 ) -> None:
     from osteo_stats.render import write_report
     from osteo_stats.render.spec import report_spec
     from osteo_stats.sap import default_sap_path
 
     target = out / kind
+    # The DMC report is an interim safety report (SAP 10.2) unless declared otherwise.
+    default_analysis = "interim" if kind == "dmc" else "final"
     with console.status("Starting") as status:
         areas = report_spec(kind).areas
-        ad, outputs, _ = _analysis_outputs(data_dir, cutoff, sap_path, status, areas)
+        ad, outputs, _ = _analysis_outputs(
+            data_dir, cutoff, sap_path, status, areas, analysis, default_analysis
+        )
         argv = _effective_command(
             "report",
             kind,
@@ -428,6 +455,8 @@ def _report(
             out,
             "--paper",
             paper.value,
+            "--analysis",
+            ad.analysis_type,
             *(("--seed", seed) if seed is not None else ()),
             *(("--sap", sap_path) if sap_path is not None else ()),
         )
@@ -444,7 +473,8 @@ def _report(
                 on_step=status.update,
             )
     console.print(
-        f"[bold green]{kind.upper()} report written:[/] {result.pdf} ({result.pages} pages)",
+        f"[bold green]{kind.upper()} report written:[/] {result.pdf} ({result.pages} pages, "
+        f"{ad.analysis_type} analysis)",
         highlight=False,
     )
     console.print(
@@ -466,9 +496,10 @@ def report_dmc(
     paper: Annotated[Paper, typer.Option("--paper", help="Paper size.")] = Paper.A4,
     seed: SeedOption = None,
     sap_path: SapOption = None,
+    analysis: AnalysisOption = None,
 ) -> None:
     """The DMC interim safety report (SAP 10.2): OUT/dmc/ with PDF, HTML, ARD, RTF, CSV, SVG."""
-    _report("dmc", data_dir, cutoff, out, paper, seed, sap_path)
+    _report("dmc", data_dir, cutoff, out, paper, seed, sap_path, analysis)
 
 
 @report_app.command("final")
@@ -481,9 +512,10 @@ def report_final(
     paper: Annotated[Paper, typer.Option("--paper", help="Paper size.")] = Paper.A4,
     seed: SeedOption = None,
     sap_path: SapOption = None,
+    analysis: AnalysisOption = None,
 ) -> None:
     """The final study report (SAP 10.3): OUT/final/ with PDF, HTML, ARD, RTF, CSV, SVG."""
-    _report("final", data_dir, cutoff, out, paper, seed, sap_path)
+    _report("final", data_dir, cutoff, out, paper, seed, sap_path, analysis)
 
 
 def main(argv: list[str] | None = None) -> int:

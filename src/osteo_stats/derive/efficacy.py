@@ -23,6 +23,22 @@ import pandas as pd
 
 CutoffLike = date | str | pd.Timestamp
 
+#: The two kinds of analysis (SAP 3.1, 3.3, 10.3). Rules that differ between them -- a patient
+#: still not evaluable for the primary endpoint counts as a failure, and the response
+#: "not yet evaluable" category is empty -- apply at the ``"final"`` analysis only.
+ANALYSIS_TYPES = ("interim", "final")
+
+
+def check_analysis_type(analysis_type: str) -> str:
+    """``analysis_type`` if it is one of :data:`ANALYSIS_TYPES`; otherwise a ValueError."""
+    if analysis_type not in ANALYSIS_TYPES:
+        raise ValueError(
+            f"analysis_type: {analysis_type!r} is not an analysis type; allowed: "
+            f"{', '.join(ANALYSIS_TYPES)}"
+        )
+    return analysis_type
+
+
 #: RECIST 1.1 overall responses (plus ``NED`` after complete resection) that make an assessment
 #: *adequate* (SAP 8.4): everything except ``NE`` and missing.
 ADEQUATE_RESPONSES = ("CR", "PR", "SD", "PD", "NED")

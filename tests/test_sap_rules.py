@@ -386,3 +386,81 @@ def test_analyze_records_the_analysis_type_in_the_ard_and_warns_on_an_interim_lo
     for command in (["report", "dmc"], ["report", "final"], ["analyze"]):
         help_text = runner.invoke(app, [*command, "--help"]).output
         assert "--analysis" in help_text
+
+
+# --- SAP 2.1: planned accrual at the data cut-off ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cutoff", "days", "shown"),
+    [
+        # First enrollment 2022-04-28. Plan (SAP 2.1): 43 x min(1, days / (24 x 30.4375 = 730.5)).
+        # 2023-06-30: 365 + 63 (Apr 28 -> Jun 30) = 428 days -> 43 x 428 / 730.5 = 25.19
+        (date(2023, 6, 30), 428, "25.2"),
+        # 2024-03-31, after the last enrollment (2024-02-19) but before the plan ends:
+        # 365 + 366 (2023-04-28 -> 2024-04-28) - 28 (Mar 31 -> Apr 28) = 703 days -> 41.38.
+        # (The code took the plan at the end of February 2024, 672 days: 39.6.)
+        (date(2024, 3, 31), 703, "41.4"),
+        # 2026-04-30: more than 730.5 days after the first enrollment -> the whole plan, 43.
+        (date(2026, 4, 30), None, "43"),
+    ],
+)
+def test_planned_accrual_is_evaluated_at_the_cutoff(shipped, cutoff, days, shown):
+    from osteo_stats.render.summary import committee_summary
+    from osteo_stats.tlf.disposition import build_disposition_tlfs
+
+    trial, sap = shipped
+    outputs = {
+        o.tlf.label: o for o in build_disposition_tlfs(derive_analysis_data(trial, sap, cutoff))
+    }
+    table = outputs["Table 14.1.3"]
+    planned = table.ard.value(
+        "DSP-ACCR-01", "expected", parameter="CUMULATIVE ENROLLED", group={"AT": "DATA CUT-OFF"}
+    )
+    assert planned == pytest.approx(43 * days / 730.5 if days else 43.0, abs=1e-9)
+    last = table.tlf.body.iloc[-1]
+    # The table shows the plan with one decimal, like its monthly rows; the summary as a count.
+    assert (last.iloc[0], last.iloc[3]) == ("Total at the data cut-off", f"{planned:.1f}")
+    summary = committee_summary(table.ard, {}, 43, 0, 0, 1)
+    lines = {line.label: line.value for block in summary.blocks for line in block.lines}
+    assert lines["Planned by the data cut-off"] == shown
+
+
+# --- SAP 9.4: the last toxicity look when fewer than 43 patients are treated -----------------
+
+
+def test_last_reachable_toxicity_look():
+    from osteo_stats.tlf.monitoring import last_reachable_look
+
+    looks = [5, 10, 15, 20, 25, 30, 35, 40, 43]
+    # Enrollment complete with 42 treated: 43 cannot be reached; the largest n_k <= 42 is 40,
+    # look 8.
+    assert last_reachable_look(looks, n_treated=42, enrollment_complete=True) == 8
+    assert last_reachable_look(looks, n_treated=43, enrollment_complete=True) == 9
+    assert last_reachable_look(looks, n_treated=40, enrollment_complete=True) == 8
+    assert last_reachable_look(looks, n_treated=39, enrollment_complete=True) == 7
+    # Fewer than 5 treated: no look at all.
+    assert last_reachable_look(looks, n_treated=4, enrollment_complete=True) is None
+    # While enrollment is open every planned look can still be reached.
+    assert last_reachable_look(looks, n_treated=12, enrollment_complete=False) == 9
+
+
+def test_toxicity_table_names_the_last_look_when_43_cannot_be_reached(shipped):
+    # The shipped trial: 43 enrolled, 42 treated (PROMIS-02-010 never dosed), 40 evaluable at
+    # the extract's cut-off. The last look is look 8 at 40 patients; the boundary there is 12
+    # (tests/test_tlf_monitoring.py, R clinfun::toxbdry). Look 9 (43) can never be reached.
+    from osteo_stats.tlf.monitoring import build_monitoring_tlfs
+
+    trial, sap = shipped
+    out = {o.tlf.label: o for o in build_monitoring_tlfs(derive_analysis_data(trial, sap))}
+    table = out["Table 14.3.5"]
+    assert table.ard.value("TOX-BDRY-01", "N", parameter="LAST LOOK", group={"LOOK": 8}) == 40
+    assert table.tlf.body["Crossed"].tolist()[8] == "Cannot be reached"
+    assert (
+        "Enrollment is complete with 42 patients in the safety set: the look at 43 evaluable "
+        "patients cannot be reached. The last look is look 8, at 40 evaluable patients "
+        "(boundary 12); it has been reached."
+    ) in table.tlf.footnotes
+    assert table.tlf.footnotes[0].endswith(
+        "the boundary has not been crossed. This is the last look (SAP 9.4)."
+    )

@@ -464,3 +464,50 @@ def test_toxicity_table_names_the_last_look_when_43_cannot_be_reached(shipped):
     assert table.tlf.footnotes[0].endswith(
         "the boundary has not been crossed. This is the last look (SAP 9.4)."
     )
+
+
+# --- issue 10 section 4 in derive/: durations against landmarks in whole days ----------------
+#
+# Audit: every time comparison in derive/ is between dates, or between whole day counts, except
+# the primary-endpoint rule F1, which compared AVALM = AVAL / days_per_month with 24 while the
+# landmark date used ceil(24 x days_per_month). Searching days_per_month in {30.4375, 365/12,
+# 365.2425/12, 30.44, ...} and landmarks 0.25-120 months found no case where the two routes
+# disagree (IEEE division is correctly rounded), so no status was wrong; F1 now compares whole
+# days with the one landmark day, and the test below guards the exact boundary.
+
+
+def test_an_event_exactly_24_months_after_enrollment_is_not_before_24_months():
+    # A sponsor convention of 365/12 days per month: 24 months = 730 days exactly. Enrolled
+    # 2023-01-01, event on 2024-12-30: AVAL = 365 + 364 + 1 = 730 days = 24 months (2023 has
+    # 365 days; 2024-12-30 is day 365 of leap year 2024). SAP 3.1: F1 needs AVAL < 24 months,
+    # so this is S1 (success), and LMDT, the first date at which AVAL reaches 24 months, is
+    # 2024-12-30 itself. One day earlier is F1.
+    time = SAP.time.model_copy(update={"days_per_month": 365 / 12})
+    sap = SAP.model_copy(update={"time": time})
+    rows = adsl({"USUBJID": "X1"}, {"USUBJID": "X2"})
+    efs = pd.DataFrame(
+        {
+            "USUBJID": ["X1", "X2"],
+            "PARAMCD": "EFS",
+            "ADT": pd.to_datetime(["2024-12-30", "2024-12-29"]),
+            "AVAL": [730.0, 729.0],
+            "AVALM": [730 / (365 / 12), 729 / (365 / 12)],
+            "CNSR": [0, 0],
+            "EVNTDESC": ["Death", "Death"],
+        }
+    )
+    got = derive_primary_endpoint(rows, efs, sap, "2025-06-30")
+    assert got["PRIMLMDT"].tolist() == [T("2024-12-30")] * 2
+    assert got["PRIMRULE"].tolist() == ["S1", "F1"]
+    assert got["PRIMSTAT"].tolist() == ["SUCCESS", "FAILURE"]
+
+
+def test_landmark_day_is_one_integer_rule():
+    from osteo_stats.derive.efficacy import landmark_aval
+
+    # SAP 6.1: 24 months = 730.5 days -> the first whole AVAL reaching it is 731; 12 months =
+    # 365.25 -> 366; with 365/12 days per month 24 months are exactly 730 days -> 730.
+    assert landmark_aval(24, 30.4375) == 731
+    assert landmark_aval(12, 30.4375) == 366
+    assert landmark_aval(24, 365 / 12) == 730
+    assert landmark_aval(16, 30.4375) == 487  # 16 x 30.4375 = 487 exactly

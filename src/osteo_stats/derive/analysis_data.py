@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,6 +11,7 @@ from osteo_stats.derive.efficacy import (
     adsl_at_cutoff,
     as_cutoff,
     check_analysis_type,
+    landmark_aval,
 )
 from osteo_stats.derive.pathology import derive_pathology
 from osteo_stats.derive.response import derive_best_pct_change, derive_bor
@@ -80,7 +80,7 @@ def planned_end_of_study(adsl: pd.DataFrame, sap: SAP, cutoff: date) -> date | N
         return None
     last = enrolled.sort_values(["ENRLDT", "USUBJID"], kind="stable")["ENRLDT"].iloc[n - 1]
     time = sap.time
-    days = math.ceil(sap.primary_endpoint.landmark_months * time.days_per_month)
+    days = landmark_aval(sap.primary_endpoint.landmark_months, time.days_per_month)
     return (last + pd.Timedelta(days=days - time.day_one_offset)).date()
 
 

@@ -47,7 +47,6 @@ Durations (SAP 6.1): ``AVAL = ADT - STARTDT + day_one_offset`` days
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -64,6 +63,7 @@ from osteo_stats.derive.efficacy import (
     compute_event_indicator,
     format_date,
     format_dates,
+    landmark_aval,
 )
 from osteo_stats.sap import SAP
 
@@ -454,10 +454,11 @@ def derive_primary_endpoint(
 
     With ``L = landmark_months`` (24), the landmark date is the first date whose EFS AVALM
     reaches L: ``LMDT = STARTDT + ceil(L * days_per_month) - day_one_offset`` days (day 731,
-    ``ENRLDT + 730``). The first rule that applies decides (``PRIMRULE``; ``PRIMREAS`` starts
-    with it):
+    ``ENRLDT + 730``; :func:`~osteo_stats.derive.efficacy.landmark_aval`). The first rule that
+    applies decides (``PRIMRULE``; ``PRIMREAS`` starts with it):
 
-    - F1 FAILURE: an EFS event (``CNSR = 0``) with ``AVALM < L``.
+    - F1 FAILURE: an EFS event (``CNSR = 0``) with ``AVALM < L``, i.e. ``AVAL`` before the
+      landmark day (compared in whole days).
     - S1 SUCCESS: an EFS event with ``AVALM >= L`` (event-free, and so alive, at L months).
     - S2 SUCCESS: censored, with adequate follow-up to L months -- the last adequate tumour
       assessment (the EFS censoring date) on or after ``LMDT - assessment_window_days`` (an
@@ -519,10 +520,10 @@ def derive_primary_endpoint(
 
     pe, time = sap.primary_endpoint, sap.time
     landmark = pe.landmark_months
-    m = base.merge(efs[["USUBJID", "ADT", "AVALM", "CNSR", "EVNTDESC"]], on="USUBJID", how="left")
-    lmdt = m["ENRLDT"] + pd.Timedelta(
-        days=math.ceil(landmark * time.days_per_month) - time.day_one_offset
-    )
+    columns = ["USUBJID", "ADT", "AVAL", "AVALM", "CNSR", "EVNTDESC"]
+    m = base.merge(efs[columns], on="USUBJID", how="left")
+    first_day = landmark_aval(landmark, time.days_per_month)  # AVAL 731 for 24 months
+    lmdt = m["ENRLDT"] + pd.Timedelta(days=first_day - time.day_one_offset)
     adequate_from = lmdt - pd.Timedelta(days=sap.efs.assessment_window_days)
     event = compute_event_indicator(m["CNSR"])
     left = m["EOSSTT"].isin(["DISCONTINUED", "COMPLETED"])  # by the cut-off (adsl_at_cutoff)
@@ -555,7 +556,7 @@ def derive_primary_endpoint(
     )  # fmt: skip
     f2 = pe.lost_before_landmark == "failure"
     decisions = [
-        ("F1", event & (m["AVALM"] < landmark), "FAILURE",
+        ("F1", event & (m["AVAL"] < first_day), "FAILURE",
          "SAP 3.1 F1 EFS event before " + fmt["L"] + event_text),
         ("S1", event, "SUCCESS", "SAP 3.1 S1 EFS event after " + fmt["L"] + event_text),
         ("S2", (m["ADT"] >= adequate_from) & (m["LSTALVDT"] >= lmdt), "SUCCESS",

@@ -423,10 +423,11 @@ def test_primary_endpoint_statuses():
             "LSTALVDT": T("2024-03-01"),
         },  # lost event-free: failure
         {"USUBJID": "N2"},  # ongoing, last NED 2024-12-16 (< 2024-12-17): not evaluable yet
-        # left after the 24-month date, but the last adequate assessment (2024-10-01) is before
-        # 2024-12-17: no adequate follow-up to 24 months and no more to come -> failure
+        # left after the 24-month date (EOSDT 2025-02-01 >= 2024-12-31, so not F2), but the last
+        # adequate assessment (2024-10-01) is before 2024-12-17: N2, not yet evaluable at an
+        # interim (SAP 3.1; a failure only at the final analysis, tests/test_sap_rules.py)
         {
-            "USUBJID": "F3",
+            "USUBJID": "N2L",
             "EOSSTT": "DISCONTINUED",
             "DCSREAS": "WITHDRAWAL BY SUBJECT",
             "EOSDT": T("2025-02-01"),
@@ -434,7 +435,7 @@ def test_primary_endpoint_statuses():
         },
     )
     adtte = pd.DataFrame({
-        "USUBJID": ["S1", "S2", "F1", "F2", "N2", "F3"], "PARAMCD": "EFS",
+        "USUBJID": ["S1", "S2", "F1", "F2", "N2", "N2L"], "PARAMCD": "EFS",
         "ADT": pd.to_datetime(["2024-12-31", "2024-12-20", "2024-12-30", "2024-02-15",
                                "2024-12-16", "2024-10-01"]),
         # 2024-10-01 = day 365 + 274 + 1 (2024 is leap: Jan-Sep = 274 days) = 640
@@ -446,8 +447,9 @@ def test_primary_endpoint_statuses():
     })  # fmt: skip
     got = derive_primary_endpoint(rows, adtte, SAP, CUTOFF)
     expect(got, pd.DataFrame({
-        "USUBJID": ["S1", "S2", "F1", "F2", "N2", "F3"], "PRIMLMDT": ["2024-12-31"] * 6,
-        "PRIMSTAT": ["SUCCESS", "SUCCESS", "FAILURE", "FAILURE", "NOT EVALUABLE YET", "FAILURE"],
+        "USUBJID": ["S1", "S2", "F1", "F2", "N2", "N2L"], "PRIMLMDT": ["2024-12-31"] * 6,
+        "PRIMSTAT": ["SUCCESS", "SUCCESS", "FAILURE", "FAILURE", "NOT EVALUABLE YET",
+                     "NOT EVALUABLE YET"],
     }))  # fmt: skip
     reasons = got["PRIMREAS"].tolist()
     assert reasons[0].startswith("SAP 3.1 S1 EFS event after 24 months")
@@ -458,6 +460,7 @@ def test_primary_endpoint_statuses():
         "DISCONTINUED (LOST TO FOLLOW-UP) on 2024-03-01"
     )
     assert reasons[4].startswith("SAP 3.1 N2")
+    assert reasons[5].startswith("SAP 3.1 N2 left follow-up event-free after the 24-month date")
 
 
 def test_primary_endpoint_not_evaluable_yet_before_the_landmark_and_exclude_setting():

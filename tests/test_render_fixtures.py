@@ -71,6 +71,7 @@ def accrual_table() -> TLFOutput:
     ):
         b.add("n", cum, parameter="CUMULATIVE ENROLLED", group={"MONTH": month})
         b.add("expected", expected, parameter="CUMULATIVE ENROLLED", group={"MONTH": month})
+    b.add("expected", 34.0, parameter="CUMULATIVE ENROLLED", group={"AT": "DATA CUT-OFF"})
     body = pd.DataFrame(
         {
             "Month": ["2025-01", "2025-02", "2025-03"],

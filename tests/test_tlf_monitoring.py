@@ -76,7 +76,8 @@ def test_shipped_data_status_sentence(ad, tlfs):
     """Both cut-offs: 40 evaluable (look 8 reached), x_8 = 3 <= 12: not crossed."""
     sentence = tlfs["Table 14.3.5"].tlf.footnotes[0]
     assert sentence.startswith("At the current look (look 8, 40 evaluable patients), 3 patient")
-    assert sentence.endswith("the boundary has not been crossed.")
+    # 42 treated: look 8 (40 patients) is also the last look that can be reached.
+    assert sentence.endswith("the boundary has not been crossed. This is the last look (SAP 9.4).")
     assert tlfs["Figure 14.3.1"].tlf.footnotes[0] == sentence
     assert tlfs["Figure 14.3.1"].tlf.svg.lstrip().startswith("<?xml")
     # 42 SAF patients only: the look at 43 can never be reached

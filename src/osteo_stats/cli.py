@@ -419,15 +419,32 @@ SeedOption = Annotated[
 ]
 
 
+class AnalysisKind(StrEnum):
+    interim = "interim"
+    final = "final"
+
+
+AnalysisOption = Annotated[
+    AnalysisKind | None,
+    typer.Option(
+        "--analysis",
+        help="Declare the analysis type (SAP 10.3). Default: final from the planned end of the "
+        "study (the 24-month date of patient n), an interim look before it; report dmc: interim.",
+    ),
+]
+
+
 def _analysis_outputs(
     data_dir: Path,
     cutoff: str | None,
     sap_path: Path | None,
     status: Any,
     areas: tuple[str, ...] | None = None,
+    analysis: AnalysisKind | None = None,
+    default_analysis: str = "final",
 ) -> tuple[Any, list[Any], SAP]:
     """Load + validate, derive and build every TLF; exit 1 with the issue table on bad data."""
-    from osteo_stats.derive.analysis_data import derive_analysis_data
+    from osteo_stats.derive.analysis_data import choose_analysis_type, derive_analysis_data
     from osteo_stats.load import validate_trial
     from osteo_stats.tlf.catalogue import build_tlfs
 
@@ -441,8 +458,12 @@ def _analysis_outputs(
         _print_issues(issues, title="Data validation failed: nothing was written")
         raise typer.Exit(EXIT_INVALID_DATA)
     status.update("Deriving analysis datasets")
+    requested = analysis.value if analysis is not None else None
+    choice = choose_analysis_type(data, sap, cutoff_date, requested, default_analysis)
+    if choice.warning:
+        err_console.print(f"warning: {choice.warning}", markup=False, highlight=False)
     with _user_errors():
-        ad = derive_analysis_data(data, sap, cutoff_date)
+        ad = derive_analysis_data(data, sap, cutoff_date, analysis_type=choice.analysis_type)
     status.update("Building tables, listings and figures")
     with _user_errors():
         outputs = build_tlfs(ad, areas)
@@ -465,6 +486,7 @@ def analyze(
     cutoff: CutoffOption = None,
     out: Annotated[Path, typer.Option("--out", help=OUT_HELP)] = DEFAULT_REPORT_DIR / "analysis",
     sap_path: SapOption = None,
+    analysis: AnalysisOption = None,
 ) -> None:
     """Write the ARD (CSV, JSON) and every TLF as CSV (tables, listings) or SVG (figures)."""
     from osteo_stats.outputs import check_output_dir
@@ -473,17 +495,24 @@ def analyze(
     with _user_errors():
         check_output_dir(out, keep_out=_keep_out(data_dir))
     with console.status("Starting") as status:
-        ad, outputs, _ = _analysis_outputs(data_dir, cutoff, sap_path, status)
+        ad, outputs, _ = _analysis_outputs(data_dir, cutoff, sap_path, status, analysis=analysis)
         argv = _effective_command(
             "analyze", "--data", data_dir, "--cutoff", f"{ad.cutoff:%Y-%m-%d}"
         )
-        argv += ["--out", str(out), *(("--sap", str(sap_path)) if sap_path is not None else ())]
+        argv += ["--analysis", ad.analysis_type, "--out", str(out)]
+        argv += ["--sap", str(sap_path)] if sap_path is not None else []
         status.update(f"Writing {out}")
         with _user_errors():
-            files = write_analysis(outputs, out, command=argv, keep_out=_keep_out(data_dir))
+            files = write_analysis(
+                outputs,
+                out,
+                analysis_type=ad.analysis_type,
+                command=argv,
+                keep_out=_keep_out(data_dir),
+            )
     console.print(
         f"Wrote {len(files)} files for {len(outputs)} TLFs to {out} "
-        f"(data cut-off {ad.cutoff:%Y-%m-%d})",
+        f"(data cut-off {ad.cutoff:%Y-%m-%d}, {ad.analysis_type} analysis)",
         markup=False,
         highlight=False,
     )
@@ -498,6 +527,7 @@ def _report(
     seed: int | None,
     sap_path: Path | None,
     force: bool,
+    analysis: AnalysisKind | None = None,
 ) -> None:
     from osteo_stats.outputs import check_output_dir
     from osteo_stats.render import write_report
@@ -507,9 +537,13 @@ def _report(
     if cutoff is not None:  # else the folder is known only from the data's cut-off
         with _user_errors():
             check_output_dir(out / kind / cutoff, replace=force, keep_out=_keep_out(data_dir))
+    # The DMC report is an interim safety report (SAP 10.2) unless declared otherwise.
+    default_analysis = "interim" if kind == "dmc" else "final"
     with console.status("Starting") as status:
         areas = report_spec(kind).areas
-        ad, outputs, _ = _analysis_outputs(data_dir, cutoff, sap_path, status, areas)
+        ad, outputs, _ = _analysis_outputs(
+            data_dir, cutoff, sap_path, status, areas, analysis, default_analysis
+        )
         argv = _effective_command(
             "report",
             kind,
@@ -521,6 +555,8 @@ def _report(
             out,
             "--paper",
             paper.value,
+            "--analysis",
+            ad.analysis_type,
             *(("--seed", seed) if seed is not None else ()),
             *(("--sap", sap_path) if sap_path is not None else ()),
             *(("--force",) if force else ()),
@@ -542,7 +578,7 @@ def _report(
     console.print(
         Text.assemble(
             (f"{kind.upper()} report written:", "bold green"),
-            f" {result.pdf} ({result.pages} pages)",
+            f" {result.pdf} ({result.pages} pages, {ad.analysis_type} analysis)",
         ),
         highlight=False,
     )
@@ -567,9 +603,10 @@ def report_dmc(
     seed: SeedOption = None,
     sap_path: SapOption = None,
     force: ForceOption = False,
+    analysis: AnalysisOption = None,
 ) -> None:
     """The DMC interim safety report (SAP 10.2) in OUT/dmc/<cut-off>/: PDF, HTML, ARD, RTF..."""
-    _report("dmc", data_dir, cutoff, out, paper, seed, sap_path, force)
+    _report("dmc", data_dir, cutoff, out, paper, seed, sap_path, force, analysis)
 
 
 @report_app.command("final")
@@ -583,9 +620,10 @@ def report_final(
     seed: SeedOption = None,
     sap_path: SapOption = None,
     force: ForceOption = False,
+    analysis: AnalysisOption = None,
 ) -> None:
     """The final study report (SAP 10.3) in OUT/final/<cut-off>/: PDF, HTML, ARD, RTF..."""
-    _report("final", data_dir, cutoff, out, paper, seed, sap_path, force)
+    _report("final", data_dir, cutoff, out, paper, seed, sap_path, force, analysis)
 
 
 def main(argv: list[str] | None = None) -> int:

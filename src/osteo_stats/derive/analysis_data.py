@@ -7,7 +7,12 @@ from datetime import date
 
 import pandas as pd
 
-from osteo_stats.derive.efficacy import adsl_at_cutoff, as_cutoff
+from osteo_stats.derive.efficacy import (
+    adsl_at_cutoff,
+    as_cutoff,
+    check_analysis_type,
+    landmark_aval,
+)
 from osteo_stats.derive.pathology import derive_pathology
 from osteo_stats.derive.response import derive_best_pct_change, derive_bor
 from osteo_stats.derive.safety import derive_ae_phase, derive_teae, derive_unacceptable_toxicity
@@ -34,6 +39,13 @@ class AnalysisData:
         EFS, EFSSENSA, EFSSENSB and OS records, one per patient and parameter.
     adrs, adtr, adex, adbm
         Source records dated on or before the cut-off.
+    analysis_type
+        ``"interim"`` or ``"final"`` (SAP 3.1, 3.3, 10.3): at the final analysis a patient
+        still not evaluable for the primary endpoint (N2) is a failure (F3), and no response
+        window is open.
+    planned_end
+        The planned end of the study (:func:`planned_end_of_study`), or None when fewer than
+        ``design.n`` patients are enrolled by the cut-off.
     """
 
     sap: SAP
@@ -46,6 +58,84 @@ class AnalysisData:
     adtr: pd.DataFrame
     adex: pd.DataFrame
     adbm: pd.DataFrame
+    analysis_type: str = "interim"
+    planned_end: date | None = None
+
+    @property
+    def before_planned_end(self) -> bool:
+        """True when the cut-off is before the planned end of the study (or it is not known)."""
+        return self.planned_end is None or self.cutoff < self.planned_end
+
+
+def planned_end_of_study(adsl: pd.DataFrame, sap: SAP, cutoff: date) -> date | None:
+    """The planned end of the study at ``cutoff`` (SAP 10.3): the date on which the last patient
+    of the primary analysis -- the ``design.n``-th FAS patient by enrollment (ENRLDT, then
+    USUBJID; SAP 5.6) -- reaches the primary landmark (``ENRLDT + ceil(landmark_months x
+    days_per_month) - day_one_offset`` days, SAP 3.1). None when fewer than ``design.n``
+    patients are enrolled by ``cutoff``: the end cannot be dated from the data yet.
+    """
+    enrolled = adsl.loc[(adsl["FASFL"] == "Y") & (adsl["ENRLDT"] <= as_cutoff(cutoff))]
+    n = sap.design.n
+    if len(enrolled) < n:
+        return None
+    last = enrolled.sort_values(["ENRLDT", "USUBJID"], kind="stable")["ENRLDT"].iloc[n - 1]
+    time = sap.time
+    days = landmark_aval(sap.primary_endpoint.landmark_months, time.days_per_month)
+    return (last + pd.Timedelta(days=days - time.day_one_offset)).date()
+
+
+@dataclass(frozen=True)
+class AnalysisTypeChoice:
+    """The analysis type a command runs, and why (SAP 10.3).
+
+    ``warning`` is set when the user did not declare the type and a final report is produced at
+    a cut-off before the planned end of the study: the run is an interim look.
+    """
+
+    analysis_type: str
+    declared: bool
+    warning: str | None = None
+
+
+def choose_analysis_type(
+    trial: TrialData,
+    sap: SAP,
+    cutoff: date | None,
+    requested: str | None,
+    default: str,
+) -> AnalysisTypeChoice:
+    """The analysis type for a run (SAP 10.3, "Declaring the final analysis").
+
+    - ``requested`` (the user's ``--analysis``) is used as given.
+    - Otherwise ``default``; a default of ``"final"`` applies only from the planned end of the
+      study (:func:`planned_end_of_study`). Before it, or when it cannot be dated (fewer than
+      ``design.n`` patients enrolled), the run is an interim look, with a warning saying so.
+    """
+    cutoff = trial.cutoff if cutoff is None else cutoff
+    if requested is not None:
+        return AnalysisTypeChoice(check_analysis_type(requested), declared=True)
+    if check_analysis_type(default) == "interim":
+        return AnalysisTypeChoice("interim", declared=False)
+    end = planned_end_of_study(trial.adsl, sap, cutoff)
+    if end is not None and cutoff >= end:
+        return AnalysisTypeChoice("final", declared=False)
+    landmark = f"{sap.primary_endpoint.landmark_months:g}-month date"
+    when = (
+        f"before the planned end of the study ({end:%Y-%m-%d}, the {landmark} of patient "
+        f"{sap.design.n})"
+        if end is not None
+        else f"with fewer than {sap.design.n} patients enrolled, so the planned end of the "
+        "study cannot be dated"
+    )
+    return AnalysisTypeChoice(
+        "interim",
+        declared=False,
+        warning=(
+            f"the data cut-off {cutoff:%Y-%m-%d} is {when}: this is an INTERIM LOOK, not the "
+            "final analysis (SAP 10.3). Patients not yet evaluable stay not evaluable. To "
+            "declare the final analysis anyway, run with --analysis final."
+        ),
+    )
 
 
 def _on_or_before(frame: pd.DataFrame, column: str, cut: pd.Timestamp) -> pd.DataFrame:
@@ -53,8 +143,14 @@ def _on_or_before(frame: pd.DataFrame, column: str, cut: pd.Timestamp) -> pd.Dat
     return frame.loc[keep].reset_index(drop=True)
 
 
-def derive_analysis_data(trial: TrialData, sap: SAP, cutoff: date | None = None) -> AnalysisData:
+def derive_analysis_data(
+    trial: TrialData, sap: SAP, cutoff: date | None = None, *, analysis_type: str = "interim"
+) -> AnalysisData:
     """Derive every analysis dataset at ``cutoff`` (the extract's DCUTDT by default).
+
+    ``analysis_type`` is ``"interim"`` (default) or ``"final"``
+    (:data:`~osteo_stats.derive.efficacy.ANALYSIS_TYPES`); see :class:`AnalysisData`. Which one
+    a command runs is decided by :func:`choose_analysis_type`.
 
     Raises
     ------
@@ -62,6 +158,7 @@ def derive_analysis_data(trial: TrialData, sap: SAP, cutoff: date | None = None)
         The requested cut-off is after the extract's DCUTDT (SAP 6.2): data after the extract's
         cut-off were never collected, so such an analysis would silently under-count.
     """
+    check_analysis_type(analysis_type)
     cutoff = trial.cutoff if cutoff is None else cutoff
     if cutoff > trial.cutoff:
         raise DataValidationError(
@@ -82,10 +179,10 @@ def derive_analysis_data(trial: TrialData, sap: SAP, cutoff: date | None = None)
 
     adsl = adsl_at_cutoff(trial.adsl, cut)
     adtte = derive_adtte(trial.adsl, trial.adrs, sap, cut)
-    adsl = derive_bor(adsl, trial.adrs, sap.response, cut)
-    adsl = derive_primary_endpoint(adsl, adtte, sap, cut)
+    adsl = derive_bor(adsl, trial.adrs, sap.response, cut, analysis_type)
+    adsl = derive_primary_endpoint(adsl, adtte, sap, cut, analysis_type)
     adsl = derive_pathology(adsl, sap.pathology, cut)
-    adsl = derive_best_pct_change(adsl, trial.adtr, sap.response, cut)
+    adsl = derive_best_pct_change(adsl, trial.adtr, sap.response, cut, analysis_type)
     adsl = derive_unacceptable_toxicity(adsl, trial.adae, sap, cut)
 
     enrolled = set(adsl["USUBJID"])
@@ -113,4 +210,6 @@ def derive_analysis_data(trial: TrialData, sap: SAP, cutoff: date | None = None)
         adtr=children(trial.adtr, "ADT"),
         adex=children(trial.adex, "EXSTDT"),
         adbm=children(trial.adbm, "ADT"),
+        analysis_type=analysis_type,
+        planned_end=planned_end_of_study(trial.adsl, sap, cutoff),
     )

@@ -16,12 +16,29 @@ cut-off and the day-counting rule are applied the same way everywhere:
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
 CutoffLike = date | str | pd.Timestamp
+
+#: The two kinds of analysis (SAP 3.1, 3.3, 10.3). Rules that differ between them -- a patient
+#: still not evaluable for the primary endpoint counts as a failure, and the response
+#: "not yet evaluable" category is empty -- apply at the ``"final"`` analysis only.
+ANALYSIS_TYPES = ("interim", "final")
+
+
+def check_analysis_type(analysis_type: str) -> str:
+    """``analysis_type`` if it is one of :data:`ANALYSIS_TYPES`; otherwise a ValueError."""
+    if analysis_type not in ANALYSIS_TYPES:
+        raise ValueError(
+            f"analysis_type: {analysis_type!r} is not an analysis type; allowed: "
+            f"{', '.join(ANALYSIS_TYPES)}"
+        )
+    return analysis_type
+
 
 #: RECIST 1.1 overall responses (plus ``NED`` after complete resection) that make an assessment
 #: *adequate* (SAP 8.4): everything except ``NE`` and missing.
@@ -66,6 +83,17 @@ def compute_aval_days(start: object, end: object, offset: int) -> pd.Series | fl
     if np.ndim(days) == 0:
         return float(days)
     return days if isinstance(days, pd.Series) else pd.Series(np.asarray(days, dtype=float))
+
+
+def landmark_aval(months: float, days_per_month: float) -> int:
+    """The first whole AVAL (days, SAP 6.1) whose duration in months reaches ``months``.
+
+    ``ceil(months x days_per_month)``: 731 for 24 months of 30.4375 days (730.5 days). Rules
+    that ask whether a duration reached a landmark compare AVAL with this integer, never
+    AVAL / days_per_month with ``months``, so that no month value rounded in floating point can
+    decide a status, and the landmark date and the event rule cannot disagree.
+    """
+    return math.ceil(months * days_per_month)
 
 
 def compute_event_indicator(cnsr: object) -> np.ndarray:

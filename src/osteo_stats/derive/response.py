@@ -17,6 +17,7 @@ from osteo_stats.derive.efficacy import (
     adrs_post_baseline,
     adsl_at_cutoff,
     as_cutoff,
+    check_analysis_type,
     compute_aval_days,
     format_date,
 )
@@ -31,7 +32,7 @@ WINDOW_END_REASONS = ("SURGERY", "NEW ANTICANCER THERAPY", "12 WEEKS", "DATA CUT
 
 
 def derive_preop_window(
-    adsl: pd.DataFrame, sap_response: Response, cutoff: CutoffLike
+    adsl: pd.DataFrame, sap_response: Response, cutoff: CutoffLike, analysis_type: str = "interim"
 ) -> pd.DataFrame:
     """Add the pre-operative response window (SAP 3.3) to ADSL.
 
@@ -45,6 +46,12 @@ def derive_preop_window(
       study day 85);
     - never later than the cut-off.
 
+    At an interim analysis the window of a patient whose surgery is still ``PENDING`` (no new
+    therapy by the cut-off, alive and on study) has not closed: it will end at the surgery, so
+    it runs to the cut-off whatever the week. At the final analysis no window is open (SAP 3.3:
+    the not-yet-evaluable category is empty): such a patient follows the rule for patients
+    without surgery.
+
     Parameters
     ----------
     adsl
@@ -53,13 +60,19 @@ def derive_preop_window(
         ``sap.response``.
     cutoff
         Data cut-off.
+    analysis_type
+        ``"interim"`` (default) or ``"final"``.
 
     Returns
     -------
     pandas.DataFrame
         ADSL at the cut-off (:func:`~osteo_stats.derive.efficacy.adsl_at_cutoff`) with
-        ``WINENDT`` (date) and ``WINENDRS`` (one of :data:`WINDOW_END_REASONS`).
+        ``WINENDT`` (date), ``WINENDRS`` (one of :data:`WINDOW_END_REASONS`) and ``WINOPENFL``:
+        ``Y`` when the window is still open at the cut-off (``WINENDRS = "DATA CUT-OFF"`` for a
+        patient alive and on study, at an interim analysis). Such a patient's BOR is
+        provisional and the patient is not yet evaluable for response (SAP 3.3).
     """
+    final = check_analysis_type(analysis_type) == "final"
     cut = as_cutoff(cutoff)
     out = adsl_at_cutoff(adsl, cut)
     window_days = round(7 * sap_response.window_without_surgery_weeks)
@@ -70,9 +83,12 @@ def derive_preop_window(
     operated = out["SURGDT"].notna()
     end = end.where(~operated, out["SURGDT"])
     reason = reason.where(~operated, "SURGERY")
-    capped = end > cut
+    on_study = ~out["EOSSTT"].isin(["DISCONTINUED", "COMPLETED"]) & out["DTHDT"].isna()
+    awaiting_surgery = (out["SURGOUT"] == "PENDING") & out["NACTDT"].isna() & on_study
+    capped = (end > cut) | (awaiting_surgery & ~final)
     out["WINENDT"] = end.where(~capped, cut).astype("datetime64[ns]")
     out["WINENDRS"] = reason.where(~capped, "DATA CUT-OFF")
+    out["WINOPENFL"] = np.where(capped & on_study & ~final, "Y", "N")
     return out
 
 
@@ -143,7 +159,11 @@ def _bor_one_patient(seq: list[_Assessment], cfg: Response) -> tuple[str, str, p
 
 
 def derive_bor(
-    adsl: pd.DataFrame, adrs: pd.DataFrame, sap_response: Response, cutoff: CutoffLike
+    adsl: pd.DataFrame,
+    adrs: pd.DataFrame,
+    sap_response: Response,
+    cutoff: CutoffLike,
+    analysis_type: str = "interim",
 ) -> pd.DataFrame:
     """Add best overall response (RECIST 1.1) over the pre-operative window to ADSL (SAP 3.3).
 
@@ -172,17 +192,20 @@ def derive_bor(
         ``sap.response``.
     cutoff
         Data cut-off.
+    analysis_type
+        ``"interim"`` (default) or ``"final"``: whether a window can still be open (see
+        :func:`derive_preop_window`).
 
     Returns
     -------
     pandas.DataFrame
-        ADSL at the cut-off (one row per patient enrolled by then) with ``WINENDT``, ``WINENDRS``
-        (see :func:`derive_preop_window`), ``BOR`` (CR/PR/SD/PD/NE), ``BORDT``, ``BORREAS``
-        (audit text, e.g. ``"PR at 2023-05-02 (day 43)"``; day = study day with day 1 =
+        ADSL at the cut-off (one row per patient enrolled by then) with ``WINENDT``, ``WINENDRS``,
+        ``WINOPENFL`` (see :func:`derive_preop_window`), ``BOR`` (CR/PR/SD/PD/NE), ``BORDT``,
+        ``BORREAS`` (audit text, e.g. ``"PR at 2023-05-02 (day 43)"``; day = study day with day 1 =
         enrollment), ``ORRFL`` (``Y`` for CR/PR) and ``DCRFL`` (``Y`` for CR/PR/SD). NE and
         missing are non-responders (``N``) in the FAS denominator.
     """
-    base = derive_preop_window(adsl, sap_response, cutoff)
+    base = derive_preop_window(adsl, sap_response, cutoff, analysis_type)
     rs = adrs_post_baseline(adrs, base, cutoff).merge(base[["USUBJID", "WINENDT"]], on="USUBJID")
     rs = rs.loc[rs["ADT"] <= rs["WINENDT"]]  # sorted by USUBJID, ADT
     rs = rs.assign(
@@ -208,7 +231,11 @@ def derive_bor(
 
 
 def derive_best_pct_change(
-    adsl: pd.DataFrame, adtr: pd.DataFrame, sap_response: Response, cutoff: CutoffLike
+    adsl: pd.DataFrame,
+    adtr: pd.DataFrame,
+    sap_response: Response,
+    cutoff: CutoffLike,
+    analysis_type: str = "interim",
 ) -> pd.DataFrame:
     r"""Add target-lesion baseline, nadir and best % change in the pre-operative window (SAP 3.3).
 
@@ -228,6 +255,8 @@ def derive_best_pct_change(
         ``sap.response`` (defines the window for patients without surgery).
     cutoff
         Data cut-off.
+    analysis_type
+        ``"interim"`` (default) or ``"final"`` (see :func:`derive_preop_window`).
 
     Returns
     -------
@@ -239,7 +268,7 @@ def derive_best_pct_change(
         measurement in the window, or a baseline sum of 0.
     """
     cut = as_cutoff(cutoff)
-    base = derive_preop_window(adsl, sap_response, cut)
+    base = derive_preop_window(adsl, sap_response, cut, analysis_type)
     tr = adtr.loc[adtr["ADT"] <= cut].merge(
         base[["USUBJID", "ENRLDT", "WINENDT"]], on="USUBJID", how="inner"
     )

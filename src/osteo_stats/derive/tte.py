@@ -47,7 +47,6 @@ Durations (SAP 6.1): ``AVAL = ADT - STARTDT + day_one_offset`` days
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -59,10 +58,12 @@ from osteo_stats.derive.efficacy import (
     adrs_post_baseline,
     adsl_at_cutoff,
     as_cutoff,
+    check_analysis_type,
     compute_aval_days,
     compute_event_indicator,
     format_date,
     format_dates,
+    landmark_aval,
 )
 from osteo_stats.sap import SAP
 
@@ -443,27 +444,37 @@ PRIMARY_STATUSES = ("SUCCESS", "FAILURE", "NOT EVALUABLE YET", "NOT EVALUABLE")
 
 
 def derive_primary_endpoint(
-    adsl: pd.DataFrame, adtte_efs: pd.DataFrame, sap: SAP, cutoff: CutoffLike
+    adsl: pd.DataFrame,
+    adtte_efs: pd.DataFrame,
+    sap: SAP,
+    cutoff: CutoffLike,
+    analysis_type: str = "interim",
 ) -> pd.DataFrame:
     """Add the primary endpoint status, 2-year EFS as a binary outcome, to ADSL (SAP 3.1).
 
     With ``L = landmark_months`` (24), the landmark date is the first date whose EFS AVALM
     reaches L: ``LMDT = STARTDT + ceil(L * days_per_month) - day_one_offset`` days (day 731,
-    ``ENRLDT + 730``). The first rule that applies decides (the rule id starts ``PRIMREAS``):
+    ``ENRLDT + 730``; :func:`~osteo_stats.derive.efficacy.landmark_aval`). The first rule that
+    applies decides (``PRIMRULE``; ``PRIMREAS`` starts with it):
 
-    - F1 FAILURE: an EFS event (``CNSR = 0``) with ``AVALM < L``.
+    - F1 FAILURE: an EFS event (``CNSR = 0``) with ``AVALM < L``, i.e. ``AVAL`` before the
+      landmark day (compared in whole days).
     - S1 SUCCESS: an EFS event with ``AVALM >= L`` (event-free, and so alive, at L months).
     - S2 SUCCESS: censored, with adequate follow-up to L months -- the last adequate tumour
       assessment (the EFS censoring date) on or after ``LMDT - assessment_window_days`` (an
       on-schedule 24-month scan may come up to 14 days early) -- and known alive on ``LMDT``
       (``LSTALVDT >= LMDT``, at the cut-off).
-    - F2 FAILURE: left follow-up event-free without adequate follow-up to L months: end of
-      study by the cut-off (``EOSSTT`` DISCONTINUED, which includes lost to follow-up, or
-      COMPLETED). Such a patient can never become evaluable. With ``lost_before_landmark =
-      "exclude"`` the status is ``NOT EVALUABLE`` instead (X1).
-    - N1 NOT EVALUABLE YET: still in follow-up and the cut-off is before ``LMDT``.
-    - N2 NOT EVALUABLE YET: still in follow-up, ``LMDT`` has passed, but the assessment or the
-      alive status at L months is not in the data yet.
+    - F2 FAILURE: left follow-up event-free before L months: end of study by the cut-off
+      (``EOSSTT`` DISCONTINUED, which includes lost to follow-up, or COMPLETED) with ``EOSDT <
+      LMDT``. With ``lost_before_landmark = "exclude"`` the status is ``NOT EVALUABLE`` instead
+      (X1).
+    - N1 NOT EVALUABLE YET: event-free and the cut-off is before ``LMDT``.
+    - N2 NOT EVALUABLE YET: ``LMDT`` has passed, but the assessment or the alive status at L
+      months is not in the data (yet) -- including a patient who left follow-up on or after
+      ``LMDT`` without them.
+    - F3 FAILURE, at the final analysis only (``analysis_type = "final"``): a patient who would
+      be N2 is counted as a failure (SAP 3.1 "At the final analysis"; SAP 10.3). N1 cannot be
+      decided and stays not evaluable.
 
     Parameters
     ----------
@@ -476,19 +487,24 @@ def derive_primary_endpoint(
         The SAP configuration (``primary_endpoint``, ``time``, ``efs.assessment_window_days``).
     cutoff
         Data cut-off.
+    analysis_type
+        ``"interim"`` (default) or ``"final"``
+        (:data:`~osteo_stats.derive.efficacy.ANALYSIS_TYPES`).
 
     Returns
     -------
     pandas.DataFrame
         ADSL at the cut-off with ``PRIMLMDT`` (the landmark date), ``PRIMSTAT`` (one of
-        :data:`PRIMARY_STATUSES`) and ``PRIMREAS`` (rule text with the dates behind it).
+        :data:`PRIMARY_STATUSES`), ``PRIMRULE`` (the rule id) and ``PRIMREAS`` (rule text with
+        the dates behind it).
 
     Raises
     ------
     ValueError
-        An EFS record dated after the cut-off (derived at a later cut-off) or a patient
-        without an EFS record.
+        An EFS record dated after the cut-off (derived at a later cut-off), a patient without
+        an EFS record, or an unknown analysis type.
     """
+    final = check_analysis_type(analysis_type) == "final"
     cut = as_cutoff(cutoff)
     base = adsl_at_cutoff(adsl, cut)
     efs = adtte_efs.loc[adtte_efs["PARAMCD"] == "EFS"]
@@ -504,103 +520,73 @@ def derive_primary_endpoint(
 
     pe, time = sap.primary_endpoint, sap.time
     landmark = pe.landmark_months
-    m = base.merge(efs[["USUBJID", "ADT", "AVALM", "CNSR", "EVNTDESC"]], on="USUBJID", how="left")
-    lmdt = m["ENRLDT"] + pd.Timedelta(
-        days=math.ceil(landmark * time.days_per_month) - time.day_one_offset
-    )
+    columns = ["USUBJID", "ADT", "AVAL", "AVALM", "CNSR", "EVNTDESC"]
+    m = base.merge(efs[columns], on="USUBJID", how="left")
+    first_day = landmark_aval(landmark, time.days_per_month)  # AVAL 731 for 24 months
+    lmdt = m["ENRLDT"] + pd.Timedelta(days=first_day - time.day_one_offset)
     adequate_from = lmdt - pd.Timedelta(days=sap.efs.assessment_window_days)
     event = compute_event_indicator(m["CNSR"])
     left = m["EOSSTT"].isin(["DISCONTINUED", "COMPLETED"])  # by the cut-off (adsl_at_cutoff)
+    # A missing EOSDT cannot show follow-up to the landmark: it counts as leaving before it.
+    left_after = left & (m["EOSDT"] >= lmdt)
+    eos = m["EOSSTT"] + " (" + m["DCSREAS"].fillna("no reason") + ") on "
     fmt = {
         "L": f"{landmark:g}",
         "ADT": format_dates(m["ADT"]),
         "LMDT": format_dates(lmdt),
         "M": m["AVALM"].map("{:.1f}".format),
+        "EOS": eos + format_dates(m["EOSDT"]),
     }
-    decisions = [
-        (
-            event & (m["AVALM"] < landmark),
-            "FAILURE",
-            "SAP 3.1 F1 EFS event before "
-            + fmt["L"]
-            + " months: "
-            + m["EVNTDESC"].fillna("")
-            + " on "
-            + fmt["ADT"]
-            + " (month "
-            + fmt["M"]
-            + ")",
-        ),
-        (
-            event,
-            "SUCCESS",
-            "SAP 3.1 S1 EFS event after "
-            + fmt["L"]
-            + " months: "
-            + m["EVNTDESC"].fillna("")
-            + " on "
-            + fmt["ADT"]
-            + " (month "
-            + fmt["M"]
-            + ")",
-        ),
-        (
-            (m["ADT"] >= adequate_from) & (m["LSTALVDT"] >= lmdt),
-            "SUCCESS",
-            "SAP 3.1 S2 event-free: last adequate assessment "
-            + fmt["ADT"]
-            + " (month "
-            + fmt["M"]
-            + "), alive on "
-            + fmt["L"]
-            + "-month date "
-            + fmt["LMDT"],
-        ),
-        (
-            left,
-            "FAILURE" if pe.lost_before_landmark == "failure" else "NOT EVALUABLE",
-            ("SAP 3.1 F2" if pe.lost_before_landmark == "failure" else "SAP 3.1 X1")
-            + " left follow-up event-free without follow-up to "
-            + fmt["L"]
-            + " months: "
-            + m["EOSSTT"]
-            + " ("
-            + m["DCSREAS"].fillna("no reason")
-            + ") on "
-            + format_dates(m["EOSDT"]),
-        ),
-        (
-            cut < lmdt,
-            "NOT EVALUABLE YET",
-            "SAP 3.1 N1 in follow-up, event-free; cut-off before "
-            + fmt["L"]
-            + "-month date "
-            + fmt["LMDT"],
-        ),
-    ]
-    status = pd.Series("NOT EVALUABLE YET", index=m.index, dtype=object)
-    reason = (
-        "SAP 3.1 N2 in follow-up, event-free; "
-        + fmt["L"]
-        + "-month date "
-        + fmt["LMDT"]
-        + " passed, follow-up to it incomplete (needs an adequate assessment on or after "
+    event_text = (
+        " months: " + m["EVNTDESC"].fillna("") + " on " + fmt["ADT"] + " (month " + fmt["M"] + ")"
+    )
+    missing = (
+        " (needs an adequate assessment on or after "
         + format_dates(adequate_from)
         + " and alive on "
         + fmt["LMDT"]
         + ")"
     )
+    n2_text = np.where(
+        left_after,
+        "left follow-up event-free after the " + fmt["L"] + "-month date " + fmt["LMDT"]
+        + " without follow-up to it: " + fmt["EOS"] + missing,
+        "in follow-up, event-free; " + fmt["L"] + "-month date " + fmt["LMDT"]
+        + " passed, follow-up to it incomplete" + missing,
+    )  # fmt: skip
+    f2 = pe.lost_before_landmark == "failure"
+    decisions = [
+        ("F1", event & (m["AVAL"] < first_day), "FAILURE",
+         "SAP 3.1 F1 EFS event before " + fmt["L"] + event_text),
+        ("S1", event, "SUCCESS", "SAP 3.1 S1 EFS event after " + fmt["L"] + event_text),
+        ("S2", (m["ADT"] >= adequate_from) & (m["LSTALVDT"] >= lmdt), "SUCCESS",
+         "SAP 3.1 S2 event-free: last adequate assessment " + fmt["ADT"] + " (month " + fmt["M"]
+         + "), alive on " + fmt["L"] + "-month date " + fmt["LMDT"]),
+        ("F2" if f2 else "X1", left & ~left_after, "FAILURE" if f2 else "NOT EVALUABLE",
+         ("SAP 3.1 F2" if f2 else "SAP 3.1 X1") + " left follow-up event-free without follow-up"
+         " to " + fmt["L"] + " months: " + fmt["EOS"]),
+        ("N1", pd.Series(cut < lmdt, index=m.index), "NOT EVALUABLE YET",
+         "SAP 3.1 N1 in follow-up, event-free; cut-off before " + fmt["L"] + "-month date "
+         + fmt["LMDT"]),
+        ("F3", pd.Series(final, index=m.index), "FAILURE",
+         "SAP 3.1 F3 not evaluable at the final analysis, counted as a failure: " + n2_text),
+    ]  # fmt: skip
+    status = pd.Series("NOT EVALUABLE YET", index=m.index, dtype=object)
+    rule = pd.Series("N2", index=m.index, dtype=object)
+    reason = pd.Series("SAP 3.1 N2 " + n2_text, index=m.index, dtype=object)
     decided = pd.Series(False, index=m.index)
-    for condition, value, text in decisions:
+    for rule_id, condition, value, text in decisions:
         now = np.asarray(condition, dtype=bool) & ~decided
         status[now] = value
-        reason[now] = text[now]
+        rule[now] = rule_id
+        reason[now] = pd.Series(text, index=m.index)[now]
         decided |= now
     derived = pd.DataFrame(
         {
             "USUBJID": m["USUBJID"],
             "PRIMLMDT": lmdt,
             "PRIMSTAT": status,
+            "PRIMRULE": rule,
             "PRIMREAS": reason,
         }
     )

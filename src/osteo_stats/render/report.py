@@ -34,7 +34,7 @@ from osteo_stats.render.csv_export import tlf_to_csv
 from osteo_stats.render.html import MissingView, TLFView, anchor_for, render_html, tlf_view
 from osteo_stats.render.methods import methods_text
 from osteo_stats.render.pdf import html_to_pdf
-from osteo_stats.render.provenance import Provenance, collect_provenance
+from osteo_stats.render.provenance import Provenance, analysis_statement, collect_provenance
 from osteo_stats.render.rtf import PAPER_INCHES, tlf_to_rtf
 from osteo_stats.render.spec import ReportSpec, SectionSpec, expected_tlf, report_spec
 from osteo_stats.render.summary import committee_summary
@@ -170,6 +170,7 @@ def report_context(
         "summary": summary,
         "methods": [row for row in methods if row["text"]],
         "provenance": provenance,
+        "analysis": analysis_statement(ad, spec.kind),
         "missing": missing,
     }
 
@@ -217,15 +218,16 @@ def write_tlf_files(
     return written
 
 
-def write_ard(ard: ARD, directory: Path) -> list[Path]:
-    atomic_write_text(directory / "ard.csv", ard.to_csv_text())
-    atomic_write_text(directory / "ard.json", ard.to_json_text())
+def write_ard(ard: ARD, directory: Path, analysis_type: str | None = None) -> list[Path]:
+    atomic_write_text(directory / "ard.csv", ard.to_csv_text(analysis_type))
+    atomic_write_text(directory / "ard.json", ard.to_json_text(analysis_type))
     return [directory / "ard.csv", directory / "ard.json"]
 
 
 def write_analysis(
     outputs: list[TLFOutput],
     out_dir: Path,
+    analysis_type: str | None = None,
     *,
     command: Sequence[str] = (),
     keep_out: Mapping[Path, str] | None = None,
@@ -236,7 +238,7 @@ def write_analysis(
     earlier analysis there is replaced, anything else is refused.
     """
     with atomic_output_dir(out_dir, command=command, keep_out=keep_out) as scratch:
-        files = write_ard(ARD.concat(output.ard for output in outputs), scratch)
+        files = write_ard(ARD.concat(output.ard for output in outputs), scratch, analysis_type)
         files += write_tlf_files(outputs, scratch / "tlfs", rtf=False)
         names = sorted(str(path.relative_to(scratch)) for path in files)
     return names
@@ -310,7 +312,7 @@ def write_report(
         atomic_write_bytes(scratch / f"{name}.pdf", pdf.pdf)
         atomic_write_text(scratch / f"{name}.html", html)
         files = [scratch / f"{name}.pdf", scratch / f"{name}.html"]
-        files += write_ard(ARD.concat(output.ard for output in shown), scratch)
+        files += write_ard(ARD.concat(output.ard for output in shown), scratch, ad.analysis_type)
         files += write_tlf_files(shown, scratch / "tlfs", rtf=True, paper=paper)
         names = tuple(sorted(str(path.relative_to(scratch)) for path in files))
     timings["files"] = time.perf_counter() - started

@@ -136,10 +136,8 @@ def committee_summary(
     # Enrollment against plan.
     enrolled = _single(ard, "DSP-ACCR-01", "N", "ENROLLED")
     planned = _single(ard, "DSP-ACCR-01", "N", "PLANNED ENROLLMENT")
-    expected_rows = _rows(ard, "DSP-ACCR-01", "expected", "CUMULATIVE ENROLLED")
-    expected_rows = expected_rows.loc[expected_rows["group"].str.startswith("MONTH=")]
-    expected = (
-        float(expected_rows.sort_values("group")["value"].iloc[-1]) if len(expected_rows) else None
+    expected = _single(
+        ard, "DSP-ACCR-01", "expected", "CUMULATIVE ENROLLED", group="AT=DATA CUT-OFF"
     )
     source = "Table 14.1.3"
     enrollment = SummaryBlock(

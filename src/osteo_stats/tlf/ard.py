@@ -161,16 +161,24 @@ class ARD:
             index.setdefault((aid, stat, group), []).append((parameter, aset, float(value)))
         return index
 
-    def to_csv_text(self) -> str:
-        """CSV with full precision (``repr`` of floats); missing values are empty cells."""
+    def to_csv_text(self, analysis_type: str | None = None) -> str:
+        """CSV with full precision (``repr`` of floats); missing values are empty cells.
+
+        With ``analysis_type`` (``interim`` or ``final``, SAP 12.1) every row starts with an
+        ``analysis_type`` column, so rows of several analyses stay distinguishable when stacked.
+        """
         out = self.frame.copy()
         out["value"] = [("" if math.isnan(v) else repr(float(v))) for v in out["value"]]
+        if analysis_type is not None:
+            out.insert(0, "analysis_type", analysis_type)
         return out.to_csv(index=False, lineterminator="\n")
 
-    def to_json_text(self) -> str:
-        """JSON records; missing values are ``null``."""
+    def to_json_text(self, analysis_type: str | None = None) -> str:
+        """JSON records; missing values are ``null``; ``analysis_type``: see :meth:`to_csv_text`."""
+        stamp = {} if analysis_type is None else {"analysis_type": analysis_type}
         records = [
             {
+                **stamp,
                 **{column: row[column] for column in ARD_COLUMNS[:-1]},
                 "value": None if math.isnan(row["value"]) else float(row["value"]),
             }

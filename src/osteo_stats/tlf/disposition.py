@@ -394,6 +394,16 @@ def _accrual(ad: AnalysisData) -> list[TLFOutput]:
             parameter="CUMULATIVE ENROLLED",
             group=group,
         )
+    # The plan at the cut-off itself: the months shown stop at the last enrollment once the
+    # planned number is reached, but the plan runs on to its end (SAP 2.1).
+    at_cut = {"AT": "DATA CUT-OFF"}
+    b.add("n", n_fas, parameter="CUMULATIVE ENROLLED", group=at_cut)
+    b.add(
+        "expected",
+        float(_planned_cumulative(cut, start, ad)),
+        parameter="CUMULATIVE ENROLLED",
+        group=at_cut,
+    )
     ard = b.build()
     view = ARDView(ard, aid)
     rows = []
@@ -407,7 +417,14 @@ def _accrual(ad: AnalysisData) -> list[TLFOutput]:
                 fmt_number(view.get("CUMULATIVE ENROLLED", "expected", group), 1),
             )
         )
-    rows.append(("Total", str(view.count("ENROLLED", statistic="N")), "", ""))
+    rows.append(
+        (
+            "Total at the data cut-off",
+            str(view.count("CUMULATIVE ENROLLED", at_cut)),
+            "",
+            fmt_number(view.get("CUMULATIVE ENROLLED", "expected", at_cut), 1),
+        )
+    )
     body = pd.DataFrame(
         rows,
         columns=["Month", "Enrolled", "Cumulative enrolled", "Planned cumulative"],
@@ -419,7 +436,8 @@ def _accrual(ad: AnalysisData) -> list[TLFOutput]:
         f"Plan: {planned_n} patients in {fmt_number(study.planned_accrual_months, 0)} months, "
         f"linear from the first enrollment ({rate} patients per month; SAP 2.1). Planned "
         "cumulative is evaluated at the end of each month (at the data cut-off for the "
-        f"cut-off month), with months of {ad.sap.time.days_per_month} days.",
+        f"cut-off month), with months of {ad.sap.time.days_per_month} days; the total row "
+        "gives the plan at the data cut-off.",
     )
     table = _table(
         ad,

@@ -456,6 +456,9 @@ def primary_endpoint_table(ad: AnalysisData) -> TLFOutput:
     }
     for s, k in counts.items():
         _add_count(b, k, n_pop, group={"STATUS": s}, **prm)
+    # SAP 3.1: at the final analysis, patients still not evaluable count as failures (F3).
+    f3 = int((pop["PRIMRULE"] == "F3").sum())
+    _add_count(b, f3, n_pop, group={"STATUS": "FAILURE", "RULE": "F3"}, **prm)
     s1 = status.stage1
     for s in ("SUCCESS", "FAILURE", "NOT EVALUABLE YET"):
         _add_count(
@@ -502,6 +505,15 @@ def primary_endpoint_table(ad: AnalysisData) -> TLFOutput:
         (f"Patients in the primary analysis (first {design.n} by enrollment), N", n_txt),
         ("Success: event-free at 24 months, n (%)", v.count({"STATUS": "SUCCESS"})),
         ("Failure, n (%)", v.count({"STATUS": "FAILURE"})),
+    ]
+    if ad.analysis_type == "final":
+        rows.append(
+            (
+                "  of which not evaluable at the final analysis (SAP 3.1 F3), n (%)",
+                v.count({"STATUS": "FAILURE", "RULE": "F3"}),
+            )
+        )
+    rows += [
         ("Not yet evaluable at this cut-off, n (%)", v.count({"STATUS": "NOT EVALUABLE YET"})),
         (
             f"Stage 1 (first {design.n1} patients): successes / failures / not yet evaluable",
@@ -566,6 +578,14 @@ def primary_endpoint_table(ad: AnalysisData) -> TLFOutput:
     footnotes = (
         "Success = alive and event-free at 24 months with adequate follow-up (SAP 3.1 rules "
         "S1/S2); leaving follow-up event-free before 24 months is a failure (F2).",
+        (
+            "Final analysis (SAP 3.1, 10.3): a patient still not evaluable after the 24-month "
+            "date (N2) is counted as a failure (F3); Table 14.2.4 shows the analysis excluding "
+            "these patients."
+            if ad.analysis_type == "final"
+            else "Interim analysis: patients not yet evaluable are not counted; at the final "
+            "analysis those still not evaluable after the 24-month date are failures (SAP 3.1)."
+        ),
         f"Simon optimal two-stage design: stop after {design.n1} if <= {design.r1} successes; "
         f"reject H0 (p <= {design.p0:g}) if > {design.r} successes among {design.n} (SAP 5.2).",
         "Design-based inference (SAP 7.2) is computed only when the trial's outcome is complete: "
@@ -601,7 +621,12 @@ def primary_sensitivity_table(ad: AnalysisData) -> TLFOutput:
     b = ARDBuilder(aid, tlf_label, "PPS")
     population = primary_status(ad).population
     per_protocol = population.loc[population["PPROTFL"] == "Y"]
-    sets = (("PPS", per_protocol), ("FAS", population))
+    # The supportive analysis of SAP 3.1 excludes the patients the final analysis counts as
+    # failures only because they are not evaluable (F3): here they are not evaluable.
+    supportive = population.assign(
+        PRIMSTAT=population["PRIMSTAT"].where(population["PRIMRULE"] != "F3", "NOT EVALUABLE YET")
+    )
+    sets = (("PPS", per_protocol), ("FAS", supportive))
     for name, frame in sets:
         keys = {"parameter": "PRIMARY", "analysis_set": name}
         n = len(frame)
@@ -645,7 +670,9 @@ def primary_sensitivity_table(ad: AnalysisData) -> TLFOutput:
             "PPS: the per-protocol set, with the naive Clopper-Pearson CI; the design-based "
             "inference of SAP 7.2 applies to the FAS only (SAP 7.5).",
             "FAS excluding not-yet-evaluable patients: supportive analysis of SAP 3.1 and 7.5; "
-            "identical to the primary counts when no patient is not yet evaluable.",
+            "identical to the primary counts when no patient is not yet evaluable. At the final "
+            "analysis, patients counted as failures only because they are not evaluable (SAP 3.1 "
+            "F3) are shown here as not evaluable.",
             "Patients: the first 43 FAS patients by enrollment (SAP 5.6).",
         ),
         source=_source(ad, (aid,)),
@@ -662,10 +689,9 @@ def primary_sensitivity_table(ad: AnalysisData) -> TLFOutput:
 
 
 def bor_pending(frame: pd.DataFrame) -> pd.Series:
-    """Patients whose pre-operative window has not closed at the cut-off (SAP 3.3): the window
-    end was capped at the cut-off and the patient is alive and still on study."""
-    on_study = ~frame["EOSSTT"].isin(["DISCONTINUED", "COMPLETED"]) & frame["DTHDT"].isna()
-    return (frame["WINENDRS"] == "DATA CUT-OFF") & on_study
+    """Patients whose pre-operative window has not closed at the cut-off (SAP 3.3; derived as
+    ``WINOPENFL`` by :func:`~osteo_stats.derive.response.derive_preop_window`)."""
+    return frame["WINOPENFL"] == "Y"
 
 
 def bor_table(ad: AnalysisData) -> TLFOutput:
@@ -1750,6 +1776,7 @@ def bor_listing(ad: AnalysisData) -> TLFOutput:
             "Enrollment": _date_text(p["ENRLDT"]),
             "Window end (reason)": _date_text(p["WINENDT"]) + " (" + p["WINENDRS"].fillna("") + ")",
             "BOR": p["BOR"].fillna(""),
+            "BOR provisional": np.where(bor_pending(p), "Yes", ""),
             "BOR date": _date_text(p["BORDT"]),
             "BOR reason": p["BORREAS"].fillna(""),
             "Primary status": p["PRIMSTAT"].fillna(""),
@@ -1762,7 +1789,10 @@ def bor_listing(ad: AnalysisData) -> TLFOutput:
         _set_line(("FAS", len(p))),
         (
             "BOR over the pre-operative window (SAP 3.3); primary status by the rules of SAP 3.1 "
-            "(F1, S1, S2, F2, N1, N2), the first that applies deciding.",
+            "(F1, S1, S2, F2, N1, N2; F3 at the final analysis), the first that applies deciding.",
+            "BOR provisional = Yes: the pre-operative window is still open at the data cut-off "
+            "(surgery pending, or the window not yet over); the BOR shown covers the assessments "
+            "so far, and Tables 14.2.5 and 14.2.6 count the patient as not yet evaluable.",
         ),
         _listing_source(ad, "ADSL"),
         body,

@@ -32,6 +32,7 @@ __all__ = [
     "Stage1Status",
     "boundary_sentence",
     "build_monitoring_tlfs",
+    "last_reachable_look",
     "observed_toxicity_counts",
     "stage1_status",
 ]
@@ -96,6 +97,21 @@ def observed_toxicity_counts(adsl: pd.DataFrame, looks: Sequence[int]) -> pd.Dat
     return pd.DataFrame(rows)
 
 
+def last_reachable_look(
+    looks: Sequence[int], n_treated: int, enrollment_complete: bool
+) -> int | None:
+    """The last look (1-based) that can still be reached (SAP 9.4).
+
+    While enrollment is open every planned look can be reached. Once it is complete, only SAF
+    patients can become evaluable, so the last look is the last n_k <= ``n_treated``; None when
+    even the first look cannot be reached.
+    """
+    if not enrollment_complete:
+        return len(looks)
+    reachable = [k for k, n_k in enumerate(looks, start=1) if n_k <= n_treated]
+    return reachable[-1] if reachable else None
+
+
 def _sap_boundary(ad: AnalysisData) -> ToxicityBoundary:
     tm = ad.sap.toxicity_monitoring
     return toxicity_boundary(
@@ -110,6 +126,7 @@ def boundary_sentence(
     reached: Sequence[bool],
     n_evaluable: int,
     observed_so_far: int,
+    last_look: int | None = None,
 ) -> str:
     """The plain-language status for the DMC (SAP 9.4): has the boundary been crossed?
 
@@ -119,7 +136,11 @@ def boundary_sentence(
     """
     reached_idx = [i for i, r in enumerate(reached) if r]
     crossed_before = [i for i in reached_idx if observed[i] > boundary[i]]
-    certain = [i for i, r in enumerate(reached) if not r and observed_so_far > boundary[i]]
+    # ``last_look`` (1-based; default the last planned look): looks after it cannot be reached.
+    last = len(looks) if last_look is None else last_look
+    certain = [
+        i for i, r in enumerate(reached) if not r and i < last and observed_so_far > boundary[i]
+    ]
     if not reached_idx:
         text = (
             f"No toxicity look has been reached yet: {n_evaluable} patient(s) evaluable, the "
@@ -146,6 +167,8 @@ def boundary_sentence(
                 + ", ".join(str(i + 1) for i in earlier)
                 + "."
             )
+        if k + 1 == last:
+            text += " This is the last look (SAP 9.4)."
     if certain:
         i = certain[0]
         text += (
@@ -164,6 +187,9 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
     saf = adsl.loc[adsl["SAFFL"].eq("Y") & adsl["TRTSDT"].notna()]
     obs = observed_toxicity_counts(adsl, bdry.looks)
     n_eval = int((saf["EVALFL"].eq("Y")).sum())
+    complete = int(adsl["FASFL"].eq("Y").sum()) >= ad.sap.study.planned_enrollment
+    last = last_reachable_look(bdry.looks, len(saf), complete)
+    reachable_looks = 0 if last is None else last
 
     b = ARDBuilder(_TOX_ID, "Table 14.3.5", "SAF")
     p = "UTOX"
@@ -182,11 +208,13 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
         b.add("observed", look.observed, parameter=p, group=g)
         if look.reached:
             crossed: float = float(look.observed > row.max_acceptable)
-        elif look.observed_so_far > row.max_acceptable:
+        elif look.observed_so_far > row.max_acceptable and row.look <= reachable_looks:
             crossed = 1.0  # certain before the look is reached (SAP 9.4)
         else:
             crossed = math.nan
         b.add("crossed", crossed, parameter=p, group=g)
+    if last is not None:
+        b.add("N", bdry.looks[last - 1], parameter="LAST LOOK", group={"LOOK": last})
     p_acc, p_unacc = f"{tm.p_acceptable:.2f}", f"{tm.p_unacceptable:.2f}"
     b.add("alpha_attained", bdry.attained_type1, parameter="BOUNDARY", group={"P": p_acc})
     b.add("power", bdry.attained_power, parameter="BOUNDARY", group={"P": p_unacc})
@@ -211,6 +239,8 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
         reached.append(r_k)
         if r_k:
             crossed_text = "Yes" if c_k == 1 else "No"
+        elif k > reachable_looks:
+            crossed_text = "Cannot be reached"
         else:
             crossed_text = "Yes (certain)" if c_k == 1 else "Not reached"
         rows.append(
@@ -232,6 +262,7 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
         reached,
         _int(v.get(p, "n", {"STATUS": "EVALUABLE"})),
         _int(v.get(p, "n", {"STATUS": "EVALUABLE WITH UNACCEPTABLE TOXICITY"})),
+        reachable_looks,
     )
     oc_rows = []
     for rate in grid:
@@ -268,12 +299,22 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
         "Operating characteristics: exact crossing probability, probability of stopping before "
         "the last look and expected number of patients, on the toxbdry grid.",
     ]
-    n_saf, n_fas = _int(v.get(p, "N")), int(adsl["FASFL"].eq("Y").sum())
-    if n_fas >= ad.sap.study.planned_enrollment and n_saf < looks[-1]:
-        notes.append(
-            f"Enrollment is complete and only {n_saf} patients are in the SAF: the look at "
+    n_saf = _int(v.get(p, "N"))
+    if reachable_looks < len(looks):
+        cannot = (
+            f"Enrollment is complete with {n_saf} patients in the safety set: the look at "
             f"{looks[-1]} evaluable patients cannot be reached."
         )
+        if last is None:
+            notes.append(f"{cannot} No look can be reached (the first is at {looks[0]}).")
+        else:
+            g = {"LOOK": last}
+            n_last = _int(v.get("LAST LOOK", "N", g))
+            status = "has been reached" if v.get(p, "reached", g) == 1 else "is not reached yet"
+            notes.append(
+                f"{cannot} The last look is look {last}, at {n_last} evaluable patients "
+                f"(boundary {_int(v.get(p, 'boundary', g))}); it {status}."
+            )
     if power < tm.power:
         notes.append(
             f"The crossing probability at {tm.p_unacceptable} is below the target {tm.power}."

@@ -105,6 +105,12 @@ class PrimaryEndpoint(_Section):
     landmark_months: float = Field(gt=0)
     lost_before_landmark: Literal["failure", "exclude"]
 
+    @property
+    def landmark_label(self) -> str:
+        """The endpoint's name for its landmark: ``"2-year"`` for 24 months, else ``"18-month"``."""
+        months = self.landmark_months
+        return f"{months / 12:g}-year" if months % 12 == 0 else f"{months:g}-month"
+
 
 class HistoricalControl(_Section):
     distribution: Literal["exponential"]
@@ -118,6 +124,15 @@ class Inference(_Section):
     km_conf_type: Literal["log-log", "log", "plain"]
     km_landmarks_months: list[float]
     historical_control: HistoricalControl
+
+
+class PrognosticFactors(_Section):
+    """Cut-points of the prognostic factors and the event threshold of SAP 7.4."""
+
+    nodules_cut: int = Field(ge=2)
+    disease_free_interval_cut_months: float = Field(gt=0)
+    age_cut_years: float = Field(gt=0)
+    bivariable_min_events: int = Field(ge=1)
 
 
 class Response(_Section):
@@ -204,6 +219,7 @@ class Schedule(_Section):
     postop_cycles: int = Field(ge=0)
     sbrt_fractions: int = Field(gt=0)
     preop_assessment_week: float = Field(gt=0)
+    cycle_delay_tolerance_days: int = Field(ge=0)
 
 
 class Marker(_Section):
@@ -229,6 +245,7 @@ class SAP(_Section):
     design: Design
     primary_endpoint: PrimaryEndpoint
     inference: Inference
+    prognostic_factors: PrognosticFactors
     response: Response
     pathology: Pathology
     efs: EFSRules

@@ -54,10 +54,6 @@ _DISPLAY = {
     "POST-OPERATIVE": "Post-operative",
     "MAINTENANCE": "Maintenance",
 }
-#: Cycle-delay tolerance (SAP 9.5): a cycle is delayed if it starts more than this many days
-#: after ``cycle_days`` from the start of the previous cycle.
-_CYCLE_DELAY_TOLERANCE_DAYS = 3
-
 Group = Mapping[str, object] | None
 
 
@@ -347,9 +343,10 @@ def _analysis_sets(ad: AnalysisData) -> TLFOutput:
 def _planned_cumulative(when: pd.Series | pd.Timestamp, start: pd.Timestamp, ad: AnalysisData):
     r"""The linear accrual plan (SAP 2.1) evaluated at dates ``when``.
 
-    .. math:: \mathrm{plan}(t) = N \min\{1, (t - t_0) / (M \cdot 30.4375)\}
+    .. math:: \mathrm{plan}(t) = N \min\{1, (t - t_0) / (M \cdot D)\}
 
-    with N = ``study.planned_enrollment``, M = ``study.planned_accrual_months``, t_0 the first
+    with N = ``study.planned_enrollment``, M = ``study.planned_accrual_months``,
+    D = ``time.days_per_month``, t_0 the first
     enrollment and t - t_0 the calendar difference in days.
     """
     study = ad.sap.study
@@ -777,9 +774,9 @@ def _cycle_delays(given: pd.DataFrame, ad: AnalysisData) -> pd.Series:
     """Per USUBJID: number of delayed cycles of one drug (SAP 9.5).
 
     A cycle is delayed when its first administration (EXDOSE > 0) is more than
-    ``cycle_days + 3`` days after the first administration of the previous cycle *in the same
-    phase* (the gap around surgery between the last pre-operative and the first post-operative
-    cycle is planned, not a delay).
+    ``cycle_days + cycle_delay_tolerance_days`` days after the first administration of the
+    previous cycle *in the same phase* (the gap around surgery between the last pre-operative
+    and the first post-operative cycle is planned, not a delay).
     """
     if given.empty:
         return pd.Series(dtype="int64")
@@ -790,7 +787,7 @@ def _cycle_delays(given: pd.DataFrame, ad: AnalysisData) -> pd.Series:
         .sort_values(["USUBJID", "APHASE", "CYCLE"])
     )
     gap = starts.groupby(["USUBJID", "APHASE"])["EXSTDT"].diff().dt.days
-    limit = ad.sap.schedule.cycle_days + _CYCLE_DELAY_TOLERANCE_DAYS
+    limit = ad.sap.schedule.cycle_days + ad.sap.schedule.cycle_delay_tolerance_days
     starts["DELAYED"] = gap > limit
     return starts.groupby("USUBJID")["DELAYED"].sum()
 
@@ -890,8 +887,8 @@ def _exposure(ad: AnalysisData) -> TLFOutput:
         "Relative dose intensity = 100 x sum(EXDOSE) / sum(EXPLDOS) over the administrations "
         "recorded in ADEX, per patient (SAP 9.5); an omitted administration has EXDOSE = 0.",
         "Dose reduction: 0 < EXDOSE < EXPLDOS. Cycle delay: first administration of a cycle "
-        f"more than {ad.sap.schedule.cycle_days} + {_CYCLE_DELAY_TOLERANCE_DAYS} days after the "
-        "first administration of the previous cycle in the same phase (SAP 9.5).",
+        f"more than {ad.sap.schedule.cycle_days} + {ad.sap.schedule.cycle_delay_tolerance_days} "
+        "days after the first administration of the previous cycle in the same phase (SAP 9.5).",
         "Percentages use SAF N as denominator.",
     )
     return _table(

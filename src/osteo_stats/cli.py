@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from osteo_stats.errors import DataValidationError, OsteoStatsError
@@ -61,7 +62,8 @@ def _user_errors() -> Iterator[None]:
         _print_issues(exc.issues, title="Data validation failed: nothing was written")
         raise typer.Exit(EXIT_INVALID_DATA) from None
     except OsteoStatsError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        # The message quotes keys and user values ("[lower, upper]", "[/x]"): never markup.
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
         raise typer.Exit(EXIT_INVALID_DATA) from None
 
 

@@ -177,6 +177,11 @@ def test_a_duplicate_key_is_refused_naming_it(tmp_path):
             r"schedule: surgery_week_planned \(12\) lies outside surgery_window_weeks \[7, 9\]",
         ),
         (
+            lambda d: d["baseline"].update(age_group_cuts_years=[40, 16]),
+            r"baseline: age_group_cuts_years must be positive and strictly increasing, "
+            r"got \[40, 16\]",
+        ),
+        (
             lambda d: d["inference"].update(km_landmarks_months=[24, 12]),
             r"inference: km_landmarks_months must be positive and strictly increasing, "
             r"got \[24\.0, 12\.0\]",

@@ -18,7 +18,8 @@ The edit (each value differs from the shipped sap.yaml):
   and ``toxicity_monitoring.max_patients`` become 41 (the SAP requires them equal to design.n);
 - ``time.days_per_month`` 30.44, ``study.planned_accrual_months`` 20,
   ``response.window_without_surgery_weeks`` 10,
-  ``schedule.cycle_delay_tolerance_days`` 5, and the SAP 7.4 prognostic-factor settings
+  ``schedule.cycle_delay_tolerance_days`` 5, baseline age groups < 18, 18-49, >= 50
+  (``baseline.age_group_cuts_years``), and the SAP 7.4 prognostic-factor settings
   (disease-free interval cut 18 months, age cut 18 years, bivariable model from 30 events).
 """
 
@@ -53,6 +54,7 @@ def edited_sap() -> SAP:
     raw["study"]["planned_accrual_months"] = 20
     raw["response"]["window_without_surgery_weeks"] = 10
     raw["schedule"]["cycle_delay_tolerance_days"] = 5
+    raw["baseline"]["age_group_cuts_years"] = [18, 50]
     raw["prognostic_factors"].update(
         disease_free_interval_cut_months=18, age_cut_years=18, bivariable_min_events=30
     )
@@ -123,6 +125,7 @@ FORBIDDEN = {
     r"\b21 \+ 3 days\b": "schedule.cycle_delay_tolerance_days",
     # subgroup labels ("<16 years"); the ECOG/Lansky age (">= 16 years") is not edited
     r"[<>]=?16 years": "prognostic_factors.age_cut_years",
+    r"\b16-39\b|>= 40\b": "baseline.age_group_cuts_years",
     r"\b20 required\b": "prognostic_factors.bivariable_min_events",
 }
 
@@ -154,6 +157,7 @@ def test_the_edited_numbers_are_shown(catalogue):
     assert "days / 30.44 from enrollment" in texts["Table 14.2.9"]
     assert "first 41 FAS patients" in texts["Table 14.2.4"]
     assert "21 + 5 days" in texts["Table 14.1.6"]
+    assert "18-49" in texts["Table 14.1.5"] and ">= 50" in texts["Table 14.1.5"]
     assert "< 18 vs >= 18 months" in texts["Table 14.2.13"]
     assert "fewer than the 30 required" in texts["Table 14.2.13"]
     assert "Within 60 days of the last dose" in texts["Table 14.3.4.5"]

@@ -250,6 +250,21 @@ class Schedule(_Section):
         return self
 
 
+class Baseline(_Section):
+    """Baseline summaries (SAP 7.8)."""
+
+    age_group_cuts_years: list[int] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cuts_increase(self) -> Baseline:
+        cuts = self.age_group_cuts_years
+        if cuts[0] <= 0 or any(b <= a for a, b in zip(cuts, cuts[1:], strict=False)):
+            raise ValueError(
+                f"age_group_cuts_years must be positive and strictly increasing, got {cuts}"
+            )
+        return self
+
+
 class Marker(_Section):
     label: str
     log_transform: bool
@@ -280,6 +295,7 @@ class SAP(_Section):
     safety: Safety
     toxicity_monitoring: ToxicityMonitoring
     schedule: Schedule
+    baseline: Baseline
     biomarkers: Biomarkers
 
     @model_validator(mode="after")

@@ -630,6 +630,20 @@ def _deviations(ad: AnalysisData) -> TLFOutput:
 _CatRow = tuple[str, str, dict[str, object]]
 
 
+def _age_groups(age: pd.Series, cuts: Sequence[int]) -> tuple[pd.Series, list[tuple[str, str]]]:
+    """Age groups at the SAP 7.8 cut-points (``baseline.age_group_cuts_years``, e.g. 16, 40):
+    the codes ``<16``, ``16-39``, ``>=40`` and their display labels ``< 16``, ``16-39``, ``>= 40``.
+    """
+    codes = [f"<{cuts[0]}"]
+    codes += [f"{low}-{high - 1}" for low, high in zip(cuts, cuts[1:], strict=False)]
+    codes.append(f">={cuts[-1]}")
+    labels = [f"< {cuts[0]}", *codes[1:-1], f">= {cuts[-1]}"]
+    groups = pd.Series(
+        np.select([age < cut for cut in cuts], codes[:-1], default=codes[-1]), index=age.index
+    ).where(age.notna())
+    return groups, list(zip(labels, codes, strict=True))
+
+
 def _categories(
     b: ARDBuilder,
     values: pd.Series,
@@ -663,20 +677,15 @@ def _baseline(ad: AnalysisData) -> TLFOutput:
 
     age = adsl["AGE"]
     _add_continuous(b, age, parameter="AGE")
-    agegr = pd.Series(
-        np.select([age < 16, age < 40], ["<16", "16-39"], default=">=40"), index=adsl.index
-    ).where(age.notna())
+    agegr, age_levels = _age_groups(age, ad.sap.baseline.age_group_cuts_years)
     sections.append(("Age (years)", ("AGE", 0), []))
     sections.append(
         (
             "Age group (years)",
             None,
-            _categories(
-                b, agegr, [("< 16", "<16"), ("16-39", "16-39"), (">= 40", ">=40")], n,
-                parameter="AGEGR",
-            ),
+            _categories(b, agegr, age_levels, n, parameter="AGEGR"),
         )
-    )  # fmt: skip
+    )
     sections.append(
         (
             "Sex",

@@ -1875,7 +1875,10 @@ def surgery_listing(ad: AnalysisData) -> TLFOutput:
         "16.2.6.3",
         "Surgery, pathology (percent necrosis, Huvos grade) and R0 status",
         _set_line(("FAS", len(p))),
-        ("Huvos grade, good (III-IV) and complete (IV) response, R0 (SAP 3.4).",),
+        (
+            f"Huvos grade, good ({'-'.join(ad.sap.pathology.good_response_grades)}) and complete "
+            f"({'-'.join(ad.sap.pathology.complete_response_grades)}) response, R0 (SAP 3.4).",
+        ),
         _listing_source(ad, "ADSL"),
         body,
     )

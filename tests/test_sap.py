@@ -104,3 +104,161 @@ def test_not_utf8(tmp_path):
     path.write_bytes(b"sap_version: \xff\xfe\n")
     with pytest.raises(SAPConfigError, match="not UTF-8"):
         load_sap(path)
+
+
+# --- Hostile and broken SAP files (issue 10, section 7 "Config files") ---
+
+BILLION_LAUGHS = """\
+a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+design: *i
+"""
+
+
+def test_billion_laughs_is_refused_up_front(tmp_path):
+    """9**9 = 387 million strings from a 600-byte file: refused at the first anchor."""
+    assert len(BILLION_LAUGHS) < 1024
+    with pytest.raises(SAPConfigError, match=r"sap\.yaml: SAP configuration: a: YAML anchor &a"):
+        load_sap(_write(tmp_path, BILLION_LAUGHS))
+
+
+def test_an_alias_is_refused_naming_its_key(tmp_path):
+    text = default_sap_path().read_text(encoding="utf-8")
+    text = text.replace("  p0: 0.20", "  p0: &p 0.20").replace("  p1: 0.40", "  p1: *p")
+    with pytest.raises(SAPConfigError, match=r"design\.p0: YAML anchor &p at line \d+"):
+        load_sap(_write(tmp_path, text))
+
+
+def test_a_duplicate_key_is_refused_naming_it(tmp_path):
+    text = default_sap_path().read_text(encoding="utf-8")
+    text = text.replace("  p0: 0.20\n", "  p0: 0.20\n  p0: 0.30\n")
+    with pytest.raises(SAPConfigError, match=r"design\.p0: duplicate key \(lines \d+ and \d+\)"):
+        load_sap(_write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        # .nan would compare False with every necrosis value and move grade II into grade I.
+        (
+            lambda d: d["pathology"]["huvos_grade_lower_bounds"].update(II=float("nan")),
+            r"pathology\.huvos_grade_lower_bounds\.II = nan: Input should be a finite number",
+        ),
+        (
+            lambda d: d["pathology"]["huvos_grade_lower_bounds"].update(IV=float("inf")),
+            r"pathology\.huvos_grade_lower_bounds\.IV = inf: Input should be a finite number",
+        ),
+        (
+            lambda d: d["time"].update(days_per_month=float("inf")),
+            r"time\.days_per_month = inf: Input should be a finite number",
+        ),
+        (
+            lambda d: d["inference"].update(conf_level=float("nan")),
+            r"inference\.conf_level = nan: Input should be a finite number",
+        ),
+        (
+            lambda d: d["primary_endpoint"].update(landmark_months=float("inf")),
+            r"primary_endpoint\.landmark_months = inf: Input should be a finite number",
+        ),
+        (
+            lambda d: d["schedule"].update(surgery_window_weeks=[9, 7]),
+            r"schedule: surgery_window_weeks must be \[lower, upper\] with lower <= upper, "
+            r"got \[9, 7\]",
+        ),
+        (
+            lambda d: d["schedule"].update(surgery_week_planned=12),
+            r"schedule: surgery_week_planned \(12\) lies outside surgery_window_weeks \[7, 9\]",
+        ),
+        (
+            lambda d: d["baseline"].update(age_group_cuts_years=[40, 16]),
+            r"baseline: age_group_cuts_years must be positive and strictly increasing, "
+            r"got \[40, 16\]",
+        ),
+        (
+            lambda d: d["inference"].update(km_landmarks_months=[24, 12]),
+            r"inference: km_landmarks_months must be positive and strictly increasing, "
+            r"got \[24\.0, 12\.0\]",
+        ),
+    ],
+)
+def test_non_finite_and_reversed_values_are_rejected_naming_the_key(
+    tmp_path, sap_dict, edit, message
+):
+    edit(sap_dict)
+    with pytest.raises(SAPConfigError, match=message):
+        load_sap(_write(tmp_path, sap_dict))
+
+
+def test_nan_written_as_yaml_dot_nan_is_rejected(tmp_path):
+    text = default_sap_path().read_text(encoding="utf-8")
+    text = text.replace("{I: 0, II: 50, III: 90, IV: 100}", "{I: 0, II: .nan, III: 90, IV: 100}")
+    with pytest.raises(SAPConfigError, match=r"huvos_grade_lower_bounds\.II = nan"):
+        load_sap(_write(tmp_path, text))
+
+
+def test_a_directory_is_a_clear_error(tmp_path):
+    with pytest.raises(SAPConfigError, match=r"is a directory, not a YAML file"):
+        load_sap(tmp_path)
+
+
+def test_an_empty_file_is_a_clear_error(tmp_path):
+    with pytest.raises(SAPConfigError, match=r"SAP configuration: file is empty"):
+        load_sap(_write(tmp_path, "  \n"))
+
+
+def test_an_unreadable_file_is_a_clear_error(tmp_path, monkeypatch):
+    """A permission error (simulated: the suite may run as root, where chmod 000 still reads)."""
+    path = _write(tmp_path, "sap_version: '1.0'\n")
+
+    def refuse(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(SAPConfigError, match=r"cannot read the file \(Permission denied\)"):
+        load_sap(path)
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda tmp: tmp, "is a directory, not a YAML file"),
+        (lambda tmp: _write(tmp, ""), "file is empty"),
+        (lambda tmp: _write(tmp, BILLION_LAUGHS), "YAML anchor &a"),
+    ],
+)
+def test_cli_sap_errors_exit_non_zero_without_a_traceback(tmp_path, setup, message):
+    from typer.testing import CliRunner
+
+    from osteo_stats.cli import app
+
+    path = setup(tmp_path)
+    result = CliRunner().invoke(app, ["design", "check", "--sap", str(path)])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not isinstance(result.exception, (IsADirectoryError, RecursionError, MemoryError))
+
+
+def test_cli_prints_the_key_message_verbatim(tmp_path, sap_dict):
+    """The message goes to the terminal as plain text: "[lower, upper]" is not rich markup."""
+    from typer.testing import CliRunner
+
+    from osteo_stats.cli import app
+
+    sap_dict["schedule"]["surgery_window_weeks"] = [9, 7]
+    sap_dict["pathology"]["huvos_grade_lower_bounds"]["II"] = float("nan")
+    result = CliRunner().invoke(app, ["design", "check", "--sap", str(_write(tmp_path, sap_dict))])
+    assert result.exit_code == 1
+    assert "pathology.huvos_grade_lower_bounds.II = nan: Input should be a finite number" in (
+        result.output
+    )
+    assert "surgery_window_weeks must be [lower, upper] with lower <= upper, got [9, 7]" in (
+        result.output
+    )

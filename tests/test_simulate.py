@@ -152,6 +152,114 @@ def test_missing_file_and_bad_yaml(tmp_path):
         load_scenarios(bad)
 
 
+# --- Hostile and broken scenario files (issue 10, section 7 "Config files") ---
+
+SCENARIO_LAUGHS = """\
+defaults:
+  design: {p0: 0.2, n1: 13, r1: 3, n: 43, r: 12}
+  efs: {two_year: 0.4}
+  accrual: {rate_per_month: 1.79}
+scenarios:
+  - name: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]
+  - name: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+  - name: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+  - name: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+  - name: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+  - name: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+  - name: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+  - name: [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+"""
+
+GOOD_SCENARIO = """\
+scenarios:
+  - name: planned
+    design: {p0: 0.2, n1: 13, r1: 3, n: 43, r: 12}
+    efs: {two_year: 0.4}
+    accrual: {rate_per_month: 1.79}
+"""
+
+
+def _file(tmp_path, text):
+    path = tmp_path / "scenarios.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_billion_laughs_in_a_scenario_name_is_refused_up_front(tmp_path):
+    assert len(SCENARIO_LAUGHS) < 1024
+    with pytest.raises(
+        ScenarioError, match=r"scenario file: scenarios\[0\]\.name: YAML anchor &a at line 6"
+    ):
+        load_scenarios(_file(tmp_path, SCENARIO_LAUGHS))
+
+
+def test_cli_simulate_refuses_billion_laughs(tmp_path):
+    from typer.testing import CliRunner
+
+    from osteo_stats.cli import app
+
+    path = _file(tmp_path, SCENARIO_LAUGHS)
+    result = CliRunner().invoke(app, ["simulate", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "YAML anchor &a" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_duplicate_scenario_key_is_refused_naming_it(tmp_path):
+    text = GOOD_SCENARIO.replace(
+        "    efs: {two_year: 0.4}\n", "    efs: {two_year: 0.4}\n    efs: {two_year: 0.2}\n"
+    )
+    with pytest.raises(
+        ScenarioError, match=r"scenarios\[0\]\.efs: duplicate key \(lines 4 and 5\)"
+    ):
+        load_scenarios(_file(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "two_year: 0.4",
+            "two_year: .nan",
+            r"efs\.exponential\.two_year = nan: Input should be a finite",
+        ),
+        (
+            "rate_per_month: 1.79",
+            "rate_per_month: .inf",
+            r"accrual\.rate_per_month = inf: Input should be a finite number",
+        ),
+        (
+            "efs: {two_year: 0.4}",
+            "efs: {distribution: weibull, shape: .inf, two_year: 0.4}",
+            r"efs\.weibull\.shape = inf: Input should be a finite number",
+        ),
+        (
+            "efs: {two_year: 0.4}",
+            "efs: {distribution: piecewise_exponential, breaks_months: [12, 6], "
+            "rates_per_month: [0.1, 0.1, 0.1]}",
+            r"breaks_months must be finite, > 0 and increasing; received \[12\.0, 6\.0\]",
+        ),
+    ],
+)
+def test_non_finite_and_reversed_scenario_values_name_the_key(tmp_path, old, new, message):
+    text = GOOD_SCENARIO.replace(old, new)
+    assert text != GOOD_SCENARIO
+    with pytest.raises(ScenarioError, match=message):
+        load_scenarios(_file(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda tmp: tmp, r"scenario file: is a directory, not a YAML file"),
+        (lambda tmp: _file(tmp, "\n"), r"scenario file: file is empty"),
+    ],
+)
+def test_directory_or_empty_scenario_file_is_a_clear_error(tmp_path, setup, message):
+    with pytest.raises(ScenarioError, match=message):
+        load_scenarios(setup(tmp_path))
+
+
 def test_efs_distributions_invert_their_survival_function():
     scenarios = _scenarios(
         {"name": "exp", "efs": {"two_year": 0.4}},

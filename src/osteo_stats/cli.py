@@ -68,9 +68,9 @@ def _user_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_INVALID_DATA) from None
     except OsteoStatsError as exc:
         # The message quotes paths and values the user gave: never read them as markup.
-        err_console.print(
-            Text.assemble(("error:", "bold red"), " ", _plain(str(exc))), highlight=False
-        )
+        # Our messages may span lines; each line is still printed inert.
+        message = "\n".join(_plain(line) for line in str(exc).splitlines())
+        err_console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False)
         raise typer.Exit(EXIT_INVALID_DATA) from None
 
 

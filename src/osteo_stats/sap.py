@@ -11,16 +11,18 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from osteo_stats.config_yaml import ConfigFileError, load_config_yaml
 from osteo_stats.errors import SAPConfigError
 
 Probability = float  # documented alias; bounds are enforced with Field(gt=0, lt=1)
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinity are never a SAP setting: a NaN bound compares False with everything and
+    # would silently empty a category (e.g. a Huvos grade), so they are refused by key.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Study(_Section):
@@ -105,6 +107,12 @@ class PrimaryEndpoint(_Section):
     landmark_months: float = Field(gt=0)
     lost_before_landmark: Literal["failure", "exclude"]
 
+    @property
+    def landmark_label(self) -> str:
+        """The endpoint's name for its landmark: ``"2-year"`` for 24 months, else ``"18-month"``."""
+        months = self.landmark_months
+        return f"{months / 12:g}-year" if months % 12 == 0 else f"{months:g}-month"
+
 
 class HistoricalControl(_Section):
     distribution: Literal["exponential"]
@@ -118,6 +126,26 @@ class Inference(_Section):
     km_conf_type: Literal["log-log", "log", "plain"]
     km_landmarks_months: list[float]
     historical_control: HistoricalControl
+
+    @model_validator(mode="after")
+    def _landmarks_increase(self) -> Inference:
+        marks = self.km_landmarks_months
+        if any(m <= 0 for m in marks) or any(
+            b <= a for a, b in zip(marks, marks[1:], strict=False)
+        ):
+            raise ValueError(
+                f"km_landmarks_months must be positive and strictly increasing, got {marks}"
+            )
+        return self
+
+
+class PrognosticFactors(_Section):
+    """Cut-points of the prognostic factors and the event threshold of SAP 7.4."""
+
+    nodules_cut: int = Field(ge=2)
+    disease_free_interval_cut_months: float = Field(gt=0)
+    age_cut_years: float = Field(gt=0)
+    bivariable_min_events: int = Field(ge=1)
 
 
 class Response(_Section):
@@ -204,6 +232,37 @@ class Schedule(_Section):
     postop_cycles: int = Field(ge=0)
     sbrt_fractions: int = Field(gt=0)
     preop_assessment_week: float = Field(gt=0)
+    cycle_delay_tolerance_days: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _window_ordered(self) -> Schedule:
+        low, high = self.surgery_window_weeks
+        if low > high:
+            raise ValueError(
+                f"surgery_window_weeks must be [lower, upper] with lower <= upper, got [{low:g}, "
+                f"{high:g}]"
+            )
+        if not low <= self.surgery_week_planned <= high:
+            raise ValueError(
+                f"surgery_week_planned ({self.surgery_week_planned:g}) lies outside "
+                f"surgery_window_weeks [{low:g}, {high:g}]"
+            )
+        return self
+
+
+class Baseline(_Section):
+    """Baseline summaries (SAP 7.8)."""
+
+    age_group_cuts_years: list[int] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cuts_increase(self) -> Baseline:
+        cuts = self.age_group_cuts_years
+        if cuts[0] <= 0 or any(b <= a for a, b in zip(cuts, cuts[1:], strict=False)):
+            raise ValueError(
+                f"age_group_cuts_years must be positive and strictly increasing, got {cuts}"
+            )
+        return self
 
 
 class Marker(_Section):
@@ -229,12 +288,14 @@ class SAP(_Section):
     design: Design
     primary_endpoint: PrimaryEndpoint
     inference: Inference
+    prognostic_factors: PrognosticFactors
     response: Response
     pathology: Pathology
     efs: EFSRules
     safety: Safety
     toxicity_monitoring: ToxicityMonitoring
     schedule: Schedule
+    baseline: Baseline
     biomarkers: Biomarkers
 
     @model_validator(mode="after")
@@ -271,7 +332,7 @@ def _format_validation_error(path: Path, error: ValidationError) -> str:
             lines.append(f"  {key}: unknown key. Hint: check the spelling against SAP.md.")
         else:
             shown = "" if isinstance(received, dict) else f" = {received!r}"
-            lines.append(f"  {key}{shown}: {item['msg']}")
+            lines.append(f"  {key}{shown}: {item['msg'].removeprefix('Value error, ')}")
     return "\n".join(lines)
 
 
@@ -286,19 +347,15 @@ def load_sap(path: str | Path | None = None) -> SAP:
     Raises
     ------
     SAPConfigError
-        The file is missing, not YAML, or fails validation; the message names every bad key.
+        The file is missing, a directory, unreadable, empty, not UTF-8, not acceptable YAML
+        (anchors, aliases and duplicate keys are refused), or fails validation; the message
+        names every bad key.
     """
     path = Path(path) if path is not None else default_sap_path()
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SAPConfigError(f"{path}: SAP configuration file not found") from None
-    except UnicodeDecodeError as exc:
-        raise SAPConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise SAPConfigError(f"{path}: not valid YAML: {exc}") from None
+        raw = load_config_yaml(path)
+    except ConfigFileError as exc:
+        raise SAPConfigError(f"{path}: SAP configuration: {exc}") from None
     if not isinstance(raw, dict):
         raise SAPConfigError(f"{path}: expected a mapping of SAP sections at the top level")
     try:

@@ -27,8 +27,9 @@ from osteo_stats.sap import Response
 BOR_ORDER = ("CR", "PR", "SD", "PD", "NE")
 _RANK = {level: rank for rank, level in enumerate(reversed(BOR_ORDER))}  # NE 0 ... CR 4
 
-#: Why the pre-operative window ended (``WINENDRS``).
-WINDOW_END_REASONS = ("SURGERY", "NEW ANTICANCER THERAPY", "12 WEEKS", "DATA CUT-OFF")
+#: Why the pre-operative window ended (``WINENDRS``); ``<N> WEEKS`` is written with N =
+#: ``response.window_without_surgery_weeks`` (``12 WEEKS`` with the shipped SAP).
+WINDOW_END_REASONS = ("SURGERY", "NEW ANTICANCER THERAPY", "<N> WEEKS", "DATA CUT-OFF")
 
 
 def derive_preop_window(
@@ -79,7 +80,10 @@ def derive_preop_window(
     weeks_end = out["ENRLDT"] + pd.Timedelta(days=window_days)
     nact_first = out["NACTDT"].notna() & (out["NACTDT"] <= weeks_end)
     end = out["NACTDT"].where(nact_first, weeks_end)
-    reason = pd.Series(np.where(nact_first, "NEW ANTICANCER THERAPY", "12 WEEKS"), index=out.index)
+    weeks_reason = f"{sap_response.window_without_surgery_weeks:g} WEEKS"
+    reason = pd.Series(
+        np.where(nact_first, "NEW ANTICANCER THERAPY", weeks_reason), index=out.index
+    )
     operated = out["SURGDT"].notna()
     end = end.where(~operated, out["SURGDT"])
     reason = reason.where(~operated, "SURGERY")

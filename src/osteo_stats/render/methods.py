@@ -25,7 +25,8 @@ def _accrual(sap: SAP) -> str:
 def _primary(sap: SAP) -> str:
     d = sap.design
     return (
-        f"2-year EFS success per patient ({sap.primary_endpoint.landmark_months:g} months; "
+        f"{sap.primary_endpoint.landmark_label} EFS success per patient "
+        f"({sap.primary_endpoint.landmark_months:g} months; "
         f"lost before the landmark without an event = {sap.primary_endpoint.lost_before_landmark})."
         f" Simon {d.kind} two-stage design, p0 = {d.p0:g}, p1 = {d.p1:g}, one-sided alpha "
         f"{d.alpha:g}, power {d.power:g}: n1 = {d.n1}, r1 = {d.r1}, n = {d.n}, r = {d.r}. "

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from osteo_stats.config_yaml import ConfigFileError, load_config_yaml
 from osteo_stats.errors import OsteoStatsError
 
 __all__ = [
@@ -66,7 +66,9 @@ class ScenarioError(OsteoStatsError):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No NaN or infinity in a scenario: a NaN rate or probability would pass every "> 0" check
+    # by comparing False and silently simulate nonsense.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _one_of(model: BaseModel, names: Sequence[str]) -> None:
@@ -509,17 +511,13 @@ def load_scenarios(path: str | Path) -> tuple[Scenario, ...]:
     Raises
     ------
     ScenarioError
-        The file is missing, not YAML, or invalid; the message names every bad key.
+        The file is missing, a directory, unreadable, empty, not UTF-8, not acceptable YAML
+        (anchors, aliases and duplicate keys are refused) or invalid; the message names every
+        bad key.
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: scenario file not found.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read the scenario file ({exc}).") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
+        raw = load_config_yaml(path)
+    except ConfigFileError as exc:
+        raise ScenarioError(f"{path}: scenario file: {exc}") from None
     return parse_scenarios(raw, source=str(path))

@@ -64,7 +64,6 @@ from osteo_stats.tlf.model import TLF, TLFOutput, source_line
 __all__ = ["build_biomarker_tlfs"]
 
 MODULE = "tlf.biomarkers"
-CONF_LEVEL = 0.95
 
 AVAIL_ID = "BMK-AVAIL-01"
 PAIR_ID = "BMK-PAIR-01"
@@ -193,6 +192,16 @@ def _displays(ad: AnalysisData, values: pd.DataFrame) -> dict[str, _Display]:
 # --------------------------------------------------------------------------------------------
 # Shared helpers
 # --------------------------------------------------------------------------------------------
+
+
+def _level(ad: AnalysisData) -> float:
+    """The two-sided confidence level of every interval here (SAP 7.1, ``inference.conf_level``)."""
+    return ad.sap.inference.conf_level
+
+
+def _pct(level: float) -> str:
+    """``0.95`` -> ``"95%"``."""
+    return f"{100 * level:g}%"
 
 
 def _fas_line(ad: AnalysisData, extra: str = "") -> str:
@@ -328,6 +337,7 @@ def _availability_output(
 
 def _paired(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Display]) -> TLFOutput:
     b = ARDBuilder(PAIR_ID, "Table 14.4.2", "FAS-PAIRED")
+    conf = _level(ad)
     family: Family = []
     methods: dict[str, str] = {}
     test_group = {"ATPT": CHANGE, "TEST": "SIGNED-RANK"}
@@ -348,19 +358,17 @@ def _paired(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Display
         hl_group = {"ATPT": CHANGE, "ESTIMATE": "HODGES-LEHMANN"}
         inc_group = {"ATPT": CHANGE, "ESTIMATE": "PROPORTION INCREASED"}
         if n == 0:
-            b.add_ci(math.nan, math.nan, math.nan, CONF_LEVEL, parameter=marker, group=hl_group)
-            b.add_ci(math.nan, math.nan, math.nan, CONF_LEVEL, parameter=marker, group=inc_group)
+            b.add_ci(math.nan, math.nan, math.nan, conf, parameter=marker, group=hl_group)
+            b.add_ci(math.nan, math.nan, math.nan, conf, parameter=marker, group=inc_group)
             for statistic in ("n", "statistic", "p_value"):
                 b.add(statistic, math.nan, parameter=marker, group=test_group)
             family.append((marker, test_group, math.nan))
             continue
-        test = signed_rank_test(pre, post, conf_level=CONF_LEVEL)
+        test = signed_rank_test(pre, post, conf_level=conf)
         methods[marker] = test.method
-        b.add_ci(
-            test.estimate, test.lower, test.upper, CONF_LEVEL, parameter=marker, group=hl_group
-        )
-        inc = proportion_increased(pre, post, CONF_LEVEL)
-        b.add_ci(inc.estimate, inc.lower, inc.upper, CONF_LEVEL, parameter=marker, group=inc_group)
+        b.add_ci(test.estimate, test.lower, test.upper, conf, parameter=marker, group=hl_group)
+        inc = proportion_increased(pre, post, conf)
+        b.add_ci(inc.estimate, inc.lower, inc.upper, conf, parameter=marker, group=inc_group)
         b.add("n", n - test.n_zero, parameter=marker, group=test_group)
         b.add("statistic", test.statistic, parameter=marker, group=test_group)
         b.add("p_value", test.p_value, parameter=marker, group=test_group)
@@ -416,7 +424,7 @@ def _paired(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Display
 
     rows.append(
         [
-            "Increased, % (95% CI)",
+            f"Increased, % ({_pct(conf)} CI)",
             *per_marker(
                 lambda m, d: pct_ci(m, {"ATPT": CHANGE, "ESTIMATE": "PROPORTION INCREASED"})
             ),
@@ -424,7 +432,7 @@ def _paired(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Display
     )
     rows.append(
         [
-            "Hodges-Lehmann shift (95% CI)",
+            f"Hodges-Lehmann shift ({_pct(conf)} CI)",
             *per_marker(
                 lambda m, d: fmt_est_ci(
                     *(
@@ -464,8 +472,8 @@ def _paired(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Display
         "Wilcoxon signed-rank test, two-sided: zero differences dropped (Wilcoxon's method), "
         "tied absolute differences get mid-ranks. " + method_note + " (SAP 7.6)",
         "Hodges-Lehmann shift: median of the Walsh averages of all paired differences (zeros "
-        "included), with the distribution-free 95% CI from the exact signed-rank critical "
-        "values (Hollander, Wolfe and Chicken).",
+        f"included), with the distribution-free {_pct(conf)} CI from the exact signed-rank "
+        "critical values (Hollander, Wolfe and Chicken).",
         "Increased: post > pre, among all patients with both values; exact Clopper-Pearson CI.",
         "BH family: the signed-rank p-values of the markers in this table.",
     )
@@ -496,6 +504,7 @@ def _response_population(values: pd.DataFrame, marker: str, atpt: str) -> pd.Dat
 
 def _response(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Display]) -> TLFOutput:
     b = ARDBuilder(RESP_ID, "Table 14.4.3", "FAS")
+    conf = _level(ad)
     families: dict[tuple[str, str, str], Family] = {}
     for endpoint in ENDPOINTS:
         for atpt in TIMEPOINTS:
@@ -514,14 +523,14 @@ def _response(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Displ
                 mw_group = {**base, "TEST": "MANN-WHITNEY"}
                 hl_group = {**base, "ESTIMATE": "HODGES-LEHMANN"}
                 if responder.any() and (~responder).any():
-                    mw = rank_sum_test(v[responder], v[~responder], conf_level=CONF_LEVEL)
+                    mw = rank_sum_test(v[responder], v[~responder], conf_level=conf)
                     stat, p_mw = mw.statistic, mw.p_value
                     hl = (mw.estimate, mw.lower, mw.upper)
                 else:
                     stat, p_mw, hl = math.nan, math.nan, (math.nan,) * 3
                 b.add("statistic", stat, parameter=marker, group=mw_group)
                 b.add("p_value", p_mw, parameter=marker, group=mw_group)
-                b.add_ci(*hl, CONF_LEVEL, parameter=marker, group=hl_group)
+                b.add_ci(*hl, conf, parameter=marker, group=hl_group)
                 families.setdefault((endpoint, atpt, "MANN-WHITNEY"), []).append(
                     (marker, mw_group, p_mw)
                 )
@@ -601,7 +610,7 @@ def _response(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Displ
         "Responders median (Q1, Q3)",
         "Non-responders n",
         "Non-responders median (Q1, Q3)",
-        "HL difference (95% CI)",
+        f"HL difference ({_pct(conf)} CI)",
         "Mann-Whitney p",
         "Mann-Whitney p, BH",
         "Cut-point (median)",
@@ -619,7 +628,7 @@ def _response(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Displ
         "at the time point (change: both values); no imputation.",
         "Mann-Whitney test, two-sided, exact conditional distribution given the mid-ranks. HL "
         "difference = Hodges-Lehmann estimate of responders minus non-responders (median of "
-        "all pairwise differences) with the order-statistic 95% CI (SAP 7.6).",
+        f"all pairwise differences) with the order-statistic {_pct(conf)} CI (SAP 7.6).",
         "Fisher's exact test, two-sided, of response by marker group: high = strictly above the "
         "median of the patients in the analysis, low = at or below; the cut-point is fixed by "
         "the SAP (7.6 point 4), not chosen from the data's p-values.",
@@ -703,7 +712,7 @@ def _scale_label(atpt: str, log_transform: bool) -> str:
     return "per doubling of (post+1)/(pre+1)" if atpt == CHANGE else "per doubling of (x+1)"
 
 
-def _fit_cox(frame: pd.DataFrame) -> pd.Series | None:
+def _fit_cox(frame: pd.DataFrame, conf: float) -> pd.Series | None:
     """The marker term of a one-covariate Cox model; ``None`` when the fit does not converge.
 
     Non-convergence (lifelines' ConvergenceError or ConvergenceWarning, e.g. monotone
@@ -715,7 +724,7 @@ def _fit_cox(frame: pd.DataFrame) -> pd.Series | None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         try:
-            fit = cox_regression(frame, "TIME", "EVENT", ["X"], conf_level=CONF_LEVEL)
+            fit = cox_regression(frame, "TIME", "EVENT", ["X"], conf_level=conf)
         except ConvergenceError:
             return None
     if any(issubclass(w.category, ConvergenceWarning) for w in caught):
@@ -729,6 +738,7 @@ def _efs(
 ) -> tuple[TLFOutput, ARD, dict[tuple[str, str], dict[str, KaplanMeierResult]]]:
     efs = _efs_data(ad)
     b = ARDBuilder(EFS_ID, "Table 14.4.4", "FAS")
+    conf = _level(ad)
     fig = ARDBuilder(EFS_ID, "Figure 14.4.3", "FAS")
     curves: dict[tuple[str, str], dict[str, KaplanMeierResult]] = {}
     families: dict[tuple[str, str], Family] = {}
@@ -751,7 +761,7 @@ def _efs(
             coef = se = hr = lcl = ucl = p_cox = math.nan
             if events > 0 and n > 1 and np.ptp(x) > 0:
                 frame = pd.DataFrame({"TIME": data["TIME"], "EVENT": data["EVENT"], "X": x})
-                term = _fit_cox(frame)
+                term = _fit_cox(frame, conf)
                 if term is None:
                     not_converged.append(f"{marker} {TIMEPOINT_LABEL[atpt].lower()}")
                 else:
@@ -759,7 +769,7 @@ def _efs(
                     hr, lcl, ucl = term["hr"], term["hr_lower"], term["hr_upper"]
             b.add("coef", coef, parameter=marker, group=cox_group, analysis_set=aset)
             b.add("se", se, parameter=marker, group=cox_group, analysis_set=aset)
-            b.add_ci(hr, lcl, ucl, CONF_LEVEL, parameter=marker, group=cox_group, analysis_set=aset)
+            b.add_ci(hr, lcl, ucl, conf, parameter=marker, group=cox_group, analysis_set=aset)
             b.add("p_value", p_cox, parameter=marker, group=cox_group, analysis_set=aset)
             families.setdefault((atpt, "COX"), []).append((marker, cox_group, p_cox))
 
@@ -823,7 +833,7 @@ def _efs(
         "Time point (time origin)",
         "n (events)",
         "Cox covariate",
-        "HR (95% CI)",
+        f"HR ({_pct(conf)} CI)",
         "Cox p",
         "Cox p, BH",
         "Cut-point (median)",
@@ -845,7 +855,7 @@ def _efs(
         "incomplete resection, on or before surgery). A patient censored before surgery is "
         "censored at day 1 of the landmark.",
         "Cox proportional hazards model per marker (Efron ties), marker as a continuous "
-        "covariate; Wald 95% CI and p-value. "
+        f"covariate; Wald {_pct(conf)} CI and p-value. "
         + (
             f"Log-transformed markers ({', '.join(log_markers)}) enter as log2(value + 1) "
             "(HR per doubling) and their change as the log2 fold change "

@@ -54,10 +54,6 @@ _DISPLAY = {
     "POST-OPERATIVE": "Post-operative",
     "MAINTENANCE": "Maintenance",
 }
-#: Cycle-delay tolerance (SAP 9.5): a cycle is delayed if it starts more than this many days
-#: after ``cycle_days`` from the start of the previous cycle.
-_CYCLE_DELAY_TOLERANCE_DAYS = 3
-
 Group = Mapping[str, object] | None
 
 
@@ -347,9 +343,10 @@ def _analysis_sets(ad: AnalysisData) -> TLFOutput:
 def _planned_cumulative(when: pd.Series | pd.Timestamp, start: pd.Timestamp, ad: AnalysisData):
     r"""The linear accrual plan (SAP 2.1) evaluated at dates ``when``.
 
-    .. math:: \mathrm{plan}(t) = N \min\{1, (t - t_0) / (M \cdot 30.4375)\}
+    .. math:: \mathrm{plan}(t) = N \min\{1, (t - t_0) / (M \cdot D)\}
 
-    with N = ``study.planned_enrollment``, M = ``study.planned_accrual_months``, t_0 the first
+    with N = ``study.planned_enrollment``, M = ``study.planned_accrual_months``,
+    D = ``time.days_per_month``, t_0 the first
     enrollment and t - t_0 the calendar difference in days.
     """
     study = ad.sap.study
@@ -651,6 +648,20 @@ def _deviations(ad: AnalysisData) -> TLFOutput:
 _CatRow = tuple[str, str, dict[str, object]]
 
 
+def _age_groups(age: pd.Series, cuts: Sequence[int]) -> tuple[pd.Series, list[tuple[str, str]]]:
+    """Age groups at the SAP 7.8 cut-points (``baseline.age_group_cuts_years``, e.g. 16, 40):
+    the codes ``<16``, ``16-39``, ``>=40`` and their display labels ``< 16``, ``16-39``, ``>= 40``.
+    """
+    codes = [f"<{cuts[0]}"]
+    codes += [f"{low}-{high - 1}" for low, high in zip(cuts, cuts[1:], strict=False)]
+    codes.append(f">={cuts[-1]}")
+    labels = [f"< {cuts[0]}", *codes[1:-1], f">= {cuts[-1]}"]
+    groups = pd.Series(
+        np.select([age < cut for cut in cuts], codes[:-1], default=codes[-1]), index=age.index
+    ).where(age.notna())
+    return groups, list(zip(labels, codes, strict=True))
+
+
 def _categories(
     b: ARDBuilder,
     values: pd.Series,
@@ -684,20 +695,15 @@ def _baseline(ad: AnalysisData) -> TLFOutput:
 
     age = adsl["AGE"]
     _add_continuous(b, age, parameter="AGE")
-    agegr = pd.Series(
-        np.select([age < 16, age < 40], ["<16", "16-39"], default=">=40"), index=adsl.index
-    ).where(age.notna())
+    agegr, age_levels = _age_groups(age, ad.sap.baseline.age_group_cuts_years)
     sections.append(("Age (years)", ("AGE", 0), []))
     sections.append(
         (
             "Age group (years)",
             None,
-            _categories(
-                b, agegr, [("< 16", "<16"), ("16-39", "16-39"), (">= 40", ">=40")], n,
-                parameter="AGEGR",
-            ),
+            _categories(b, agegr, age_levels, n, parameter="AGEGR"),
         )
-    )  # fmt: skip
+    )
     sections.append(
         (
             "Sex",
@@ -795,9 +801,9 @@ def _cycle_delays(given: pd.DataFrame, ad: AnalysisData) -> pd.Series:
     """Per USUBJID: number of delayed cycles of one drug (SAP 9.5).
 
     A cycle is delayed when its first administration (EXDOSE > 0) is more than
-    ``cycle_days + 3`` days after the first administration of the previous cycle *in the same
-    phase* (the gap around surgery between the last pre-operative and the first post-operative
-    cycle is planned, not a delay).
+    ``cycle_days + cycle_delay_tolerance_days`` days after the first administration of the
+    previous cycle *in the same phase* (the gap around surgery between the last pre-operative
+    and the first post-operative cycle is planned, not a delay).
     """
     if given.empty:
         return pd.Series(dtype="int64")
@@ -808,7 +814,7 @@ def _cycle_delays(given: pd.DataFrame, ad: AnalysisData) -> pd.Series:
         .sort_values(["USUBJID", "APHASE", "CYCLE"])
     )
     gap = starts.groupby(["USUBJID", "APHASE"])["EXSTDT"].diff().dt.days
-    limit = ad.sap.schedule.cycle_days + _CYCLE_DELAY_TOLERANCE_DAYS
+    limit = ad.sap.schedule.cycle_days + ad.sap.schedule.cycle_delay_tolerance_days
     starts["DELAYED"] = gap > limit
     return starts.groupby("USUBJID")["DELAYED"].sum()
 
@@ -908,8 +914,8 @@ def _exposure(ad: AnalysisData) -> TLFOutput:
         "Relative dose intensity = 100 x sum(EXDOSE) / sum(EXPLDOS) over the administrations "
         "recorded in ADEX, per patient (SAP 9.5); an omitted administration has EXDOSE = 0.",
         "Dose reduction: 0 < EXDOSE < EXPLDOS. Cycle delay: first administration of a cycle "
-        f"more than {ad.sap.schedule.cycle_days} + {_CYCLE_DELAY_TOLERANCE_DAYS} days after the "
-        "first administration of the previous cycle in the same phase (SAP 9.5).",
+        f"more than {ad.sap.schedule.cycle_days} + {ad.sap.schedule.cycle_delay_tolerance_days} "
+        "days after the first administration of the previous cycle in the same phase (SAP 9.5).",
         "Percentages use SAF N as denominator.",
     )
     return _table(

@@ -45,6 +45,7 @@ from osteo_stats.analyse.survival import (
 from osteo_stats.analyse.two_stage import two_stage_inference
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.derive.efficacy import compute_event_indicator
+from osteo_stats.sap import SAP
 from osteo_stats.tlf import efficacy_figures as figures
 from osteo_stats.tlf.ard import ARD, ARDBuilder
 from osteo_stats.tlf.format import fmt_est_ci, fmt_n_pct, fmt_number, fmt_p, fmt_pct_ci
@@ -171,6 +172,32 @@ def _method(name: str) -> str:
     """Display name of a proportion CI method (SAP 7.1)."""
     return {"clopper-pearson": "Clopper-Pearson", "wilson": "Wilson", "jeffreys": "Jeffreys"}.get(
         name, name
+    )
+
+
+def _huvos_note(sap: SAP) -> str:
+    """The Huvos grade footnote, from ``pathology.huvos_grade_lower_bounds`` (SAP 3.4)."""
+    b = sap.pathology.huvos_grade_lower_bounds
+    top = f"IV {b['IV']:g}%" if b["IV"] == 100 else f"IV >= {b['IV']:g}%"
+    return (
+        "Huvos grade from percent necrosis of the resected nodules: "
+        f"I < {b['II']:g}%, II {b['II']:g} to < {b['III']:g}%, "
+        f"III {b['III']:g} to < {b['IV']:g}%, {top} (SAP 3.4)."
+    )
+
+
+def _missed_note(sap: SAP) -> str:
+    """Sensitivity (b) of SAP 3.2.4: the gap that means missed assessments."""
+    e = sap.efs
+    k, every, window = (
+        e.missed_assessments_for_censoring,
+        e.tumour_assessment_interval_days,
+        e.assessment_window_days,
+    )
+    many = "two" if k == 2 else str(k)
+    return (
+        f"{many} or more consecutive missed assessments (more than {k} x {every} + {window} = "
+        f"{k * every + window} days"
     )
 
 
@@ -391,7 +418,7 @@ def _tte_rows(
 def _tte_footnotes(ad: AnalysisData) -> tuple[str, ...]:
     inf = ad.sap.inference
     return (
-        "Time in months = days / 30.4375 from enrollment (SAP 6.1).",
+        f"Time in months = days / {ad.sap.time.days_per_month:g} from enrollment (SAP 6.1).",
         f"Kaplan-Meier estimates with Greenwood variance and {_label(inf.conf_level)} pointwise "
         f"CIs on the {inf.km_conf_type} scale; quantiles with the Brookmeyer-Crowley CI on the "
         "same scale (SAP 7.3). NR = not reached. A landmark after the last observed time is NE.",
@@ -503,7 +530,10 @@ def primary_endpoint_table(ad: AnalysisData) -> TLFOutput:
     n_txt = _fmt_int(v("N", {"STATUS": "SUCCESS"}))
     rows: list[tuple[str, str]] = [
         (f"Patients in the primary analysis (first {design.n} by enrollment), N", n_txt),
-        ("Success: event-free at 24 months, n (%)", v.count({"STATUS": "SUCCESS"})),
+        (
+            f"Success: event-free at {_month_key(landmark)} months, n (%)",
+            v.count({"STATUS": "SUCCESS"}),
+        ),
         ("Failure, n (%)", v.count({"STATUS": "FAILURE"})),
     ]
     if ad.analysis_type == "final":
@@ -576,15 +606,17 @@ def primary_endpoint_table(ad: AnalysisData) -> TLFOutput:
         )
     )
     footnotes = (
-        "Success = alive and event-free at 24 months with adequate follow-up (SAP 3.1 rules "
-        "S1/S2); leaving follow-up event-free before 24 months is a failure (F2).",
+        f"Success = alive and event-free at {_month_key(landmark)} months with adequate follow-up "
+        "(SAP 3.1 rules S1/S2); leaving follow-up event-free before "
+        f"{_month_key(landmark)} months is a failure (F2).",
         (
-            "Final analysis (SAP 3.1, 10.3): a patient still not evaluable after the 24-month "
-            "date (N2) is counted as a failure (F3); Table 14.2.4 shows the analysis excluding "
-            "these patients."
+            "Final analysis (SAP 3.1, 10.3): a patient still not evaluable after the "
+            f"{_month_key(landmark)}-month date (N2) is counted as a failure (F3); Table 14.2.4 "
+            "shows the analysis excluding these patients."
             if ad.analysis_type == "final"
             else "Interim analysis: patients not yet evaluable are not counted; at the final "
-            "analysis those still not evaluable after the 24-month date are failures (SAP 3.1)."
+            f"analysis those still not evaluable after the {_month_key(landmark)}-month date are "
+            "failures (SAP 3.1)."
         ),
         f"Simon optimal two-stage design: stop after {design.n1} if <= {design.r1} successes; "
         f"reject H0 (p <= {design.p0:g}) if > {design.r} successes among {design.n} (SAP 5.2).",
@@ -600,7 +632,10 @@ def primary_endpoint_table(ad: AnalysisData) -> TLFOutput:
     tlf = TLF(
         kind="Table",
         number="14.2.1",
-        title="Primary endpoint: 2-year EFS rate with design-based inference",
+        title=(
+            f"Primary endpoint: {ad.sap.primary_endpoint.landmark_label} EFS rate with "
+            "design-based inference"
+        ),
         analysis_set=_set_line(("FAS", len(fas(ad)))),
         footnotes=footnotes,
         source=_source(ad, (aid,)),
@@ -673,7 +708,7 @@ def primary_sensitivity_table(ad: AnalysisData) -> TLFOutput:
             "identical to the primary counts when no patient is not yet evaluable. At the final "
             "analysis, patients counted as failures only because they are not evaluable (SAP 3.1 "
             "F3) are shown here as not evaluable.",
-            "Patients: the first 43 FAS patients by enrollment (SAP 5.6).",
+            f"Patients: the first {ad.sap.design.n} FAS patients by enrollment (SAP 5.6).",
         ),
         source=_source(ad, (aid,)),
         analysis_ids=(aid,),
@@ -724,7 +759,8 @@ def bor_table(ad: AnalysisData) -> TLFOutput:
         analysis_set=_set_line(("FAS", len(frame))),
         footnotes=(
             "Investigator-assessed RECIST 1.1 over the pre-operative window (enrollment to "
-            "surgery; without surgery to new therapy or 12 weeks), SAP 3.3.",
+            "surgery; without surgery to new therapy or "
+            f"{ad.sap.response.window_without_surgery_weeks:g} weeks), SAP 3.3.",
             "Confirmation of CR/PR not required (SAP setting response.confirmation_required = "
             f"{str(ad.sap.response.confirmation_required).lower()}); SD needs >= "
             f"{ad.sap.response.sd_min_days} days from enrollment, otherwise NE.",
@@ -908,8 +944,7 @@ def pathology_table(ad: AnalysisData) -> TLFOutput:
         title="Pathological response (Huvos grade)",
         analysis_set=_set_line(("FAS", n_fas), ("FAS-OPERATED", n_op)),
         footnotes=(
-            "Huvos grade from percent necrosis of the resected nodules: I < 50%, II 50 to < 90%, "
-            "III 90 to < 100%, IV 100% (SAP 3.4).",
+            _huvos_note(ad.sap),
             "FAS column: patients not operated are non-responders; patients with surgery "
             "pending at the cut-off are excluded from the denominator. Operated = SURGOUT R0, "
             "R1 or R2.",
@@ -1075,9 +1110,9 @@ def efs_sensitivity_table(ad: AnalysisData) -> TLFOutput:
         analysis_set=_set_line(("FAS", n_fas), ("PPS", n_pps)),
         footnotes=(
             "(a) EFS censored at the last adequate assessment on or before the start of new "
-            "anticancer therapy (rule C3); (b) an event after two or more consecutive missed "
-            "assessments (more than 2 x 84 + 14 = 182 days after the last adequate assessment) "
-            "is censored at that assessment (rule C4), SAP 3.2.4.",
+            "anticancer therapy (rule C3); (b) an event after "
+            f"{_missed_note(ad.sap)} after the last adequate assessment) is censored at that "
+            "assessment (rule C4), SAP 3.2.4.",
             *_tte_footnotes(ad)[:3],
         ),
         source=_source(ad, (aid,)),
@@ -1193,30 +1228,41 @@ def _text(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), None)
 
 
-COX_FACTORS: tuple[Factor, ...] = (
-    Factor(
-        "NNODULE", "Number of nodules", ("1", ">=2"), lambda d: _cut(d["NNODULE"], 2, "1", ">=2")
-    ),
-    Factor(
-        "DFIMO",
-        "Disease-free interval",
-        (">=24 months", "<24 months"),
-        lambda d: _cut(d["DFIMO"], 24, "<24 months", ">=24 months"),
-    ),
-    Factor("LATERAL", "Laterality", ("UNILATERAL", "BILATERAL"), lambda d: _text(d["LATERAL"])),
-)
-SUBGROUP_FACTORS: tuple[Factor, ...] = (
-    *COX_FACTORS,
-    Factor("SEX", "Sex", ("F", "M"), lambda d: _text(d["SEX"])),
-    Factor(
-        "AGE",
-        "Age",
-        ("<16 years", ">=16 years"),
-        lambda d: _cut(d["AGE"], 16, "<16 years", ">=16 years"),
-    ),
-)
-#: Events needed before the bivariable model is fitted (SAP 7.4: 10 per parameter).
-BIVARIABLE_MIN_EVENTS = 20
+def cox_factors(sap: SAP) -> tuple[Factor, ...]:
+    """The Cox prognostic factors with the cut-points of ``prognostic_factors`` (SAP 7.4)."""
+    pf = sap.prognostic_factors
+    nod, dfi = pf.nodules_cut, pf.disease_free_interval_cut_months
+    few = "1" if nod == 2 else f"1-{nod - 1}"
+    return (
+        Factor(
+            "NNODULE",
+            "Number of nodules",
+            (few, f">={nod}"),
+            lambda d: _cut(d["NNODULE"], nod, few, f">={nod}"),
+        ),
+        Factor(
+            "DFIMO",
+            "Disease-free interval",
+            (f">={dfi:g} months", f"<{dfi:g} months"),
+            lambda d: _cut(d["DFIMO"], dfi, f"<{dfi:g} months", f">={dfi:g} months"),
+        ),
+        Factor("LATERAL", "Laterality", ("UNILATERAL", "BILATERAL"), lambda d: _text(d["LATERAL"])),
+    )
+
+
+def subgroup_factors(sap: SAP) -> tuple[Factor, ...]:
+    """The log-rank subgroups of SAP 7.4: the Cox factors, sex and age."""
+    age = sap.prognostic_factors.age_cut_years
+    return (
+        *cox_factors(sap),
+        Factor("SEX", "Sex", ("F", "M"), lambda d: _text(d["SEX"])),
+        Factor(
+            "AGE",
+            "Age",
+            (f"<{age:g} years", f">={age:g} years"),
+            lambda d: _cut(d["AGE"], age, f"<{age:g} years", f">={age:g} years"),
+        ),
+    )
 
 
 def _cox_model(
@@ -1290,17 +1336,21 @@ def cox_table(ad: AnalysisData) -> TLFOutput:
     aid, tlf_label = "EFF-COX-01", "Table 14.2.13"
     level = ad.sap.inference.conf_level
     patients = fas(ad)
+    prognostic = cox_factors(ad.sap)
+    pf = ad.sap.prognostic_factors
+    few, dfi = prognostic[0].levels[0], pf.disease_free_interval_cut_months
+    min_events = pf.bivariable_min_events
     data = tte_data(ad, "EFS", patients["USUBJID"]).merge(
-        patients[["USUBJID", *{f.key for f in COX_FACTORS}]], on="USUBJID", how="left"
+        patients[["USUBJID", *{f.key for f in prognostic}]], on="USUBJID", how="left"
     )
     b = ARDBuilder(aid, tlf_label, "FAS")
     models: list[tuple[str, tuple[Factor, ...], str]] = []
-    for f in COX_FACTORS:
+    for f in prognostic:
         models.append((f.key, (f,), _cox_model(b, data, (f,), f.key, level)))
     n_events = int(data["EVENT"].sum())
-    bivariable = (COX_FACTORS[0], COX_FACTORS[1])
+    bivariable = (prognostic[0], prognostic[1])
     biv_key = "NNODULE+DFIMO"
-    if n_events >= BIVARIABLE_MIN_EVENTS:
+    if n_events >= min_events:
         models.append((biv_key, bivariable, _cox_model(b, data, bivariable, biv_key, level)))
     else:
         b.add("events", n_events, parameter="EFS", group={"MODEL": biv_key})
@@ -1349,13 +1399,13 @@ def cox_table(ad: AnalysisData) -> TLFOutput:
         )
         if reason:
             notes.append(f"{title} model ({model}): HR not estimable, {reason}.")
-    if n_events < BIVARIABLE_MIN_EVENTS:
+    if n_events < min_events:
         rows.append(
             ("Bivariable: number of nodules + disease-free interval", "", "", "Not fitted", "")
         )
         notes.append(
             f"Bivariable model not fitted: {_fmt_int(v('events', {'MODEL': biv_key}))} EFS events, "
-            f"fewer than the {BIVARIABLE_MIN_EVENTS} required (SAP 7.4)."
+            f"fewer than the {min_events} required (SAP 7.4)."
         )
     tlf = TLF(
         kind="Table",
@@ -1364,8 +1414,9 @@ def cox_table(ad: AnalysisData) -> TLFOutput:
         analysis_set=_set_line(("FAS", len(patients))),
         footnotes=(
             "Cox proportional hazards, Efron ties, no penalty (SAP 7.4); Wald CI and p-value. "
-            "Cut-points fixed in the SAP: nodules 1 vs >= 2, disease-free interval < 24 vs >= 24 "
-            "months. Exploratory, no multiplicity adjustment (SAP 7.7).",
+            f"Cut-points fixed in the SAP: nodules {few} vs >= {pf.nodules_cut}, disease-free "
+            f"interval < {dfi:g} vs >= {dfi:g} months. Exploratory, no multiplicity adjustment "
+            "(SAP 7.7).",
             "Complete-case analysis: patients with a missing covariate are excluded from that "
             "model. An HR is NE when a level has no events or the fit does not converge.",
             "Likelihood-ratio test of each model against no covariates (SAP 7.4), as R "
@@ -1390,12 +1441,13 @@ def subgroup_table(ad: AnalysisData) -> TLFOutput:
     patients = fas(ad)
     b = ARDBuilder(aid, tlf_label, "FAS")
     landmark = ad.sap.primary_endpoint.landmark_months
+    factors = subgroup_factors(ad.sap)
     for paramcd in ("EFS", "OS"):
         data = tte_data(ad, paramcd, patients["USUBJID"]).merge(
-            patients[["USUBJID", *{f.key for f in SUBGROUP_FACTORS}]], on="USUBJID", how="left"
+            patients[["USUBJID", *{f.key for f in factors}]], on="USUBJID", how="left"
         )
         keys = {"parameter": paramcd}
-        for f in SUBGROUP_FACTORS:
+        for f in factors:
             level = f.code(data)
             for lv in f.levels:
                 sub = data.loc[level == lv]
@@ -1438,7 +1490,7 @@ def subgroup_table(ad: AnalysisData) -> TLFOutput:
     for paramcd, title in (("EFS", "Event-free survival"), ("OS", "Overall survival")):
         v = _Values(ard, aid, paramcd, "FAS")
         rows.append((title, "", "", "", "", ""))
-        for f in SUBGROUP_FACTORS:
+        for f in factors:
             test = {"FACTOR": f.key}
             chi = v("statistic", test)
             test_txt = (
@@ -1825,7 +1877,8 @@ def tte_listing(ad: AnalysisData) -> TLFOutput:
         _set_line(("FAS", len(ids))),
         (
             "EFS, EFSSENSA (sensitivity a), EFSSENSB (sensitivity b) and OS; days = date - "
-            "enrollment + 1, months = days / 30.4375 (SAP 6.1); rules of SAP 3.2 and 8.4.",
+            f"enrollment + 1, months = days / {ad.sap.time.days_per_month:g} (SAP 6.1); rules "
+            "of SAP 3.2 and 8.4.",
         ),
         _listing_source(ad, "ADTTE"),
         body,
@@ -1853,7 +1906,10 @@ def surgery_listing(ad: AnalysisData) -> TLFOutput:
         "16.2.6.3",
         "Surgery, pathology (percent necrosis, Huvos grade) and R0 status",
         _set_line(("FAS", len(p))),
-        ("Huvos grade, good (III-IV) and complete (IV) response, R0 (SAP 3.4).",),
+        (
+            f"Huvos grade, good ({'-'.join(ad.sap.pathology.good_response_grades)}) and complete "
+            f"({'-'.join(ad.sap.pathology.complete_response_grades)}) response, R0 (SAP 3.4).",
+        ),
         _listing_source(ad, "ADSL"),
         body,
     )

@@ -867,7 +867,10 @@ def build_safety_tlfs(ad: AnalysisData) -> list[TLFOutput]:
             number="14.3.4.2",
             title="Immune-related TEAEs by SOC, preferred term and maximum grade",
             sections=[("", {}, irae)],
-            extra_notes=["Immune-related: AEIRFL = Y (TEAE window last dose + 90 days)."],
+            extra_notes=[
+                "Immune-related: AEIRFL = Y (TEAE window last dose + "
+                f"{ad.sap.safety.teae_window_days_immune} days)."
+            ],
         ),
         _by_grade_table(
             ad,

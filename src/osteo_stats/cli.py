@@ -260,7 +260,10 @@ def simulate(
     ],
     out: Annotated[Path, typer.Option("--out", help="Output directory (replaced atomically).")],
     reps: Annotated[
-        int, typer.Option("--reps", min=2, help="Replicate trials per scenario.")
+        int,
+        typer.Option(
+            "--reps", min=2, max=10_000_000, help="Replicate trials per scenario (MAX_REPS)."
+        ),
     ] = 10_000,
     seed: Annotated[
         int, typer.Option("--seed", min=0, help="Root seed (SeedSequence).")

@@ -145,7 +145,10 @@ def _frame_table(frame: Any, title: str) -> Table:
 @app.command()
 def synth(
     out: Annotated[Path, typer.Option("--out", help="Output directory (replaced atomically).")],
-    n: Annotated[int, typer.Option("--n", min=1, help="Number of patients.")] = 43,
+    n: Annotated[
+        int,  # max: osteo_stats.synth._simulate.MAX_PATIENTS
+        typer.Option("--n", min=1, max=10_000, help="Number of patients (at most 10,000)."),
+    ] = 43,
     seed: Annotated[
         int, typer.Option("--seed", help="Seed for numpy.random.Generator.")
     ] = 20240301,

@@ -214,7 +214,10 @@ def design_simon(
     p1: Annotated[float, typer.Option("--p1", help="Target response rate (H1).")],
     alpha: Annotated[float, typer.Option("--alpha", help="One-sided type I error.")] = 0.05,
     power: Annotated[float, typer.Option("--power", help="Power at p1.")] = 0.80,
-    nmax: Annotated[int, typer.Option("--nmax", help="Largest total sample size searched.")] = 100,
+    nmax: Annotated[
+        int,  # max: osteo_stats.analyse.design.MAX_N
+        typer.Option("--nmax", min=2, max=500, help="Largest total n searched (at most 500)."),
+    ] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="Print the frontier as JSON.")] = False,
     plots: Annotated[
         Path | None,

@@ -30,7 +30,7 @@ from scipy import stats
 
 from osteo_stats.errors import OsteoStatsError
 from osteo_stats.simulate.analysis import ReplicateResults, analyse_trials
-from osteo_stats.simulate.draws import draw_trials
+from osteo_stats.simulate.draws import draw_trials, on_time_grid
 from osteo_stats.simulate.scenario import Rules, Scenario, ScenarioError
 
 __all__ = [
@@ -216,7 +216,10 @@ def _exact(scenario: Scenario, rules: Rules) -> tuple[float, float, float]:
     else:
         reject, pet, en = float(stats.binom.sf(rules.r, rules.n, p)), 0.0, float(rules.n)
     analysis = scenario.analysis
-    complete = analysis.timing == "min_followup" and analysis.months >= analysis.landmark_months
+    # Compared on the time grid, as the simulation compares them (simulate.draws).
+    complete = analysis.timing == "min_followup" and on_time_grid(analysis.months) >= on_time_grid(
+        analysis.landmark_months
+    )
     if not complete:
         reject = math.nan
     if not rules.two_stage:

@@ -408,3 +408,86 @@ def test_benjamini_hochberg_is_monotone_and_bounded(p):
 def test_proportion_increased_counts_ties_as_not_increased():
     ci = proportion_increased([1, 2, 3, 4], [2, 2, 1, 5])
     assert (ci.x, ci.n) == (2, 4) and ci.method == "clopper-pearson"
+
+
+# --------------------------------------------------------------------------------------------
+# Exact or asymptotic by cost (issue 10, section 7 "Scale")
+# --------------------------------------------------------------------------------------------
+
+
+def test_large_rank_sum_is_asymptotic_by_cost_and_matches_r_in_bounded_memory():
+    """300 against 3000 tied values (the 4,300-patient trial allocated 37.8 GiB here, in the
+    exact Mann-Whitney critical value of the CI). The exact table would have ~10^9 cells, so
+    both the p-value and the CI's critical value are asymptotic; the p-value is R's::
+
+        x <- (0:299 %% 37) / 2; y <- (0:2999 %% 41) / 2
+        w <- wilcox.test(x, y, exact = FALSE, correct = TRUE)
+        w$statistic; w$p.value                     # 402216; 0.00238339954379699
+        x2 <- c(x, 30); y2 <- (0:1999 %% 43) / 2
+        wilcox.test(x2, y2, exact = FALSE, correct = TRUE)   # W = 258848, p = 8.72799702996991e-05
+    """
+    import time
+    import tracemalloc
+
+    x = (np.arange(300) % 37) / 2
+    y = (np.arange(3000) % 41) / 2
+    tracemalloc.start()
+    start = time.monotonic()
+    try:
+        res = rank_sum_test(x, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.monotonic() - start < 10
+    assert peak < 200e6
+    assert (res.method, res.ci_method) == ("normal", "normal")
+    assert res.statistic == 402216.0
+    assert res.p_value == pytest.approx(0.00238339954379699, rel=1e-12)
+    assert res.lower <= res.estimate <= res.upper
+    x2, y2 = np.append(x, 30.0), (np.arange(2000) % 43) / 2
+    res2 = rank_sum_test(x2, y2)
+    assert res2.statistic == 258848.0
+    assert res2.p_value == pytest.approx(8.72799702996991e-05, rel=1e-12)
+
+
+def test_large_signed_rank_ci_is_finite_and_asymptotic():
+    """1500 pairs: the exact signed-rank critical value needs 2**1500 sign vectors (beyond
+    float64, the CI was NaN-based); it is now the normal approximation. P-value from R::
+
+        pre <- (0:1499 %% 53) / 4; post <- pre + ((0:1499 %% 29) - 13) / 8
+        wilcox.test(post, pre, paired = TRUE, exact = FALSE, correct = TRUE)
+        # V = 592698, p-value = 1.8232517548911e-05
+    """
+    pre = (np.arange(1500) % 53) / 4
+    post = pre + ((np.arange(1500) % 29) - 13) / 8
+    res = signed_rank_test(pre, post)
+    assert (res.method, res.ci_method) == ("normal", "normal")
+    assert res.statistic == 592698.0
+    assert res.p_value == pytest.approx(1.8232517548911e-05, rel=1e-12)
+    assert np.isfinite([res.lower, res.upper]).all() and res.lower <= res.estimate <= res.upper
+    assert res.conf_level_achieved == pytest.approx(0.95, abs=1e-4)
+
+
+@pytest.mark.parametrize(("m", "n", "q_r"), [(40, 60, 922), (100, 150, 6403), (25, 400, 3834)])
+def test_normal_mann_whitney_critical_value_is_r_qwilcox_or_at_most_two_below(m, n, q_r):
+    """R ``qwilcox(0.025, m, n)``: 922, 6403, 3834. The normal approximation (continuity
+    corrected) of the order statistic is never above it (the CI is never narrower than the
+    exact one) and at most 2 below; a size this cheap stays exact."""
+    from osteo_stats.analyse.biomarkers import (
+        _classical_rank_sum_cdf,
+        _lower_critical_index,
+        _normal_lower_critical_index,
+    )
+
+    sd = math.sqrt(m * n * (m + n + 1) / 12)
+    q_normal, _ = _normal_lower_critical_index(m * n / 2, sd, 0.05)
+    assert q_r - 2 <= q_normal <= q_r
+    if m == 40:
+        assert _lower_critical_index(_classical_rank_sum_cdf(m, n), 0.05)[0] == q_r
+        xs, ys = np.arange(m, dtype=float), np.arange(n, dtype=float) + 0.25
+        assert rank_sum_test(xs, ys).ci_method == "exact"
+
+
+def test_small_samples_stay_exact():
+    res = rank_sum_test(X4, Y4)
+    assert (res.method, res.ci_method) == ("exact", "exact")

@@ -775,3 +775,59 @@ def test_infeasible_search_raises_design_error():
         DesignError, match=r"no Simon two-stage design with n <= 20 .*increase nmax"
     ):
         simon_designs(0.2, 0.4, 0.05, 0.8, nmax=20)
+
+
+# --------------------------------------------------------------------------------------------
+# Huge sizes are refused up front (issue 10, section 7)
+# --------------------------------------------------------------------------------------------
+
+
+def test_huge_nmax_and_n_are_refused_up_front(tmp_path):
+    """--nmax 10**8 used to hang (the search work grows like nmax**3) and a rule with a huge n
+    to allocate without bound; both are refused at once, naming the option and the limit."""
+    import time
+
+    from typer.testing import CliRunner
+
+    from osteo_stats.analyse.design import MAX_N
+    from osteo_stats.cli import app
+    from osteo_stats.simulate import ScenarioError, parse_scenarios
+
+    start = time.monotonic()
+    assert MAX_N == 500
+    with pytest.raises(ValueError, match=r"nmax = 100000000 must be at most 500"):
+        simon_designs(0.2, 0.4, 0.05, 0.8, nmax=10**8)
+    with pytest.raises(ValueError, match=r"n must be at most 500"):
+        operating_characteristics(
+            SimonDesign(
+                r1=3,
+                n1=13,
+                r=12,
+                n=10**12,
+                p0=0.2,
+                p1=0.4,
+                alpha_attained=0.05,
+                power_attained=0.8,
+                pet_p0=0.5,
+                en_p0=20.0,
+                kind="optimal",
+            ),
+            0.2,
+        )
+    args = ["design", "simon", "--p0", "0.2", "--p1", "0.4", "--nmax", "100000000"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "--nmax" in result.output and "500" in result.output
+    raw = {
+        "scenarios": [
+            {
+                "name": "huge",
+                "design": {"p0": 0.2, "n1": 13, "r1": 3, "n": 10**9, "r": 12},
+                "efs": {"two_year": 0.4},
+                "accrual": {"rate_per_month": 1.79},
+            }
+        ]
+    }
+    with pytest.raises(ScenarioError, match=r"design\.n = 1000000000: .*less than or equal to 500"):
+        parse_scenarios(raw)
+    assert time.monotonic() - start < 10

@@ -542,3 +542,142 @@ def test_cli_design_simon_plots_are_deterministic(tmp_path):
     for name, text in first.items():
         assert text == (tmp_path / "p" / name).read_text("utf-8")
         assert "<svg" in text
+
+
+# --------------------------------------------------------------------------------------------
+# No bias from time arithmetic (issue 10, section 4)
+# --------------------------------------------------------------------------------------------
+
+
+def _simon_reject(r1: int, n1: int, r: int, n: int, p: float) -> float:
+    """P(X1 > r1 and X1 + X2 > r), X1 ~ Bin(n1, p), X2 ~ Bin(n - n1, p), by direct sums."""
+
+    def pmf(k: int, size: int) -> float:
+        return math.comb(size, k) * p**k * (1 - p) ** (size - k)
+
+    return sum(
+        pmf(x1, n1) * sum(pmf(x2, n - n1) for x2 in range(max(r - x1 + 1, 0), n - n1 + 1))
+        for x1 in range(r1 + 1, n1 + 1)
+    )
+
+
+@pytest.mark.parametrize(
+    ("r1", "n1", "r", "n", "p", "r_value"),
+    [
+        (2, 10, 7, 22, 0.25, 0.1433776930),
+        (2, 10, 7, 22, 0.45, 0.8064638902),
+        (3, 13, 12, 43, 0.20, 0.0495814497),
+        (3, 13, 12, 43, 0.40, 0.8002143562),
+    ],
+)
+def test_simulated_rejection_rate_is_unbiased_without_censoring(r1, n1, r, n, p, r_value):
+    """No dropout, final analysis 24 months after the last enrolment: every patient's binary
+    status is known, so P(reject) is the exact Simon value. 10^6 replicates give an MC SE of
+    at most 0.0005; the bias of the old float arithmetic (the last patient's follow-up
+    ``(t + 24) - t`` rounding below 24 in ~13% of trials: 0.8016 vs 0.8065 for 2/10, 7/22 at
+    0.45; 0.0479 vs 0.0496 for 3/13, 12/43 at 0.20) is 7 to 12 SEs and fails this test.
+
+    Reference values from R 4.2 (base ``dbinom``/``pbinom``; what ``clinfun::oc.twostage.bdry``
+    sums), also recomputed here by hand-coded binomial sums::
+
+        oc <- function(r1, n1, r, n, p) {
+          x1 <- (r1 + 1):n1
+          sum(dbinom(x1, n1, p) * pbinom(r - x1, n - n1, p, lower.tail = FALSE))
+        }
+        sprintf("%.10f", oc(2, 10, 7, 22, 0.45))   # 0.8064638902
+    """
+    exact = _simon_reject(r1, n1, r, n, p)
+    assert exact == pytest.approx(r_value, abs=1e-10)
+    (scenario,) = _scenarios(
+        {
+            "name": "binomial",
+            "design": {"p0": 0.2, "n1": n1, "r1": r1, "n": n, "r": r},
+            "efs": {"two_year": p},
+            "analysis": {"methods": ["binary"], "timing": "min_followup", "months": 24},
+        }
+    )
+    reps = 1_000_000
+    row = simulate([scenario], reps=reps, seed=20241129).table.iloc[0]
+    se = math.sqrt(exact * (1 - exact) / reps)
+    assert abs(row["reject_rate"] - exact) <= 3.5 * se, (row["reject_rate"], exact, se)
+
+
+def test_last_patient_followed_exactly_to_the_landmark_counts_as_a_success():
+    """One-patient-per-row trials enrolled at awkward float times: analysed 24 months after
+    enrolment, an event-free patient is a known success (r = 0: one success rejects)."""
+    (scenario,) = _scenarios(
+        {
+            "name": "tie",
+            "design": {"p0": 0.2, "n": 2, "r": 1},
+            "efs": {"two_year": 0.4},
+            "analysis": {"methods": ["binary"]},
+        }
+    )
+    starts = np.array([0.1, 23.3, 21.460580527450777, 9.247280056072501, 5.7])
+    arrival = np.column_stack([np.zeros_like(starts), starts])
+    assert np.any((starts + 24) - starts < 24)  # the raw float trap is present in these inputs
+    draws = TrialDraws(
+        arrival=arrival,
+        event_time=np.full(arrival.shape, np.inf),
+        dropout_time=np.full(arrival.shape, np.inf),
+    )
+    result = analyse_trials(scenario, scenario.design.resolve(), draws)
+    assert result.reject["binary"].all()
+
+
+def test_huge_reps_is_refused_up_front_and_memory_does_not_grow_with_reps(tmp_path):
+    """`simulate --reps 1000000000000` used to spawn 5 * 10**8 seeds and keep every replicate
+    (out of memory after minutes). It is now refused at once, naming the option and the limit;
+    and a run's summary state does not grow with reps (chunks are summarised as they finish)."""
+    import time
+
+    from osteo_stats.simulate.runner import MAX_REPS
+
+    scenarios = _scenarios({"name": "h1", "efs": {"two_year": 0.4}})
+    with pytest.raises(ValueError, match=r"reps must be an integer >= 2 and <= 10,000,000"):
+        simulate(scenarios, reps=MAX_REPS + 1, seed=1)
+    scenario_file = tmp_path / "s.yaml"
+    scenario_file.write_text(
+        "defaults:\n"
+        "  design: {p0: 0.2, n1: 13, r1: 3, n: 43, r: 12}\n"
+        "  accrual: {rate_per_month: 1.79}\n"
+        "scenarios:\n"
+        "  - {name: h1, efs: {two_year: 0.4}}\n",
+        encoding="utf-8",
+    )
+    args = ["simulate", str(scenario_file), "--reps", "1000000000000", "--out", str(tmp_path / "o")]
+    start = time.monotonic()
+    result = CliRunner().invoke(app, args)
+    assert time.monotonic() - start < 10
+    assert result.exit_code == 2
+    assert "--reps" in result.output and "10000000" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_streamed_summary_equals_the_summary_of_all_replicates():
+    """Merging chunk summaries gives the mean and SE of the pooled replicates."""
+    from osteo_stats.simulate.runner import ChunkSummary, run_chunk, summarise
+
+    (scenario,) = _scenarios({"name": "h1", "efs": {"two_year": 0.4}})
+    rules = scenario.design.resolve()
+    seeds = np.random.SeedSequence(5).spawn(3)
+    parts = [
+        analyse_trials(
+            scenario, rules, draw_trials(scenario, rules.n, size, np.random.default_rng(sd))
+        )
+        for size, sd in zip((700, 700, 301), seeds, strict=True)
+    ]
+    merged = ChunkSummary()
+    for size, sd in zip((700, 700, 301), seeds, strict=True):
+        merged = merged.merge(run_chunk(scenario, rules, sd, size))
+    row = summarise(scenario, rules, merged).iloc[0]
+    n_enrolled = np.concatenate([p.n_enrolled for p in parts]).astype(float)
+    duration = np.concatenate([p.duration for p in parts])
+    assert row["reps"] == 1701
+    assert row["expected_n"] == pytest.approx(n_enrolled.mean(), rel=1e-12)
+    assert row["expected_n_mc_se"] == pytest.approx(
+        n_enrolled.std(ddof=1) / math.sqrt(1701), rel=1e-9
+    )
+    assert row["duration_mc_se"] == pytest.approx(duration.std(ddof=1) / math.sqrt(1701), rel=1e-9)
+    stopped = np.concatenate([p.stopped for p in parts])
+    assert row["pet"] == pytest.approx(stopped.mean(), abs=0)

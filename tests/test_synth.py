@@ -634,3 +634,39 @@ def test_biomarkers_rise_after_sbrt_in_most_patients(final):
     no_surgery = set(final["ADSL"][final["ADSL"].SURGOUT == "NOT DONE"].USUBJID)
     post_nd = b[(b.ATPT == "POST-SBRT") & (b.BMSTAT == "NOT DONE")]
     assert set(post_nd.USUBJID) == no_surgery and (post_nd.BMREASND == "NO SURGERY").all()
+
+
+# --------------------------------------------------------------------------------------------
+# Scale (issue 10, section 7): more sites, not a longer accrual; huge n refused up front
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_larger_trial_recruits_at_more_sites_within_the_planned_accrual_period(sap):
+    """430 patients = 10 x the planned 43: ten copies of the 4-site network, each at the
+    planned rate, so accrual still takes at most the planned 24 months (it took 240 months
+    before) and every site ID is one of the 40."""
+    adsl = generate_trial(sap, n_patients=430, seed=7)["ADSL"]
+    enrl = pd.to_datetime(adsl["ENRLDT"])
+    months = (enrl.max() - pd.Timestamp("2022-03-01")).days / sap.time.days_per_month
+    assert months <= sap.study.planned_accrual_months + 1
+    sites = set(adsl["SITEID"])
+    assert 20 < len(sites) <= 40
+    assert sites <= {f"{k:02d}" for k in range(1, 41)}
+    assert adsl["USUBJID"].is_unique
+    cutoff = pd.Timestamp(adsl["DCUTDT"].iloc[0])
+    assert cutoff < pd.Timestamp("2027-01-01")
+
+
+def test_huge_synth_n_is_refused_up_front(sap, tmp_path):
+    from typer.testing import CliRunner
+
+    from osteo_stats.cli import app
+
+    start = time.monotonic()
+    with pytest.raises(ValueError, match=r"n_patients \(--n\) must be from 1 to 10,000"):
+        generate_trial(sap, n_patients=10**9, seed=1)
+    result = CliRunner().invoke(app, ["synth", "--n", "1000000000", "--out", str(tmp_path / "o")])
+    assert time.monotonic() - start < 10
+    assert result.exit_code == 2
+    assert "--n" in result.output and "10000" in result.output
+    assert not (tmp_path / "o").exists()

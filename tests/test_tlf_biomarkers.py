@@ -461,3 +461,23 @@ def test_sparse_or_missing_adbm_gives_ne_not_an_error(tmp_path, drop_adbm):
     assert neither.iloc[3].startswith("3 ")  # all three patients lack PD-L1 entirely
     if drop_adbm:
         assert pd.Series(pair.loc["Patients with both values, n"]).eq("0").all()
+
+
+def test_footnotes_say_when_a_rank_test_is_asymptotic(ad, outputs, monkeypatch):
+    """SAP 7.6: exact or asymptotic is chosen by the cost of the computation. With the cost
+    budget at 0 every rank test and CI critical value is asymptotic, and Tables 14.4.2 and
+    14.4.3 say so (with the default budget the shipped trial is all exact: the footnotes
+    above)."""
+    import osteo_stats.analyse.biomarkers as rank_tests
+
+    monkeypatch.setattr(rank_tests, "EXACT_MAX_CELL_UPDATES", 0)
+    monkeypatch.setattr(rank_tests, "EXACT_MAX_SIGNED_RANK", 0)
+    default = " ".join(_by_number(outputs, "Table 14.4.3").tlf.footnotes)
+    assert "normal approximation" not in default
+    asymptotic = build_biomarker_tlfs(ad)
+    paired = " ".join(_by_number(asymptotic, "Table 14.4.2").tlf.footnotes)
+    response = " ".join(_by_number(asymptotic, "Table 14.4.3").tlf.footnotes)
+    assert "normal approximation of the critical value" in paired
+    assert "Normal approximation (> 50 non-zero differences)" in paired
+    assert "normal approximation with tie and continuity correction" in response
+    assert "normal approximation of the critical value" in response

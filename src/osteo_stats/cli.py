@@ -200,7 +200,10 @@ def _frame_table(frame: Any, title: str) -> Table:
 @app.command()
 def synth(
     out: Annotated[Path, typer.Option("--out", help=OUT_HELP)],
-    n: Annotated[int, typer.Option("--n", min=1, help="Number of patients.")] = 43,
+    n: Annotated[
+        int,  # max: osteo_stats.synth._simulate.MAX_PATIENTS
+        typer.Option("--n", min=1, max=10_000, help="Number of patients (at most 10,000)."),
+    ] = 43,
     seed: Annotated[
         int, typer.Option("--seed", help="Seed for numpy.random.Generator.")
     ] = 20240301,
@@ -270,7 +273,10 @@ def design_simon(
     p1: Annotated[float, typer.Option("--p1", help="Target response rate (H1).")],
     alpha: Annotated[float, typer.Option("--alpha", help="One-sided type I error.")] = 0.05,
     power: Annotated[float, typer.Option("--power", help="Power at p1.")] = 0.80,
-    nmax: Annotated[int, typer.Option("--nmax", help="Largest total sample size searched.")] = 100,
+    nmax: Annotated[
+        int,  # max: osteo_stats.analyse.design.MAX_N
+        typer.Option("--nmax", min=2, max=500, help="Largest total n searched (at most 500)."),
+    ] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="Print the frontier as JSON.")] = False,
     plots: Annotated[
         Path | None,
@@ -326,7 +332,10 @@ def simulate(
     ],
     out: Annotated[Path, typer.Option("--out", help=OUT_HELP)],
     reps: Annotated[
-        int, typer.Option("--reps", min=2, help="Replicate trials per scenario.")
+        int,
+        typer.Option(
+            "--reps", min=2, max=10_000_000, help="Replicate trials per scenario (MAX_REPS)."
+        ),
     ] = 10_000,
     seed: Annotated[
         int, typer.Option("--seed", min=0, help="Root seed (SeedSequence).")

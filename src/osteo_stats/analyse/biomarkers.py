@@ -34,6 +34,19 @@ Each product is built by one vectorised shift-and-add per observation (a convolu
 two-term polynomial). Without ties these are the classical distributions of R's ``dsignrank``
 and ``dwilcox``.
 
+How exact and asymptotic are chosen (SAP 7.6)
+---------------------------------------------
+The cost of a generating function is the number of cell updates of its shift-and-add loop: for
+the rank-sum counts :math:`N (k + 1)(N(N + 1) + 1)` with :math:`k = \\min(m, n)` (the smaller
+sample's subsets give the same distribution, reversed), for the classical Mann-Whitney
+critical value of the CI :math:`N (k + 1)(N(N + 1)/2 + 1)`, for the classical signed-rank
+critical value :math:`n (n(n + 1)/2 + 1)`. ``method="auto"`` computes a distribution exactly
+when its cost is at most :data:`EXACT_MAX_CELL_UPDATES` (about a second and at most ~100 MB);
+above, the p-value is the normal approximation with tie and continuity correction (R
+``wilcox.test(exact = FALSE, correct = TRUE)``) and the critical value of the CI is the normal
+approximation of R's ``qwilcox``/``qsignrank`` with continuity correction. The result records
+which (``method``, ``ci_method``).
+
 Two-sided exact p-values are :math:`P(|T - E T| \\ge |t - E T|)` under the conditional
 distribution, compared in exact integer arithmetic. For the signed-rank statistic the null
 distribution is symmetric, so this equals R's :math:`\\min\\{1, 2 \\min(P(T \\le t),
@@ -54,6 +67,7 @@ from scipy import optimize, stats
 from osteo_stats.analyse.proportions import BinomialCI, binomial_ci
 
 __all__ = [
+    "EXACT_MAX_CELL_UPDATES",
     "EXACT_MAX_RANK_SUM",
     "EXACT_MAX_SIGNED_RANK",
     "RANK_METHODS",
@@ -75,12 +89,16 @@ RANK_METHODS: tuple[str, ...] = ("auto", "exact", "normal")
 EXACT_MAX_SIGNED_RANK = 50
 """``method="auto"``: exact signed-rank p-value up to this many non-zero differences (SAP 7.6)."""
 
-EXACT_MAX_RANK_SUM = 200
-"""``method="auto"``: exact rank-sum p-value up to this many pooled observations.
+EXACT_MAX_CELL_UPDATES = 200_000_000
+"""``method="auto"``: largest exact generating function, in cell updates (SAP 7.6).
 
-SAP 7.6 asks for the exact conditional Mann-Whitney p-value without a size limit; the limit only
-keeps the generating function small (its table has ``m * N**2`` cells). The trial has N <= 43.
+About a second and, for the rank-sum table, at most ~100 MB; the rank-sum p-value of the trial
+(N <= 43) costs under 2 million. Above it the normal approximation is used (module docstring).
 """
+
+EXACT_MAX_RANK_SUM = 200
+"""Kept for compatibility: no longer used. ``method="auto"`` chooses by cost
+(:data:`EXACT_MAX_CELL_UPDATES`), not by the number of observations."""
 
 # R's fisher.test counts tables with probability within this relative tolerance of the
 # observed one as "no more likely" (stats::fisher.test, relErr <- 1 + 10^(-7)).
@@ -122,6 +140,9 @@ class SignedRankResult:
     conf_level_achieved : float
         Coverage of the order-statistic interval under the continuous-data null distribution
         (below ``conf_level`` when ``n`` is too small to reach it, e.g. ``n <= 5``).
+    ci_method : str
+        Critical value of the CI from the ``"exact"`` classical distribution (R ``qsignrank``)
+        or its ``"normal"`` approximation (too costly to compute exactly).
     """
 
     n: int
@@ -137,6 +158,7 @@ class SignedRankResult:
     upper: float
     conf_level: float
     conf_level_achieved: float
+    ci_method: str = "exact"
 
 
 @dataclass(frozen=True)
@@ -164,6 +186,9 @@ class RankSumResult:
         Distribution-free confidence limits (order statistics of the differences).
     conf_level, conf_level_achieved : float
         Requested and achieved (continuous-data) two-sided confidence level.
+    ci_method : str
+        Critical value of the CI from the ``"exact"`` classical distribution (R ``qwilcox``) or
+        its ``"normal"`` approximation (too costly to compute exactly).
     """
 
     n_x: int
@@ -177,6 +202,7 @@ class RankSumResult:
     upper: float
     conf_level: float
     conf_level_achieved: float
+    ci_method: str = "exact"
 
 
 @dataclass(frozen=True)
@@ -279,13 +305,22 @@ def _signed_rank_counts(doubled_ranks: np.ndarray) -> np.ndarray:
     return counts
 
 
+def _rank_sum_cost(ranks_total: int, big_n: int, m: int) -> int:
+    """Cell updates of :func:`_rank_sum_counts` for ranks summing to ``ranks_total``."""
+    return big_n * (min(m, big_n - m) + 1) * (ranks_total + 1)
+
+
 def _rank_sum_counts(doubled_ranks: np.ndarray, m: int) -> np.ndarray:
     """Counts of the ``m``-subsets of ``doubled_ranks`` by their sum (coefficient of y^m).
 
     Row ``j`` of the working table is the generating function of the ``j``-subsets; multiplying
-    by :math:`(1 + y\\,x^{a})` shifts every row down one and right by ``a``.
+    by :math:`(1 + y\\,x^{a})` shifts every row down one and right by ``a``. The complement of
+    an ``m``-subset is an ``(N - m)``-subset with sum ``total - s``, so the smaller of the two
+    is computed and reversed if needed.
     """
     total = int(doubled_ranks.sum())
+    if 2 * m > doubled_ranks.size:
+        return _rank_sum_counts(doubled_ranks, doubled_ranks.size - m)[::-1].copy()
     table = np.zeros((m + 1, total + 1))
     table[0, 0] = 1.0
     for a in doubled_ranks:
@@ -305,6 +340,14 @@ def _classical_rank_sum_cdf(n_x: int, n_y: int) -> np.ndarray:
     offset = n_x * (n_x + 1) // 2  # smallest possible rank sum
     counts = counts[offset : offset + n_x * n_y + 1]
     return np.cumsum(counts) / counts.sum()
+
+
+def _normal_lower_critical_index(mean: float, sd: float, alpha: float) -> tuple[int, float]:
+    """:func:`_lower_critical_index` with the null distribution of the integer statistic
+    replaced by its normal approximation with continuity correction,
+    :math:`P(T \\le t) \\approx \\Phi((t + 1/2 - \\mu)/\\sigma)`."""
+    q = max(math.ceil(mean - 0.5 + sd * float(stats.norm.ppf(alpha / 2))), 1)
+    return q, 1.0 - 2.0 * float(stats.norm.cdf((q - 1 + 0.5 - mean) / sd))
 
 
 def _lower_critical_index(cdf: np.ndarray, alpha: float) -> tuple[int, float]:
@@ -455,6 +498,7 @@ def signed_rank_test(
                 p_value = _two_sided_normal_p((z - correction) / sigma)
 
     n = int(d.size)
+    ci_method = "exact"
     i, j = np.triu_indices(n)
     walsh = np.sort((d[i] + d[j]) / 2)
     estimate = _median_sorted(walsh)
@@ -462,7 +506,13 @@ def signed_rank_test(
         lower = upper = math.nan
         achieved = math.nan
     else:
-        q, achieved = _lower_critical_index(_classical_signed_rank_cdf(n), 1 - conf_level)
+        if method == "exact" or n * (n * (n + 1) // 2 + 1) <= EXACT_MAX_CELL_UPDATES:
+            ci_method = "exact"
+            q, achieved = _lower_critical_index(_classical_signed_rank_cdf(n), 1 - conf_level)
+        else:
+            ci_method = "normal"
+            sd = math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
+            q, achieved = _normal_lower_critical_index(n * (n + 1) / 4, sd, 1 - conf_level)
         lower, upper = float(walsh[q - 1]), float(walsh[walsh.size - q])
 
     return SignedRankResult(
@@ -479,6 +529,7 @@ def signed_rank_test(
         upper=upper,
         conf_level=conf_level,
         conf_level_achieved=achieved,
+        ci_method=ci_method,
     )
 
 
@@ -516,7 +567,9 @@ def rank_sum_test(
         \\sigma^2 = \\frac{mn}{12}\\Bigl(N + 1 - \\frac{\\sum_k (t_k^3 - t_k)}{N(N-1)}\\Bigr)
 
     as R ``wilcox.test(exact = FALSE)`` (continuity correction only if ``correct``).
-    ``method="auto"`` (default) is exact for :math:`N \\le` :data:`EXACT_MAX_RANK_SUM`.
+    ``method="auto"`` (default) is exact when the generating function costs at most
+    :data:`EXACT_MAX_CELL_UPDATES` cell updates (module docstring), normal above; the CI's
+    critical value likewise (``ci_method``).
 
     **Hodges-Lehmann difference.** The median of the :math:`mn` differences
     :math:`x_i - y_j`, with the CI :math:`[D_{(q)}, D_{(mn + 1 - q)}]` of the ordered
@@ -562,7 +615,11 @@ def rank_sum_test(
     ties = bool(np.unique(doubled).size < big_n)
     rx2 = int(doubled[:m].sum())  # doubled rank sum of x
     statistic = rx2 / 2 - m * (m + 1) / 2
-    used = ("exact" if big_n <= EXACT_MAX_RANK_SUM else "normal") if method == "auto" else method
+    if method == "auto":
+        cheap = _rank_sum_cost(int(doubled.sum()), big_n, m) <= EXACT_MAX_CELL_UPDATES
+        used = "exact" if cheap else "normal"
+    else:
+        used = method
     if used == "exact":
         counts = _rank_sum_counts(doubled, m)
         # E[2 R_x] = m * sum(doubled) / N; compare |N * 2R_x - m * sum| in integers.
@@ -582,7 +639,15 @@ def rank_sum_test(
 
     diffs = np.sort(np.subtract.outer(xs, ys).ravel())
     estimate = _median_sorted(diffs)
-    q, achieved = _lower_critical_index(_classical_rank_sum_cdf(m, n), 1 - conf_level)
+    if method == "exact" or _rank_sum_cost(big_n * (big_n + 1) // 2, big_n, m) <= (
+        EXACT_MAX_CELL_UPDATES
+    ):
+        ci_method = "exact"
+        q, achieved = _lower_critical_index(_classical_rank_sum_cdf(m, n), 1 - conf_level)
+    else:
+        ci_method = "normal"
+        sd = math.sqrt(m * n * (big_n + 1) / 12)
+        q, achieved = _normal_lower_critical_index(m * n / 2, sd, 1 - conf_level)
     lower, upper = float(diffs[q - 1]), float(diffs[diffs.size - q])
 
     return RankSumResult(
@@ -597,6 +662,7 @@ def rank_sum_test(
         upper=upper,
         conf_level=conf_level,
         conf_level_achieved=achieved,
+        ci_method=ci_method,
     )
 
 

@@ -74,6 +74,12 @@ OC_COLUMNS: tuple[str, ...] = ("p", "prob_reject", "pet", "prob_early_stop", "en
 #: ``clinfun::ph2simon`` warns when the optimal n is within this many patients of ``nmax``.
 NEAR_NMAX_MARGIN = 10
 
+#: Largest total sample size of a Simon search (``nmax``) or of a two-stage rule evaluated
+#: here. A search whose optimal design has n near 300 already takes about a minute (the work
+#: grows like nmax**3); beyond 500 a phase II two-stage design is not a realistic question, and
+#: a huge value used to hang or run out of memory. ``--nmax`` and scenario files share it.
+MAX_N = 500
+
 
 # --------------------------------------------------------------------------------------------
 # Result types
@@ -331,7 +337,9 @@ class _HasRules(Protocol):
 # --------------------------------------------------------------------------------------------
 
 
-def _check_inputs(p0: float, p1: float, alpha: float, power: float, nmax: int) -> None:
+def _check_inputs(
+    p0: float, p1: float, alpha: float, power: float, nmax: int, max_nmax: int | None = None
+) -> None:
     problems = []
     if not 0 < p0 < 1:
         problems.append(f"p0 = {p0!r} must lie strictly between 0 and 1")
@@ -347,6 +355,8 @@ def _check_inputs(p0: float, p1: float, alpha: float, power: float, nmax: int) -
         problems.append(f"power = {power!r} must exceed alpha = {alpha!r}")
     if isinstance(nmax, bool) or not isinstance(nmax, int | np.integer) or nmax < 2:
         problems.append(f"nmax = {nmax!r} must be an integer >= 2")
+    elif max_nmax is not None and nmax > max_nmax:
+        problems.append(f"nmax = {nmax!r} must be at most {max_nmax} (MAX_N)")
     if problems:
         raise ValueError("invalid design inputs: " + "; ".join(problems))
 
@@ -612,7 +622,7 @@ def simon_designs(
     the largest. They coincide whenever only one r is feasible, as in every published design
     the tests compare with.
     """
-    _check_inputs(p0, p1, alpha, power, nmax)
+    _check_inputs(p0, p1, alpha, power, nmax, max_nmax=MAX_N)
     nmax = int(nmax)
     t0, t1 = _tables(p0, nmax), _tables(p1, nmax)
     n_start = max(2, _smallest_n_lower_bound(p0, p1, alpha, power, nmax))
@@ -690,6 +700,11 @@ def simon_designs(
 
 
 def _check_rule(r1: int, n1: int, r: int, n: int) -> None:
+    if n > MAX_N:
+        raise ValueError(
+            f"invalid two-stage rule r1={r1}, n1={n1}, r={r}, n={n}: n must be at most {MAX_N} "
+            "(MAX_N, the largest phase II design evaluated)"
+        )
     if not (0 <= r1 < n1 < n and 0 <= r < n):
         raise ValueError(
             f"invalid two-stage rule r1={r1}, n1={n1}, r={r}, n={n}: need 0 <= r1 < n1 < n and "

@@ -20,6 +20,10 @@ Conduct of each trial (all arrays are (replicates, patients); no loop over trial
   stage-1 decision. Patients enrolled by then are analysed; follow-up is administratively
   censored at the analysis: time :math:`= \\min(T, D, C)`, event :math:`= T \\le \\min(D, C)`.
 * **Duration**: the stage-1 decision time for a stopped trial, else the final analysis time.
+* **Time arithmetic.** The draws, the landmark and the analysis months are on the time grid of
+  :func:`~osteo_stats.simulate.draws.on_time_grid`, so every sum, difference and comparison of
+  times below is exact: the last patient of a ``min_followup`` analysis at 24 months has
+  follow-up exactly 24 and a success is counted (never lost to rounding).
 
 A trial stopped at stage 1 rejects H0 with no method. For a continued trial:
 
@@ -52,7 +56,7 @@ import numpy as np
 from scipy import stats
 
 from osteo_stats.analyse.batch_km import batch_km_landmark
-from osteo_stats.simulate.draws import TrialDraws
+from osteo_stats.simulate.draws import TrialDraws, on_time_grid
 from osteo_stats.simulate.scenario import Rules, Scenario
 
 __all__ = ["ReplicateResults", "analyse_trials", "concat_replicates"]
@@ -118,7 +122,8 @@ def _stage1(
 def analyse_trials(scenario: Scenario, rules: Rules, draws: TrialDraws) -> ReplicateResults:
     """Conduct and analyse every replicate (see the module docstring for the rules)."""
     analysis = scenario.analysis
-    landmark = analysis.landmark_months
+    landmark = float(on_time_grid(analysis.landmark_months))
+    months = float(on_time_grid(analysis.months))
     arrival, t_event, t_drop = draws.arrival, draws.event_time, draws.dropout_time
     reps, n = arrival.shape
     success = (t_event >= landmark) & (t_drop >= landmark)
@@ -142,9 +147,9 @@ def analyse_trials(scenario: Scenario, rules: Rules, draws: TrialDraws) -> Repli
         n_stopped = np.zeros(reps, dtype=np.int64)
 
     if analysis.timing == "min_followup":
-        analysis_time = enrol[:, -1] + analysis.months
+        analysis_time = enrol[:, -1] + months
     else:
-        analysis_time = np.full(reps, float(analysis.months))
+        analysis_time = np.full(reps, months)
     if rules.two_stage:
         analysis_time = np.maximum(analysis_time, decision)
     included = enrol <= analysis_time[:, None]

@@ -34,6 +34,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from osteo_stats.analyse.design import MAX_N
 from osteo_stats.config_yaml import ConfigFileError, load_config_yaml
 from osteo_stats.errors import OsteoStatsError
 
@@ -267,15 +268,15 @@ class DesignSpec(_Section):
     """
 
     p0: float = Field(gt=0, lt=1)
-    n1: int | None = Field(default=None, gt=0)
-    r1: int | None = Field(default=None, ge=0)
-    n: int | None = Field(default=None, gt=0)
-    r: int | None = Field(default=None, ge=0)
+    n1: int | None = Field(default=None, gt=0, le=MAX_N)
+    r1: int | None = Field(default=None, ge=0, le=MAX_N)
+    n: int | None = Field(default=None, gt=0, le=MAX_N)
+    r: int | None = Field(default=None, ge=0, le=MAX_N)
     p1: float | None = Field(default=None, gt=0, lt=1)
     alpha: float | None = Field(default=None, gt=0, lt=0.5)
     power: float | None = Field(default=None, gt=0.5, lt=1)
     kind: Literal["optimal", "minimax"] | None = None
-    nmax: int | None = Field(default=None, gt=1, le=500)
+    nmax: int | None = Field(default=None, gt=1, le=MAX_N)
 
     @model_validator(mode="after")
     def _rule_or_search(self) -> DesignSpec:

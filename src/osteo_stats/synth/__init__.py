@@ -69,7 +69,11 @@ def generate_trial(
     sap
         The SAP configuration (schedule, visit interval, markers, age limits, ...).
     n_patients
-        Patients to enroll; accrual takes ``planned_accrual_months * n / planned_enrollment``.
+        Patients to enroll, 1 to 10,000. Up to the planned enrollment (43) the trial has the
+        four PROMIS sites and accrual takes ``planned_accrual_months * n /
+        planned_enrollment``; a larger trial has ``ceil(n / 43)`` copies of the four-site
+        network, each recruiting at the planned rate, so accrual never takes longer than the
+        planned 24 months (4,300 patients: 400 sites, not two centuries of accrual).
     seed
         Seed of ``numpy.random.SeedSequence``; the same seed gives the same data.
     cutoff

@@ -44,6 +44,8 @@ SCREENING_DAYS = 21  # consent is 4-21 days before enrollment
 ACCRUAL_RAMP = 1.35  # cumulative accrual ~ t**1.35: slower in the first months
 # (SITEID, activation day after ACCRUAL_START, share of accrual once active)
 SITES = (("01", 0, 0.45), ("02", 75, 0.25), ("03", 150, 0.18), ("04", 240, 0.12))
+# Largest synthetic trial (`synth --n`): 100 times the planned 43 is enough for scale tests.
+MAX_PATIENTS = 10_000
 FOLLOW_UP_MONTHS = 36  # protocol follow-up per patient; COMPLETED at its end
 MAINTENANCE_DAYS = 364  # penpulimab up to about one year from the first dose
 GEM_MG_M2 = 1000.0
@@ -125,8 +127,8 @@ def simulate_trial(sap: SAP, n_patients: int, seed: int) -> list[PatientHistory]
     (``SeedSequence([seed, attempt])``; attempt 0 is ``SeedSequence(seed)``). This is
     deterministic for a seed; about four draws in five pass at once.
     """
-    if n_patients < 1:
-        raise ValueError(f"n_patients must be at least 1, got {n_patients}")
+    if not 1 <= n_patients <= MAX_PATIENTS:
+        raise ValueError(f"n_patients (--n) must be from 1 to {MAX_PATIENTS:,}; got {n_patients:,}")
     design = sap.design
     for attempt in range(MAX_STAGE1_DRAWS):
         root = np.random.SeedSequence(seed if attempt == 0 else [seed, attempt])
@@ -158,7 +160,7 @@ def _draw_trial(sap: SAP, n_patients: int, root: np.random.SeedSequence) -> list
     trial_ss, *patient_ss = root.spawn(n_patients + 1)
     rng = np.random.default_rng(trial_ss)
     enrolled = _enrollment_dates(sap, n_patients, rng)
-    sites = _sites(enrolled, rng)
+    sites = _sites(enrolled, rng, _site_blocks(sap, n_patients))
     roles = _assign_roles(n_patients, rng)
     bm_pre_ne = int(rng.integers(n_patients))
     standard = [i for i, r in enumerate(roles) if r in ("standard", "major_dev")]
@@ -185,9 +187,25 @@ def _draw_trial(sap: SAP, n_patients: int, root: np.random.SeedSequence) -> list
     return histories
 
 
+def _site_blocks(sap: SAP, n: int) -> int:
+    """How many copies of the :data:`SITES` network a trial of ``n`` patients has.
+
+    A larger trial recruits at more sites, not for longer: each block of four sites (same
+    activation stagger and shares) enrols at the planned rate, so up to the planned enrollment
+    (43) there is one block, as in PROMIS, and 4,300 patients need 100 blocks (400 sites) and
+    accrue within the planned 24 months instead of two centuries.
+    """
+    return max(1, math.ceil(n / sap.study.planned_enrollment))
+
+
 def _enrollment_dates(sap: SAP, n: int, rng: np.random.Generator) -> list[date]:
-    """Staggered accrual with a ramp-up: cumulative accrual F(t) = (t / T) ** ACCRUAL_RAMP."""
-    months = sap.study.planned_accrual_months * n / sap.study.planned_enrollment
+    """Staggered accrual with a ramp-up: cumulative accrual F(t) = (t / T) ** ACCRUAL_RAMP.
+
+    T is the time the :func:`_site_blocks` site networks take at the planned rate: the planned
+    accrual period scaled by ``n`` over the networks' planned enrollment (at most 24 months).
+    """
+    planned_n = sap.study.planned_enrollment * _site_blocks(sap, n)
+    months = sap.study.planned_accrual_months * n / planned_n
     span = months * sap.time.days_per_month
     # Stratified uniforms (one per 1/n slice) keep the accrual curve smooth, like a real trial.
     u = (np.arange(n) + rng.uniform(0.15, 0.85, size=n)) / n
@@ -197,11 +215,17 @@ def _enrollment_dates(sap: SAP, n: int, rng: np.random.Generator) -> list[date]:
     return sorted(_weekday(ACCRUAL_START + timedelta(days=int(d))) for d in days)
 
 
-def _sites(enrolled: list[date], rng: np.random.Generator) -> list[str]:
+def _sites(enrolled: list[date], rng: np.random.Generator, blocks: int = 1) -> list[str]:
+    # Block b repeats SITES with IDs shifted by 4 b ("05"-"08" for the second block, ...).
+    network = [
+        (f"{int(s) + len(SITES) * b:02d}", start, w / blocks)
+        for b in range(blocks)
+        for s, start, w in SITES
+    ]
     out = []
     for d in enrolled:
         active = [
-            (s, w) for s, start, w in SITES if (d - ACCRUAL_START).days >= start + SCREENING_DAYS
+            (s, w) for s, start, w in network if (d - ACCRUAL_START).days >= start + SCREENING_DAYS
         ]
         weights = np.array([w for _, w in active])
         out.append(active[int(rng.choice(len(active), p=weights / weights.sum()))][0])

@@ -340,6 +340,7 @@ def _paired(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Display
     conf = _level(ad)
     family: Family = []
     methods: dict[str, str] = {}
+    ci_methods: dict[str, str] = {}
     test_group = {"ATPT": CHANGE, "TEST": "SIGNED-RANK"}
     for marker in displays:
         pairs = values.loc[values["PARAMCD"].eq(marker) & values["AVAIL"].eq("BOTH")]
@@ -366,6 +367,7 @@ def _paired(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Display
             continue
         test = signed_rank_test(pre, post, conf_level=conf)
         methods[marker] = test.method
+        ci_methods[marker] = test.ci_method
         b.add_ci(test.estimate, test.lower, test.upper, conf, parameter=marker, group=hl_group)
         inc = proportion_increased(pre, post, conf)
         b.add_ci(inc.estimate, inc.lower, inc.upper, conf, parameter=marker, group=inc_group)
@@ -473,7 +475,7 @@ def _paired(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Display
         "tied absolute differences get mid-ranks. " + method_note + " (SAP 7.6)",
         "Hodges-Lehmann shift: median of the Walsh averages of all paired differences (zeros "
         f"included), with the distribution-free {_pct(conf)} CI from the exact signed-rank "
-        "critical values (Hollander, Wolfe and Chicken).",
+        "critical values (Hollander, Wolfe and Chicken)" + _normal_ci_note(ci_methods) + ".",
         "Increased: post > pre, among all patients with both values; exact Clopper-Pearson CI.",
         "BH family: the signed-rank p-values of the markers in this table.",
     )
@@ -497,6 +499,17 @@ def _paired(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Display
 # --------------------------------------------------------------------------------------------
 
 
+def _normal_ci_note(ci_methods: dict[str, str]) -> str:
+    """Footnote clause naming the markers whose CI critical value is asymptotic (SAP 7.6)."""
+    normal = sorted({m for m, method in ci_methods.items() if method == "normal"})
+    if not normal:
+        return ""
+    return (
+        f"; normal approximation of the critical value (exact computation too costly, "
+        f"SAP 7.6) for {', '.join(normal)}"
+    )
+
+
 def _response_population(values: pd.DataFrame, marker: str, atpt: str) -> pd.DataFrame:
     rows = values.loc[values["PARAMCD"].eq(marker)]
     return rows.loc[rows[_COLUMN[atpt]].notna()]
@@ -506,6 +519,8 @@ def _response(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Displ
     b = ARDBuilder(RESP_ID, "Table 14.4.3", "FAS")
     conf = _level(ad)
     families: dict[tuple[str, str, str], Family] = {}
+    mw_methods: dict[str, str] = {}
+    mw_ci_methods: dict[str, str] = {}
     for endpoint in ENDPOINTS:
         for atpt in TIMEPOINTS:
             for marker in displays:
@@ -525,6 +540,10 @@ def _response(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Displ
                 if responder.any() and (~responder).any():
                     mw = rank_sum_test(v[responder], v[~responder], conf_level=conf)
                     stat, p_mw = mw.statistic, mw.p_value
+                    if mw.method == "normal":
+                        mw_methods[marker] = "normal"
+                    if mw.ci_method == "normal":
+                        mw_ci_methods[marker] = "normal"
                     hl = (mw.estimate, mw.lower, mw.upper)
                 else:
                     stat, p_mw, hl = math.nan, math.nan, (math.nan,) * 3
@@ -626,9 +645,17 @@ def _response(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Displ
         "are non-responders); objective response = best overall response CR or PR in the "
         "pre-operative window (NE and missing are non-responders). FAS patients with a value "
         "at the time point (change: both values); no imputation.",
-        "Mann-Whitney test, two-sided, exact conditional distribution given the mid-ranks. HL "
-        "difference = Hodges-Lehmann estimate of responders minus non-responders (median of "
-        f"all pairwise differences) with the order-statistic {_pct(conf)} CI (SAP 7.6).",
+        "Mann-Whitney test, two-sided, exact conditional distribution given the mid-ranks"
+        + (
+            f"; normal approximation with tie and continuity correction (exact computation too "
+            f"costly, SAP 7.6) for {', '.join(sorted(mw_methods))}"
+            if mw_methods
+            else ""
+        )
+        + ". HL difference = Hodges-Lehmann estimate of responders minus non-responders (median "
+        f"of all pairwise differences) with the order-statistic {_pct(conf)} CI"
+        + _normal_ci_note(mw_ci_methods)
+        + " (SAP 7.6).",
         "Fisher's exact test, two-sided, of response by marker group: high = strictly above the "
         "median of the patients in the analysis, low = at or below; the cut-point is fixed by "
         "the SAP (7.6 point 4), not chosen from the data's p-values.",

@@ -231,6 +231,13 @@ def test_an_unreadable_file_is_a_clear_error(tmp_path, monkeypatch):
         (lambda tmp: tmp, "is a directory, not a YAML file"),
         (lambda tmp: _write(tmp, ""), "file is empty"),
         (lambda tmp: _write(tmp, BILLION_LAUGHS), "YAML anchor &a"),
+        (
+            lambda tmp: _write(
+                tmp,
+                default_sap_path().read_text().replace("nmax_search: 100", "nmax_search: 10000000"),
+            ),
+            "design.nmax_search = 10000000: Input should be less than or equal to 500",
+        ),
     ],
 )
 def test_cli_sap_errors_exit_non_zero_without_a_traceback(tmp_path, setup, message):

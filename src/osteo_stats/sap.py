@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from osteo_stats.analyse.design import MAX_N
 from osteo_stats.config_yaml import ConfigFileError, load_config_yaml
 from osteo_stats.errors import SAPConfigError
 
@@ -83,9 +84,9 @@ class Design(_Section):
     power: float = Field(gt=0.5, lt=1)
     n1: int = Field(gt=0)
     r1: int = Field(ge=0)
-    n: int = Field(gt=0)
+    n: int = Field(gt=0, le=MAX_N)
     r: int = Field(ge=0)
-    nmax_search: int = Field(gt=0)
+    nmax_search: int = Field(gt=0, le=MAX_N)
     oc_grid: list[float]
 
     @model_validator(mode="after")

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from osteo_stats.outputs import atomic_output_dir
+from osteo_stats.safe_csv import frame_csv_text
 from osteo_stats.simulate.runner import SimulationResult
 from osteo_stats.simulate.scenario import ScenarioError
 
@@ -57,7 +58,7 @@ def write_simulation(result: SimulationResult, out: str | Path) -> list[Path]:
         ],
     }
     with atomic_output_dir(out) as scratch:
-        result.table.to_csv(scratch / OUTPUT_FILES[0], index=False, lineterminator="\n")
+        (scratch / OUTPUT_FILES[0]).write_text(frame_csv_text(result.table), "utf-8")
         (scratch / OUTPUT_FILES[1]).write_text(simulation_power_svg(result.table), "utf-8")
         (scratch / OUTPUT_FILES[2]).write_text(simulation_conduct_svg(result.table), "utf-8")
         (scratch / OUTPUT_FILES[3]).write_text(

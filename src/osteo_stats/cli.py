@@ -216,7 +216,9 @@ def design_simon(
     plots: Annotated[
         Path | None,
         typer.Option(
-            "--plots", help="Also write simon_frontier.svg and simon_oc.svg into this directory."
+            "--plots",
+            help="Also write simon_frontier.svg and simon_oc.svg into this directory.",
+            file_okay=False,  # an existing regular file is a usage error, checked up front
         ),
     ] = None,
 ) -> None:
@@ -248,8 +250,16 @@ def design_simon(
         from osteo_stats.outputs import atomic_write_text
         from osteo_stats.tlf.design_plots import simon_frontier_svg, simon_oc_svg
 
-        atomic_write_text(plots / "simon_frontier.svg", simon_frontier_svg(frontier))
-        atomic_write_text(plots / "simon_oc.svg", simon_oc_svg(frontier))
+        try:
+            atomic_write_text(plots / "simon_frontier.svg", simon_frontier_svg(frontier))
+            atomic_write_text(plots / "simon_oc.svg", simon_oc_svg(frontier))
+        except OSError as exc:  # a parent that is a file, no permission, disk full
+            err_console.print(
+                f"error: --plots {plots}: cannot write the plots there ({exc.strerror}); "
+                "give a directory you can write to.",
+                highlight=False,
+            )
+            raise typer.Exit(EXIT_INVALID_DATA) from None
         err_console.print(f"Wrote simon_frontier.svg and simon_oc.svg to {plots}", highlight=False)
 
 

@@ -124,6 +124,25 @@ def test_design_simon_rejects_p1_below_p0():
     assert "p1 = 0.4 must be greater than p0 = 0.5" in result.stderr
 
 
+def test_design_simon_plots_pointing_at_a_file_is_a_clear_error(tmp_path, monkeypatch):
+    """Issue 10, section 7: ``--plots`` naming an existing file raised a traceback."""
+    monkeypatch.chdir(tmp_path)
+    notes = Path("notes.txt")
+    notes.write_text("keep", encoding="utf-8")
+    args = ("design", "simon", "--p0", "0.2", "--p1", "0.4", "--nmax", "50")
+    result = _invoke(*args, "--plots", str(notes))
+    assert result.exit_code == 2
+    flat = " ".join(result.stderr.replace("│", " ").split())  # the error box may wrap
+    assert "Invalid value for '--plots': dir 'notes.txt' is a file." in flat
+    assert "Traceback" not in result.output
+    # a path below a file cannot be created either: a message, exit 1, not a traceback
+    result = _invoke(*args, "--plots", str(notes / "plots"))
+    assert result.exit_code == 1
+    flat = " ".join(result.stderr.split())
+    assert f"error: {notes / 'plots'}: {tmp_path / notes} is a file, not a directory" in flat
+    assert notes.read_text(encoding="utf-8") == "keep"
+
+
 def test_synth_stage1_snapshot_is_the_13th_patient_at_24_months(tmp_path):
     import pandas as pd
 

@@ -284,6 +284,7 @@ def design_simon(
             "--plots",
             help="Also write simon_frontier.svg and simon_oc.svg into this directory "
             "(new, empty or an earlier --plots output).",
+            file_okay=False,  # an existing regular file is a usage error, checked up front
         ),
     ] = None,
 ) -> None:

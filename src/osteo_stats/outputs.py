@@ -144,6 +144,9 @@ def check_output_dir(
                 f"{target}: {relation} {what} ({path}); an output directory is replaced as a "
                 f"whole, so it can never be {what} or a folder above it; {_HINT}."
             )
+    blocking = next((p for p in resolved.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise OutputRefused(f"{target}: {blocking} is a file, not a directory; {_HINT}.")
     _recover_interrupted(resolved)
     _check_contents(target, resolved, replace)
 

@@ -27,6 +27,13 @@ COMPACT_CHARS = 190
 #: what is left, so identifiers and counts never wrap while verbatim text does.
 SHORT_COLUMN = 16
 
+#: The longest cell text the PDF and HTML show (SAP 11.1). Longer text is cut there, with
+#: :data:`TRUNCATION_NOTE`; the CSV keeps it whole. WeasyPrint's line breaking of one long word
+#: grows about as length^1.8 (a 130,000-character AE term took more than 20 minutes), and 200
+#: is the most an SDTM / SAS transport text value can hold, so recorded terms are never cut.
+PDF_CELL_MAX_CHARS = 200
+TRUNCATION_NOTE = " \u2026 [truncated; full text in the CSV]"
+
 _LEADING = re.compile(r"^( +|\u00a0+)")
 
 
@@ -70,6 +77,11 @@ class MissingView:
 def anchor_for(label: str) -> str:
     """``"Table 14.3.4.1"`` -> ``"table-14-3-4-1"`` (HTML id and PDF destination)."""
     return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+
+
+def shorten(text: str, limit: int = PDF_CELL_MAX_CHARS) -> str:
+    """``text``, or its first ``limit`` characters and :data:`TRUNCATION_NOTE` if longer."""
+    return text if len(text) <= limit else text[:limit] + TRUNCATION_NOTE
 
 
 def _cell(text: str) -> Cell:
@@ -165,8 +177,8 @@ def tlf_view(tlf: TLF) -> TLFView:
             svg=inline_svg(tlf.svg, prefix=f"{anchor}-"),
         )
     frame = body_frame(tlf)
-    columns = [str(column) for column in frame.columns]
-    raw_rows = [list(row) for row in frame.itertuples(index=False)]
+    columns = [shorten(str(column)) for column in frame.columns]
+    raw_rows = [[shorten(cell) for cell in row] for row in frame.itertuples(index=False)]
     natural, minimum = _column_widths(columns, raw_rows)
     needed = sum(natural)
     landscape = tlf.landscape or needed > PORTRAIT_CHARS

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from osteo_stats.outputs import atomic_output_dir
+from osteo_stats.safe_csv import frame_csv_text
 from osteo_stats.simulate.runner import SimulationResult
 
 __all__ = ["OUTPUT_FILES", "write_simulation"]
@@ -53,7 +54,7 @@ def write_simulation(
         ],
     }
     with atomic_output_dir(out, command=command) as scratch:
-        result.table.to_csv(scratch / OUTPUT_FILES[0], index=False, lineterminator="\n")
+        (scratch / OUTPUT_FILES[0]).write_text(frame_csv_text(result.table), "utf-8")
         (scratch / OUTPUT_FILES[1]).write_text(simulation_power_svg(result.table), "utf-8")
         (scratch / OUTPUT_FILES[2]).write_text(simulation_conduct_svg(result.table), "utf-8")
         (scratch / OUTPUT_FILES[3]).write_text(

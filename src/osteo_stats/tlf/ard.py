@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from osteo_stats.safe_csv import csv_text
+
 ARD_COLUMNS: tuple[str, ...] = (
     "analysis_id",
     "tlf",
@@ -162,19 +164,26 @@ class ARD:
         return index
 
     def to_csv_text(self, analysis_type: str | None = None) -> str:
-        """CSV with full precision (``repr`` of floats); missing values are empty cells.
+        """Spreadsheet-safe CSV, floats at full precision (``repr``), missing values empty.
 
         With ``analysis_type`` (``interim`` or ``final``, SAP 12.1) every row starts with an
         ``analysis_type`` column, so rows of several analyses stay distinguishable when stacked.
+        Text cells go through :func:`osteo_stats.safe_csv.neutralise_cell`, so data text that
+        could start a formula or carries control characters (an AE term in a group label) is
+        changed as documented there. ``ard.json`` is the exact record: :meth:`to_json_text` /
+        :meth:`from_json_text` round-trip every row; the CSV round-trips exactly whenever no text
+        needed neutralising, which holds for everything the package itself writes.
         """
-        out = self.frame.copy()
-        out["value"] = [("" if math.isnan(v) else repr(float(v))) for v in out["value"]]
-        if analysis_type is not None:
-            out.insert(0, "analysis_type", analysis_type)
-        return out.to_csv(index=False, lineterminator="\n")
+        text = self.frame[list(ARD_COLUMNS[:-1])].astype(str)
+        values = ["" if math.isnan(v) else repr(float(v)) for v in self.frame["value"]]
+        rows = zip(*(text[column] for column in ARD_COLUMNS[:-1]), values, strict=True)
+        if analysis_type is None:
+            return csv_text([ARD_COLUMNS, *rows])
+        return csv_text([("analysis_type", *ARD_COLUMNS), *((analysis_type, *r) for r in rows)])
 
     def to_json_text(self, analysis_type: str | None = None) -> str:
-        """JSON records; missing values are ``null``; ``analysis_type``: see :meth:`to_csv_text`."""
+        """JSON records, the exact ARD (text as recorded); missing values are ``null``;
+        ``analysis_type``: see :meth:`to_csv_text`."""
         stamp = {} if analysis_type is None else {"analysis_type": analysis_type}
         records = [
             {
@@ -185,6 +194,13 @@ class ARD:
             for row in self.frame.to_dict(orient="records")
         ]
         return json.dumps(records, indent=1, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json_text(cls, text: str) -> ARD:
+        records = json.loads(text)
+        frame = pd.DataFrame(records, columns=list(ARD_COLUMNS))
+        frame["value"] = [math.nan if v is None else float(v) for v in frame["value"]]
+        return cls(frame)
 
     @classmethod
     def from_csv_text(cls, text: str) -> ARD:

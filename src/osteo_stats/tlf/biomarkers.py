@@ -124,7 +124,8 @@ def _marker_values(ad: AnalysisData) -> pd.DataFrame:
     bm = ad.adbm.set_index(["USUBJID", "PARAMCD", "ATPT"])
     pending = set(fas.loc[fas["SURGOUT"].eq("PENDING"), "USUBJID"])
     for atpt, column in ((PRE, "PRE"), (POST, "POST")):
-        rows = bm.xs(atpt, level="ATPT") if len(bm) else bm.droplevel("ATPT")
+        # a mask, not xs(): early cut-offs may have no sample at this time point yet
+        rows = bm.loc[bm.index.get_level_values("ATPT") == atpt].droplevel("ATPT")
         rows = rows.reindex(grid)
         done = rows["BMSTAT"].eq("DONE").to_numpy()
         out[column] = np.where(done, rows["AVAL"].to_numpy(dtype=float), np.nan)
@@ -276,7 +277,8 @@ def _availability_output(
         for avail in AVAIL_CATEGORIES:
             sub = rows.loc[rows["AVAIL"].eq(avail)]
             b.add("n", len(sub), parameter=marker, group={"AVAIL": avail})
-            b.add("pct", 100 * len(sub) / n_fas, parameter=marker, group={"AVAIL": avail})
+            pct = 100 * len(sub) / n_fas if n_fas else np.nan  # no FAS patient yet
+            b.add("pct", pct, parameter=marker, group={"AVAIL": avail})
         for avail, missing in _MISSING_AT.items():
             sub = rows.loc[rows["AVAIL"].eq(avail)]
             for atpt in missing:

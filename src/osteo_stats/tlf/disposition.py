@@ -971,7 +971,9 @@ def _surgery(ad: AnalysisData) -> TLFOutput:
     te = ad.adae.loc[_yes(ad.adae["TRTEMFL"]) & _yes(ad.adae["AESDLYFL"])]
     delayed_tox = adsl["USUBJID"].isin(te["USUBJID"])
     _add_n_pct(b, int(delayed_tox.sum()), n, parameter="DELAYED BY TOXICITY", group=None)
-    criterion = adsl["UTOXREAS"].fillna("").str.contains("SURGERY DELAYED", regex=False)
+    # astype(str): with no patient yet the empty column is float, and .str would fail
+    reasons = adsl["UTOXREAS"].fillna("").astype(str)
+    criterion = reasons.str.contains("SURGERY DELAYED", regex=False)
     _add_n_pct(b, int(criterion.sum()), n, parameter="DELAYED BY TOXICITY GT LIMIT", group=None)
     ard = b.build()
 

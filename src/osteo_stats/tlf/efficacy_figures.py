@@ -68,8 +68,9 @@ def draw_km(
     time = curve["time"].to_numpy(float)
     surv = curve["surv"].to_numpy(float)
     # the band is undefined where S = 1 (log-log); draw it as the point there
-    lower = np.where(np.isnan(curve["lower"].to_numpy(float)) & (surv == 1), 1.0, curve["lower"])
-    upper = np.where(np.isnan(curve["upper"].to_numpy(float)) & (surv == 1), 1.0, curve["upper"])
+    lower, upper = curve["lower"].to_numpy(float), curve["upper"].to_numpy(float)
+    lower = np.where(np.isnan(lower) & (surv == 1), 1.0, lower)
+    upper = np.where(np.isnan(upper) & (surv == 1), 1.0, upper)
     x = np.concatenate(([0.0], time))
     with figure_style():
         fig = new_figure(7.0, 5.0)

@@ -34,6 +34,8 @@ _RC = {
     "font.size": 9,
     "axes.spines.top": False,
     "axes.spines.right": False,
+    # Labels carry data (USUBJIDs, terms): '$' must not switch matplotlib to mathtext (TeX).
+    "text.parse_math": False,
 }
 
 

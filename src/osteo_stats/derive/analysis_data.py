@@ -181,7 +181,7 @@ def derive_analysis_data(
     adtte = derive_adtte(trial.adsl, trial.adrs, sap, cut)
     adsl = derive_bor(adsl, trial.adrs, sap.response, cut, analysis_type)
     adsl = derive_primary_endpoint(adsl, adtte, sap, cut, analysis_type)
-    adsl = derive_pathology(adsl, sap.pathology, cut)
+    adsl = derive_pathology(adsl, sap.pathology, cut, analysis_type)
     adsl = derive_best_pct_change(adsl, trial.adtr, sap.response, cut, analysis_type)
     adsl = derive_unacceptable_toxicity(adsl, trial.adae, sap, cut)
 

@@ -5,10 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from osteo_stats.derive.efficacy import CutoffLike, add_variables, adsl_at_cutoff
+from osteo_stats.derive.efficacy import (
+    CutoffLike,
+    add_variables,
+    adsl_at_cutoff,
+    as_cutoff,
+    check_analysis_type,
+    format_date,
+    format_dates,
+)
 from osteo_stats.sap import Pathology
 
 _GRADES = ("I", "II", "III", "IV")
+
+#: Values of ``PATHSTAT`` (SAP 3.4).
+PATHOLOGY_STATUSES = ("OPERATED", "NOT OPERATED", "NOT EVALUABLE YET")
 
 
 def compute_huvos(necrpct: pd.Series, lower_bounds: dict[str, float]) -> pd.Series:
@@ -43,13 +54,26 @@ def compute_huvos(necrpct: pd.Series, lower_bounds: dict[str, float]) -> pd.Seri
 
 
 def derive_pathology(
-    adsl: pd.DataFrame, sap_pathology: Pathology, cutoff: CutoffLike
+    adsl: pd.DataFrame,
+    sap_pathology: Pathology,
+    cutoff: CutoffLike,
+    analysis_type: str = "interim",
 ) -> pd.DataFrame:
     """Add Huvos grade, pathological response and resection flags to ADSL (SAP 3.4).
 
     Surgery counts if it happened on or before the cut-off (``SURGDT``; SURGOUT R0/R1/R2).
-    Patients not operated by then have no Huvos grade and are non-responders (``N``) in the FAS
-    denominator; the "among resected" denominator is ``OPERFL = "Y"``.
+    Patients not operated by then have no Huvos grade and are non-responders (``N``) and not R0;
+    the "among resected" denominator is ``OPERFL = "Y"``. Each patient's status for the FAS
+    denominator of Tables 14.2.7 and 14.2.8 is decided by the first rule that applies
+    (``PATHRULE``; ``PATHREAS`` starts with it):
+
+    - P1 OPERATED: surgery on or before the cut-off; grade and R0 from the resection.
+    - P2 NOT OPERATED: surgery not done (``SURGOUT = "NOT DONE"``): non-responder, not R0.
+    - P3 NOT YET EVALUABLE, at an interim analysis: surgery still ``PENDING``; not in the FAS
+      denominator, counted in its own row.
+    - P4 NOT OPERATED, at the final analysis: surgery still ``PENDING``; no outcome stays
+      pending at the final analysis (SAP 10.3), so the patient is a non-responder and not R0
+      in the FAS denominator, like a patient without surgery (SAP 8.2), in its own row.
 
     Parameters
     ----------
@@ -59,6 +83,9 @@ def derive_pathology(
         ``sap.pathology``.
     cutoff
         Data cut-off.
+    analysis_type
+        ``"interim"`` (default) or ``"final"``
+        (:data:`~osteo_stats.derive.efficacy.ANALYSIS_TYPES`).
 
     Returns
     -------
@@ -66,11 +93,45 @@ def derive_pathology(
         ADSL at the cut-off with ``OPERFL`` (operated), ``R0FL`` (R0 resection), ``HUVOS``
         (:func:`compute_huvos`; missing if not operated), ``GOODRESP`` (grade in
         ``good_response_grades``, III-IV) and ``COMPRESP`` (grade in
-        ``complete_response_grades``, IV); flags are ``Y``/``N``.
+        ``complete_response_grades``, IV); flags are ``Y``/``N``. ``PATHSTAT`` (one of
+        :data:`PATHOLOGY_STATUSES`), ``PATHRULE`` (P1-P4), ``PATHREAS`` (rule text with the
+        dates behind it) and ``PATHDENFL`` (``Y`` when in the FAS denominator, i.e. not P3).
+
+    Raises
+    ------
+    ValueError
+        An unknown analysis type.
     """
-    out = adsl_at_cutoff(adsl, cutoff)
+    final = check_analysis_type(analysis_type) == "final"
+    cut = as_cutoff(cutoff)
+    out = adsl_at_cutoff(adsl, cut)
     operated = out["SURGDT"].notna()
+    pending = ~operated & (out["SURGOUT"] == "PENDING")
     huvos = compute_huvos(out["NECRPCT"].where(operated), sap_pathology.huvos_grade_lower_bounds)
+    planned = np.where(
+        out["SURGPLDT"].notna(),
+        "(planned " + format_dates(out["SURGPLDT"]) + ")",
+        "(no planned date)",
+    )
+    rule = np.select(
+        [operated, pending & ~final, pending & final], ["P1", "P3", "P4"], default="P2"
+    )
+    status = pd.Series(rule, index=out.index).map(
+        {"P1": "OPERATED", "P2": "NOT OPERATED", "P3": "NOT EVALUABLE YET", "P4": "NOT OPERATED"}
+    )
+    not_done = "SAP 3.4 P2 surgery not done (" + out["SURGNDRS"].fillna("no reason").astype(str)
+    reason = np.select(
+        [rule == "P1", rule == "P3", rule == "P4"],
+        [
+            "SAP 3.4 P1 operated on " + format_dates(out["SURGDT"]) + ": SURGOUT "
+            + out["SURGOUT"].astype(str) + ", Huvos " + huvos.fillna("grade missing").astype(str),
+            "SAP 3.4 P3 surgery pending at the interim cut-off " + format_date(cut) + " "
+            + planned + ": not yet evaluable, not in the FAS denominator",
+            "SAP 3.4 P4 surgery still pending at the final analysis " + planned
+            + ": pathological non-responder, not R0",
+        ],
+        default=not_done + "): pathological non-responder, not R0",
+    )  # fmt: skip
     derived = pd.DataFrame(
         {
             "USUBJID": out["USUBJID"],
@@ -79,6 +140,10 @@ def derive_pathology(
             "HUVOS": huvos,
             "GOODRESP": np.where(huvos.isin(sap_pathology.good_response_grades), "Y", "N"),
             "COMPRESP": np.where(huvos.isin(sap_pathology.complete_response_grades), "Y", "N"),
+            "PATHSTAT": status,
+            "PATHRULE": rule,
+            "PATHREAS": reason,
+            "PATHDENFL": np.where(rule == "P3", "N", "Y"),
         }
     )
     return add_variables(out, derived)

@@ -854,11 +854,19 @@ def orr_table(ad: AnalysisData) -> TLFOutput:
 
 
 def _surgery_sets(ad: AnalysisData) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """FAS without SURGOUT PENDING (the denominator), the operated patients, and the pending
-    count (SAP 3.4)."""
+    """The FAS denominator (``PATHDENFL``), the operated patients, and the count of patients
+    not yet evaluable, surgery pending at an interim cut-off (rule P3; SAP 3.4)."""
     frame = fas(ad)
-    pending = frame["SURGOUT"] == "PENDING"
-    return frame.loc[~pending], frame.loc[frame["OPERFL"] == "Y"], int(pending.sum())
+    return (
+        frame.loc[frame["PATHDENFL"] == "Y"],
+        frame.loc[frame["OPERFL"] == "Y"],
+        int((frame["PATHRULE"] == "P3").sum()),
+    )
+
+
+def _pending_at_final(frame: pd.DataFrame) -> pd.Series:
+    """Surgery still pending at the final analysis, counted as no outcome (rule P4; SAP 3.4)."""
+    return frame["PATHRULE"] == "P4"
 
 
 def pathology_table(ad: AnalysisData) -> TLFOutput:
@@ -867,8 +875,10 @@ def pathology_table(ad: AnalysisData) -> TLFOutput:
     inf, path = ad.sap.inference, ad.sap.pathology
     base, operated, n_pending = _surgery_sets(ad)
     sets = (("FAS", base), ("FAS-OPERATED", operated))
+    final = ad.analysis_type == "final"
     b = ARDBuilder(aid, tlf_label, "FAS")
-    b.add("n", n_pending, parameter="HUVOS", group={"ROW": "SURGERY PENDING"})
+    if not final:
+        b.add("n", n_pending, parameter="HUVOS", group={"ROW": "SURGERY PENDING"})
     for name, frame in sets:
         keys = {"analysis_set": name}
         n = len(frame)
@@ -886,12 +896,21 @@ def pathology_table(ad: AnalysisData) -> TLFOutput:
         if name == "FAS":
             _add_count(
                 b,
-                int((frame["OPERFL"] != "Y").sum()),
+                int((frame["PATHRULE"] == "P2").sum()),
                 n,
                 parameter="HUVOS",
                 group={"HUVOS": "NOT OPERATED"},
                 **keys,
             )
+            if final:
+                _add_count(
+                    b,
+                    int(_pending_at_final(frame).sum()),
+                    n,
+                    parameter="HUVOS",
+                    group={"HUVOS": "SURGERY PENDING"},
+                    **keys,
+                )
         for param, flag in (("GOODRESP", "GOODRESP"), ("COMPRESP", "COMPRESP")):
             _add_rate(
                 b,
@@ -922,6 +941,15 @@ def pathology_table(ad: AnalysisData) -> TLFOutput:
         )
     )
     rows.append(("  Not operated", values["FAS"].count({"HUVOS": "NOT OPERATED"}), ""))
+    n_final = values["FAS"]("n", {"HUVOS": "SURGERY PENDING"}) if final else 0.0
+    if n_final > 0:
+        rows.append(
+            (
+                "  Surgery still pending at the final analysis (non-responder)",
+                values["FAS"].count({"HUVOS": "SURGERY PENDING"}),
+                "",
+            )
+        )
     for param, label in (
         ("GOODRESP", f"Good response (grade {'-'.join(path.good_response_grades)})"),
         ("COMPRESP", f"Complete response (grade {'-'.join(path.complete_response_grades)})"),
@@ -929,7 +957,7 @@ def pathology_table(ad: AnalysisData) -> TLFOutput:
         vs = [values[name].at(parameter=param) for name, _ in sets]
         rows.append((f"{label}, n (%)", *(v.count() for v in vs)))
         rows.append((f"  % ({level} CI, {_method(inf.proportion_ci)})", *(v.rate_ci() for v in vs)))
-    if values["FAS"]("n", {"ROW": "SURGERY PENDING"}) > 0:
+    if not final and values["FAS"]("n", {"ROW": "SURGERY PENDING"}) > 0:
         rows.append(
             (
                 "Surgery pending at the cut-off (not in the denominator), n",
@@ -945,9 +973,15 @@ def pathology_table(ad: AnalysisData) -> TLFOutput:
         analysis_set=_set_line(("FAS", n_fas), ("FAS-OPERATED", n_op)),
         footnotes=(
             _huvos_note(ad.sap),
-            "FAS column: patients not operated are non-responders; patients with surgery "
-            "pending at the cut-off are excluded from the denominator. Operated = SURGOUT R0, "
-            "R1 or R2.",
+            (
+                "FAS column: patients not operated are non-responders; patients whose surgery "
+                f"is still pending at the final analysis ({_fmt_int(n_final)}) are counted as "
+                "non-responders (SAP 3.4, 10.3). Operated = SURGOUT R0, R1 or R2."
+                if final
+                else "FAS column: patients not operated are non-responders; patients with "
+                "surgery pending at the cut-off are excluded from the denominator. Operated = "
+                "SURGOUT R0, R1 or R2."
+            ),
             f"{_method(inf.proportion_ci)} {level} CI (SAP 7.1).",
         ),
         source=_source(ad, (aid,)),
@@ -975,8 +1009,10 @@ def r0_table(ad: AnalysisData) -> TLFOutput:
     base, operated, n_pending = _surgery_sets(ad)
     sets = (("FAS", base), ("FAS-OPERATED", operated))
     outcomes = ("R0", "R1", "R2", "NOT DONE")
+    final = ad.analysis_type == "final"
     b = ARDBuilder(aid, tlf_label, "FAS")
-    b.add("n", n_pending, parameter="SURGOUT", group={"SURGOUT": "PENDING"})
+    if not final:
+        b.add("n", n_pending, parameter="SURGOUT", group={"SURGOUT": "PENDING"})
     for name, frame in sets:
         for outcome in outcomes if name == "FAS" else outcomes[:3]:
             _add_count(
@@ -985,6 +1021,16 @@ def r0_table(ad: AnalysisData) -> TLFOutput:
                 len(frame),
                 parameter="SURGOUT",
                 group={"SURGOUT": outcome},
+                analysis_set=name,
+            )
+        if final and name == "FAS":
+            # In the FAS denominator at the final analysis: one more outcome, "not R0".
+            _add_count(
+                b,
+                int(_pending_at_final(frame).sum()),
+                len(frame),
+                parameter="SURGOUT",
+                group={"SURGOUT": "PENDING"},
                 analysis_set=name,
             )
         _add_rate(
@@ -1014,11 +1060,19 @@ def r0_table(ad: AnalysisData) -> TLFOutput:
                 v_op.count({"SURGOUT": outcome}) if outcome != "NOT DONE" else "",
             )
         )
+    pending = v_fas("n", {"SURGOUT": "PENDING"})
+    if final and pending > 0:
+        rows.append(
+            (
+                "  Surgery still pending at the final analysis (not R0)",
+                v_fas.count({"SURGOUT": "PENDING"}),
+                "",
+            )
+        )
     r0 = [v.at(parameter="R0") for v in (v_fas, v_op)]
     rows.append(("R0 resection, n (%)", *(v.count() for v in r0)))
     rows.append((f"  % ({level} CI, {_method(inf.proportion_ci)})", *(v.rate_ci() for v in r0)))
-    pending = v_fas("n", {"SURGOUT": "PENDING"})
-    if pending > 0:
+    if not final and pending > 0:
         rows.append(
             ("Surgery pending at the cut-off (not in the denominator), n", _fmt_int(pending), "")
         )
@@ -1029,8 +1083,14 @@ def r0_table(ad: AnalysisData) -> TLFOutput:
         title="R0 resection rate",
         analysis_set=_set_line(("FAS", n_fas), ("FAS-OPERATED", n_op)),
         footnotes=(
-            "R0 = SURGOUT R0 (complete resection); FAS denominator excludes patients with "
-            "surgery pending at the cut-off (SAP 3.4). Operated = SURGOUT R0, R1 or R2.",
+            (
+                "R0 = SURGOUT R0 (complete resection); patients whose surgery is still pending "
+                f"at the final analysis ({_fmt_int(pending)}) are counted as not R0 in the FAS "
+                "denominator (SAP 3.4, 10.3). Operated = SURGOUT R0, R1 or R2."
+                if final
+                else "R0 = SURGOUT R0 (complete resection); FAS denominator excludes patients "
+                "with surgery pending at the cut-off (SAP 3.4). Operated = SURGOUT R0, R1 or R2."
+            ),
             f"{_method(inf.proportion_ci)} {level} CI (SAP 7.1).",
         ),
         source=_source(ad, (aid,)),

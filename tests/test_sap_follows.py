@@ -20,7 +20,8 @@ The edit (each value differs from the shipped sap.yaml):
   ``response.window_without_surgery_weeks`` 10,
   ``schedule.cycle_delay_tolerance_days`` 5, baseline age groups < 18, 18-49, >= 50
   (``baseline.age_group_cuts_years``), and the SAP 7.4 prognostic-factor settings
-  (disease-free interval cut 18 months, age cut 18 years, bivariable model from 30 events).
+  (disease-free interval cut 18 months, age cut 18 years, bivariable model from 30 events);
+- ``pathology.good_response_grades`` [IV] (so "III-IV" and "I-II" must vanish).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def edited_sap() -> SAP:
     raw["response"]["window_without_surgery_weeks"] = 10
     raw["schedule"]["cycle_delay_tolerance_days"] = 5
     raw["baseline"]["age_group_cuts_years"] = [18, 50]
+    raw["pathology"]["good_response_grades"] = ["IV"]
     raw["prognostic_factors"].update(
         disease_free_interval_cut_months=18, age_cut_years=18, bivariable_min_events=30
     )
@@ -127,6 +129,7 @@ FORBIDDEN = {
     r"[<>]=?16 years": "prognostic_factors.age_cut_years",
     r"\b16-39\b|>= 40\b": "baseline.age_group_cuts_years",
     r"\b20 required\b": "prognostic_factors.bivariable_min_events",
+    r"\bIII-IV\b|\bI-II\b": "pathology.good_response_grades",
 }
 
 
@@ -161,6 +164,8 @@ def test_the_edited_numbers_are_shown(catalogue):
     assert "< 18 vs >= 18 months" in texts["Table 14.2.13"]
     assert "fewer than the 30 required" in texts["Table 14.2.13"]
     assert "Within 60 days of the last dose" in texts["Table 14.3.4.5"]
+    assert "Huvos grade IV (patients without surgery" in texts["Table 14.4.3"]
+    assert "(Huvos IV); other = Huvos I-III or no surgery" in texts["Figure 14.4.2"]
 
 
 def test_shipped_sap_keeps_the_shipped_numbers():

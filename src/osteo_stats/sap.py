@@ -160,10 +160,26 @@ class Response(_Section):
 HuvosGrade = Literal["I", "II", "III", "IV"]
 
 
+def _grade_range(grades: list[str]) -> str:
+    ordered = sorted(grades, key=["I", "II", "III", "IV"].index)
+    return ordered[0] if len(ordered) == 1 else f"{ordered[0]}-{ordered[-1]}"
+
+
 class Pathology(_Section):
     huvos_grade_lower_bounds: dict[HuvosGrade, float]
     good_response_grades: list[HuvosGrade]
     complete_response_grades: list[HuvosGrade]
+
+    @property
+    def good_grades_label(self) -> str:
+        """The good-response grades as tables name them: ``III-IV``, or ``IV``."""
+        return _grade_range(self.good_response_grades)
+
+    @property
+    def other_grades_label(self) -> str:
+        """The grades that are not a good response: ``I-II``."""
+        good = set(self.good_response_grades)
+        return _grade_range([g for g in self.huvos_grade_lower_bounds if g not in good])
 
     @model_validator(mode="after")
     def _ordered(self) -> Pathology:

@@ -75,11 +75,15 @@ TIMEPOINTS = (PRE, POST, CHANGE)
 TIMEPOINT_LABEL = {PRE: "Pre-SBRT", POST: "Post-SBRT", CHANGE: "Change (post - pre)"}
 _COLUMN = {PRE: "PRE", POST: "POST", CHANGE: "CHANGE"}
 
-#: Response endpoints (ENDPOINT key) -> (ADSL flag, label).
-ENDPOINTS: dict[str, tuple[str, str]] = {
-    "GOODRESP": ("GOODRESP", "Good pathological response (Huvos III-IV)"),
-    "ORR": ("ORRFL", "Objective response (CR or PR)"),
-}
+#: Response endpoints (ENDPOINT key) -> ADSL flag; labels from :func:`_endpoint_label`.
+ENDPOINTS: dict[str, str] = {"GOODRESP": "GOODRESP", "ORR": "ORRFL"}
+
+
+def _endpoint_label(ad: AnalysisData, endpoint: str) -> str:
+    if endpoint == "GOODRESP":
+        return f"Good pathological response (Huvos {ad.sap.pathology.good_grades_label})"
+    return "Objective response (CR or PR)"
+
 
 AVAIL_CATEGORIES = ("BOTH", "PRE ONLY", "POST ONLY", "NEITHER")
 _AVAIL_LABEL = {
@@ -144,7 +148,7 @@ def _marker_values(ad: AnalysisData) -> pd.DataFrame:
         [has_pre & has_post, has_pre, has_post], ["BOTH", "PRE ONLY", "POST ONLY"], "NEITHER"
     )
     flags = fas.set_index("USUBJID")
-    for endpoint, (flag, _) in ENDPOINTS.items():
+    for endpoint, flag in ENDPOINTS.items():
         out[endpoint] = out["USUBJID"].map(flags[flag].eq("Y")).astype(bool)
     return out
 
@@ -587,7 +591,8 @@ def _response(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Displ
     get = _reader(ard, RESP_ID)
 
     rows: list[list[str]] = []
-    for endpoint, (_, endpoint_label) in ENDPOINTS.items():
+    for endpoint in ENDPOINTS:
+        endpoint_label = _endpoint_label(ad, endpoint)
         first = True
         for marker, d in displays.items():
             for atpt in TIMEPOINTS:
@@ -643,10 +648,11 @@ def _response(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Displ
     n_fas = int(ad.adsl["FASFL"].eq("Y").sum())
     footnotes = (
         EXPLORATORY,
-        "Responders: good pathological response = Huvos grade III-IV (patients without surgery "
-        "are non-responders); objective response = best overall response CR or PR in the "
-        "pre-operative window (NE and missing are non-responders). FAS patients with a value "
-        "at the time point (change: both values); no imputation.",
+        f"Responders: good pathological response = Huvos grade "
+        f"{ad.sap.pathology.good_grades_label} (patients without surgery are non-responders); "
+        "objective response = best overall response CR or PR in the pre-operative window (NE "
+        "and missing are non-responders). FAS patients with a value at the time point (change: "
+        "both values); no imputation.",
         "Mann-Whitney test, two-sided, exact conditional distribution given the mid-ranks"
         + (
             f"; normal approximation with tie and continuity correction (exact computation too "
@@ -942,10 +948,7 @@ def _add_curve(
 # Figures
 # --------------------------------------------------------------------------------------------
 
-_RESPONSE_STYLE = {
-    True: ("Good pathological response (Huvos III-IV)", PALETTE["orange"]),
-    False: ("No good pathological response", PALETTE["blue"]),
-}
+_RESPONSE_COLOUR = {True: PALETTE["orange"], False: PALETTE["blue"]}
 _LOG_TICKS = (0, 1, 3, 10, 30, 100, 300, 1000, 3000, 10000)
 
 
@@ -997,7 +1000,7 @@ def _figure_paired(
             pairs = values.loc[values["PARAMCD"].eq(marker) & values["AVAIL"].eq("BOTH")]
             for responder in (False, True):  # responders drawn on top, more opaque
                 sub = pairs.loc[pairs["GOODRESP"].eq(responder)]
-                _, colour = _RESPONSE_STYLE[responder]
+                colour = _RESPONSE_COLOUR[responder]
                 pre, post = sub["PRE"].to_numpy(float), sub["POST"].to_numpy(float)
                 x0, x1 = _spread(pre), 1 + _spread(post)
                 for segment in zip(x0, x1, pre, post, strict=True):
@@ -1027,7 +1030,10 @@ def _figure_paired(
             )
         handles = [
             Line2D([], [], color=colour, marker="o", ms=3, lw=1.0, label=label)
-            for label, colour in (_RESPONSE_STYLE[True], _RESPONSE_STYLE[False])
+            for label, colour in (
+                (_endpoint_label(ad, "GOODRESP"), _RESPONSE_COLOUR[True]),
+                ("No good pathological response", _RESPONSE_COLOUR[False]),
+            )
         ] + [Line2D([], [], color=PALETTE["black"], lw=2.4, label="Median")]
         figure.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
         figure.suptitle("Exploratory: paired pre- and post-SBRT values", fontsize=9.5)
@@ -1041,8 +1047,8 @@ def _figure_paired(
         footnotes=(
             EXPLORATORY,
             "One line per patient from the pre-SBRT biopsy to the resected specimen, coloured by "
-            "pathological response (Huvos III-IV = good). Black bars: medians. Points with equal "
-            "values are spread horizontally."
+            f"pathological response (Huvos {ad.sap.pathology.good_grades_label} = good). Black "
+            "bars: medians. Points with equal values are spread horizontally."
             + (f" On a log2(x + 1) axis: {', '.join(log_labels)}." if log_labels else ""),
             "p: Wilcoxon signed-rank test of the change (Table 14.4.2); BH: adjusted across "
             "markers.",
@@ -1058,7 +1064,7 @@ def _figure_boxes(
     ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Display], resp: TLFOutput
 ) -> TLFOutput:
     get = _reader(resp.ard, RESP_ID)
-    colours = (_RESPONSE_STYLE[True][1], _RESPONSE_STYLE[False][1])
+    colours = (_RESPONSE_COLOUR[True], _RESPONSE_COLOUR[False])
     with figure_style():
         figure = new_figure(7.0, 8.0)
         grid = figure.subplots(len(displays), len(TIMEPOINTS), squeeze=False)
@@ -1105,7 +1111,8 @@ def _figure_boxes(
                     axes.set_ylabel(d.label, fontsize=8)
                 axes.tick_params(labelsize=7)
         figure.suptitle(
-            "Exploratory: marker values by pathological response (Huvos III-IV = good)",
+            "Exploratory: marker values by pathological response "
+            f"(Huvos {ad.sap.pathology.good_grades_label} = good)",
             fontsize=9.5,
         )
         svg = figure_to_svg(figure)
@@ -1119,7 +1126,8 @@ def _figure_boxes(
             EXPLORATORY,
             "Boxes: median and quartiles; whiskers to the most extreme value within 1.5 IQR of "
             "the box; every patient is shown as a point. Good = good pathological response "
-            "(Huvos III-IV); other = Huvos I-II or no surgery."
+            f"(Huvos {ad.sap.pathology.good_grades_label}); other = Huvos "
+            f"{ad.sap.pathology.other_grades_label} or no surgery."
             + (
                 f" Pre- and post-SBRT on a log2(x + 1) axis: {', '.join(log_labels)}."
                 if log_labels

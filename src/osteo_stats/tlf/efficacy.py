@@ -951,7 +951,7 @@ def pathology_table(ad: AnalysisData) -> TLFOutput:
             )
         )
     for param, label in (
-        ("GOODRESP", f"Good response (grade {'-'.join(path.good_response_grades)})"),
+        ("GOODRESP", f"Good response (grade {path.good_grades_label})"),
         ("COMPRESP", f"Complete response (grade {'-'.join(path.complete_response_grades)})"),
     ):
         vs = [values[name].at(parameter=param) for name, _ in sets]
@@ -1967,7 +1967,7 @@ def surgery_listing(ad: AnalysisData) -> TLFOutput:
         "Surgery, pathology (percent necrosis, Huvos grade) and R0 status",
         _set_line(("FAS", len(p))),
         (
-            f"Huvos grade, good ({'-'.join(ad.sap.pathology.good_response_grades)}) and complete "
+            f"Huvos grade, good ({ad.sap.pathology.good_grades_label}) and complete "
             f"({'-'.join(ad.sap.pathology.complete_response_grades)}) response, R0 (SAP 3.4).",
         ),
         _listing_source(ad, "ADSL"),

@@ -268,7 +268,9 @@ def test_summary_flags_boundary_and_futility_from_the_ard():
     ard = ARD.concat([*kept, toxicity_ard(crossed_at_look_2=True)])
     tlfs = {o.tlf.label: o.tlf for o in outputs}
     tlfs["Table 14.3.5"] = outputs[1].tlf  # present; the summary only needs its ARD rows
-    summary = committee_summary(ard, tlfs, 43, n_data_warnings=2, n_missing_outputs=5, n_outputs=30)
+    summary = committee_summary(
+        ard, tlfs, 43, n_data_warnings=2, n_missing_outputs=5, n_outputs=30, accrual_shortfall=0.90
+    )
     text = " ".join(summary.attention)
     assert "toxicity stopping boundary has been crossed" in text
     assert "stop for futility recommended" in text
@@ -295,7 +297,9 @@ def test_summary_flags_boundary_and_futility_from_the_ard():
 )
 def test_summary_stage1_status_follows_reached_and_crossed(decision, status):
     out = futility_table(decision)
-    summary = committee_summary(out.ard, {out.tlf.label: out.tlf}, 43, 0, 0, 30)
+    summary = committee_summary(
+        out.ard, {out.tlf.label: out.tlf}, 43, 0, 0, 30, accrual_shortfall=0.90
+    )
     block = {b.key: b for b in summary.blocks}["futility"]
     assert block.status == status
     assert block.attention == (decision == "stop")
@@ -307,12 +311,27 @@ def test_summary_does_not_flag_a_small_accrual_shortfall():
 
     out = accrual_table()
     out.ard.frame.loc[out.ard.frame["statistic"] == "expected", "value"] = 31.0  # 30 of 31
-    summary = committee_summary(out.ard, {out.tlf.label: out.tlf}, 43, 0, 0, 30)
+    summary = committee_summary(
+        out.ard, {out.tlf.label: out.tlf}, 43, 0, 0, 30, accrual_shortfall=0.90
+    )
     assert not any("behind plan" in item for item in summary.attention)
 
 
+@pytest.mark.parametrize(("shortfall", "flagged"), [(0.90, True), (0.85, False)])
+def test_summary_accrual_threshold_is_the_sap_setting(shortfall, flagged):
+    """30 enrolled against 34 planned is 88%: below a 90% threshold, above an 85% one."""
+    from test_render_fixtures import accrual_table
+
+    out = accrual_table()
+    out.ard.frame.loc[out.ard.frame["statistic"] == "expected", "value"] = 34.0
+    summary = committee_summary(
+        out.ard, {out.tlf.label: out.tlf}, 43, 0, 0, 30, accrual_shortfall=shortfall
+    )
+    assert any("behind plan" in item for item in summary.attention) == flagged
+
+
 def test_summary_without_any_output_says_not_yet_available():
-    summary = committee_summary(ARD.concat([]), {}, 43, 0, 30, 30)
+    summary = committee_summary(ARD.concat([]), {}, 43, 0, 30, 30, accrual_shortfall=0.90)
     blocks = {b.key: b for b in summary.blocks}
     assert [line.value for line in blocks["enrollment"].lines] == [
         "not yet available",
@@ -342,12 +361,14 @@ def test_summary_puts_fatal_events_before_the_committee():
     b.add("n", 1, parameter="TEAE", group={"ROW": "GRADE 5"})
     deaths = ARDBuilder("SAF-DTH-01", "Table 14.3.4.5", "SAF")
     deaths.add("n", 1, parameter="DEATH", group={"ROW": "CAUSE", "DTHCAUS": "TREATMENT-RELATED"})
-    summary = committee_summary(ARD.concat([b.build(), deaths.build()]), {}, 43, 0, 0, 30)
+    summary = committee_summary(
+        ARD.concat([b.build(), deaths.build()]), {}, 43, 0, 0, 30, accrual_shortfall=0.90
+    )
     text = " ".join(summary.attention)
     assert "1 patient(s) with a fatal (grade 5) treatment-emergent adverse event" in text
     assert "1 treatment-related death(s) (Table 14.3.4.5)" in text
 
     b0 = ARDBuilder("SAF-AE-01", "Table 14.3.1", "SAF")
     b0.add("n", 0, parameter="TEAE", group={"ROW": "GRADE 5"})
-    quiet = committee_summary(b0.build(), {}, 43, 0, 0, 30)
+    quiet = committee_summary(b0.build(), {}, 43, 0, 0, 30, accrual_shortfall=0.90)
     assert not any("fatal" in item for item in quiet.attention)

@@ -293,6 +293,12 @@ class Biomarkers(_Section):
     fdr_method: Literal["benjamini-hochberg"]
 
 
+class DMCReport(_Section):
+    """The DMC report's one-page summary (SAP 10.2)."""
+
+    accrual_shortfall_fraction: float = Field(gt=0, le=1)
+
+
 class SAP(_Section):
     """The whole statistical analysis plan configuration (see ``sap/SAP.md``)."""
 
@@ -313,6 +319,7 @@ class SAP(_Section):
     toxicity_monitoring: ToxicityMonitoring
     schedule: Schedule
     baseline: Baseline
+    dmc_report: DMCReport
     biomarkers: Biomarkers
 
     @model_validator(mode="after")

@@ -150,6 +150,7 @@ def report_context(
             n_data_warnings=len(ad.trial.warnings),
             n_missing_outputs=len(missing),
             n_outputs=len(labels),
+            accrual_shortfall=ad.sap.dmc_report.accrual_shortfall_fraction,
         )
         # The template shows a TLF inside the summary through the same view as in its section.
         blocks = tuple(

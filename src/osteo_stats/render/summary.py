@@ -30,9 +30,8 @@ EFF-PRIM-02  reached,   PRIMARY,                the stage-1 decision is determin
 
 The key safety counts are Table 14.3.1 (TEAE overview), shown as its builder formatted it.
 
-**Choice:** enrollment is listed as needing attention when it is more than 10% below the planned
-cumulative enrollment at the cut-off (:data:`ACCRUAL_SHORTFALL`); the SAP sets no threshold, and a
-shortfall of one or two patients is not worth the committee's attention box.
+Enrollment is listed as needing attention when it is below ``accrual_shortfall`` (SAP 10.2,
+``dmc_report.accrual_shortfall_fraction``) of the planned cumulative enrollment at the cut-off.
 """
 
 from __future__ import annotations
@@ -45,8 +44,6 @@ from osteo_stats.tlf.ard import ARD
 from osteo_stats.tlf.model import TLF
 
 NOT_AVAILABLE = "not yet available"
-#: Enrollment below this fraction of plan at the cut-off is listed for the committee.
-ACCRUAL_SHORTFALL = 0.90
 
 
 @dataclass(frozen=True)
@@ -129,6 +126,8 @@ def committee_summary(
     n_data_warnings: int,
     n_missing_outputs: int,
     n_outputs: int,
+    *,
+    accrual_shortfall: float,
 ) -> CommitteeSummary:
     """The summary blocks and the list of items needing the committee's attention."""
     attention: list[str] = []
@@ -153,7 +152,7 @@ def committee_summary(
             ),
         ),
     )
-    if enrolled is not None and expected is not None and enrolled < ACCRUAL_SHORTFALL * expected:
+    if enrolled is not None and expected is not None and enrolled < accrual_shortfall * expected:
         attention.append(
             f"Enrollment is behind plan: {_count(enrolled)} enrolled against "
             f"{_count(expected)} planned by the data cut-off (Table 14.1.3)."

@@ -414,8 +414,11 @@ class Scenario(_Section):
     accrual: AccrualSpec
     dropout: DropoutSpec = DropoutSpec()
     analysis: AnalysisSpec = AnalysisSpec()
-    # Set by the grid expansion, never read from the file: (grid name, ((column, value), ...)).
-    _grid: tuple[str, tuple[tuple[str, Any], ...]] | None = PrivateAttr(default=None)
+    # Set by the grid expansion, never read from the file:
+    # (grid name, ((label, value), ...), ((label, key), ...)).
+    _grid: tuple[str, tuple[tuple[str, Any], ...], tuple[tuple[str, str], ...]] | None = (
+        PrivateAttr(default=None)
+    )
 
     @property
     def grid(self) -> str | None:
@@ -427,6 +430,12 @@ class Scenario(_Section):
         """This point's value on each grid axis, by axis label (e.g. ``{"efs": 0.3, "n": 50,
         "rate": 1.8, "pause": True}``); empty for a listed scenario."""
         return {} if self._grid is None else dict(self._grid[1])
+
+    @property
+    def grid_keys(self) -> dict[str, str]:
+        """The key each grid axis varies, by axis label (e.g. ``{"efs": "efs.two_year", "n":
+        "design"}``); empty for a listed scenario."""
+        return {} if self._grid is None else dict(self._grid[2])
 
     @property
     def true_efs_landmark(self) -> float:
@@ -627,7 +636,7 @@ def _grid_axes(grid: Any, where: str, problems: list[str]) -> list[_Axis] | None
 
 def _grid_points(
     grid: dict[str, Any], axes: list[_Axis], defaults: dict[str, Any]
-) -> Iterator[tuple[dict[str, Any], tuple[tuple[str, Any], ...]]]:
+) -> Iterator[tuple[dict[str, Any], tuple[tuple[str, Any], ...], tuple[tuple[str, str], ...]]]:
     """Each point of the grid's product, as a scenario entry (before defaults are merged) and
     its coordinates. Only the varied keys are set: everything else comes from the grid's own
     sections and then ``defaults``."""
@@ -657,7 +666,7 @@ def _grid_points(
         coordinates = tuple(
             (axis.label, axis.coordinates[i]) for axis, i in zip(axes, combination, strict=True)
         )
-        yield entry, coordinates
+        yield entry, coordinates, tuple((axis.label, axis.key) for axis in axes)
 
 
 #: At most this many invalid points of one grid are listed (the others repeat the problem).
@@ -721,10 +730,10 @@ def parse_scenarios(raw: Any, source: str = "<scenarios>") -> tuple[Scenario, ..
         expanded.append((f"scenarios[{i}]" + (f" {name!r}" if name else ""), entry, None))
     for g, axes in enumerate(grid_axes):
         if axes:
-            for entry, coordinates in _grid_points(grids[g], axes, defaults):
+            for entry, coordinates, keys in _grid_points(grids[g], axes, defaults):
                 grid_name = grids[g].get("name") or f"grids[{g}]"
                 where = f"grids[{g}] point {entry['name']!r}"
-                expanded.append((where, entry, (grid_name, coordinates)))
+                expanded.append((where, entry, (grid_name, coordinates, keys)))
 
     scenarios: list[Scenario] = []
     seen: dict[str, str] = {}

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from osteo_stats.simulate import load_scenarios, parse_scenarios
-from osteo_stats.simulate.scenario import MAX_SCENARIOS, ScenarioError
+from osteo_stats.simulate import (
+    SIMULATION_COLUMNS,
+    load_scenarios,
+    parse_scenarios,
+    simulate,
+    write_simulation,
+)
+from osteo_stats.simulate.runner import ChunkSummary, _Moments, summarise
+from osteo_stats.simulate.scenario import MAX_SCENARIOS, Rules, ScenarioError
 
 DEFAULTS = {
     "design": {"p0": 0.2, "n1": 13, "r1": 3, "n": 43, "r": 12},
@@ -161,3 +171,115 @@ def test_the_grid_size_is_bounded_before_expanding():
     with pytest.raises(ScenarioError, match=r"MAX_SCENARIOS"):
         parse_scenarios(huge)
     assert MAX_SCENARIOS == 1_000
+
+
+# --------------------------------------------------------------------------------------------
+# Outputs
+# --------------------------------------------------------------------------------------------
+
+SMALL_GRID = {
+    "defaults": DEFAULTS,
+    "grids": [
+        {
+            "name": "g",
+            "description": 'Hostile <script>alert("grid")</script> & co',
+            "vary": {
+                "efs.two_year": [0.2, 0.3],
+                "accrual.rate_per_month": [1.0, 1.8],
+                "accrual.pause_for_stage1": [False, True],
+            },
+        }
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def grid_run(tmp_path_factory):
+    result = simulate(parse_scenarios(SMALL_GRID), reps=300, seed=7, chunk_size=150)
+    out = tmp_path_factory.mktemp("grid") / "sim"
+    write_simulation(result, out)
+    return result, out
+
+
+def test_mc_se_of_each_rate_by_hand():
+    """Fixed case: 400 replicates, 80 rejections, 100 stopped at stage 1, enrolled 13, 13, 43,
+    43 (in a 4-replicate mean). By hand: SE(reject) = sqrt(0.2 * 0.8 / 400) = 0.02;
+    SE(PET) = sqrt(0.25 * 0.75 / 400) = 0.0216506; SE(mean n) = SD/sqrt(4) with
+    SD = sqrt(4 * 15**2 / 3) = 17.3205, so 8.6603."""
+    scenario = parse_scenarios({"defaults": DEFAULTS, "scenarios": [{"name": "s"}]})[0]
+    summary = ChunkSummary(
+        reps=400,
+        stopped=100,
+        reject={"binary": 80},
+        n_enrolled=_Moments.of(np.array([13.0, 13.0, 43.0, 43.0])),
+        duration=_Moments.of(np.array([30.0, 30.0, 50.0, 50.0])),
+        stage1_decision=_Moments.of(np.array([20.0, 20.0, 20.0, 20.0])),
+    )
+    row = summarise(scenario, Rules(13, 3, 43, 12), summary).iloc[0]
+    assert row["reject_rate"] == 0.2 and row["reject_mc_se"] == pytest.approx(0.02, abs=1e-12)
+    assert row["pet"] == 0.25 and row["pet_mc_se"] == pytest.approx(0.0216506351, abs=1e-9)
+    assert row["expected_n_mc_se"] == pytest.approx(8.6602540378, abs=1e-9)
+    assert row["duration_mc_se"] == pytest.approx(5.7735026919, abs=1e-9)
+    assert row["stage1_decision_mc_se"] == 0.0
+
+
+def test_tidy_table_has_every_rate_with_its_mc_se_and_the_grid_axes(grid_run):
+    result, out = grid_run
+    table = pd.read_csv(out / "simulation_results.csv")
+    assert list(table.columns) == [
+        *SIMULATION_COLUMNS,
+        "grid",
+        "grid_efs",
+        "grid_rate",
+        "grid_pause",
+    ]
+    assert len(table) == 8 * 3  # 8 grid points x 3 methods, one row each
+    assert set(table["grid"]) == {"g"}
+    row = table[
+        (table["scenario"] == "g efs=0.3 rate=1.8 pause=on") & (table["method"] == "binary")
+    ].iloc[0]
+    assert (row["grid_efs"], row["grid_rate"], bool(row["grid_pause"])) == (0.3, 1.8, True)
+    for rate, se in (("reject_rate", "reject_mc_se"), ("pet", "pet_mc_se")):
+        p = table[rate]
+        assert np.allclose(table[se], np.sqrt(p * (1 - p) / 300), rtol=1e-12, atol=0)
+    for se in ("expected_n_mc_se", "duration_mc_se", "stage1_decision_mc_se"):
+        assert table[se].notna().all()
+
+
+def test_heatmaps_and_curves_are_written_with_the_axis_values(grid_run):
+    _, out = grid_run
+    # Text is drawn as paths; matplotlib keeps each string as an XML comment next to it.
+    power = (out / "simulation_heatmap_power.svg").read_text("utf-8")
+    for text in ("0.2", "0.3", "1.0", "1.8", "efs", "rate", "pause=off", "pause=on"):
+        assert f"<!-- {text} -->" in power, text
+    assert "<image" not in power  # vector cells, no embedded PNG
+    duration = (out / "simulation_heatmap_duration.svg").read_text("utf-8")
+    assert "<!-- pause=on -->" in duration and "<!-- 1.8 -->" in duration
+    curves = (out / "simulation_power_curves.svg").read_text("utf-8")
+    # One line per design and per value of the axes other than the true rate.
+    assert "<!-- 3/13, 12/43 rate=1.8 pause=on -->" in curves
+    assert "<!-- True landmark (2-year) EFS rate -->" in curves
+
+
+def test_grid_outputs_are_deterministic(grid_run, tmp_path):
+    result, out = grid_run
+    write_simulation(result, tmp_path / "again")
+    for name in ("simulation_heatmap_power.svg", "simulation_power_curves.svg"):
+        assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes()
+
+
+def test_html_summary_escapes_a_hostile_scenario_name_and_description(grid_run, tmp_path):
+    result, out = grid_run
+    html = (out / "simulation_summary.html").read_text("utf-8")
+    assert "<script" not in html
+    assert "Hostile &lt;script&gt;alert(&#34;grid&#34;)&lt;/script&gt; &amp; co" in html
+    assert "g efs=0.3 rate=1.8 pause=on" in html
+    assert "<svg" in html and "efs.two_year" in html
+    # A name that no scenario file accepts, put straight into the results, is still escaped.
+    hostile = '<img src=x onerror="alert(1)">'
+    listed = simulate(parse_scenarios({"defaults": DEFAULTS, "scenarios": [{"name": "s"}]}), 50, 1)
+    table = listed.table.assign(scenario=hostile)
+    write_simulation(dataclasses.replace(listed, table=table), tmp_path / "hostile")
+    html = (tmp_path / "hostile" / "simulation_summary.html").read_text("utf-8")
+    assert "<img" not in html and 'onerror="' not in html
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html

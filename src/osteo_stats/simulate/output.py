@@ -84,12 +84,17 @@ def _shown(table: pd.DataFrame) -> pd.DataFrame:
     for column in shown.columns:
         if not column.startswith("grid_"):
             continue
-        kinds = shown[column].map(type)
+        given = shown[column].dropna()  # listed scenarios have no grid values
+        kinds = given.map(type)
+        if given.empty:
+            continue
         if kinds.eq(bool).all():
             shown[column] = shown[column].map({True: "on", False: "off"})
         elif kinds.eq(float).all():
-            places = max(_decimals(value) for value in shown[column])
-            shown[column] = shown[column].map(lambda value, p=places: f"{value:.{p}f}")
+            places = max(_decimals(value) for value in given)
+            shown[column] = shown[column].map(
+                lambda value, p=places: value if pd.isna(value) else f"{value:.{p}f}"
+            )
     return shown
 
 
@@ -129,7 +134,7 @@ def _figures(result: SimulationResult, table: pd.DataFrame) -> dict[str, tuple[s
         labels = [f"grid_{label}" for label in first.grid_point]
         x, y, facets = labels[0], labels[1], labels[2:]
         mine = shown[shown["grid"] == first.grid]
-        method = str(mine["method"].iloc[0])
+        method = str(result.table["method"].iloc[0])
         figures["simulation_heatmap_power.svg"] = (
             f"P(reject H0), {method} analysis",
             simulation_heatmap_svg(

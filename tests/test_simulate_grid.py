@@ -283,3 +283,44 @@ def test_html_summary_escapes_a_hostile_scenario_name_and_description(grid_run, 
     html = (tmp_path / "hostile" / "simulation_summary.html").read_text("utf-8")
     assert "<img" not in html and 'onerror="' not in html
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
+
+
+def test_cli_runs_a_grid_file_beside_listed_scenarios_and_writes_the_pdf(tmp_path):
+    from typer.testing import CliRunner
+
+    from osteo_stats.cli import app
+    from osteo_stats.simulate.output import GRID_FILES, OUTPUT_FILES
+
+    scenario_file = tmp_path / "grid.yaml"
+    scenario_file.write_text(
+        "defaults:\n"
+        "  design: {p0: 0.2, n1: 13, r1: 3, n: 43, r: 12}\n"
+        "  efs: {two_year: 0.4}\n"
+        "  accrual: {rate_per_month: 1.79}\n"
+        "scenarios:\n"
+        "  - {name: planned}\n"
+        "grids:\n"
+        "  - vary:\n"
+        "      efs.two_year: [0.2, 0.4]\n"
+        "      design: [{p0: 0.2, n1: 13, r1: 3, n: 43, r: 12},"
+        " {p0: 0.2, n1: 13, r1: 3, n: 50, r: 14}]\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    args = ["simulate", str(scenario_file), "--reps", "100", "--seed", "3", "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--pdf"])
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.iterdir()}
+    assert {*OUTPUT_FILES, *GRID_FILES, "simulation_summary.pdf"} <= names
+    assert (out / "simulation_summary.pdf").read_bytes().startswith(b"%PDF-")
+    table = pd.read_csv(out / "simulation_results.csv")
+    assert len(table) == 5 * 3
+    planned = table[table["scenario"] == "planned"]
+    assert planned["grid"].isna().all() and planned["grid_n"].isna().all()
+    point = table[table["scenario"] == "efs=0.4 n=50"].iloc[0]
+    assert (point["grid"], point["grid_efs"], point["grid_n"], point["design"]) == (
+        "grids[0]",
+        0.4,
+        50,
+        "3/13, 14/50",
+    )

@@ -222,10 +222,11 @@ def summary_html(
 
 
 def write_simulation(
-    result: SimulationResult, out: str | Path, *, command: Sequence[str] = ()
+    result: SimulationResult, out: str | Path, *, command: Sequence[str] = (), pdf: bool = False
 ) -> list[Path]:
     """Write :data:`OUTPUT_FILES` (and :data:`GRID_FILES` for a grid) into ``out``, replaced
-    atomically as a whole.
+    atomically as a whole; with ``pdf`` also ``simulation_summary.pdf``, the HTML summary laid
+    out by WeasyPrint (about 20 s for a 56-scenario grid, hence not by default).
 
     Raises
     ------
@@ -263,7 +264,14 @@ def write_simulation(
         "simulation.json": json.dumps(provenance, indent=2, sort_keys=False) + "\n",
         "simulation_summary.html": summary_html(result, table, figures, command),
     }
+    documents: dict[str, bytes] = {}
+    if pdf:
+        from osteo_stats.render.pdf import html_to_pdf
+
+        documents["simulation_summary.pdf"] = html_to_pdf(texts["simulation_summary.html"]).pdf
     with atomic_output_dir(out, command=command) as scratch:
         for name, text in texts.items():
             (scratch / name).write_text(text, "utf-8")
-    return [out / name for name in texts]
+        for name, data in documents.items():
+            (scratch / name).write_bytes(data)
+    return [out / name for name in [*texts, *documents]]

@@ -1,6 +1,6 @@
 """Scenario files: what-if trial conditions for the power simulation, loaded and validated.
 
-A scenario file is YAML with two top-level keys::
+A scenario file is YAML with the top-level keys ``defaults``, ``scenarios`` and ``grids``::
 
     defaults:            # optional; merged into every scenario (section by section)
       design:   {p0: 0.20, n1: 13, r1: 3, n: 43, r: 12}
@@ -17,6 +17,33 @@ by key with the scenario's own keys; ``design`` and ``efs`` are replaced as a wh
 scenario gives them (mixing a default two-stage rule with a scenario's single-stage rule, or the
 keys of two distributions, would be a silent error). An ``efs`` without ``distribution`` is
 exponential. Times are in months, rates per month.
+
+Grids. A ``grids:`` list (beside or instead of ``scenarios:``) declares what-if grids; each
+expands to the product of its axes, first axis slowest::
+
+    grids:
+      - name: enrol50          # optional; prefixed to every point's name
+        description: ...       # optional; every point's description
+        accrual: {ramp_up_months: 3}   # optional sections shared by the grid's points
+        vary:
+          efs.two_year: [0.20, 0.30, 0.40]
+          design:                      # a whole design per value: a different n needs its rule
+            - {p0: 0.20, n1: 13, r1: 3, n: 43, r: 12}
+            - {p0: 0.20, n1: 13, r1: 3, n: 50, r: 14}
+          accrual.rate_per_month: [1.0, 1.8]
+          accrual.pause_for_stage1: [false, true]
+
+An axis is ``section.key`` (any key of design, efs, accrual, dropout, analysis) or a whole
+``design`` / ``efs`` (a list of mappings). A point sets only what its axes vary: a varied
+``accrual``/``dropout``/``analysis`` key is merged with the grid's section and ``defaults`` key
+by key, and a varied ``design``/``efs`` key goes into the grid's (else the default) design or
+EFS, so ``efs.two_year`` keeps the inherited distribution. ``design.n1/r1/n/r`` cannot be varied
+alone (a new n needs a new rule): vary ``design`` with the full rule per value, or with a Simon
+search per value (``{p1, alpha, power, nmax}``; ``nmax`` bounds n, it does not fix it).
+Points are named ``label=value`` words, e.g. ``efs=0.30 n=50 rate=1.8 pause=on`` (numbers with
+one number of decimals per axis, booleans on/off, a whole design by its n, or its position when
+two share an n). A file describes at most :data:`MAX_SCENARIOS` scenarios, checked from the
+axis lengths before anything is expanded.
 
 Every problem in the file is collected and reported at once, each naming the scenario and the
 key, e.g. ``scenarios[2] 'slow_accrual': accrual.rate_per_month = -1.0: Input should be

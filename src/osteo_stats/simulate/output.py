@@ -22,7 +22,7 @@ import pandas as pd
 from osteo_stats.outputs import atomic_output_dir
 from osteo_stats.safe_csv import frame_csv_text
 from osteo_stats.simulate.runner import SimulationResult
-from osteo_stats.simulate.scenario import _decimals
+from osteo_stats.simulate.scenario import axis_decimals
 
 __all__ = ["GRID_FILES", "OUTPUT_FILES", "results_table", "write_simulation"]
 
@@ -91,7 +91,7 @@ def _shown(table: pd.DataFrame) -> pd.DataFrame:
         if kinds.eq(bool).all():
             shown[column] = shown[column].map({True: "on", False: "off"})
         elif kinds.eq(float).all():
-            places = max(_decimals(value) for value in given)
+            places = max(axis_decimals(value) for value in given)
             shown[column] = shown[column].map(
                 lambda value, p=places: value if pd.isna(value) else f"{value:.{p}f}"
             )

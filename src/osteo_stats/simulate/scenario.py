@@ -559,7 +559,8 @@ class _Axis:
     shown: tuple[str, ...]  # the value as written in the name
 
 
-def _decimals(value: float) -> int:
+def axis_decimals(value: float) -> int:
+    """Decimals needed to write ``value`` as given (0.25: 2, 1.0: 0); an axis uses its maximum."""
     text = repr(float(value))
     return 0 if "e" in text or text.endswith(".0") else len(text.split(".")[1])
 
@@ -580,7 +581,7 @@ def _axis(key: str, values: list[Any]) -> _Axis:
         shown = tuple("on" if value else "off" for value in values)
     elif all(isinstance(value, int | float) and not isinstance(value, bool) for value in values):
         # One number of decimals per axis, so 0.2, 0.25, 0.3 read 0.20, 0.25, 0.30.
-        places = max(_decimals(value) for value in values)
+        places = max(axis_decimals(value) for value in values)
         shown = tuple(f"{value:.{places}f}" for value in values)
     else:
         shown = tuple(str(value) for value in values)
@@ -609,9 +610,9 @@ def _check_axis(key: Any, values: Any, where: str) -> str | None:
     if section == "design" and field in _RULE_KEYS:
         return (
             f"  {at}: a design with another {field} needs its own rule. Vary 'design' with the "
-            "full rule per value, e.g. design: [{n1: 13, r1: 3, n: 43, r: 12}, "
-            "{n1: 15, r1: 3, n: 50, r: 14}], or a Simon search per value "
-            "({p1: 0.4, alpha: 0.05, power: 0.8, nmax: 50})."
+            "full rule per value, e.g. design: [{p0: 0.2, n1: 13, r1: 3, n: 43, r: 12}, "
+            "{p0: 0.2, n1: 13, r1: 3, n: 50, r: 14}], or a Simon search per value "
+            "({p0: 0.2, p1: 0.4, alpha: 0.05, power: 0.8, nmax: 50})."
         )
     if not isinstance(values, list) or not values:
         return f"  {at}: must be a non-empty list of values; received {values!r}."

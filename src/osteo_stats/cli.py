@@ -347,6 +347,9 @@ def simulate(
             "--jobs", help="Parallel joblib workers (-1: all cores); results do not depend on it."
         ),
     ] = 1,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also write simulation_summary.pdf (slower).")
+    ] = False,
 ) -> None:
     """Simulate power, type I error, PET, sample size and duration for what-if scenarios."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -370,7 +373,7 @@ def simulate(
             result = run_simulation(
                 loaded, reps=reps, seed=seed, jobs=jobs, progress=lambda k: bar.advance(task, k)
             )
-        written = write_simulation(result, out, command=argv)
+        written = write_simulation(result, out, command=argv + ["--pdf"] * pdf, pdf=pdf)
     shown = result.table[
         [
             "scenario",

@@ -1,6 +1,6 @@
 """Scenario files: what-if trial conditions for the power simulation, loaded and validated.
 
-A scenario file is YAML with two top-level keys::
+A scenario file is YAML with the top-level keys ``defaults``, ``scenarios`` and ``grids``::
 
     defaults:            # optional; merged into every scenario (section by section)
       design:   {p0: 0.20, n1: 13, r1: 3, n: 43, r: 12}
@@ -18,6 +18,33 @@ scenario gives them (mixing a default two-stage rule with a scenario's single-st
 keys of two distributions, would be a silent error). An ``efs`` without ``distribution`` is
 exponential. Times are in months, rates per month.
 
+Grids. A ``grids:`` list (beside or instead of ``scenarios:``) declares what-if grids; each
+expands to the product of its axes, first axis slowest::
+
+    grids:
+      - name: enrol50          # optional; prefixed to every point's name
+        description: ...       # optional; every point's description
+        accrual: {ramp_up_months: 3}   # optional sections shared by the grid's points
+        vary:
+          efs.two_year: [0.20, 0.30, 0.40]
+          design:                      # a whole design per value: a different n needs its rule
+            - {p0: 0.20, n1: 13, r1: 3, n: 43, r: 12}
+            - {p0: 0.20, n1: 13, r1: 3, n: 50, r: 14}
+          accrual.rate_per_month: [1.0, 1.8]
+          accrual.pause_for_stage1: [false, true]
+
+An axis is ``section.key`` (any key of design, efs, accrual, dropout, analysis) or a whole
+``design`` / ``efs`` (a list of mappings). A point sets only what its axes vary: a varied
+``accrual``/``dropout``/``analysis`` key is merged with the grid's section and ``defaults`` key
+by key, and a varied ``design``/``efs`` key goes into the grid's (else the default) design or
+EFS, so ``efs.two_year`` keeps the inherited distribution. ``design.n1/r1/n/r`` cannot be varied
+alone (a new n needs a new rule): vary ``design`` with the full rule per value, or with a Simon
+search per value (``{p1, alpha, power, nmax}``; ``nmax`` bounds n, it does not fix it).
+Points are named ``label=value`` words, e.g. ``efs=0.30 n=50 rate=1.8 pause=on`` (numbers with
+one number of decimals per axis, booleans on/off, a whole design by its n, or its position when
+two share an n). A file describes at most :data:`MAX_SCENARIOS` scenarios, checked from the
+axis lengths before anything is expanded.
+
 Every problem in the file is collected and reported at once, each naming the scenario and the
 key, e.g. ``scenarios[2] 'slow_accrual': accrual.rate_per_month = -1.0: Input should be
 greater than 0``. The file is rejected with :class:`ScenarioError`.
@@ -25,20 +52,29 @@ greater than 0``. The file is rejected with :class:`ScenarioError`.
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
 from osteo_stats.analyse.design import MAX_N
 from osteo_stats.config_yaml import ConfigFileError, load_config_yaml
 from osteo_stats.errors import OsteoStatsError
 
 __all__ = [
+    "MAX_SCENARIOS",
     "METHODS",
     "AccrualSpec",
     "AnalysisSpec",
@@ -394,13 +430,39 @@ class AnalysisSpec(_Section):
 class Scenario(_Section):
     """One what-if: the design, the true EFS, accrual, dropout and the final analysis."""
 
-    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")
+    # Words of letters, digits and ``_ . - =`` separated by single spaces: a grid point's name
+    # (``efs=0.30 n=50 rate=1.8 pause=on``) is readable and still safe in a CSV, SVG or path.
+    name: str = Field(
+        min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.=\-]+( [A-Za-z0-9_.=\-]+)*$"
+    )
     description: str = ""
     design: DesignSpec
     efs: EFS
     accrual: AccrualSpec
     dropout: DropoutSpec = DropoutSpec()
     analysis: AnalysisSpec = AnalysisSpec()
+    # Set by the grid expansion, never read from the file:
+    # (grid name, ((label, value), ...), ((label, key), ...)).
+    _grid: tuple[str, tuple[tuple[str, Any], ...], tuple[tuple[str, str], ...]] | None = (
+        PrivateAttr(default=None)
+    )
+
+    @property
+    def grid(self) -> str | None:
+        """The name of the grid this scenario is a point of (``None``: a listed scenario)."""
+        return None if self._grid is None else self._grid[0]
+
+    @property
+    def grid_point(self) -> dict[str, Any]:
+        """This point's value on each grid axis, by axis label (e.g. ``{"efs": 0.3, "n": 50,
+        "rate": 1.8, "pause": True}``); empty for a listed scenario."""
+        return {} if self._grid is None else dict(self._grid[1])
+
+    @property
+    def grid_keys(self) -> dict[str, str]:
+        """The key each grid axis varies, by axis label (e.g. ``{"efs": "efs.two_year", "n":
+        "design"}``); empty for a listed scenario."""
+        return {} if self._grid is None else dict(self._grid[2])
 
     @property
     def true_efs_landmark(self) -> float:
@@ -451,21 +513,212 @@ def _describe(error: ValidationError, where: str) -> list[str]:
     return lines
 
 
+# --------------------------------------------------------------------------------------------
+# Grids
+# --------------------------------------------------------------------------------------------
+
+#: Most scenarios one file may describe, listed and grid points together. Checked from the axis
+#: lengths before anything is expanded: 1,000 scenarios at 20,000 replicates are already hours
+#: of simulation, and a typo (an extra axis) must be a message, not a job that never ends.
+MAX_SCENARIOS = 1_000
+
+_SECTIONS = ("design", "efs", "accrual", "dropout", "analysis")
+#: Sections that may be varied as a whole (a list of mappings); the others only key by key.
+_WHOLE_SECTIONS = ("design", "efs")
+#: Short axis labels used in grid-point names; any other key is labelled by its last part.
+_SHORT_LABELS = {
+    "design": "n",
+    "efs.two_year": "efs",
+    "efs.median_months": "median",
+    "accrual.rate_per_month": "rate",
+    "accrual.pause_for_stage1": "pause",
+    "accrual.ramp_up_months": "ramp",
+    "dropout.proportion": "dropout",
+    "analysis.months": "followup",
+}
+_RULE_KEYS = ("n1", "r1", "n", "r")
+_GRID_KEYS = ("name", "description", "vary", *_SECTIONS)
+
+
+def _section_keys(section: str) -> set[str]:
+    if section == "efs":
+        models = (ExponentialEFS, WeibullEFS, PiecewiseExponentialEFS, CureMixtureEFS)
+        return {key for model in models for key in model.model_fields} - {"distribution"}
+    model = {"design": DesignSpec, "accrual": AccrualSpec, "dropout": DropoutSpec}.get(
+        section, AnalysisSpec
+    )
+    return set(model.model_fields)
+
+
+@dataclass(frozen=True)
+class _Axis:
+    key: str  # "efs.two_year", or a whole section: "design"
+    label: str  # in names and as the column of the results table
+    values: tuple[Any, ...]  # what is put in the scenario
+    coordinates: tuple[Any, ...]  # the point's value on the axis (design: its n)
+    shown: tuple[str, ...]  # the value as written in the name
+
+
+def axis_decimals(value: float) -> int:
+    """Decimals needed to write ``value`` as given (0.25: 2, 1.0: 0); an axis uses its maximum."""
+    text = repr(float(value))
+    return 0 if "e" in text or text.endswith(".0") else len(text.split(".")[1])
+
+
+def _axis(key: str, values: list[Any]) -> _Axis:
+    """Label and show the values of one valid axis."""
+    label = _SHORT_LABELS.get(key, key.rsplit(".", 1)[-1])
+    if key == "design":
+        ns = [value.get("n") for value in values]
+        if all(isinstance(n, int) for n in ns) and len(set(ns)) == len(ns):
+            return _Axis(key, "n", tuple(values), tuple(ns), tuple(str(n) for n in ns))
+        index = tuple(range(1, len(values) + 1))
+        return _Axis(key, "design", tuple(values), index, tuple(str(i) for i in index))
+    if key == "efs":
+        index = tuple(range(1, len(values) + 1))
+        return _Axis(key, "efs", tuple(values), index, tuple(str(i) for i in index))
+    if all(isinstance(value, bool) for value in values):
+        shown = tuple("on" if value else "off" for value in values)
+    elif all(isinstance(value, int | float) and not isinstance(value, bool) for value in values):
+        # One number of decimals per axis, so 0.2, 0.25, 0.3 read 0.20, 0.25, 0.30.
+        places = max(axis_decimals(value) for value in values)
+        shown = tuple(f"{value:.{places}f}" for value in values)
+    else:
+        shown = tuple(str(value) for value in values)
+    return _Axis(key, label, tuple(values), tuple(values), shown)
+
+
+def _check_axis(key: Any, values: Any, where: str) -> str | None:
+    """A problem with one ``vary`` entry, or ``None``."""
+    at = f"{where}.vary.{key}"
+    if not isinstance(key, str):
+        return f"  {where}.vary: {key!r}: an axis must be a key such as efs.two_year."
+    section, _, field = key.partition(".")
+    if section not in _SECTIONS:
+        return (
+            f"  {at}: unknown section {section!r}; an axis is design, efs or section.key "
+            f"with section one of {', '.join(_SECTIONS)}."
+        )
+    if not field and section not in _WHOLE_SECTIONS:
+        example = sorted(_section_keys(section))[0]
+        return f"  {at}: vary one key of {section}, e.g. {section}.{example}."
+    if field and field not in _section_keys(section):
+        return (
+            f"  {at}: unknown key {field!r} of {section}; allowed: "
+            f"{', '.join(sorted(_section_keys(section)))}. Hint: check the spelling."
+        )
+    if section == "design" and field in _RULE_KEYS:
+        return (
+            f"  {at}: a design with another {field} needs its own rule. Vary 'design' with the "
+            "full rule per value, e.g. design: [{p0: 0.2, n1: 13, r1: 3, n: 43, r: 12}, "
+            "{p0: 0.2, n1: 13, r1: 3, n: 50, r: 14}], or a Simon search per value "
+            "({p0: 0.2, p1: 0.4, alpha: 0.05, power: 0.8, nmax: 50})."
+        )
+    if not isinstance(values, list) or not values:
+        return f"  {at}: must be a non-empty list of values; received {values!r}."
+    if field:
+        bad = [v for v in values if not isinstance(v, bool | int | float | str)]
+        if bad:
+            return f"  {at}: values must be numbers, true/false or words; received {bad[0]!r}."
+    elif not all(isinstance(v, dict) for v in values):
+        return f"  {at}: each value must be a mapping (a whole {section} section)."
+    if len({repr(v) for v in values}) != len(values):
+        return f"  {at}: values must not repeat; received {values!r}."
+    return None
+
+
+def _grid_axes(grid: Any, where: str, problems: list[str]) -> list[_Axis] | None:
+    """The axes of one ``grids`` entry (``None`` when it is invalid; problems appended)."""
+    if not isinstance(grid, dict):
+        problems.append(f"  {where}: must be a mapping with 'vary' (and name, sections).")
+        return None
+    found = len(problems)
+    unknown = sorted(str(key) for key in set(grid) - set(_GRID_KEYS))
+    if unknown:
+        problems.append(
+            f"  {where}: {', '.join(unknown)}: unknown key(s); allowed: {', '.join(_GRID_KEYS)}."
+        )
+    name = grid.get("name")
+    if name is not None and not isinstance(name, str):
+        problems.append(f"  {where}.name: must be a word; received {name!r}.")
+    vary = grid.get("vary")
+    if not isinstance(vary, dict) or not vary:
+        problems.append(
+            f"  {where}.vary: required, a mapping of axis -> list of values, "
+            "e.g. {efs.two_year: [0.2, 0.3], accrual.rate_per_month: [1.0, 1.8]}."
+        )
+        return None
+    for key, values in vary.items():
+        problem = _check_axis(key, values, where)
+        if problem:
+            problems.append(problem)
+    if len(problems) > found:
+        return None
+    axes = [_axis(key, values) for key, values in vary.items()]
+    labels = [axis.label for axis in axes]
+    # Two axes with one short label (efs.two_year and efs as a whole): use their full keys.
+    return [
+        axis if labels.count(axis.label) == 1 else replace(axis, label=axis.key) for axis in axes
+    ]
+
+
+def _grid_points(
+    grid: dict[str, Any], axes: list[_Axis], defaults: dict[str, Any]
+) -> Iterator[tuple[dict[str, Any], tuple[tuple[str, Any], ...], tuple[tuple[str, str], ...]]]:
+    """Each point of the grid's product, as a scenario entry (before defaults are merged) and
+    its coordinates. Only the varied keys are set: everything else comes from the grid's own
+    sections and then ``defaults``."""
+    prefix = grid.get("name")
+    base = {key: grid[key] for key in _SECTIONS if key in grid}
+    for combination in itertools.product(*(range(len(axis.values)) for axis in axes)):
+        words = [f"{axis.label}={axis.shown[i]}" for axis, i in zip(axes, combination, strict=True)]
+        entry: dict[str, Any] = {
+            "name": " ".join([prefix, *words] if prefix else words),
+            "description": grid.get("description", ""),
+            **base,
+        }
+        for axis, i in zip(axes, combination, strict=True):
+            section, _, field = axis.key.partition(".")
+            value = axis.values[i]
+            if not field:
+                entry[section] = value
+            elif section in _WHOLE_SECTIONS:
+                # design and efs are whole sections: the varied key goes into the inherited one.
+                inherited = entry.get(section, defaults.get(section))
+                entry[section] = {
+                    **(inherited if isinstance(inherited, dict) else {}),
+                    field: value,
+                }
+            else:
+                entry[section] = {**(entry.get(section) or {}), field: value}
+        coordinates = tuple(
+            (axis.label, axis.coordinates[i]) for axis, i in zip(axes, combination, strict=True)
+        )
+        yield entry, coordinates, tuple((axis.label, axis.key) for axis in axes)
+
+
+#: At most this many invalid points of one grid are listed (the others repeat the problem).
+_POINT_PROBLEMS_SHOWN = 5
+
+
 def parse_scenarios(raw: Any, source: str = "<scenarios>") -> tuple[Scenario, ...]:
     """Validate a parsed scenario document (see the module docstring for the layout).
 
     Raises
     ------
     ScenarioError
-        Listing every problem, each with the scenario and key.
+        Listing every problem, each with the scenario (or grid) and key.
     """
     if not isinstance(raw, dict):
-        raise ScenarioError(f"{source}: expected a mapping with 'scenarios' (and 'defaults').")
+        raise ScenarioError(
+            f"{source}: expected a mapping with 'scenarios' and/or 'grids' (and 'defaults')."
+        )
     problems: list[str] = []
-    unknown = sorted(set(raw) - {"defaults", "scenarios"})
+    unknown = sorted(set(raw) - {"defaults", "scenarios", "grids"})
     if unknown:
         problems.append(
-            f"  {', '.join(unknown)}: unknown top-level key(s); allowed: defaults, scenarios."
+            f"  {', '.join(unknown)}: unknown top-level key(s); allowed: defaults, scenarios, "
+            "grids."
         )
     defaults = raw.get("defaults") or {}
     if not isinstance(defaults, dict):
@@ -474,30 +727,74 @@ def parse_scenarios(raw: Any, source: str = "<scenarios>") -> tuple[Scenario, ..
     bad_defaults = sorted(set(defaults) - set(Scenario.model_fields) - {"name"})
     if bad_defaults:
         problems.append(f"  defaults: unknown section(s) {', '.join(bad_defaults)}.")
+    grids = raw.get("grids")
+    if grids is not None and (not isinstance(grids, list) or not grids):
+        problems.append("  grids: must be a non-empty list of grids (each with 'vary').")
+        grids = None
     entries = raw.get("scenarios")
-    if not isinstance(entries, list) or not entries:
-        problems.append("  scenarios: required, a non-empty list of scenarios.")
+    if entries is None and grids:
+        entries = []
+    elif not isinstance(entries, list) or not entries:
+        problems.append("  scenarios: required (unless grids are given), a non-empty list.")
         entries = []
 
-    scenarios: list[Scenario] = []
-    seen: dict[str, int] = {}
+    expanded: list[tuple[str, dict[str, Any], Any]] = []
+    grid_axes = [_grid_axes(grid, f"grids[{g}]", problems) for g, grid in enumerate(grids or [])]
+    total = len(entries) + sum(
+        math.prod(len(axis.values) for axis in axes) for axes in grid_axes if axes
+    )
+    if total > MAX_SCENARIOS:
+        sizes = " + ".join(
+            " x ".join(str(len(axis.values)) for axis in axes) for axes in grid_axes if axes
+        )
+        raise ScenarioError(
+            f"{source}: grids: the file describes {total:,} scenarios ({len(entries)} listed + "
+            f"grid points {sizes}); at most {MAX_SCENARIOS:,} (MAX_SCENARIOS). Hint: use fewer "
+            "values per axis or split the file."
+        )
+
     for i, entry in enumerate(entries):
         name = entry.get("name") if isinstance(entry, dict) else None
-        where = f"scenarios[{i}]" + (f" {name!r}" if name else "")
+        expanded.append((f"scenarios[{i}]" + (f" {name!r}" if name else ""), entry, None))
+    for g, axes in enumerate(grid_axes):
+        if axes:
+            for entry, coordinates, keys in _grid_points(grids[g], axes, defaults):
+                grid_name = grids[g].get("name") or f"grids[{g}]"
+                where = f"grids[{g}] point {entry['name']!r}"
+                expanded.append((where, entry, (grid_name, coordinates, keys)))
+
+    scenarios: list[Scenario] = []
+    seen: dict[str, str] = {}
+    bad_points: dict[str, int] = {}
+    for where, entry, grid_point in expanded:
+        name = entry.get("name") if isinstance(entry, dict) else None
         if not isinstance(entry, dict):
             problems.append(f"  {where}: must be a mapping (name, design, efs, ...).")
             continue
         if isinstance(name, str) and name in seen:
             problems.append(
-                f"  {where}: name: {name!r} is already used by scenarios[{seen[name]}]; "
-                "names must be unique."
+                f"  {where}: name: {name!r} is already used by {seen[name]}; names must be unique."
             )
         if isinstance(name, str):
-            seen.setdefault(name, i)
+            seen.setdefault(name, where.split(" ", 1)[0])
         try:
-            scenarios.append(Scenario.model_validate(_merge(defaults, entry)))
+            scenario = Scenario.model_validate(_merge(defaults, entry))
         except ValidationError as exc:
+            if grid_point is not None:
+                grid = where.split(" ", 1)[0]
+                bad_points[grid] = bad_points.get(grid, 0) + 1
+                if bad_points[grid] > _POINT_PROBLEMS_SHOWN:
+                    continue
             problems.extend(_describe(exc, where))
+            continue
+        if grid_point is not None:
+            scenario._grid = grid_point
+        scenarios.append(scenario)
+    for grid, count in bad_points.items():
+        if count > _POINT_PROBLEMS_SHOWN:
+            problems.append(
+                f"  {grid}: {count - _POINT_PROBLEMS_SHOWN} more invalid point(s), not listed."
+            )
     if problems:
         raise ScenarioError(
             f"{source}: the scenario file is invalid ({len(problems)} problem(s))\n"

@@ -9,6 +9,8 @@ with the shared style of :mod:`osteo_stats.tlf.figure`.
 * :func:`simon_oc_svg`: probability of rejecting H0 and of early termination against the
   true rate, optimal and minimax designs (``simon_oc.svg``).
 * :func:`simulation_power_svg`, :func:`simulation_conduct_svg`: the ``simulate`` results.
+* :func:`simulation_power_curves_svg`, :func:`simulation_heatmap_svg`: power against the true
+  rate, one line per design, and a value (power, expected duration) over two grid axes.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ __all__ = [
     "simon_frontier_svg",
     "simon_oc_svg",
     "simulation_conduct_svg",
+    "simulation_heatmap_svg",
+    "simulation_power_curves_svg",
     "simulation_power_svg",
 ]
 
@@ -235,4 +239,144 @@ def simulation_conduct_svg(table: pd.DataFrame) -> str:
             axes.tick_params(axis="x", labelsize=7.5)
         grid[0].set_yticks(y, scenarios)
         figure.suptitle("Trial conduct by scenario (means, 95% Monte-Carlo intervals)", fontsize=9)
+        return figure_to_svg(figure)
+
+
+_LINE_STYLES = ("-", "--", ":", "-.")
+_DESIGN_CYCLE = ("blue", "orange", "green", "red", "purple", "sky", "grey", "black")
+
+
+def simulation_power_curves_svg(table: pd.DataFrame, line_by: Sequence[str] = ("design",)) -> str:
+    """Rejection rate against the true landmark EFS rate, one panel per analysis method.
+
+    One line per distinct value of the ``line_by`` columns (the design and every grid axis
+    other than the true rate), coloured by design; the band is the 95% Monte-Carlo interval
+    (:math:`\\pm 1.96` ``reject_mc_se``).
+    """
+    methods = list(dict.fromkeys(table["method"]))
+    designs = list(dict.fromkeys(table["design"]))
+    colour_of = {d: PALETTE[_DESIGN_CYCLE[k % len(_DESIGN_CYCLE)]] for k, d in enumerate(designs)}
+    others = [column for column in line_by if column != "design"]
+    with figure_style():
+        figure = new_figure(3.2 * len(methods) + 0.6, 4.6)
+        panels = figure.subplots(1, len(methods), sharey=True, squeeze=False)[0]
+        for axes, method in zip(panels, methods, strict=True):
+            rows = table[table["method"] == method]
+            style_of: dict[tuple[object, ...], str] = {}
+            for key, line in rows.groupby(list(line_by), sort=False, dropna=False):
+                key = key if isinstance(key, tuple) else (key,)
+                line = line.sort_values("true_efs_landmark")
+                rest = tuple(v for c, v in zip(line_by, key, strict=True) if c != "design")
+                style = style_of.setdefault(rest, _LINE_STYLES[len(style_of) % len(_LINE_STYLES)])
+                design = line["design"].iloc[0]
+                x = line["true_efs_landmark"].to_numpy(dtype=float)
+                y = line["reject_rate"].to_numpy(dtype=float)
+                half = 1.96 * line["reject_mc_se"].to_numpy(dtype=float)
+                label = " ".join(
+                    [str(design)]
+                    + [f"{c.removeprefix('grid_')}={v}" for c, v in zip(others, rest, strict=True)]
+                )
+                axes.fill_between(x, y - half, y + half, color=colour_of[design], alpha=0.15)
+                axes.plot(
+                    x,
+                    y,
+                    color=colour_of[design],
+                    linestyle=style,
+                    marker="o",
+                    markersize=2.5,
+                    linewidth=1.1,
+                    label=label if axes is panels[0] else None,
+                )
+            _, _, title = _METHOD_STYLE.get(method, (None, None, method))
+            axes.set_title(title, fontsize=8.5)
+            axes.set_xlabel("True landmark (2-year) EFS rate")
+            axes.set_ylim(0, 1)
+            axes.axhline(0.05, color=PALETTE["grey"], linewidth=0.5, linestyle=":")
+            axes.axhline(0.80, color=PALETTE["grey"], linewidth=0.5, linestyle=":")
+            axes.grid(alpha=0.3, linewidth=0.5)
+        panels[0].set_ylabel("P(reject H0), 95% Monte-Carlo band")
+        figure.suptitle("Simulated power curves, one line per design", fontsize=9)
+        figure.legend(frameon=False, fontsize=7, loc="outside lower center", ncol=2)
+        return figure_to_svg(figure)
+
+
+#: Heatmap panels drawn at most (one per combination of the axes not on the map).
+MAX_HEATMAP_PANELS = 16
+
+
+def simulation_heatmap_svg(
+    table: pd.DataFrame,
+    x: str,
+    y: str,
+    value: str,
+    *,
+    title: str,
+    facet_by: Sequence[str] = (),
+    fmt: str = "{:.2f}",
+) -> str:
+    """``value`` over two grid axes ``x`` and ``y`` (columns of ``table``, one row per cell),
+    one panel per combination of the ``facet_by`` columns (at most
+    :data:`MAX_HEATMAP_PANELS`); each cell shows its value."""
+    facets = list(table.groupby(list(facet_by), sort=False)) if facet_by else [((), table)]
+    shown = facets[:MAX_HEATMAP_PANELS]
+    xs = list(dict.fromkeys(table[x]))
+    ys = list(dict.fromkeys(table[y]))
+    low = float(np.nanmin(table[value].to_numpy(dtype=float)))
+    high = float(np.nanmax(table[value].to_numpy(dtype=float)))
+    columns = min(len(shown), 2)
+    rows = -(-len(shown) // columns)
+    with figure_style():
+        figure = new_figure(3.6 * columns + 0.8, 0.9 + rows * (0.5 + 0.32 * max(len(ys), 2)))
+        panels = figure.subplots(rows, columns, squeeze=False)
+        image = None
+        for axes, (key, part) in zip(panels.flat, shown, strict=False):
+            key = key if isinstance(key, tuple) else (key,)
+            grid = part.pivot_table(index=y, columns=x, values=value, sort=False, dropna=False)
+            grid = grid.reindex(index=ys, columns=xs)
+            cells = grid.to_numpy(dtype=float)
+            # Vector cells (pcolormesh), not imshow: imshow embeds a PNG, which the report's
+            # inline-SVG check refuses and which is not text-searchable.
+            image = axes.pcolormesh(
+                np.arange(len(xs) + 1) - 0.5,
+                np.arange(len(ys) + 1) - 0.5,
+                cells,
+                cmap="viridis",
+                vmin=low,
+                vmax=high,
+                edgecolors="white",
+                linewidth=0.5,
+            )
+            for (i, j), cell in np.ndenumerate(cells):
+                if np.isfinite(cell):
+                    dark = (cell - low) / (high - low or 1.0) < 0.6
+                    axes.text(
+                        j,
+                        i,
+                        fmt.format(cell),
+                        ha="center",
+                        va="center",
+                        fontsize=6.5,
+                        color="white" if dark else "black",
+                    )
+            axes.set_xticks(range(len(xs)), [str(v) for v in xs], fontsize=7)
+            axes.set_yticks(range(len(ys)), [str(v) for v in ys], fontsize=7)
+            axes.set_xlabel(x.removeprefix("grid_"), fontsize=8)
+            axes.set_ylabel(y.removeprefix("grid_"), fontsize=8)
+            axes.set_title(
+                " ".join(
+                    f"{c.removeprefix('grid_')}={v}" for c, v in zip(facet_by, key, strict=True)
+                ),
+                fontsize=8,
+            )
+        for axes in list(panels.flat)[len(shown) :]:
+            axes.set_axis_off()
+        if image is not None:
+            bar = figure.colorbar(image, ax=panels, shrink=0.8, label=value)
+            bar.solids.set_rasterized(False)  # matplotlib rasterises long colour bars to a PNG
+        more = (
+            f" (first {MAX_HEATMAP_PANELS} of {len(facets)} panels)"
+            if len(facets) > len(shown)
+            else ""
+        )
+        figure.suptitle(title + more, fontsize=9)
         return figure_to_svg(figure)

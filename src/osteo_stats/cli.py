@@ -269,15 +269,45 @@ def design_check(sap_path: SapOption = None) -> None:
 
 @design_app.command("simon")
 def design_simon(
-    p0: Annotated[float, typer.Option("--p0", help="Uninteresting response rate (H0).")],
-    p1: Annotated[float, typer.Option("--p1", help="Target response rate (H1).")],
-    alpha: Annotated[float, typer.Option("--alpha", help="One-sided type I error.")] = 0.05,
-    power: Annotated[float, typer.Option("--power", help="Power at p1.")] = 0.80,
+    p0: Annotated[
+        float | None, typer.Option("--p0", help="Uninteresting response rate (H0; default: SAP).")
+    ] = None,
+    p1: Annotated[
+        float | None, typer.Option("--p1", help="Target response rate (H1; default: SAP).")
+    ] = None,
+    alpha: Annotated[
+        float | None, typer.Option("--alpha", help="One-sided type I error (default: SAP).")
+    ] = None,
+    power: Annotated[float | None, typer.Option("--power", help="Power at p1 (default: SAP).")] = (
+        None
+    ),
     nmax: Annotated[
         int,  # max: osteo_stats.analyse.design.MAX_N
         typer.Option("--nmax", min=2, max=500, help="Largest total n searched (at most 500)."),
     ] = 100,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the frontier as JSON.")] = False,
+    n: Annotated[
+        int | None,
+        typer.Option(
+            "--n",
+            min=2,
+            max=500,
+            help="Fix the maximum sample size: the best rule with exactly this n (min EN(p0)).",
+        ),
+    ] = None,
+    n1: Annotated[
+        int | None,
+        typer.Option("--n1", min=1, max=499, help="Fix the stage-1 sample size."),
+    ] = None,
+    compare_sap: Annotated[
+        bool,
+        typer.Option(
+            "--compare-sap",
+            help="Show the re-searched rule beside the SAP's planned rule, both at these "
+            "assumptions.",
+        ),
+    ] = False,
+    sap_path: SapOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     plots: Annotated[
         Path | None,
         typer.Option(
@@ -288,24 +318,83 @@ def design_simon(
         ),
     ] = None,
 ) -> None:
-    """Print every admissible Simon two-stage design (minimax to optimal)."""
+    """Print every admissible Simon design (minimax to optimal), or the best rule at a fixed n.
+
+    Unset hypotheses come from the SAP's design block (SAP 5). With --n and/or --n1 the search
+    is restricted to those sizes; with --compare-sap the planned rule is shown beside it.
+    """
     import json
 
-    from osteo_stats.analyse.design import simon_designs
+    import pandas as pd
 
+    from osteo_stats.analyse.design import (
+        compare_rules,
+        operating_characteristics,
+        simon_design_for_n,
+        simon_designs,
+    )
+
+    sap = _load_sap(sap_path)
+    planned = sap.design
+    p0 = planned.p0 if p0 is None else p0
+    p1 = planned.p1 if p1 is None else p1
+    alpha = planned.alpha if alpha is None else alpha
+    power = planned.power if power is None else power
+    fixed = n is not None or n1 is not None
+    if fixed and plots is not None:
+        err_console.print("error: --plots draws the free search; drop it with --n/--n1.")
+        raise typer.Exit(EXIT_USAGE)
     try:
-        frontier = simon_designs(p0, p1, alpha, power, nmax=nmax)
+        if fixed:
+            search = simon_design_for_n(p0, p1, alpha, power, n=n, n1=n1, nmax=nmax)
+        else:
+            frontier = simon_designs(p0, p1, alpha, power, nmax=nmax)
     except ValueError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
     except OsteoStatsError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(EXIT_INVALID_DATA) from None
-    if as_json:
-        typer.echo(json.dumps(frontier.to_dict(), indent=2))
+    assumptions = f"p0={p0}, p1={p1}, alpha={alpha}, power={power}"
+    if fixed:
+        chosen = search.design if search.feasible else search.best_power
+        sizes = ", ".join(f"{k} = {v}" for k, v in (("n", n), ("n1", n1)) if v is not None)
+        label = f"re-searched ({sizes})" if search.feasible else f"best power ({sizes})"
+        result: dict[str, Any] = search.to_dict()
     else:
-        title = f"Simon two-stage designs: p0={p0}, p1={p1}, alpha={alpha}, power={power}"
+        chosen = frontier.design(planned.kind)
+        label = f"re-searched ({planned.kind})"
+        result = frontier.to_dict()
+    comparison = None
+    if compare_sap:
+        rules = {"planned (sap.yaml)": planned}
+        if chosen is not None:
+            rules[label] = chosen
+        comparison = compare_rules(rules, p0, p1, alpha, power)
+        result["comparison"] = comparison.to_dict(orient="records")
+    if fixed and chosen is not None:
+        oc = operating_characteristics(chosen, planned.oc_grid)
+        result["oc"] = oc.to_dict(orient="records")
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+    elif fixed:
+        if chosen is not None:
+            title = f"{chosen.kind}: {chosen.rule}, {assumptions}"
+            console.print(_frame_table(pd.DataFrame([chosen.to_dict()]).round(4), title))
+            console.print(_frame_table(oc.round(4), f"Operating characteristics ({chosen.rule})"))
+    else:
+        title = f"Simon two-stage designs: {assumptions}"
         console.print(_frame_table(frontier.designs.round(4), title))
+    if comparison is not None and not as_json:
+        title = f"Planned and re-searched rules at {assumptions}"
+        console.print(_frame_table(comparison.round(4), title))
+    if fixed:
+        if not search.feasible:
+            err_console.print(f"error: {search.message}", markup=False, highlight=False)
+            raise typer.Exit(EXIT_INVALID_DATA)
+        if not as_json:
+            console.print(search.message, markup=False, highlight=False)
+        return
     if frontier.optimal_near_nmax:
         err_console.print(
             f"warning: the optimal design's n is within 10 of --nmax {nmax}; "

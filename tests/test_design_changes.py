@@ -241,3 +241,105 @@ def test_cli_compare_sap_with_fixed_n():
     rows = {row["design"]: row for row in json.loads(result.stdout)["comparison"]}
     assert rows["re-searched (n = 50)"]["en_p0"] == pytest.approx(min(feasible)[0], abs=1e-10)
     assert rows["planned (sap.yaml)"]["n"] == 43
+
+
+# ----------------------------------------------------------------------------------------------
+# Why EN(p0) is about 38, not Simon's 20.6: stage 1 with a 24-month endpoint
+# ----------------------------------------------------------------------------------------------
+
+
+def test_stage1_timing_hand_case():
+    """n1 = 1, r1 = 0, n = 3; p0 = 0.5, landmark L = 2 months, one patient a month.
+
+    Patients enrol at months 1, 2, 3. EFS exponential with S(2) = 0.5, so F(t) = 1 - 0.5**(t/2).
+    The trial stops iff patient 1 fails before month 2 after enrolment (prob 0.5), and the
+    decision is known at 1 + T1. Patient 2 is not enrolled iff T1 < 1: F(1) = 1 - sqrt(0.5);
+    patient 3 iff T1 < 2: F(2) = 0.5. EN0 = 3 - (1 - sqrt(0.5)) - 0.5 = 1.5 + sqrt(0.5);
+    Simon's EN0 (decision at once, nobody else enrolled) = 1 + 0.5 x 2 = 2.
+    E[decision month | stop] = 1 + E[T1 | T1 < 2] with T1 exponential, rate h = ln 2 / 2:
+    E[T | T < 2] = 1/h - 2 exp(-2h) / (1 - exp(-2h)) = 2/ln 2 - 2.
+    """
+    from osteo_stats.analyse.design_timing import stage1_timing
+
+    t = stage1_timing(r1=0, n1=1, n=3, p0=0.5, landmark_months=2.0, accrual_per_month=1.0)
+    assert t.pet_p0 == pytest.approx(0.5, abs=1e-12)
+    assert t.simon_en_p0 == pytest.approx(2.0, abs=1e-12)
+    assert t.en_p0 == pytest.approx(1.5 + 0.5**0.5, abs=1e-9)
+    assert t.mean_decision_month_if_stopped == pytest.approx(1 + 2 / np.log(2) - 2, abs=1e-6)
+    assert t.enrolled_at_decision_if_stopped == pytest.approx(
+        (3 - (1 - 0.5**0.5) / 0.5 - 1), abs=1e-9
+    )
+
+
+def test_stage1_timing_promis_against_an_independent_monte_carlo():
+    """PROMIS: 3/13, 12/43, p0 = 0.20, 24-month landmark, 43 / 24 patients a month.
+
+    Independent Monte Carlo of the same model (patient i enrols at month i / rate; EFS
+    exponential with S(24) = 0.20; stop when 10 of the first 13 have failed; everyone enrolled
+    by the decision counts), 100,000 trials, seed 14: EN(p0) within 3.5 MC SE.
+    """
+    from osteo_stats.analyse.design_timing import stage1_timing
+
+    rate, landmark, n1, r1, n = 43 / 24, 24.0, 13, 3, 43
+    rng = np.random.default_rng(14)
+    reps = 100_000
+    arrival = np.arange(1, n + 1) / rate
+    t_event = rng.exponential(landmark / -np.log(0.20), size=(reps, n1))
+    known_fail = np.where(t_event < landmark, arrival[:n1] + t_event, np.inf)
+    tenth = np.sort(known_fail, axis=1)[:, n1 - r1 - 1]  # the (n1 - r1)-th failure known
+    stopped = np.isfinite(tenth)
+    decision = np.maximum(tenth, arrival[n1 - 1])
+    enrolled = np.where(stopped, (arrival[None, :] <= decision[:, None]).sum(axis=1), n)
+    mc, se = enrolled.mean(), enrolled.std(ddof=1) / np.sqrt(reps)
+
+    t = stage1_timing(r1=r1, n1=n1, n=n, p0=0.20, landmark_months=landmark, accrual_per_month=rate)
+    assert t.pet_p0 == pytest.approx(binom.cdf(3, 13, 0.20), abs=1e-12)
+    assert t.simon_en_p0 == pytest.approx(20.58, abs=0.005)  # Simon 1989 Table 1: 20.6
+    assert abs(t.en_p0 - mc) < 3.5 * se
+    dec = decision[stopped]
+    assert abs(t.mean_decision_month_if_stopped - dec.mean()) < 3.5 * dec.std() / np.sqrt(dec.size)
+    assert 36 < t.en_p0 < 40  # the issue's "about 38"
+
+
+def test_stage1_timing_expected_enrolment_curve_hand_case():
+    """Hand case above: expected enrolled by month t. Patient 1 at month 1; patient 2 (month 2)
+    unless the stop is known by then (prob F(1) = 1 - sqrt(0.5)); patient 3 (month 3) unless
+    known by month 3 (prob F(2) = 0.5). So E[N(2.5)] = 1 + sqrt(0.5), E[N(3)] = 1.5 + sqrt(0.5).
+    """
+    from osteo_stats.analyse.design_timing import stage1_timing
+
+    t = stage1_timing(r1=0, n1=1, n=3, p0=0.5, landmark_months=2.0, accrual_per_month=1.0)
+    got = t.expected_enrolled_by([0.5, 1.0, 2.5, 3.0, 10.0])
+    want = [0.0, 1.0, 1 + 0.5**0.5, 1.5 + 0.5**0.5, 1.5 + 0.5**0.5]
+    assert got == pytest.approx(want, abs=1e-12)
+    assert t.prob_stopped_by([0.5, 2.0, 3.0]) == pytest.approx([0, 1 - 0.5**0.5, 0.5], abs=1e-12)
+
+
+def test_stage1_timing_figure_is_deterministic_svg():
+    import xml.etree.ElementTree as ET
+
+    from osteo_stats.analyse.design_timing import stage1_timing
+    from osteo_stats.tlf.design_figures import stage1_timing_svg
+
+    t = stage1_timing(r1=3, n1=13, n=43, p0=0.2, landmark_months=24, accrual_per_month=43 / 24)
+    svg = stage1_timing_svg(t)
+    assert ET.fromstring(svg).tag.endswith("svg")
+    assert svg == stage1_timing_svg(t)
+
+
+def test_cli_design_check_explains_en0_and_writes_the_figure(tmp_path):
+    out = tmp_path / "plots"
+    result = _invoke("design", "check", "--plots", str(out))
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "Simon's EN(p0) = 20.6" in text
+    assert "expected sample size under H0 is 38.1" in text
+    assert (out / "stage1_timing.svg").read_text("utf-8").lstrip().startswith("<?xml")
+    # the shared output rule: a folder with files osteo-stats did not write is refused
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "mine.txt").write_text("keep")
+    refused = _invoke("design", "check", "--plots", str(foreign))
+    assert refused.exit_code != 0
+    assert (foreign / "mine.txt").read_text() == "keep"
+    assert not (foreign / "stage1_timing.svg").exists()

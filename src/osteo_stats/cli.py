@@ -250,9 +250,21 @@ def synth(
 
 
 @design_app.command("check")
-def design_check(sap_path: SapOption = None) -> None:
+def design_check(
+    sap_path: SapOption = None,
+    plots: Annotated[
+        Path | None,
+        typer.Option(
+            "--plots",
+            help="Also write stage1_timing.svg (enrolment against time, stage-1 decision "
+            "marked) into this directory (new, empty or an earlier --plots output).",
+            file_okay=False,
+        ),
+    ] = None,
+) -> None:
     """Recompute the Simon design from the SAP's p0, p1, alpha and power; confirm n1/r1/n/r."""
     from osteo_stats.analyse.design import check_design, operating_characteristics
+    from osteo_stats.analyse.design_timing import stage1_timing
 
     sap = _load_sap(sap_path)
     with _user_errors():
@@ -265,6 +277,25 @@ def design_check(sap_path: SapOption = None) -> None:
     console.print(
         _frame_table(oc.round(4), f"Operating characteristics ({check.stated.rule}), SAP 5")
     )
+    d = sap.design
+    timing = stage1_timing(
+        r1=d.r1,
+        n1=d.n1,
+        n=d.n,
+        p0=d.p0,
+        landmark_months=sap.primary_endpoint.landmark_months,
+        accrual_per_month=sap.study.planned_enrollment / sap.study.planned_accrual_months,
+    )
+    console.print(timing.sentence(), markup=False, highlight=False)
+    if plots is not None:
+        from osteo_stats.outputs import atomic_output_dir
+        from osteo_stats.tlf.design_figures import stage1_timing_svg
+
+        sap_args = ("--sap", sap_path) if sap_path is not None else ()
+        argv = _effective_command("design", "check", *sap_args, "--plots", plots)
+        with _user_errors(), atomic_output_dir(plots, command=argv) as scratch:
+            (scratch / "stage1_timing.svg").write_text(stage1_timing_svg(timing), "utf-8")
+        err_console.print(f"Wrote stage1_timing.svg to {plots}", markup=False, highlight=False)
 
 
 @design_app.command("simon")

@@ -298,6 +298,86 @@ def design_check(
         err_console.print(f"Wrote stage1_timing.svg to {plots}", markup=False, highlight=False)
 
 
+@design_app.command("logrank")
+def design_logrank(
+    hr: Annotated[
+        float | None,
+        typer.Option(
+            "--hr",
+            help="Target hazard ratio against the control (default: ln(p1)/ln(p0) of the SAP).",
+        ),
+    ] = None,
+    n: Annotated[
+        int | None,
+        typer.Option("--n", min=1, max=10_000, help="Patients (default: the SAP's design n)."),
+    ] = None,
+    power: Annotated[
+        float | None, typer.Option("--power", help="Target power (default: SAP).")
+    ] = None,
+    alpha: Annotated[
+        float | None, typer.Option("--alpha", help="One-sided alpha (default: SAP).")
+    ] = None,
+    reps: Annotated[
+        int, typer.Option("--reps", min=2, max=1_000_000, help="Simulated trials.")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Simulation seed.")] = 20150101,
+    sap_path: SapOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Power and sample size of the one-sample log-rank test against the control (SAP 5.9)."""
+    import json
+    import math
+
+    import pandas as pd
+
+    from osteo_stats.analyse.logrank_design import logrank_design
+
+    sap = _load_sap(sap_path)
+    d, control = sap.design, sap.inference.historical_control
+    hr = math.log(d.p1) / math.log(d.p0) if hr is None else hr
+    n = d.n if n is None else n
+    power = d.power if power is None else power
+    alpha = d.alpha if alpha is None else alpha
+    try:
+        design = logrank_design(
+            hazard_ratio=hr,
+            control_survival=control.survival_at_landmark,
+            control_landmark=control.landmark_months,
+            shape=1.0,  # inference.historical_control.distribution: exponential
+            accrual_months=sap.study.planned_accrual_months,
+            followup_months=sap.primary_endpoint.landmark_months,
+            alpha=alpha,
+        )
+        n_needed = design.sample_size(power)
+    except ValueError as exc:
+        err_console.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    simulated, mc_se = design.simulated_power(n, reps=reps, seed=seed)
+    result = {
+        "hazard_ratio": hr,
+        "alpha": alpha,
+        "n": n,
+        "power_wu": design.power(n),
+        "power_simulated": simulated,
+        "power_simulated_mc_se": mc_se,
+        "reps": reps,
+        "seed": seed,
+        "target_power": power,
+        "n_for_target_power_wu": n_needed,
+        "expected_events_h1": n * design.p1,
+        "accrual_months": design.accrual_months,
+        "followup_months": design.followup_months,
+    }
+    if as_json:
+        typer.echo(json.dumps({**result, "moments": design.to_dict()}, indent=2))
+        return
+    title = (
+        f"One-sample log-rank design (SAP 7.3.8, Wu 2015): exponential control S("
+        f"{control.landmark_months:g}) = {control.survival_at_landmark:g}, HR {hr:.4f}"
+    )
+    console.print(_frame_table(pd.DataFrame([result]).round(4), title))
+
+
 @design_app.command("simon")
 def design_simon(
     p0: Annotated[

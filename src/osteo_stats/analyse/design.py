@@ -961,9 +961,9 @@ def simon_design_for_n(
     """
     if n is None and n1 is None:
         raise ValueError("give n, n1 or both (for a free search use simon_designs)")
-    _check_inputs(p0, p1, alpha, power, int(nmax) if n is None else max(int(n), 2), MAX_N)
     if n is not None and (isinstance(n, bool) or not 2 <= int(n) <= MAX_N):
         raise ValueError(f"n = {n!r} must be an integer from 2 to {MAX_N} (MAX_N)")
+    _check_inputs(p0, p1, alpha, power, int(nmax) if n is None else int(n), MAX_N)
     if n1 is not None:
         top = (int(n) if n is not None else int(nmax)) - 1
         if isinstance(n1, bool) or not 1 <= int(n1) <= top:

@@ -447,3 +447,21 @@ def test_cli_design_logrank_refuses_hr_one():
     result = _invoke("design", "logrank", "--hr", "1")
     assert result.exit_code == 2
     assert "hazard_ratio = 1.0" in result.output
+
+
+def test_cli_design_simon_n1_only_reports_optimal_and_minimax():
+    """--n1 13 with n free: the minimum-EN(p0) rule is the SAP's 3/13, 12/43 (Simon 1989);
+    the smallest n with n1 = 13 is checked against the brute force of test_fixed_n1_only."""
+    result = _invoke("design", "simon", "--n1", "13", "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    d = out["design"]
+    assert (d["r1"], d["n1"], d["r"], d["n"]) == PLANNED
+    per_n = [n for n in range(14, 45) if _brute_force(n, 13)[0]]
+    assert out["minimax"]["n"] == min(per_n)
+
+
+def test_cli_design_simon_plots_with_fixed_n_is_a_usage_error(tmp_path):
+    result = _invoke("design", "simon", "--n", "50", "--plots", str(tmp_path / "p"))
+    assert result.exit_code == 2
+    assert not (tmp_path / "p").exists()

@@ -250,9 +250,21 @@ def synth(
 
 
 @design_app.command("check")
-def design_check(sap_path: SapOption = None) -> None:
+def design_check(
+    sap_path: SapOption = None,
+    plots: Annotated[
+        Path | None,
+        typer.Option(
+            "--plots",
+            help="Also write stage1_timing.svg (enrolment against time, stage-1 decision "
+            "marked) into this directory (new, empty or an earlier --plots output).",
+            file_okay=False,
+        ),
+    ] = None,
+) -> None:
     """Recompute the Simon design from the SAP's p0, p1, alpha and power; confirm n1/r1/n/r."""
     from osteo_stats.analyse.design import check_design, operating_characteristics
+    from osteo_stats.analyse.design_timing import stage1_timing
 
     sap = _load_sap(sap_path)
     with _user_errors():
@@ -265,19 +277,148 @@ def design_check(sap_path: SapOption = None) -> None:
     console.print(
         _frame_table(oc.round(4), f"Operating characteristics ({check.stated.rule}), SAP 5")
     )
+    d = sap.design
+    timing = stage1_timing(
+        r1=d.r1,
+        n1=d.n1,
+        n=d.n,
+        p0=d.p0,
+        landmark_months=sap.primary_endpoint.landmark_months,
+        accrual_per_month=sap.study.planned_enrollment / sap.study.planned_accrual_months,
+    )
+    console.print(timing.sentence(), markup=False, highlight=False)
+    if plots is not None:
+        from osteo_stats.outputs import atomic_output_dir
+        from osteo_stats.tlf.design_figures import stage1_timing_svg
+
+        sap_args = ("--sap", sap_path) if sap_path is not None else ()
+        argv = _effective_command("design", "check", *sap_args, "--plots", plots)
+        with _user_errors(), atomic_output_dir(plots, command=argv) as scratch:
+            (scratch / "stage1_timing.svg").write_text(stage1_timing_svg(timing), "utf-8")
+        err_console.print(f"Wrote stage1_timing.svg to {plots}", markup=False, highlight=False)
+
+
+@design_app.command("logrank")
+def design_logrank(
+    hr: Annotated[
+        float | None,
+        typer.Option(
+            "--hr",
+            help="Target hazard ratio against the control (default: ln(p1)/ln(p0) of the SAP).",
+        ),
+    ] = None,
+    n: Annotated[
+        int | None,
+        typer.Option("--n", min=1, max=10_000, help="Patients (default: the SAP's design n)."),
+    ] = None,
+    power: Annotated[
+        float | None, typer.Option("--power", help="Target power (default: SAP).")
+    ] = None,
+    alpha: Annotated[
+        float | None, typer.Option("--alpha", help="One-sided alpha (default: SAP).")
+    ] = None,
+    reps: Annotated[
+        int, typer.Option("--reps", min=2, max=1_000_000, help="Simulated trials.")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Simulation seed.")] = 20150101,
+    sap_path: SapOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Power and sample size of the one-sample log-rank test against the control (SAP 5.9)."""
+    import json
+    import math
+
+    import pandas as pd
+
+    from osteo_stats.analyse.logrank_design import logrank_design
+
+    sap = _load_sap(sap_path)
+    d, control = sap.design, sap.inference.historical_control
+    hr = math.log(d.p1) / math.log(d.p0) if hr is None else hr
+    n = d.n if n is None else n
+    power = d.power if power is None else power
+    alpha = d.alpha if alpha is None else alpha
+    try:
+        design = logrank_design(
+            hazard_ratio=hr,
+            control_survival=control.survival_at_landmark,
+            control_landmark=control.landmark_months,
+            shape=1.0,  # inference.historical_control.distribution: exponential
+            accrual_months=sap.study.planned_accrual_months,
+            followup_months=sap.primary_endpoint.landmark_months,
+            alpha=alpha,
+        )
+        n_needed = design.sample_size(power)
+    except ValueError as exc:
+        err_console.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    simulated, mc_se = design.simulated_power(n, reps=reps, seed=seed)
+    result = {
+        "hazard_ratio": hr,
+        "alpha": alpha,
+        "n": n,
+        "power_wu": design.power(n),
+        "power_simulated": simulated,
+        "power_simulated_mc_se": mc_se,
+        "reps": reps,
+        "seed": seed,
+        "target_power": power,
+        "n_for_target_power_wu": n_needed,
+        "expected_events_h1": n * design.p1,
+        "accrual_months": design.accrual_months,
+        "followup_months": design.followup_months,
+    }
+    if as_json:
+        typer.echo(json.dumps({**result, "moments": design.to_dict()}, indent=2))
+        return
+    title = (
+        f"One-sample log-rank design (SAP 7.3.8, Wu 2015): exponential control S("
+        f"{control.landmark_months:g}) = {control.survival_at_landmark:g}, HR {hr:.4f}"
+    )
+    console.print(_frame_table(pd.DataFrame([result]).round(4), title))
 
 
 @design_app.command("simon")
 def design_simon(
-    p0: Annotated[float, typer.Option("--p0", help="Uninteresting response rate (H0).")],
-    p1: Annotated[float, typer.Option("--p1", help="Target response rate (H1).")],
-    alpha: Annotated[float, typer.Option("--alpha", help="One-sided type I error.")] = 0.05,
-    power: Annotated[float, typer.Option("--power", help="Power at p1.")] = 0.80,
+    p0: Annotated[
+        float | None, typer.Option("--p0", help="Uninteresting response rate (H0; default: SAP).")
+    ] = None,
+    p1: Annotated[
+        float | None, typer.Option("--p1", help="Target response rate (H1; default: SAP).")
+    ] = None,
+    alpha: Annotated[
+        float | None, typer.Option("--alpha", help="One-sided type I error (default: SAP).")
+    ] = None,
+    power: Annotated[float | None, typer.Option("--power", help="Power at p1 (default: SAP).")] = (
+        None
+    ),
     nmax: Annotated[
         int,  # max: osteo_stats.analyse.design.MAX_N
         typer.Option("--nmax", min=2, max=500, help="Largest total n searched (at most 500)."),
     ] = 100,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the frontier as JSON.")] = False,
+    n: Annotated[
+        int | None,
+        typer.Option(
+            "--n",
+            min=2,
+            max=500,
+            help="Fix the maximum sample size: the best rule with exactly this n (min EN(p0)).",
+        ),
+    ] = None,
+    n1: Annotated[
+        int | None,
+        typer.Option("--n1", min=1, max=499, help="Fix the stage-1 sample size."),
+    ] = None,
+    compare_sap: Annotated[
+        bool,
+        typer.Option(
+            "--compare-sap",
+            help="Show the re-searched rule beside the SAP's planned rule, both at these "
+            "assumptions.",
+        ),
+    ] = False,
+    sap_path: SapOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     plots: Annotated[
         Path | None,
         typer.Option(
@@ -288,24 +429,83 @@ def design_simon(
         ),
     ] = None,
 ) -> None:
-    """Print every admissible Simon two-stage design (minimax to optimal)."""
+    """Print every admissible Simon design (minimax to optimal), or the best rule at a fixed n.
+
+    Unset hypotheses come from the SAP's design block (SAP 5). With --n and/or --n1 the search
+    is restricted to those sizes; with --compare-sap the planned rule is shown beside it.
+    """
     import json
 
-    from osteo_stats.analyse.design import simon_designs
+    import pandas as pd
 
+    from osteo_stats.analyse.design import (
+        compare_rules,
+        operating_characteristics,
+        simon_design_for_n,
+        simon_designs,
+    )
+
+    sap = _load_sap(sap_path)
+    planned = sap.design
+    p0 = planned.p0 if p0 is None else p0
+    p1 = planned.p1 if p1 is None else p1
+    alpha = planned.alpha if alpha is None else alpha
+    power = planned.power if power is None else power
+    fixed = n is not None or n1 is not None
+    if fixed and plots is not None:
+        err_console.print("error: --plots draws the free search; drop it with --n/--n1.")
+        raise typer.Exit(EXIT_USAGE)
     try:
-        frontier = simon_designs(p0, p1, alpha, power, nmax=nmax)
+        if fixed:
+            search = simon_design_for_n(p0, p1, alpha, power, n=n, n1=n1, nmax=nmax)
+        else:
+            frontier = simon_designs(p0, p1, alpha, power, nmax=nmax)
     except ValueError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
     except OsteoStatsError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(EXIT_INVALID_DATA) from None
-    if as_json:
-        typer.echo(json.dumps(frontier.to_dict(), indent=2))
+    assumptions = f"p0={p0}, p1={p1}, alpha={alpha}, power={power}"
+    if fixed:
+        chosen = search.design if search.feasible else search.best_power
+        sizes = ", ".join(f"{k} = {v}" for k, v in (("n", n), ("n1", n1)) if v is not None)
+        label = f"re-searched ({sizes})" if search.feasible else f"best power ({sizes})"
+        result: dict[str, Any] = search.to_dict()
     else:
-        title = f"Simon two-stage designs: p0={p0}, p1={p1}, alpha={alpha}, power={power}"
+        chosen = frontier.design(planned.kind)
+        label = f"re-searched ({planned.kind})"
+        result = frontier.to_dict()
+    comparison = None
+    if compare_sap:
+        rules = {"planned (sap.yaml)": planned}
+        if chosen is not None:
+            rules[label] = chosen
+        comparison = compare_rules(rules, p0, p1, alpha, power)
+        result["comparison"] = comparison.to_dict(orient="records")
+    if fixed and chosen is not None:
+        oc = operating_characteristics(chosen, planned.oc_grid)
+        result["oc"] = oc.to_dict(orient="records")
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+    elif fixed:
+        if chosen is not None:
+            title = f"{chosen.kind}: {chosen.rule}, {assumptions}"
+            console.print(_frame_table(pd.DataFrame([chosen.to_dict()]).round(4), title))
+            console.print(_frame_table(oc.round(4), f"Operating characteristics ({chosen.rule})"))
+    else:
+        title = f"Simon two-stage designs: {assumptions}"
         console.print(_frame_table(frontier.designs.round(4), title))
+    if comparison is not None and not as_json:
+        title = f"Planned and re-searched rules at {assumptions}"
+        console.print(_frame_table(comparison.round(4), title))
+    if fixed:
+        if not search.feasible:
+            err_console.print(f"error: {search.message}", markup=False, highlight=False)
+            raise typer.Exit(EXIT_INVALID_DATA)
+        if not as_json:
+            console.print(search.message, markup=False, highlight=False)
+        return
     if frontier.optimal_near_nmax:
         err_console.print(
             f"warning: the optimal design's n is within 10 of --nmax {nmax}; "

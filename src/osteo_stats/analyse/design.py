@@ -36,15 +36,19 @@ if TYPE_CHECKING:
     from osteo_stats.sap import Design
 
 __all__ = [
+    "COMPARISON_COLUMNS",
     "FRONTIER_COLUMNS",
     "OC_COLUMNS",
     "DesignCheck",
+    "FixedSizeSearch",
     "SimonDesign",
     "SimonFrontier",
     "SingleStageDesign",
     "assert_design_agrees",
     "check_design",
+    "compare_rules",
     "operating_characteristics",
+    "simon_design_for_n",
     "simon_design_from_rules",
     "simon_designs",
     "single_stage_design",
@@ -813,6 +817,288 @@ def simon_design_from_rules(
         en_p0=float(oc["en"].iloc[0]),
         kind=kind,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# A fixed maximum n or stage-1 n (design changes a DMC asks about)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FixedSizeSearch:
+    """The best Simon rule when the maximum ``n``, the stage-1 ``n1``, or both are fixed.
+
+    Attributes
+    ----------
+    p0, p1, alpha, power
+        The hypotheses and targets searched.
+    n, n1
+        The fixed sizes (``None``: searched).
+    nmax
+        Largest n searched when ``n`` is not fixed.
+    feasible
+        Whether any rule with these sizes meets alpha and power.
+    design
+        The rule with minimum EN(p0) among the feasible ones (``None`` if none is).
+    minimax
+        With ``n`` free (only ``n1`` fixed): the feasible rule with the smallest n, then the
+        smallest EN(p0). With ``n`` fixed every rule has the same maximum size, so the minimax
+        criterion is moot and this is ``design``.
+    best_power
+        The most powerful rule with these sizes whose type I error is at most ``alpha`` (ties:
+        smaller EN(p0)), so a statistician sees what the fixed size can achieve; ``None`` only
+        when no rule meets alpha at all.
+    message
+        One sentence for the statistician.
+    """
+
+    p0: float
+    p1: float
+    alpha: float
+    power: float
+    n: int | None
+    n1: int | None
+    nmax: int
+    feasible: bool
+    design: SimonDesign | None
+    minimax: SimonDesign | None
+    best_power: SimonDesign | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python mapping (JSON-serialisable)."""
+
+        def rec(d: SimonDesign | None) -> dict[str, Any] | None:
+            return None if d is None else d.to_dict()
+
+        return {
+            "p0": self.p0,
+            "p1": self.p1,
+            "alpha": self.alpha,
+            "power": self.power,
+            "n": self.n,
+            "n1": self.n1,
+            "nmax": self.nmax,
+            "feasible": self.feasible,
+            "design": rec(self.design),
+            "minimax": rec(self.minimax),
+            "best_power": rec(self.best_power),
+            "message": self.message,
+        }
+
+
+#: One rule with its exact characteristics: (en0, n1, r1, r, pet0, alpha, power).
+_Rule = tuple[float, int, int, int, float, float, float]
+
+
+def _reject_table(n1: int, n2: int, k: np.ndarray, p: float) -> np.ndarray:
+    """``out[r1, r] = P(X1 > r1, X1 + X2 > r)``; ``k[x1, r] = r - x1`` clipped to [-1, n2]."""
+    upper = np.cumsum(_binom_pmf(np.arange(n2 + 1), n2, p)[::-1])[::-1]  # P(X2 >= j)
+    sf2 = np.concatenate([[1.0], upper[1:], [0.0]])  # sf2[k + 1] = P(X2 > k)
+    terms = _binom_pmf(np.arange(n1 + 1), n1, p)[:, None] * sf2[k + 1]
+    tail = np.cumsum(terms[::-1], axis=0)[::-1]  # tail[x] = sum over x1 >= x
+    return np.minimum(tail[1:], 1.0)  # row r1: sum over x1 > r1
+
+
+def _rules_at_level(p0: float, p1: float, alpha: float, n: int, n1s: range | list[int]) -> list:
+    """For each (n1, r1) with n1 in ``n1s``: the smallest r >= r1 whose exact type I error is
+    at most ``alpha`` (it is the most powerful of them; EN(p0) does not depend on r).
+
+    For one n1 the whole (r1, r) table of rejection probabilities is one reverse cumulative sum
+    over the stage-1 count of :math:`b(x_1; n_1, p)\\,S(r - x_1; n - n_1, p)`.
+    """
+    found: list[_Rule] = []
+    r = np.arange(n)
+    for n1 in n1s:
+        n2 = n - n1
+        x1 = np.arange(n1 + 1)
+        k = np.clip(r[None, :] - x1[:, None], -1, n2)  # (X, R): need X2 > k
+
+        a0, a1 = _reject_table(n1, n2, k, p0), _reject_table(n1, n2, k, p1)
+        r1 = np.arange(n1)
+        meets = (a0 <= alpha) & (r[None, :] >= r1[:, None])
+        pet0 = np.minimum(np.cumsum(_binom_pmf(x1, n1, p0))[:n1], 1.0)
+        for j in np.flatnonzero(meets.any(axis=1)):
+            rr = int(meets[j].argmax())
+            en0 = n1 + (1.0 - pet0[j]) * n2
+            found.append((float(en0), n1, int(j), rr, float(pet0[j]), a0[j, rr], a1[j, rr]))
+    return found
+
+
+def simon_design_for_n(
+    p0: float,
+    p1: float,
+    alpha: float,
+    power: float,
+    n: int | None = None,
+    n1: int | None = None,
+    nmax: int = 100,
+) -> FixedSizeSearch:
+    """The best Simon two-stage rule with a fixed maximum ``n`` and/or stage-1 size ``n1``.
+
+    "Enrol 50 instead of 43": among every rule :math:`(r_1, n_1, r)` with maximum sample size
+    exactly ``n`` that meets :math:`P(\\text{reject} \\mid p_0) \\le \\alpha` and
+    :math:`P(\\text{reject} \\mid p_1) \\ge` ``power``, the one with minimum EN(p0) (Simon's
+    optimality criterion restricted to that n). With n fixed, Simon's minimax criterion
+    (minimum n) is moot: every candidate has the same n. Ties in EN(p0) go to the smaller
+    ``n1`` then the larger ``r1`` (clinfun's loop order), and r is the smallest feasible one
+    (the most powerful), as in :func:`simon_designs`.
+
+    With ``n1`` fixed as well only that stage-1 size is searched. With ``n1`` fixed and ``n``
+    free, every n from ``n1 + 1`` to ``nmax`` is searched: ``design`` is the minimum-EN(p0)
+    rule (ties: smaller n) and ``minimax`` the smallest n.
+
+    When no rule meets both constraints the result says so (``feasible`` False) and
+    ``best_power`` holds the most powerful rule with type I error at most alpha.
+
+    The search is exhaustive and exact (binomial sums in float64), O(n^3) per n: about 10 ms
+    for n = 50.
+
+    Raises
+    ------
+    ValueError
+        An argument is out of range (n, n1 or nmax not an integer in range, n > MAX_N).
+    """
+    if n is None and n1 is None:
+        raise ValueError("give n, n1 or both (for a free search use simon_designs)")
+    if n is not None and (isinstance(n, bool) or not 2 <= int(n) <= MAX_N):
+        raise ValueError(f"n = {n!r} must be an integer from 2 to {MAX_N} (MAX_N)")
+    _check_inputs(p0, p1, alpha, power, int(nmax) if n is None else int(n), MAX_N)
+    if n1 is not None:
+        top = (int(n) if n is not None else int(nmax)) - 1
+        if isinstance(n1, bool) or not 1 <= int(n1) <= top:
+            raise ValueError(f"n1 = {n1!r} must be an integer from 1 to {top} (below n)")
+    ns = [int(n)] if n is not None else list(range(int(n1) + 1, int(nmax) + 1))  # type: ignore[arg-type]
+
+    def as_design(rule: _Rule, m: int, kind: str) -> SimonDesign:
+        en0, k1, r1, r, pet0, a, pw = rule
+        return SimonDesign(r1, k1, r, m, float(p0), float(p1), a, pw, pet0, en0, kind)
+
+    best: list[tuple[float, int, int, int, _Rule]] = []  # (en0, n, n1, -r1, rule)
+    top_power: tuple | None = None
+    for m in ns:
+        rules = _rules_at_level(p0, p1, alpha, m, [int(n1)] if n1 is not None else range(1, m))
+        ok = [rule for rule in rules if rule[6] >= power]
+        if ok:
+            rule = min(ok, key=lambda q: (q[0], q[1], -q[2]))
+            best.append((rule[0], m, rule[1], -rule[2], rule))
+        if rules:
+            strongest = max(rules, key=lambda q: (q[6], -q[0]))
+            if top_power is None or strongest[6] > top_power[0][6]:
+                top_power = (strongest, m)
+
+    sizes = f"n = {n}" if n1 is None else f"n1 = {n1}" if n is None else f"n = {n}, n1 = {n1}"
+    target = f"alpha <= {alpha:g} at p0 = {p0:g} and power >= {power:g} at p1 = {p1:g}"
+    strongest_design = None if top_power is None else as_design(*top_power, "best power")
+    if not best:
+        reach = (
+            "no rule even meets alpha"
+            if strongest_design is None
+            else f"the most powerful rule meeting alpha is {strongest_design.rule} with power "
+            f"{strongest_design.power_attained:.4f} (alpha {strongest_design.alpha_attained:.4f})"
+        )
+        where = "" if n is not None else f" (searched n <= {nmax})"
+        message = (
+            f"no Simon two-stage rule with {sizes}{where} has {target}; {reach}. Fix: a larger "
+            "n, or revisit p1/alpha/power."
+        )
+        return FixedSizeSearch(
+            float(p0),
+            float(p1),
+            float(alpha),
+            float(power),
+            n,
+            n1,
+            int(nmax),
+            False,
+            None,
+            None,
+            strongest_design,
+            message,
+        )
+    optimal = min(best)
+    minimax = min(best, key=lambda b: (b[1], b[0], b[2], b[3]))
+    label = f"optimal ({sizes})"
+    design = as_design(optimal[4], optimal[1], label)
+    minimax_design = design if n is not None else as_design(minimax[4], minimax[1], "minimax")
+    message = (
+        f"best rule with {sizes} meeting {target}: {_describe(design)}"
+        + ("; the minimax criterion is moot at a fixed n" if n is not None else "")
+        + "."
+    )
+    return FixedSizeSearch(
+        float(p0),
+        float(p1),
+        float(alpha),
+        float(power),
+        n,
+        n1,
+        int(nmax),
+        True,
+        design,
+        minimax_design,
+        strongest_design,
+        message,
+    )
+
+
+#: Columns of :func:`compare_rules`, in order.
+COMPARISON_COLUMNS: tuple[str, ...] = (
+    "design",
+    "rule",
+    "r1",
+    "n1",
+    "r",
+    "n",
+    "alpha_attained",
+    "power_attained",
+    "pet_p0",
+    "en_p0",
+    "meets",
+)
+
+
+def compare_rules(
+    rules: dict[str, _HasRules], p0: float, p1: float, alpha: float, power: float
+) -> pd.DataFrame:
+    """Several two-stage rules side by side, each with its exact OC at the same assumptions.
+
+    "p1 is really 0.45": the planned rule and the re-searched one are both evaluated at the new
+    p0, p1 and judged against the new alpha and power, so the table answers "what does the rule
+    we planned do now, and what would we choose instead".
+
+    Parameters
+    ----------
+    rules
+        Label -> rule (any object with ``r1, n1, r, n``), in display order.
+    p0, p1, alpha, power
+        The assumptions every rule is evaluated at.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rule, columns :data:`COMPARISON_COLUMNS`; ``meets`` is whether the exact
+        type I error is at most ``alpha`` and the power at least ``power``.
+    """
+    rows = []
+    for label, rule in rules.items():
+        d = simon_design_from_rules(rule.r1, rule.n1, rule.r, rule.n, p0, p1, kind=label)
+        rows.append(
+            {
+                "design": label,
+                "rule": d.rule,
+                "r1": d.r1,
+                "n1": d.n1,
+                "r": d.r,
+                "n": d.n,
+                "alpha_attained": d.alpha_attained,
+                "power_attained": d.power_attained,
+                "pet_p0": d.pet_p0,
+                "en_p0": d.en_p0,
+                "meets": bool(d.alpha_attained <= alpha and d.power_attained >= power),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 
 
 # --------------------------------------------------------------------------------------------

@@ -25,11 +25,10 @@ expands to the product of its axes, first axis slowest::
       - name: enrol50          # optional; prefixed to every point's name
         description: ...       # optional; every point's description
         accrual: {ramp_up_months: 3}   # optional sections shared by the grid's points
+        design: {p0: 0.20, p1: 0.40, alpha: 0.05, power: 0.80}   # hypotheses of a search
         vary:
           efs.two_year: [0.20, 0.30, 0.40]
-          design:                      # a whole design per value: a different n needs its rule
-            - {p0: 0.20, n1: 13, r1: 3, n: 43, r: 12}
-            - {p0: 0.20, n1: 13, r1: 3, n: 50, r: 14}
+          design.n: [43, 50]           # the best Simon rule at each n: 3/13, 12/43; 3/13, 14/50
           accrual.rate_per_month: [1.0, 1.8]
           accrual.pause_for_stage1: [false, true]
 
@@ -37,9 +36,21 @@ An axis is ``section.key`` (any key of design, efs, accrual, dropout, analysis) 
 ``design`` / ``efs`` (a list of mappings). A point sets only what its axes vary: a varied
 ``accrual``/``dropout``/``analysis`` key is merged with the grid's section and ``defaults`` key
 by key, and a varied ``design``/``efs`` key goes into the grid's (else the default) design or
-EFS, so ``efs.two_year`` keeps the inherited distribution. ``design.n1/r1/n/r`` cannot be varied
-alone (a new n needs a new rule): vary ``design`` with the full rule per value, or with a Simon
-search per value (``{p1, alpha, power, nmax}``; ``nmax`` bounds n, it does not fix it).
+EFS, so ``efs.two_year`` keeps the inherited distribution. A new n needs a new rule, so
+``design.n1/r1/r`` cannot be varied alone, nor ``design.n`` over an inherited rule: vary
+``design.n`` over an inherited Simon search (``{p0, p1, alpha, power}`` in the grid's or the
+default design), vary ``design`` with the full rule per value, or with a search per value.
+
+Fixed-n searches ("enrol 50 instead of 43"). A design ``{p0, p1, alpha, power, n}`` (listed, in
+``defaults``, a grid section or a grid point) is the best Simon rule with maximum exactly ``n``:
+minimum EN(p0) among the rules meeting alpha and power
+(:func:`~osteo_stats.analyse.design.simon_design_for_n`, SAP 5.7). Without ``n`` the search is
+free (``kind``: optimal or minimax, ``nmax`` bounds n; both are refused beside ``n``). Every
+search is resolved when the file is read, once per distinct design; the resolved rule is the
+``design`` column of the results and ``resolved_rule`` in ``simulation.json``. When no rule at
+some n meets alpha and power, the file is rejected naming the key and the scenario or grid
+point, e.g. ``grids[0] point 'n=25': design.n = 25: no Simon two-stage rule with n = 25 has
+...``; a grid reports such a design once, counting the other points that share it.
 Points are named ``label=value`` words, e.g. ``efs=0.30 n=50 rate=1.8 pause=on`` (numbers with
 one number of decimals per axis, booleans on/off, a whole design by its n, or its position when
 two share an n). A file describes at most :data:`MAX_SCENARIOS` scenarios, checked from the
@@ -52,6 +63,7 @@ greater than 0``. The file is rejected with :class:`ScenarioError`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Iterator, Sequence
@@ -71,7 +83,7 @@ from pydantic import (
 
 from osteo_stats.analyse.design import MAX_N
 from osteo_stats.config_yaml import ConfigFileError, load_config_yaml
-from osteo_stats.errors import OsteoStatsError
+from osteo_stats.errors import DesignError, OsteoStatsError
 
 __all__ = [
     "MAX_SCENARIOS",
@@ -298,9 +310,12 @@ class DesignSpec(_Section):
     """The design: ``p0`` and either the rule or the inputs of a Simon search.
 
     Give the rule ``n1, r1, n, r`` (``n1``/``r1`` may be left out together for a single-stage
-    design), or ``p1, alpha, power`` (and ``kind``: optimal or minimax, ``nmax``) to have the
-    Simon design searched for (:func:`osteo_stats.analyse.design.simon_designs`). ``p0`` is
-    also the historical control of the KM landmark and log-rank analyses (2-year EFS).
+    design), or ``p1, alpha, power`` to have the Simon design searched for: with ``n`` the best
+    (minimum EN(p0)) rule with that maximum n
+    (:func:`osteo_stats.analyse.design.simon_design_for_n`, SAP 5.7), else the ``kind``
+    (optimal or minimax) design with n up to ``nmax``
+    (:func:`osteo_stats.analyse.design.simon_designs`). ``p0`` is also the historical control
+    of the KM landmark and log-rank analyses (2-year EFS).
     """
 
     p0: float = Field(gt=0, lt=1)
@@ -314,16 +329,23 @@ class DesignSpec(_Section):
     kind: Literal["optimal", "minimax"] | None = None
     nmax: int | None = Field(default=None, gt=1, le=MAX_N)
 
+    @property
+    def searched(self) -> bool:
+        """Whether the rule is found by a Simon search rather than given."""
+        return self.p1 is not None
+
     @model_validator(mode="after")
     def _rule_or_search(self) -> DesignSpec:
-        rule = [k for k in ("n1", "r1", "n", "r") if getattr(self, k) is not None]
         search = [
             k for k in ("p1", "alpha", "power", "kind", "nmax") if getattr(self, k) is not None
         ]
+        # n alone goes with either: the rule's n, or the fixed maximum n of a search.
+        rule = [k for k in ("n1", "r1", "r") if getattr(self, k) is not None]
         if rule and search:
             raise ValueError(
-                f"give either the rule (n1, r1, n, r) or a Simon search (p1, alpha, power), "
-                f"not both; received {', '.join(rule + search)}"
+                f"give either the rule (n1, r1, n, r) or a Simon search (p1, alpha, power, "
+                f"and n to fix the maximum n), not both; received "
+                f"{', '.join(rule + ['n'] * (self.n is not None) + search)}"
             )
         if search or not rule:
             missing = [k for k in ("p1", "alpha", "power") if getattr(self, k) is None]
@@ -334,6 +356,14 @@ class DesignSpec(_Section):
                 )
             if self.p1 <= self.p0:
                 raise ValueError(f"p1 ({self.p1}) must be greater than p0 ({self.p0})")
+            moot = [k for k in ("nmax", "kind") if getattr(self, k) is not None]
+            if self.n is not None and moot:
+                # nmax bounds a free search and optimal/minimax choose its n: both are moot
+                # once n is fixed, and silently ignoring them would hide a mistake.
+                raise ValueError(
+                    f"with n fixed, leave out {', '.join(moot)} (the best rule at n = {self.n} "
+                    "is the one with minimum EN(p0))"
+                )
             return self
         if self.n is None or self.r is None:
             raise ValueError("the rule needs n and r (and n1, r1 for a two-stage design)")
@@ -351,18 +381,34 @@ class DesignSpec(_Section):
     def resolve(self) -> Rules:
         """The decision rule, searching for the Simon design if it was not given.
 
+        A search runs once per distinct design (cached), so a grid of many points sharing a
+        design, resolved when the file is read and again by the runner, searches once.
+
         Raises
         ------
         DesignError
-            No design meets the constraints within ``nmax``.
+            No design meets the constraints (at the fixed ``n``, or within ``nmax``).
         """
-        if self.n is not None:
+        if not self.searched:
             return Rules(n1=self.n1, r1=self.r1, n=self.n, r=self.r)
-        from osteo_stats.analyse.design import simon_designs
+        return _search(self)
 
-        frontier = simon_designs(self.p0, self.p1, self.alpha, self.power, nmax=self.nmax or 100)
-        chosen = frontier.design(self.kind or "optimal")
-        return Rules(n1=chosen.n1, r1=chosen.r1, n=chosen.n, r=chosen.r)
+
+@functools.lru_cache(maxsize=256)
+def _search(design: DesignSpec) -> Rules:
+    from osteo_stats.analyse.design import simon_design_for_n, simon_designs
+
+    if design.n is not None:
+        found = simon_design_for_n(design.p0, design.p1, design.alpha, design.power, n=design.n)
+        if not found.feasible:
+            raise DesignError(found.message)
+        chosen = found.design
+    else:
+        frontier = simon_designs(
+            design.p0, design.p1, design.alpha, design.power, nmax=design.nmax or 100
+        )
+        chosen = frontier.design(design.kind or "optimal")
+    return Rules(n1=chosen.n1, r1=chosen.r1, n=chosen.n, r=chosen.r)
 
 
 class AccrualSpec(_Section):
@@ -588,8 +634,9 @@ def _axis(key: str, values: list[Any]) -> _Axis:
     return _Axis(key, label, tuple(values), tuple(values), shown)
 
 
-def _check_axis(key: Any, values: Any, where: str) -> str | None:
-    """A problem with one ``vary`` entry, or ``None``."""
+def _check_axis(key: Any, values: Any, where: str, design: Any) -> str | None:
+    """A problem with one ``vary`` entry, or ``None``. ``design`` is the design section the
+    grid's points inherit (the grid's own, else the default)."""
     at = f"{where}.vary.{key}"
     if not isinstance(key, str):
         return f"  {where}.vary: {key!r}: an axis must be a key such as efs.two_year."
@@ -607,12 +654,16 @@ def _check_axis(key: Any, values: Any, where: str) -> str | None:
             f"  {at}: unknown key {field!r} of {section}; allowed: "
             f"{', '.join(sorted(_section_keys(section)))}. Hint: check the spelling."
         )
-    if section == "design" and field in _RULE_KEYS:
+    # n alone may vary over an inherited Simon search (the best rule at each n is searched);
+    # over an inherited rule it would silently keep that rule's r1, n1 and r at another n.
+    searched = isinstance(design, dict) and "p1" in design
+    if section == "design" and field in _RULE_KEYS and not (field == "n" and searched):
         return (
-            f"  {at}: a design with another {field} needs its own rule. Vary 'design' with the "
-            "full rule per value, e.g. design: [{p0: 0.2, n1: 13, r1: 3, n: 43, r: 12}, "
-            "{p0: 0.2, n1: 13, r1: 3, n: 50, r: 14}], or a Simon search per value "
-            "({p0: 0.2, p1: 0.4, alpha: 0.05, power: 0.8, nmax: 50})."
+            f"  {at}: a design with another {field} needs its own rule. Give the grid (or "
+            "defaults) design as a Simon search, e.g. design: {p0: 0.2, p1: 0.4, alpha: 0.05, "
+            "power: 0.8}, to vary design.n and get the best rule at each n; or vary 'design' "
+            "with the full rule per value, e.g. design: [{p0: 0.2, n1: 13, r1: 3, n: 43, "
+            "r: 12}, {p0: 0.2, n1: 13, r1: 3, n: 50, r: 14}]."
         )
     if not isinstance(values, list) or not values:
         return f"  {at}: must be a non-empty list of values; received {values!r}."
@@ -627,7 +678,9 @@ def _check_axis(key: Any, values: Any, where: str) -> str | None:
     return None
 
 
-def _grid_axes(grid: Any, where: str, problems: list[str]) -> list[_Axis] | None:
+def _grid_axes(
+    grid: Any, where: str, problems: list[str], defaults: dict[str, Any]
+) -> list[_Axis] | None:
     """The axes of one ``grids`` entry (``None`` when it is invalid; problems appended)."""
     if not isinstance(grid, dict):
         problems.append(f"  {where}: must be a mapping with 'vary' (and name, sections).")
@@ -648,8 +701,9 @@ def _grid_axes(grid: Any, where: str, problems: list[str]) -> list[_Axis] | None
             "e.g. {efs.two_year: [0.2, 0.3], accrual.rate_per_month: [1.0, 1.8]}."
         )
         return None
+    design = grid.get("design", defaults.get("design"))
     for key, values in vary.items():
-        problem = _check_axis(key, values, where)
+        problem = _check_axis(key, values, where, design)
         if problem:
             problems.append(problem)
     if len(problems) > found:
@@ -697,6 +751,31 @@ def _grid_points(
         yield entry, coordinates, tuple((axis.label, axis.key) for axis in axes)
 
 
+def _resolve_once(
+    design: DesignSpec,
+    where: str,
+    in_grid: bool,
+    problems: list[str],
+    failed: dict[tuple[str, DesignSpec], list[int]],
+) -> bool:
+    """Resolve a scenario's design when the file is read, so that a search with no solution
+    rejects the file before any simulation. A design that fails is reported once per grid,
+    at its first point; the other points sharing it are counted in that message."""
+    try:
+        design.resolve()
+    except (OsteoStatsError, ValueError) as exc:
+        key = (where.split(" ", 1)[0] if in_grid else where, design)
+        if key in failed:
+            failed[key][1] += 1
+            return False
+        # The key that decided the search: the fixed n, else the design as a whole.
+        shown = f"design.n = {design.n}" if design.n is not None else "design"
+        failed[key] = [len(problems), 0]
+        problems.append(f"  {where}: {shown}: {exc}")
+        return False
+    return True
+
+
 #: At most this many invalid points of one grid are listed (the others repeat the problem).
 _POINT_PROBLEMS_SHOWN = 5
 
@@ -739,7 +818,9 @@ def parse_scenarios(raw: Any, source: str = "<scenarios>") -> tuple[Scenario, ..
         entries = []
 
     expanded: list[tuple[str, dict[str, Any], Any]] = []
-    grid_axes = [_grid_axes(grid, f"grids[{g}]", problems) for g, grid in enumerate(grids or [])]
+    grid_axes = [
+        _grid_axes(grid, f"grids[{g}]", problems, defaults) for g, grid in enumerate(grids or [])
+    ]
     total = len(entries) + sum(
         math.prod(len(axis.values) for axis in axes) for axes in grid_axes if axes
     )
@@ -764,6 +845,8 @@ def parse_scenarios(raw: Any, source: str = "<scenarios>") -> tuple[Scenario, ..
                 expanded.append((where, entry, (grid_name, coordinates, keys)))
 
     scenarios: list[Scenario] = []
+    # Designs no rule satisfies: (grid, design) -> (index in problems, other points with it).
+    failed: dict[tuple[str, DesignSpec], list[int]] = {}
     seen: dict[str, str] = {}
     bad_points: dict[str, int] = {}
     for where, entry, grid_point in expanded:
@@ -789,7 +872,13 @@ def parse_scenarios(raw: Any, source: str = "<scenarios>") -> tuple[Scenario, ..
             continue
         if grid_point is not None:
             scenario._grid = grid_point
-        scenarios.append(scenario)
+        if _resolve_once(scenario.design, where, grid_point is not None, problems, failed):
+            scenarios.append(scenario)
+    for (grid, _), (index, others) in failed.items():
+        if others:
+            points = "1 other point" if others == 1 else f"{others} other points"
+            has = "has" if others == 1 else "have"
+            problems[index] += f" ({points} of {grid} {has} this design.)"
     for grid, count in bad_points.items():
         if count > _POINT_PROBLEMS_SHOWN:
             problems.append(

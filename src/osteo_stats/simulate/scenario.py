@@ -41,6 +41,11 @@ EFS, so ``efs.two_year`` keeps the inherited distribution. A new n needs a new r
 ``design.n`` over an inherited Simon search (``{p0, p1, alpha, power}`` in the grid's or the
 default design), vary ``design`` with the full rule per value, or with a search per value.
 
+Points are named ``label=value`` words, e.g. ``efs=0.30 n=50 rate=1.8 pause=on`` (numbers with
+one number of decimals per axis, booleans on/off, a whole design by its n, or its position when
+two share an n). A file describes at most :data:`MAX_SCENARIOS` scenarios, checked from the
+axis lengths before anything is expanded.
+
 Fixed-n searches ("enrol 50 instead of 43"). A design ``{p0, p1, alpha, power, n}`` (listed, in
 ``defaults``, a grid section or a grid point) is the best Simon rule with maximum exactly ``n``:
 minimum EN(p0) among the rules meeting alpha and power
@@ -51,10 +56,6 @@ search is resolved when the file is read, once per distinct design; the resolved
 some n meets alpha and power, the file is rejected naming the key and the scenario or grid
 point, e.g. ``grids[0] point 'n=25': design.n = 25: no Simon two-stage rule with n = 25 has
 ...``; a grid reports such a design once, counting the other points that share it.
-Points are named ``label=value`` words, e.g. ``efs=0.30 n=50 rate=1.8 pause=on`` (numbers with
-one number of decimals per axis, booleans on/off, a whole design by its n, or its position when
-two share an n). A file describes at most :data:`MAX_SCENARIOS` scenarios, checked from the
-axis lengths before anything is expanded.
 
 Every problem in the file is collected and reported at once, each naming the scenario and the
 key, e.g. ``scenarios[2] 'slow_accrual': accrual.rate_per_month = -1.0: Input should be

@@ -89,9 +89,16 @@ def _wait_until(condition, seconds: float = 20.0) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def test_cluster_results_equal_jobs_1_exactly(cluster):
+def test_cluster_results_equal_jobs_1_exactly(cluster, monkeypatch):
     scenarios = _scenarios(*TWO)
     serial = simulate(scenarios, reps=3_000, seed=42, jobs=1, chunk_size=1_000)
+    # All six chunks in one dask task (the default batching), then one chunk per task.
+    batched = simulate(
+        scenarios, reps=3_000, seed=42, chunk_size=1_000, scheduler=cluster.scheduler_address
+    )
+    pd.testing.assert_frame_equal(serial.table, batched.table, check_exact=True)
+
+    monkeypatch.setattr(runner_module, "_DASK_TASK_REPS", 1_000)
     seen: list[int] = []
     with (
         distributed.Client(cluster.scheduler_address, timeout=30) as observer,
@@ -107,9 +114,9 @@ def test_cluster_results_equal_jobs_1_exactly(cluster):
         )
     pd.testing.assert_frame_equal(serial.table, on_cluster.table, check_exact=True)
     assert seen == [1_000] * 6  # one call per chunk, in order, from the first chunk
-    chunks = [t for t in stream.data if t["key"].startswith("run_chunk")]
-    assert len(chunks) == 6
-    assert len({t["worker"] for t in chunks}) == 2  # both worker processes ran chunks
+    tasks = [t for t in stream.data if t["key"].startswith("run_chunks")]
+    assert len(tasks) == 6
+    assert len({t["worker"] for t in tasks}) == 2  # both worker processes ran chunks
     other = simulate(scenarios, reps=3_000, seed=43, scheduler=cluster.scheduler_address)
     assert not other.table["reject_rate"].equals(serial.table["reject_rate"])
 

@@ -17,13 +17,15 @@ whatever ran them, so the results never depend on the engine. Three engines run 
 * ``jobs=1`` (default): in-process;
 * ``jobs=J``: :class:`joblib.Parallel` with the loky process pool (``-1``: all cores);
 * ``scheduler=ADDRESS``: a dask.distributed cluster (``pip install "osteo_stats[cluster]"``),
-  driven directly with ``Client.submit`` (one future per chunk, at most a few per worker thread
-  in flight, results taken in task order); ``scheduler="local"`` starts a ``LocalCluster`` of
-  ``jobs`` single-threaded worker processes on 127.0.0.1 for the run. Each task ships
-  :func:`run_chunk` by reference (the workers must have the same osteo_stats installed, which
-  is checked before the first task), the :class:`Scenario`, its :class:`Rules`, a
-  ``SeedSequence`` and the chunk size: 1.3 to 1.4 kB pickled (``cloudpickle``) for
-  ``scenarios/promis.yaml``, whatever ``reps``; a :class:`ChunkSummary` (about 0.3 kB) comes back.
+  driven directly with ``Client.submit``: one task per 20,000 replicates (ten consecutive
+  chunks, because a dask task costs milliseconds of overhead), at most four tasks per worker
+  thread in flight, results taken in task order. ``scheduler="local"`` starts a
+  ``LocalCluster`` of ``jobs`` single-threaded worker processes on 127.0.0.1 for the run. Each
+  chunk ships :func:`run_chunk` by reference (the workers must have the same osteo_stats
+  installed, which is checked before the first task), the :class:`Scenario`, its
+  :class:`Rules`, a ``SeedSequence`` and the chunk size: 1.2 to 1.4 kB pickled
+  (``cloudpickle``) for ``scenarios/promis.yaml``, whatever ``reps``, so about 13 kB per task;
+  a :class:`ChunkSummary` (about 0.3 kB) comes back per chunk.
 
 Every chunk runs with BLAS/OpenMP limited to one thread (threadpoolctl), so J workers use J
 cores, not J times the BLAS pool; :func:`oversubscription_warning` says when ``jobs`` exceeds
@@ -39,6 +41,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -62,6 +65,7 @@ __all__ = [
     "oversubscription_warning",
     "resolve_rules",
     "run_chunk",
+    "run_chunks",
     "simulate",
     "summarise",
 ]
@@ -81,9 +85,14 @@ CONNECT_TIMEOUT = 30
 #: worker jobs for minutes; the CLI shows "starting workers" meanwhile.
 WORKER_TIMEOUT = 600
 
-#: Chunks in flight per dask worker thread: enough to keep every worker busy while the
+#: Tasks in flight per dask worker thread: enough to keep every worker busy while the
 #: client merges results, few enough that memory does not grow with ``reps``.
 _IN_FLIGHT_PER_THREAD = 4
+
+#: Replicates per dask task: a task runs several consecutive chunks (each from its own seed,
+#: so the results are unchanged) because a dask task costs milliseconds of scheduling and a
+#: round trip, against about 20 ms for one 2,000-replicate chunk.
+_DASK_TASK_REPS = 20_000
 
 
 class ClusterError(OsteoStatsError):
@@ -340,21 +349,27 @@ def _joblib_results(tasks: Iterator[tuple[Any, ...]], jobs: int) -> Iterator[Chu
     yield from Parallel(n_jobs=jobs, return_as="generator")(delayed(run_chunk)(*t) for t in tasks)
 
 
+def run_chunks(chunks: Sequence[tuple[Scenario, Rules, np.random.SeedSequence, int]]) -> list:
+    """:func:`run_chunk` on each ``(scenario, rules, seed, reps)`` in turn (one dask task)."""
+    return [run_chunk(*chunk) for chunk in chunks]
+
+
 def _dask_results(
-    tasks: Iterator[tuple[Any, ...]], scheduler: str, jobs: int
+    tasks: Iterator[tuple[Any, ...]], scheduler: str, jobs: int, chunk_size: int
 ) -> Iterator[ChunkSummary]:
+    per_task = max(1, _DASK_TASK_REPS // chunk_size)
     with _dask_client(scheduler, jobs) as client:
         _check_workers(client, scheduler)
         window = _IN_FLIGHT_PER_THREAD * max(sum(client.nthreads().values()), 1)
         pending: deque[Any] = deque()
         try:
-            for task in tasks:
-                # pure=False: every chunk is a distinct task (no hashing of the arguments).
-                pending.append(client.submit(run_chunk, *task, pure=False))
+            while batch := list(islice(tasks, per_task)):
+                # pure=False: every task is distinct (no hashing of the arguments).
+                pending.append(client.submit(run_chunks, batch, pure=False))
                 if len(pending) >= window:
-                    yield pending.popleft().result()
+                    yield from pending.popleft().result()
             while pending:
-                yield pending.popleft().result()
+                yield from pending.popleft().result()
         finally:
             if pending:  # interrupted or failed: stop the cluster's remaining work
                 client.cancel(list(pending))
@@ -501,7 +516,7 @@ def simulate(
     if scheduler is None:
         results = _joblib_results(tasks(), jobs)
     else:
-        results = _dask_results(tasks(), scheduler.strip(), jobs)
+        results = _dask_results(tasks(), scheduler.strip(), jobs, chunk_size)
     totals = [ChunkSummary() for _ in scenarios]
     # closing(): an exception here (Ctrl-C in progress) cancels the pending chunks and shuts a
     # local cluster down before it propagates.

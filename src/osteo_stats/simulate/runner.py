@@ -23,9 +23,9 @@ whatever ran them, so the results never depend on the engine. Three engines run 
   ``LocalCluster`` of ``jobs`` single-threaded worker processes on 127.0.0.1 for the run. Each
   chunk ships :func:`run_chunk` by reference (the workers must have the same osteo_stats
   installed, which is checked before the first task), the :class:`Scenario`, its
-  :class:`Rules`, a ``SeedSequence`` and the chunk size: 1.2 to 1.4 kB pickled
-  (``cloudpickle``) for ``scenarios/promis.yaml``, whatever ``reps``, so about 13 kB per task;
-  a :class:`ChunkSummary` (about 0.3 kB) comes back per chunk.
+  :class:`Rules`, a ``SeedSequence`` and the chunk size. Pickled (``cloudpickle``) for
+  ``scenarios/promis.yaml``: 1.2 to 1.4 kB for one chunk, 2.0 to 2.2 kB for a ten-chunk task
+  (the scenario is pickled once), whatever ``reps``; 1.7 kB of summaries come back.
 
 Every chunk runs with BLAS/OpenMP limited to one thread (threadpoolctl), so J workers use J
 cores, not J times the BLAS pool; :func:`oversubscription_warning` says when ``jobs`` exceeds

@@ -34,6 +34,7 @@ the machine's cores (the workers then only compete for them).
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import warnings
@@ -300,6 +301,8 @@ def _dask_client(scheduler: str, jobs: int) -> Iterator[Any]:
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address=None,
+                # Cancelled chunks after Ctrl-C are warnings in the workers' logs: not news.
+                silence_logs=logging.ERROR,
             ) as cluster,
             Client(cluster, timeout=CONNECT_TIMEOUT) as client,
         ):

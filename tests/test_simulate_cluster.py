@@ -288,3 +288,11 @@ def test_interrupt_in_progress_stops_and_writes_nothing(monkeypatch, tmp_path):
         assert result.exit_code == 130, result.output
         assert "interrupted: the simulation stopped; nothing was written." in result.output
         assert not out.exists()
+
+
+def test_scheduler_without_the_cluster_extra_is_a_clear_error(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    with pytest.raises(ClusterError, match=r"pip install \"osteo_stats\[cluster\]\""):
+        simulate(_scenarios(TWO[0]), reps=10, seed=1, scheduler="local")

@@ -184,6 +184,7 @@ def bench_scaling(reps: int = 200_000) -> None:
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address=None,
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             ) as cluster:
                 speed, table = rate(scheduler=cluster.scheduler_address)
             pd.testing.assert_frame_equal(table, reference, check_exact=True)

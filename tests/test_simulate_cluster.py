@@ -6,7 +6,8 @@ order, so any engine must give the identical table (``check_exact``), not a clos
 
 The cluster tests start a real ``distributed.LocalCluster`` (two single-threaded worker
 processes on 127.0.0.1, no dashboard; nothing reaches the network) and need the ``[cluster]``
-extra, which the README test command installs. Each test is guarded against hanging by
+extra, which the README test command installs. The scheduler's HTTP endpoint takes a free
+loopback port, so parallel test runs do not clash on 8787. Each test is guarded against hanging by
 ``faulthandler.dump_traceback_later`` (the process exits with a traceback after the limit).
 """
 
@@ -71,6 +72,7 @@ def cluster():
         processes=True,
         host="127.0.0.1",
         dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
     ) as local:
         yield local
 
@@ -152,6 +154,17 @@ def test_unreachable_scheduler_is_a_clear_error(monkeypatch):
         simulate(_scenarios(TWO[0]), reps=10, seed=1, scheduler="tcp://127.0.0.1:1")
     with pytest.raises(ValueError, match="scheduler must be a dask scheduler address"):
         simulate(_scenarios(TWO[0]), reps=10, seed=1, scheduler=" ")
+
+
+def test_local_cluster_is_loopback_only_with_single_threaded_workers():
+    with runner_module._dask_client("local", 2) as client:
+        nthreads = client.nthreads()
+        link = client.dashboard_link
+        scheduler = client.scheduler.address
+    assert list(nthreads.values()) == [1, 1]
+    assert all(address.startswith("tcp://127.0.0.1:") for address in nthreads)
+    assert scheduler.startswith("tcp://127.0.0.1:")
+    assert link.startswith("http://127.0.0.1:") and ":8787/" not in link
 
 
 def test_cli_scheduler_local_matches_jobs_1(tmp_path):

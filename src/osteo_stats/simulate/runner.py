@@ -293,7 +293,8 @@ def _dask_client(scheduler: str, jobs: int) -> Iterator[Any]:
     if scheduler == "local":
         from joblib import effective_n_jobs
 
-        # Loopback only and no dashboard: nothing listens beyond this machine, no port clash.
+        # Loopback only, no dashboard, and the scheduler's HTTP endpoint (health, metrics) on
+        # a free port (not 8787): nothing listens beyond this machine and no port clashes.
         with (
             LocalCluster(
                 n_workers=effective_n_jobs(jobs),
@@ -301,6 +302,7 @@ def _dask_client(scheduler: str, jobs: int) -> Iterator[Any]:
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address=None,
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                 # Cancelled chunks after Ctrl-C are warnings in the workers' logs: not news.
                 silence_logs=logging.ERROR,
             ) as cluster,

@@ -146,7 +146,7 @@ def bench_scaling(reps: int = 200_000) -> None:
     import cloudpickle
     import pandas as pd
 
-    from osteo_stats.simulate.runner import resolve_rules, run_chunk
+    from osteo_stats.simulate.runner import local_cluster, resolve_rules, run_chunk
 
     scenarios = _scenario(["binary", "km_landmark", "logrank"])
     cores = os.cpu_count() or 1
@@ -173,19 +173,12 @@ def bench_scaling(reps: int = 200_000) -> None:
             f"efficiency {speed / (jobs * serial):.0%}"
         )
     try:
-        from distributed import LocalCluster
+        import distributed  # noqa: F401
     except ImportError:
         print("  dask LocalCluster: not measured (install the [cluster] extra)")
     else:
         for workers in (1, 2):
-            with LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-            ) as cluster:
+            with local_cluster(workers) as cluster:  # the cluster --scheduler local starts
                 speed, table = rate(scheduler=cluster.scheduler_address)
             pd.testing.assert_frame_equal(table, reference, check_exact=True)
             print(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import faulthandler
 import json
+import os
 import time
 import warnings
 
@@ -156,11 +157,15 @@ def test_unreachable_scheduler_is_a_clear_error(monkeypatch):
         simulate(_scenarios(TWO[0]), reps=10, seed=1, scheduler=" ")
 
 
-def test_local_cluster_is_loopback_only_with_single_threaded_workers():
+def test_local_cluster_is_loopback_only_with_single_threaded_workers(monkeypatch):
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     with runner_module._dask_client("local", 2) as client:
         nthreads = client.nthreads()
         link = client.dashboard_link
         scheduler = client.scheduler.address
+        trim = client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_")
+    # dask's default MALLOC_TRIM_THRESHOLD_=65536 slows the simulation by a third: not set.
+    assert list(trim.values()) == [None, None]
     assert list(nthreads.values()) == [1, 1]
     assert all(address.startswith("tcp://127.0.0.1:") for address in nthreads)
     assert scheduler.startswith("tcp://127.0.0.1:")

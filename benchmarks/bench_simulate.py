@@ -15,11 +15,21 @@ Prints, on this machine (one process, ``jobs=1``):
   loop of lifelines ``KaplanMeierFitter`` fits and a loop of this package's ``kaplan_meier``
   on the same trials, as time per trial and a ratio; the estimates are checked to agree.
 
+* scaling (issue 14): replicates per second at 1 and 2 workers, and the scaling efficiency
+  (rate at J workers / (J x rate at 1)), for joblib's process pool (``jobs``) and, when the
+  ``[cluster]`` extra is installed, a dask ``LocalCluster`` of single-threaded workers
+  (``scheduler``); plus ``jobs`` at twice the cores, the oversubscription the CLI warns about.
+  Worker start-up is excluded (pools warmed up, the cluster started beforehand); each engine's
+  table is checked equal to ``jobs=1``. The best of 3 runs is shown: on a shared machine
+  other load only slows a run down;
+* the pickled size of one chunk task (what a cluster ships per chunk).
+
 The Simon search timings are in ``benchmarks/bench_design.py``.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 import warnings
@@ -46,6 +56,15 @@ def _median_seconds(fn, repeats: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def _best_seconds(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def _scenario(methods: list[str]):
@@ -123,6 +142,58 @@ def bench_batch_km(trials: int = 10_000, loop_trials: int = 300) -> None:
     )
 
 
+def bench_scaling(reps: int = 200_000) -> None:
+    import cloudpickle
+    import pandas as pd
+
+    from osteo_stats.simulate.runner import local_cluster, resolve_rules, run_chunk
+
+    scenarios = _scenario(["binary", "km_landmark", "logrank"])
+    cores = os.cpu_count() or 1
+    print(f"\nScaling: {reps:,} replicates, all three methods, {cores} cores (best of 3 runs)")
+
+    def rate(**engine) -> tuple[float, pd.DataFrame]:
+        simulate(scenarios, reps=4_000, seed=3, **engine)  # start and warm the workers
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # the oversubscription warning
+            # Best, not median, of 3: on a shared machine the other load only ever slows a run.
+            seconds = _best_seconds(lambda: simulate(scenarios, reps=reps, seed=3, **engine), 3)
+            table = simulate(scenarios, reps=reps, seed=3, **engine).table
+        return reps / seconds, table
+
+    serial, reference = rate(jobs=1)
+    print(f"  jobs=1 (in-process)            {serial:>10,.0f} replicates/s")
+    for jobs in (2, 2 * cores):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            speed, table = rate(jobs=jobs)
+        pd.testing.assert_frame_equal(table, reference, check_exact=True)
+        print(
+            f"  jobs={jobs} (joblib loky)          {speed:>10,.0f} replicates/s, "
+            f"efficiency {speed / (jobs * serial):.0%}"
+        )
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        print("  dask LocalCluster: not measured (install the [cluster] extra)")
+    else:
+        for workers in (1, 2):
+            with local_cluster(workers) as cluster:  # the cluster --scheduler local starts
+                speed, table = rate(scheduler=cluster.scheduler_address)
+            pd.testing.assert_frame_equal(table, reference, check_exact=True)
+            print(
+                f"  dask LocalCluster, {workers} worker(s)  {speed:>10,.0f} replicates/s, "
+                f"efficiency {speed / (workers * serial):.0%} (of jobs=1)"
+            )
+
+    rules = resolve_rules(scenarios)
+    seed = np.random.SeedSequence(3).spawn(1)[0].spawn(1)[0]
+    task = cloudpickle.dumps((run_chunk, scenarios[0], rules[0], seed, 2_000))
+    back = cloudpickle.dumps(run_chunk(scenarios[0], rules[0], seed, 2_000))
+    print(f"  one chunk task pickled: {len(task):,} bytes; its result: {len(back):,} bytes")
+
+
 if __name__ == "__main__":
     bench_simulation()
     bench_batch_km()
+    bench_scaling()

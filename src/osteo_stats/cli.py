@@ -542,37 +542,108 @@ def simulate(
         int, typer.Option("--seed", min=0, help="Root seed (SeedSequence).")
     ] = 20240301,
     jobs: Annotated[
-        int,
+        int | None,
         typer.Option(
-            "--jobs", help="Parallel joblib workers (-1: all cores); results do not depend on it."
+            "--jobs",
+            help="Parallel workers on this machine (-1: all cores; default 1, or all cores with "
+            "--scheduler local); results do not depend on it.",
         ),
-    ] = 1,
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Run the chunks on a dask cluster: its scheduler address (tcp://host:8786), "
+            "or 'local' for a LocalCluster on this machine. Needs the [cluster] extra; results "
+            "do not depend on it.",
+        ),
+    ] = None,
     pdf: Annotated[
         bool, typer.Option("--pdf", help="Also write simulation_summary.pdf (slower).")
     ] = False,
 ) -> None:
     """Simulate power, type I error, PET, sample size and duration for what-if scenarios."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    import warnings
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        Task,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from osteo_stats.outputs import check_output_dir
     from osteo_stats.simulate import load_scenarios, write_simulation
-    from osteo_stats.simulate import simulate as run_simulation
+    from osteo_stats.simulate.runner import oversubscription_warning
+    from osteo_stats.simulate.runner import simulate as run_simulation
 
+    class RateColumn(ProgressColumn):
+        """Replicates per second (rich's own speed columns format bytes)."""
+
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text("-- rep/s" if speed is None else f"{speed:,.0f} rep/s")
+
+    remote = scheduler is not None and scheduler.strip() != "local"
     if jobs == 0:
         err_console.print("error: --jobs must be a positive number or negative (-1: all cores).")
         raise typer.Exit(EXIT_USAGE)
+    if remote and jobs is not None:
+        err_console.print(
+            f"error: --jobs sets the workers on this machine; the cluster at {scheduler} has its "
+            "own workers: drop --jobs (or use --scheduler local --jobs J).",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_USAGE)
+    if jobs is None:
+        jobs = -1 if scheduler is not None else 1
+    if not remote and (message := oversubscription_warning(jobs, label=f"--jobs {jobs}")):
+        err_console.print(f"warning: {message}", markup=False, highlight=False)
     argv = _effective_command("simulate", scenarios, "--reps", reps, "--seed", seed)
-    argv += ["--jobs", str(jobs), "--out", str(out)]
+    argv += ["--jobs", str(jobs)] if not remote else []
+    argv += ["--scheduler", scheduler] if scheduler is not None else []
+    argv += ["--out", str(out)]
     with _user_errors():
         check_output_dir(out)  # before the simulation, not after it
         loaded = load_scenarios(scenarios)
         total = reps * len(loaded)
-        columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        columns = (
+            "{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            RateColumn(),
+            TimeElapsedColumn(),
+            "ETA",
+            TimeRemainingColumn(),
+        )
+        # Workers (loky processes, a cluster) take seconds to start: say so until a chunk is in.
+        starting = scheduler is not None or jobs != 1
         with Progress(*columns, console=err_console, transient=True) as bar:
-            task = bar.add_task("simulating", total=total)
-            result = run_simulation(
-                loaded, reps=reps, seed=seed, jobs=jobs, progress=lambda k: bar.advance(task, k)
-            )
+            task = bar.add_task("starting workers" if starting else "simulating", total=total)
+
+            def advance(k: int) -> None:
+                bar.update(task, advance=k, description="simulating")
+
+            try:
+                with warnings.catch_warnings():
+                    # Said above as a CLI warning, with the option's name.
+                    warnings.filterwarnings("ignore", "jobs=", RuntimeWarning)
+                    result = run_simulation(
+                        loaded,
+                        reps=reps,
+                        seed=seed,
+                        jobs=jobs,
+                        progress=advance,
+                        scheduler=scheduler,
+                    )
+            except KeyboardInterrupt:
+                # The output is written only after every chunk: nothing partial exists.
+                err_console.print("interrupted: the simulation stopped; nothing was written.")
+                raise typer.Exit(130) from None  # 128 + SIGINT, as a shell reports Ctrl-C
         written = write_simulation(result, out, command=argv + ["--pdf"] * pdf, pdf=pdf)
     shown = result.table[
         [

@@ -11,22 +11,44 @@ deviations of each per-trial quantity, merged in chunk order by Chan et al.'s pa
 and chunk seeds are spawned as the chunks are dispatched, so memory does not grow with ``reps``.
 ``reps`` is at most :data:`MAX_REPS` per scenario.
 
-Parallelism. Chunks are independent tasks run by :class:`joblib.Parallel`; ``jobs=1`` runs them
-in-process. Because the tasks go through joblib, another joblib backend (for example dask or
-ray, registered by those packages) runs the same code on a cluster when wrapped in
-``with joblib.parallel_backend("dask"):`` (or ``parallel_config``) around :func:`simulate`.
+Parallelism. Chunks are independent tasks, and their summaries are merged in task order
+whatever ran them, so the results never depend on the engine. Three engines run them:
+
+* ``jobs=1`` (default): in-process;
+* ``jobs=J``: :class:`joblib.Parallel` with the loky process pool (``-1``: all cores);
+* ``scheduler=ADDRESS``: a dask.distributed cluster (``pip install "osteo_stats[cluster]"``),
+  driven directly with ``Client.submit``: one task per 20,000 replicates (ten consecutive
+  chunks, because a dask task costs milliseconds of overhead), at most four tasks per worker
+  thread in flight, results taken in task order. ``scheduler="local"`` starts a
+  ``LocalCluster`` of ``jobs`` single-threaded worker processes on 127.0.0.1 for the run. Each
+  chunk ships :func:`run_chunk` by reference (the workers must have the same osteo_stats
+  installed, which is checked before the first task), the :class:`Scenario`, its
+  :class:`Rules`, a ``SeedSequence`` and the chunk size. Pickled (``cloudpickle``) for
+  ``scenarios/promis.yaml``: 1.2 to 1.4 kB for one chunk, 2.0 to 2.2 kB for a ten-chunk task
+  (the scenario is pickled once), whatever ``reps``; 1.7 kB of summaries come back.
+
+Every chunk runs with BLAS/OpenMP limited to one thread (threadpoolctl), so J workers use J
+cores, not J times the BLAS pool; :func:`oversubscription_warning` says when ``jobs`` exceeds
+the machine's cores (the workers then only compete for them).
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import os
+import warnings
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from osteo_stats.errors import OsteoStatsError
 from osteo_stats.simulate.analysis import ReplicateResults, analyse_trials
@@ -35,11 +57,17 @@ from osteo_stats.simulate.scenario import Rules, Scenario, ScenarioError
 
 __all__ = [
     "CHUNK_SIZE",
+    "CONNECT_TIMEOUT",
+    "WORKER_TIMEOUT",
+    "ClusterError",
     "MAX_REPS",
     "SIMULATION_COLUMNS",
     "SimulationResult",
+    "local_cluster",
+    "oversubscription_warning",
     "resolve_rules",
     "run_chunk",
+    "run_chunks",
     "simulate",
     "summarise",
 ]
@@ -51,6 +79,27 @@ CHUNK_SIZE = 2_000
 #: on one core and give a Monte-Carlo SE of at most 0.00016 on a rate, far below any design
 #: question; more only spends hours (10**12 replicates would take weeks).
 MAX_REPS = 10_000_000
+
+#: Seconds to wait for a dask scheduler to answer.
+CONNECT_TIMEOUT = 30
+
+#: Seconds to wait for the first worker to join: a batch queue (dask-jobqueue) may hold the
+#: worker jobs for minutes; the CLI shows "starting workers" meanwhile.
+WORKER_TIMEOUT = 600
+
+#: Tasks in flight per dask worker thread: enough to keep every worker busy while the
+#: client merges results, few enough that memory does not grow with ``reps``.
+_IN_FLIGHT_PER_THREAD = 4
+
+#: Replicates per dask task: a task runs several consecutive chunks (each from its own seed,
+#: so the results are unchanged) because a dask task costs milliseconds of scheduling and a
+#: round trip, against about 20 ms for one 2,000-replicate chunk.
+_DASK_TASK_REPS = 20_000
+
+
+class ClusterError(OsteoStatsError):
+    """The dask cluster cannot be reached or its workers cannot run osteo_stats."""
+
 
 #: Columns of :attr:`SimulationResult.table`, in order.
 SIMULATION_COLUMNS: tuple[str, ...] = (
@@ -198,11 +247,156 @@ class ChunkSummary:
 def run_chunk(
     scenario: Scenario, rules: Rules, seed: np.random.SeedSequence, reps: int
 ) -> ChunkSummary:
-    """Draw, analyse and summarise ``reps`` replicate trials from one seed (one joblib task)."""
+    """Draw, analyse and summarise ``reps`` replicate trials from one seed (one task).
+
+    BLAS/OpenMP pools are limited to one thread while the chunk runs: the parallelism is across
+    chunks, and a per-worker BLAS pool as wide as the machine would oversubscribe the cores.
+    """
     rng = np.random.default_rng(seed)
-    return ChunkSummary.of(
-        analyse_trials(scenario, rules, draw_trials(scenario, rules.n, reps, rng))
+    with threadpool_limits(limits=1):
+        return ChunkSummary.of(
+            analyse_trials(scenario, rules, draw_trials(scenario, rules.n, reps, rng))
+        )
+
+
+def oversubscription_warning(jobs: int, label: str | None = None) -> str | None:
+    """A warning when ``jobs`` worker processes exceed this machine's cores, else ``None``.
+
+    ``label`` names the setting in the message (default ``jobs=J``; the CLI says ``--jobs J``).
+    """
+    cores = os.cpu_count() or 1
+    if jobs <= cores:
+        return None
+    return (
+        f"{label or f'jobs={jobs}'} exceeds the {cores} CPU cores of this machine: the workers "
+        f"only compete for the cores and the run is slower, not faster; use at most {cores} "
+        "(the results do not depend on it)."
     )
+
+
+def _worker_version() -> str:
+    """osteo_stats version on a dask worker (run there through ``Client.run``)."""
+    import osteo_stats
+
+    return osteo_stats.__version__
+
+
+@contextmanager
+def local_cluster(n_workers: int) -> Iterator[Any]:
+    """The ``distributed.LocalCluster`` that ``scheduler="local"`` runs on, closed after.
+
+    ``n_workers`` single-threaded worker processes, on 127.0.0.1 only, with no dashboard and
+    the scheduler's HTTP endpoint (health, metrics) on a free port, not 8787: nothing listens
+    beyond this machine and parallel runs do not clash. The workers are spawned without dask's
+    ``MALLOC_TRIM_THRESHOLD_=65536``: setting it turns off glibc's adaptive mmap threshold, so
+    every large array is a fresh mmap, and the simulation ran 30-45 % slower with it.
+    """
+    import dask
+    from distributed import LocalCluster
+
+    with (
+        dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}),
+        LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+            # Cancelled chunks after Ctrl-C are warnings in the workers' logs: not news.
+            silence_logs=logging.ERROR,
+        ) as cluster,
+    ):
+        yield cluster
+
+
+@contextmanager
+def _dask_client(scheduler: str, jobs: int) -> Iterator[Any]:
+    """A connected ``distributed.Client``; a :func:`local_cluster` for ``"local"``, closed after."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ClusterError(
+            "scheduler: dask.distributed is not installed; install the cluster extra, "
+            'pip install "osteo_stats[cluster]".'
+        ) from None
+    if scheduler == "local":
+        from joblib import effective_n_jobs
+
+        with (
+            local_cluster(effective_n_jobs(jobs)) as cluster,
+            Client(cluster, timeout=CONNECT_TIMEOUT) as client,
+        ):
+            yield client
+        return
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterError(
+            f"scheduler {scheduler!r}: no dask scheduler answered within {CONNECT_TIMEOUT} s "
+            f"({exc}); give its address as tcp://HOST:PORT (default port 8786), or 'local'."
+        ) from None
+    with client:
+        yield client
+
+
+def _check_workers(client: Any, scheduler: str) -> None:
+    """Wait for a worker and check every worker runs this osteo_stats version."""
+    import osteo_stats
+
+    try:
+        client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
+    except TimeoutError:
+        raise ClusterError(
+            f"scheduler {scheduler!r}: no worker joined within {WORKER_TIMEOUT} s; start "
+            "workers (dask worker ADDRESS) or scale the cluster."
+        ) from None
+    try:
+        versions = client.run(_worker_version)
+    except Exception as exc:  # whatever the worker raised, reported as one clear message
+        raise ClusterError(
+            f"scheduler {scheduler!r}: the workers cannot import osteo_stats ({exc!r}); install "
+            f"osteo_stats {osteo_stats.__version__} in the workers' environment."
+        ) from None
+    other = {w: v for w, v in versions.items() if v != osteo_stats.__version__}
+    if other:
+        raise ClusterError(
+            f"scheduler {scheduler!r}: workers run other osteo_stats versions {other}; this "
+            f"client runs {osteo_stats.__version__}; install the same version everywhere."
+        )
+
+
+def _joblib_results(tasks: Iterator[tuple[Any, ...]], jobs: int) -> Iterator[ChunkSummary]:
+    from joblib import Parallel, delayed
+
+    # return_as="generator" yields in task order; closing it aborts the pending tasks.
+    yield from Parallel(n_jobs=jobs, return_as="generator")(delayed(run_chunk)(*t) for t in tasks)
+
+
+def run_chunks(chunks: Sequence[tuple[Scenario, Rules, np.random.SeedSequence, int]]) -> list:
+    """:func:`run_chunk` on each ``(scenario, rules, seed, reps)`` in turn (one dask task)."""
+    return [run_chunk(*chunk) for chunk in chunks]
+
+
+def _dask_results(
+    tasks: Iterator[tuple[Any, ...]], scheduler: str, jobs: int, chunk_size: int
+) -> Iterator[ChunkSummary]:
+    per_task = max(1, _DASK_TASK_REPS // chunk_size)
+    with _dask_client(scheduler, jobs) as client:
+        _check_workers(client, scheduler)
+        window = _IN_FLIGHT_PER_THREAD * max(sum(client.nthreads().values()), 1)
+        pending: deque[Any] = deque()
+        try:
+            while batch := list(islice(tasks, per_task)):
+                # pure=False: every task is distinct (no hashing of the arguments).
+                pending.append(client.submit(run_chunks, batch, pure=False))
+                if len(pending) >= window:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        finally:
+            if pending:  # interrupted or failed: stop the cluster's remaining work
+                client.cancel(list(pending))
 
 
 def _exact(scenario: Scenario, rules: Rules) -> tuple[float, float, float]:
@@ -279,6 +473,7 @@ def simulate(
     *,
     chunk_size: int = CHUNK_SIZE,
     progress: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
 ) -> SimulationResult:
     """Simulate every scenario ``reps`` times and summarise.
 
@@ -291,18 +486,25 @@ def simulate(
     seed
         Root of the ``SeedSequence`` (see the module docstring).
     jobs
-        joblib ``n_jobs`` (1: in-process; -1: all cores). Does not change the results.
+        joblib ``n_jobs`` (1: in-process; -1: all cores), or with ``scheduler="local"`` the
+        number of dask worker processes; ignored for another ``scheduler`` (the cluster has its
+        own workers). Warns (``RuntimeWarning``) when it exceeds the cores. Does not change the
+        results.
     chunk_size
         Replicates per task and per generator.
     progress
-        Called with the number of replicates just finished, after each chunk (in order).
+        Called with the number of replicates just finished, after each chunk (in order). An
+        exception it raises (``KeyboardInterrupt``) stops the run and cancels the pending
+        chunks; nothing is returned.
+    scheduler
+        ``None``: joblib. A dask scheduler address (``tcp://host:8786``) or ``"local"``: the
+        chunks run on that dask.distributed cluster (module docstring). Does not change the
+        results.
 
     Returns
     -------
     SimulationResult
     """
-    from joblib import Parallel, delayed
-
     if isinstance(reps, bool) or not isinstance(reps, int) or not 2 <= reps <= MAX_REPS:
         raise ValueError(
             f"reps must be an integer >= 2 and <= {MAX_REPS:,} (MAX_REPS); received {reps!r}."
@@ -313,8 +515,14 @@ def simulate(
         raise ValueError(f"chunk_size must be a positive integer; received {chunk_size!r}.")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0:
         raise ValueError(f"jobs must be a non-zero integer (-1: all cores); received {jobs!r}.")
+    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):
+        raise ValueError(
+            f"scheduler must be a dask scheduler address or 'local'; received {scheduler!r}."
+        )
     if not scenarios:
         raise ValueError("scenarios is empty; give at least one scenario.")
+    if scheduler in (None, "local") and (message := oversubscription_warning(jobs)):
+        warnings.warn(message, RuntimeWarning, stacklevel=2)
     rules = resolve_rules(scenarios)
 
     n_chunks = math.ceil(reps / chunk_size)
@@ -323,19 +531,25 @@ def simulate(
     def size(k: int) -> int:
         return min(chunk_size, reps - k * chunk_size)
 
-    def tasks() -> Iterator[Any]:
+    def tasks() -> Iterator[tuple[Any, ...]]:
         # Seeds are spawned as the tasks are dispatched: spawn(1) k times equals spawn(k).
         for s, child in enumerate(children):
             for k in range(n_chunks):
-                yield delayed(run_chunk)(scenarios[s], rules[s], child.spawn(1)[0], size(k))
+                yield scenarios[s], rules[s], child.spawn(1)[0], size(k)
 
-    runner = Parallel(n_jobs=jobs, return_as="generator")
+    if scheduler is None:
+        results = _joblib_results(tasks(), jobs)
+    else:
+        results = _dask_results(tasks(), scheduler.strip(), jobs, chunk_size)
     totals = [ChunkSummary() for _ in scenarios]
-    for i, part in enumerate(runner(tasks())):  # results come back in task order
-        s, k = divmod(i, n_chunks)
-        totals[s] = totals[s].merge(part)
-        if progress is not None:
-            progress(size(k))
+    # closing(): an exception here (Ctrl-C in progress) cancels the pending chunks and shuts a
+    # local cluster down before it propagates.
+    with closing(results):
+        for i, part in enumerate(results):  # results come back in task order
+            s, k = divmod(i, n_chunks)
+            totals[s] = totals[s].merge(part)
+            if progress is not None:
+                progress(size(k))
 
     table = pd.concat(
         [summarise(sc, ru, t) for sc, ru, t in zip(scenarios, rules, totals, strict=True)],

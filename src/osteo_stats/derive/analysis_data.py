@@ -21,6 +21,39 @@ from osteo_stats.errors import DataValidationError
 from osteo_stats.load import TrialData, ValidationIssue
 from osteo_stats.sap import SAP
 
+#: The analysis sets of SAP 4, by the name tables and the ARD use.
+POPULATIONS: tuple[str, ...] = ("FAS", "SAF", "PPS")
+
+
+def in_population(adsl: pd.DataFrame, name: str) -> pd.Series:
+    """Membership of each ADSL row in the analysis set ``name`` (SAP 4): the one definition.
+
+    - ``FAS``: FASFL = Y (all enrolled patients).
+    - ``SAF``: SAFFL = Y (received any study treatment).
+    - ``PPS``: PPROTFL = Y within the FAS and the SAF (completed pre-operative therapy and
+      surgery without a major protocol deviation).
+
+    On ADSL at a cut-off (:func:`~osteo_stats.derive.efficacy.adsl_at_cutoff`) the flags already
+    say what was known then: SAFFL is N when not dosed by the cut-off and PPROTFL is N when not
+    operated (R0/R1/R2) by it.
+
+    Raises
+    ------
+    ValueError
+        ``name`` is not one of :data:`POPULATIONS`.
+    """
+    if name not in POPULATIONS:
+        raise ValueError(
+            f"unknown analysis set {name!r}; expected one of {', '.join(POPULATIONS)} (SAP 4)"
+        )
+    fas = adsl["FASFL"].eq("Y")
+    if name == "FAS":
+        return fas
+    saf = adsl["SAFFL"].eq("Y")
+    if name == "SAF":
+        return saf
+    return adsl["PPROTFL"].eq("Y") & fas & saf
+
 
 @dataclass(frozen=True)
 class AnalysisData:
@@ -66,6 +99,11 @@ class AnalysisData:
         """True when the cut-off is before the planned end of the study (or it is not known)."""
         return self.planned_end is None or self.cutoff < self.planned_end
 
+    def population(self, name: str) -> pd.DataFrame:
+        """The ADSL rows of the analysis set ``name`` (``"FAS"``, ``"SAF"`` or ``"PPS"``) at the
+        cut-off; see :func:`in_population`."""
+        return self.adsl.loc[in_population(self.adsl, name)]
+
 
 def planned_end_of_study(adsl: pd.DataFrame, sap: SAP, cutoff: date) -> date | None:
     """The planned end of the study at ``cutoff`` (SAP 10.3): the date on which the last patient
@@ -74,7 +112,7 @@ def planned_end_of_study(adsl: pd.DataFrame, sap: SAP, cutoff: date) -> date | N
     days_per_month) - day_one_offset`` days, SAP 3.1). None when fewer than ``design.n``
     patients are enrolled by ``cutoff``: the end cannot be dated from the data yet.
     """
-    enrolled = adsl.loc[(adsl["FASFL"] == "Y") & (adsl["ENRLDT"] <= as_cutoff(cutoff))]
+    enrolled = adsl.loc[in_population(adsl, "FAS") & (adsl["ENRLDT"] <= as_cutoff(cutoff))]
     n = sap.design.n
     if len(enrolled) < n:
         return None

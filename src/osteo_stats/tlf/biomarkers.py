@@ -122,7 +122,7 @@ def _marker_values(ad: AnalysisData) -> pd.DataFrame:
     Nothing is imputed.
     """
     markers = list(ad.sap.biomarkers.markers)
-    fas = ad.adsl.loc[ad.adsl["FASFL"].eq("Y")]
+    fas = ad.population("FAS")
     grid = pd.MultiIndex.from_product([fas["USUBJID"], markers], names=["USUBJID", "PARAMCD"])
     out = grid.to_frame(index=False)
     bm = ad.adbm.set_index(["USUBJID", "PARAMCD", "ATPT"])
@@ -210,7 +210,7 @@ def _pct(level: float) -> str:
 
 
 def _fas_line(ad: AnalysisData, extra: str = "") -> str:
-    n = int(ad.adsl["FASFL"].eq("Y").sum())
+    n = len(ad.population("FAS"))
     return f"Full analysis set (N = {n}){extra}"
 
 
@@ -273,7 +273,7 @@ def _availability_output(
     ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Display]
 ) -> TLFOutput:
     b = ARDBuilder(AVAIL_ID, "Table 14.4.1", "FAS")
-    n_fas = int(ad.adsl["FASFL"].eq("Y").sum())
+    n_fas = len(ad.population("FAS"))
     reason_keys: list[tuple[str, str, str]] = []
     for marker in displays:
         rows = values.loc[values["PARAMCD"].eq(marker)]
@@ -485,7 +485,7 @@ def _paired(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Display
         "Increased: post > pre, among all patients with both values; exact Clopper-Pearson CI.",
         "BH family: the signed-rank p-values of the markers in this table.",
     )
-    n_fas = int(ad.adsl["FASFL"].eq("Y").sum())
+    n_fas = len(ad.population("FAS"))
     columns = ["Statistic", *(d.label for d in displays.values())]
     tlf = TLF(
         kind="Table",
@@ -645,7 +645,7 @@ def _response(ad: AnalysisData, values: pd.DataFrame, displays: dict[str, _Displ
         "Fisher p",
         "Fisher p, BH",
     ]
-    n_fas = int(ad.adsl["FASFL"].eq("Y").sum())
+    n_fas = len(ad.population("FAS"))
     footnotes = (
         EXPLORATORY,
         f"Responders: good pathological response = Huvos grade "
@@ -709,7 +709,7 @@ def _efs_data(ad: AnalysisData) -> _EFSData:
     ``ADT - SURGDT + 1`` days in months. A patient censored before surgery (no assessment after
     it yet) has no follow-up after the landmark and is censored at day 1.
     """
-    fas = ad.adsl.loc[ad.adsl["FASFL"].eq("Y"), ["USUBJID", "SURGDT"]]
+    fas = ad.population("FAS")[["USUBJID", "SURGDT"]]
     efs = ad.adtte.loc[ad.adtte["PARAMCD"].eq("EFS")].merge(fas, on="USUBJID", how="inner")
     event = compute_event_indicator(efs["CNSR"])
     pre = pd.DataFrame(
@@ -877,7 +877,7 @@ def _efs(
         "Log-rank p",
         "Log-rank p, BH",
     ]
-    n_fas = int(ad.adsl["FASFL"].eq("Y").sum())
+    n_fas = len(ad.population("FAS"))
     log_markers = [m for m, d in displays.items() if d.log_transform]
     footnotes = [
         EXPLORATORY,

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from osteo_stats.derive.analysis_data import AnalysisData
+from osteo_stats.derive.analysis_data import AnalysisData, in_population
 from osteo_stats.sap import Eligibility
 from osteo_stats.tlf.ard import ARD, ARDBuilder, ARDView
 from osteo_stats.tlf.figure import PALETTE, figure_style, figure_to_svg, new_figure
@@ -128,21 +128,6 @@ def _yes(series: pd.Series) -> pd.Series:
     return series.eq("Y")
 
 
-def _in_saf(adsl: pd.DataFrame) -> pd.Series:
-    """SAF membership at the cut-off: SAFFL = Y and dosed by the cut-off (SAP 4.2, 6.2).
-
-    Works around ``adsl_at_cutoff`` keeping the extract's SAFFL when it blanks a TRTSDT after
-    the cut-off (a patient enrolled but not yet dosed at an interim cut-off is not in the SAF).
-    """
-    return _yes(adsl["SAFFL"]) & adsl["TRTSDT"].notna()
-
-
-def _in_pps(adsl: pd.DataFrame) -> pd.Series:
-    """PPS membership at the cut-off: PPROTFL = Y, in the SAF and operated by the cut-off
-    (SAP 4.2: PPROTFL = Y implies SAFFL = Y and SURGOUT in R0/R1/R2)."""
-    return _yes(adsl["PPROTFL"]) & _in_saf(adsl) & adsl["SURGOUT"].isin(_OPERATED)
-
-
 def _table(
     ad: AnalysisData,
     number: str,
@@ -194,7 +179,7 @@ def _completed_preop(adsl: pd.DataFrame, adex: pd.DataFrame, ad: AnalysisData) -
     for drug in _DRUGS:
         cycles = pre.loc[pre["EXTRT"].eq(drug)].groupby("USUBJID")["CYCLE"].nunique()
         ok &= adsl["USUBJID"].map(cycles).fillna(0) >= ad.sap.schedule.preop_cycles
-    return ok & _in_saf(adsl)
+    return ok & in_population(adsl, "SAF")
 
 
 def _started_postop(adsl: pd.DataFrame, adex: pd.DataFrame) -> pd.Series:
@@ -208,7 +193,7 @@ def _started_postop(adsl: pd.DataFrame, adex: pd.DataFrame) -> pd.Series:
 
 def _disposition(ad: AnalysisData) -> TLFOutput:
     aid, parameter = "DSP-DISP-01", "DISPOSITION"
-    adsl = ad.adsl.loc[_yes(ad.adsl["FASFL"])]
+    adsl = ad.population("FAS")
     n_fas = len(adsl)
     b = ARDBuilder(aid, "Table 14.1.1", "FAS")
     b.add("N", n_fas, parameter=parameter)
@@ -217,7 +202,7 @@ def _disposition(ad: AnalysisData) -> TLFOutput:
     # (label, group, patients) in display order; patients=None is a heading without a count.
     specs: list[tuple[str, dict[str, str], pd.Series]] = [
         ("Enrolled", {"CATEGORY": "ENROLLED"}, pd.Series(True, index=adsl.index)),
-        ("Treated (safety analysis set)", {"CATEGORY": "TREATED"}, _in_saf(adsl)),
+        ("Treated (safety analysis set)", {"CATEGORY": "TREATED"}, in_population(adsl, "SAF")),
         (
             "Completed pre-operative therapy",
             {"CATEGORY": "COMPLETED PRE-OPERATIVE THERAPY"},
@@ -295,9 +280,9 @@ def _disposition(ad: AnalysisData) -> TLFOutput:
 def _analysis_sets(ad: AnalysisData) -> TLFOutput:
     aid, parameter = "DSP-SETS-01", "ANALYSIS SET"
     adsl = ad.adsl
-    fas = _yes(adsl["FASFL"])
+    fas = in_population(adsl, "FAS")
     n_fas = int(fas.sum())
-    saf, pps = _in_saf(adsl) & fas, _in_pps(adsl) & fas
+    saf, pps = in_population(adsl, "SAF") & fas, in_population(adsl, "PPS") & fas
     operated = adsl["SURGOUT"].isin(_OPERATED)
     b = ARDBuilder(aid, "Table 14.1.2", "FAS")
     b.add("N", n_fas, parameter=parameter)
@@ -357,7 +342,7 @@ def _planned_cumulative(when: pd.Series | pd.Timestamp, start: pd.Timestamp, ad:
 
 def _accrual(ad: AnalysisData) -> list[TLFOutput]:
     aid = "DSP-ACCR-01"
-    adsl = ad.adsl.loc[_yes(ad.adsl["FASFL"])]
+    adsl = ad.population("FAS")
     n_fas = len(adsl)
     study = ad.sap.study
     cut = pd.Timestamp(ad.cutoff)
@@ -556,19 +541,19 @@ def _pps_exclusion(adsl: pd.DataFrame, adex: pd.DataFrame, ad: AnalysisData) -> 
     """
     reason = np.select(
         [
-            ~_in_saf(adsl),
+            ~in_population(adsl, "SAF"),
             ~adsl["SURGOUT"].isin(_OPERATED),
             ~_completed_preop(adsl, adex, ad),
         ],
         list(_PPS_REASONS[:3]),
         default=_PPS_REASONS[3],
     )
-    return pd.Series(reason, index=adsl.index, dtype=object).where(~_in_pps(adsl))
+    return pd.Series(reason, index=adsl.index, dtype=object).where(~in_population(adsl, "PPS"))
 
 
 def _deviations(ad: AnalysisData) -> TLFOutput:
     aid = "DSP-DEV-01"
-    adsl = ad.adsl.loc[_yes(ad.adsl["FASFL"])]
+    adsl = ad.population("FAS")
     n = len(adsl)
     elig = ad.sap.eligibility
     failed = _eligibility_deviations(adsl, elig)
@@ -593,7 +578,7 @@ def _deviations(ad: AnalysisData) -> TLFOutput:
         (f"  ECOG > {elig.ecog_max}", p_elig, {"CHECK": _ECOG}, failed[_ECOG]),
         (f"  Lansky < {elig.lansky_min}", p_elig, {"CHECK": _LANSKY}, failed[_LANSKY]),
         ("  In the per-protocol set despite an eligibility deviation", p_elig,
-         {"CHECK": "ANY", "SET": "PPS"}, failed.any(axis=1) & _in_pps(adsl)),
+         {"CHECK": "ANY", "SET": "PPS"}, failed.any(axis=1) & in_population(adsl, "PPS")),
         ("Patients excluded from the per-protocol set", p_pps, {"REASON": "ANY"},
          excluded.notna()),
         ("  Not dosed (no study treatment)", p_pps, {"REASON": "NOT DOSED"},
@@ -686,7 +671,7 @@ def _categories(
 
 def _baseline(ad: AnalysisData) -> TLFOutput:
     aid = "BSL-DEM-01"
-    adsl = ad.adsl.loc[_yes(ad.adsl["FASFL"])]
+    adsl = ad.population("FAS")
     n = len(adsl)
     b = ARDBuilder(aid, "Table 14.1.5", "FAS")
     b.add("N", n, parameter="FAS")
@@ -821,7 +806,7 @@ def _cycle_delays(given: pd.DataFrame, ad: AnalysisData) -> pd.Series:
 
 def _exposure(ad: AnalysisData) -> TLFOutput:
     aid = "EXP-TRT-01"
-    adsl = ad.adsl.loc[_in_saf(ad.adsl)]
+    adsl = ad.population("SAF")
     ids = adsl["USUBJID"]
     n = len(adsl)
     adex = ad.adex.loc[ad.adex["USUBJID"].isin(ids)]
@@ -935,7 +920,7 @@ def _exposure(ad: AnalysisData) -> TLFOutput:
 
 def _surgery(ad: AnalysisData) -> TLFOutput:
     aid = "EXP-SURG-01"
-    adsl = ad.adsl.loc[_yes(ad.adsl["FASFL"])]
+    adsl = ad.population("FAS")
     n = len(adsl)
     operated = adsl["SURGOUT"].isin(_OPERATED) & adsl["SURGDT"].notna()
     n_op = int(operated.sum())
@@ -1076,7 +1061,7 @@ def _text(values: pd.Series) -> pd.Series:
 
 
 def _fas_sorted(ad: AnalysisData) -> pd.DataFrame:
-    return ad.adsl.loc[_yes(ad.adsl["FASFL"])].sort_values("USUBJID", kind="stable")
+    return ad.population("FAS").sort_values("USUBJID", kind="stable")
 
 
 def _last_dose(adsl: pd.DataFrame, adex: pd.DataFrame) -> pd.Series:
@@ -1133,7 +1118,7 @@ def _deviation_listing(ad: AnalysisData) -> TLFOutput:
     elig = ad.sap.eligibility
     failed = _eligibility_deviations(fas, elig)
     excluded = _pps_exclusion(fas, ad.adex, ad)
-    saf = _in_saf(fas)
+    saf = in_population(fas, "SAF")
     keep = failed.any(axis=1) | ~saf | excluded.notna()
     rows = []
     for i in fas.index[keep]:
@@ -1239,7 +1224,7 @@ def _baseline_listing(ad: AnalysisData) -> TLFOutput:
 
 
 def _administration_listing(ad: AnalysisData) -> TLFOutput:
-    saf = ad.adsl.loc[_in_saf(ad.adsl)]
+    saf = ad.population("SAF")
     adex = ad.adex.loc[ad.adex["USUBJID"].isin(saf["USUBJID"])]
     adex = adex.sort_values(["USUBJID", "EXSTDT", "EXTRT"], kind="stable")
     # Built column by column (no per-row formatting) so a long listing stays cheap to build

@@ -43,7 +43,7 @@ from osteo_stats.analyse.survival import (
     reverse_km_followup,
 )
 from osteo_stats.analyse.two_stage import two_stage_inference
-from osteo_stats.derive.analysis_data import AnalysisData
+from osteo_stats.derive.analysis_data import AnalysisData, in_population
 from osteo_stats.derive.efficacy import compute_event_indicator
 from osteo_stats.sap import SAP
 from osteo_stats.tlf import efficacy_figures as figures
@@ -216,13 +216,16 @@ def _listing_source(ad: AnalysisData, datasets: str) -> str:
 
 def fas(ad: AnalysisData) -> pd.DataFrame:
     """FAS patients in enrollment order (ENRLDT, then USUBJID; SAP 4)."""
-    frame = ad.adsl.loc[ad.adsl["FASFL"] == "Y"]
-    return frame.sort_values(["ENRLDT", "USUBJID"], kind="stable").reset_index(drop=True)
+    return (
+        ad.population("FAS")
+        .sort_values(["ENRLDT", "USUBJID"], kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def pps(ad: AnalysisData) -> pd.DataFrame:
     frame = fas(ad)
-    return frame.loc[frame["PPROTFL"] == "Y"].reset_index(drop=True)
+    return frame.loc[in_population(frame, "PPS")].reset_index(drop=True)
 
 
 def _set_line(*parts: tuple[str, int]) -> str:
@@ -655,7 +658,7 @@ def primary_sensitivity_table(ad: AnalysisData) -> TLFOutput:
     level = ad.sap.inference.conf_level
     b = ARDBuilder(aid, tlf_label, "PPS")
     population = primary_status(ad).population
-    per_protocol = population.loc[population["PPROTFL"] == "Y"]
+    per_protocol = population.loc[in_population(population, "PPS")]
     # The supportive analysis of SAP 3.1 excludes the patients the final analysis counts as
     # failures only because they are not evaluable (F3): here they are not evaluable.
     supportive = population.assign(

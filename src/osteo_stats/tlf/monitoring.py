@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from osteo_stats.analyse.toxicity import ToxicityBoundary, toxicity_boundary
-from osteo_stats.derive.analysis_data import AnalysisData
+from osteo_stats.derive.analysis_data import AnalysisData, in_population
 from osteo_stats.tlf.ard import ARD, ARDBuilder, ARDView
 from osteo_stats.tlf.figure import PALETTE, figure_style, figure_to_svg, new_figure
 from osteo_stats.tlf.format import fmt_number
@@ -77,7 +77,7 @@ def observed_toxicity_counts(adsl: pd.DataFrame, looks: Sequence[int]) -> pd.Dat
         SAP 9.4 reports a crossing at an unreached look as certain when it already exceeds
         the boundary there.
     """
-    evaluable = adsl.loc[adsl["SAFFL"].eq("Y") & adsl["EVALFL"].eq("Y")]
+    evaluable = adsl.loc[in_population(adsl, "SAF") & adsl["EVALFL"].eq("Y")]
     ordered = evaluable.sort_values(["EVALDT", "ENRLDT", "USUBJID"], kind="mergesort")
     cumulative = ordered["UTOXFL"].eq("Y").cumsum().to_numpy()
     n_eval = len(ordered)
@@ -183,11 +183,10 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
     tm = ad.sap.toxicity_monitoring
     bdry = _sap_boundary(ad)
     adsl = ad.adsl
-    # SAF at the cut-off: dosed by then (adsl_at_cutoff keeps the extract's SAFFL).
-    saf = adsl.loc[adsl["SAFFL"].eq("Y") & adsl["TRTSDT"].notna()]
+    saf = ad.population("SAF")
     obs = observed_toxicity_counts(adsl, bdry.looks)
     n_eval = int((saf["EVALFL"].eq("Y")).sum())
-    complete = int(adsl["FASFL"].eq("Y").sum()) >= ad.sap.study.planned_enrollment
+    complete = len(ad.population("FAS")) >= ad.sap.study.planned_enrollment
     last = last_reachable_look(bdry.looks, len(saf), complete)
     reachable_looks = 0 if last is None else last
 
@@ -341,7 +340,7 @@ def _toxicity_figure(ad: AnalysisData, table_ard: ARD, n_looks: int, sentence: s
     not hold.
     """
     adsl = ad.adsl
-    evaluable = adsl.loc[adsl["SAFFL"].eq("Y") & adsl["EVALFL"].eq("Y")]
+    evaluable = adsl.loc[in_population(adsl, "SAF") & adsl["EVALFL"].eq("Y")]
     ordered = evaluable.sort_values(["EVALDT", "ENRLDT", "USUBJID"], kind="mergesort")
     cumulative = ordered["UTOXFL"].eq("Y").cumsum().to_numpy()
     b = ARDBuilder(_TOX_ID, "Figure 14.3.1", "SAF")
@@ -443,7 +442,7 @@ def stage1_status(adsl: pd.DataFrame, n1: int, r1: int) -> Stage1Status:
 
     The stage-1 patients are the first ``n1`` FAS patients by ENRLDT, then USUBJID (SAP 4).
     """
-    fas = adsl.loc[adsl["FASFL"].eq("Y")].sort_values(["ENRLDT", "USUBJID"], kind="mergesort")
+    fas = adsl.loc[in_population(adsl, "FAS")].sort_values(["ENRLDT", "USUBJID"], kind="mergesort")
     stage1 = fas.head(n1)
     status = stage1["PRIMSTAT"]
     evaluable = int(status.ne(_NOT_YET).sum())

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from osteo_stats.derive.analysis_data import AnalysisData
+from osteo_stats.derive.analysis_data import AnalysisData, in_population
 from osteo_stats.derive.safety import PHASE_UNKNOWN, PHASES, derive_worst_grade
 from osteo_stats.tlf.ard import ARD, ARD_COLUMNS, ARDBuilder, ARDView
 from osteo_stats.tlf.format import fmt_n_pct, fmt_number
@@ -113,18 +113,9 @@ def _row_group(section: Mapping[str, object], key: RowKey, code: str) -> dict[st
     return group
 
 
-def _saf(ad: AnalysisData) -> pd.DataFrame:
-    """SAF patients at the cut-off: SAFFL = Y and first dose on or before it (SAP 4.2, 6.2).
-
-    ``adsl_at_cutoff`` blanks a TRTSDT after the cut-off but keeps the extract's SAFFL; the
-    TRTSDT condition keeps a patient not yet dosed at an interim cut-off out of the SAF N.
-    """
-    return ad.adsl.loc[ad.adsl["SAFFL"].eq("Y") & ad.adsl["TRTSDT"].notna()]
-
-
 def _teae(ad: AnalysisData) -> pd.DataFrame:
     """TEAE records of safety-set patients (SAP 9.1)."""
-    saf_ids = _saf(ad)["USUBJID"]
+    saf_ids = ad.population("SAF")["USUBJID"]
     adae = ad.adae
     return adae.loc[adae["TRTEMFL"].eq("Y") & adae["USUBJID"].isin(saf_ids)].reset_index(drop=True)
 
@@ -279,7 +270,7 @@ def _by_grade_table(
 
     ``sections`` are (heading, ARD section keys, TEAE records); one block per section.
     """
-    n = len(_saf(ad))
+    n = len(ad.population("SAF"))
     parameter = "TEAE"
     tlf_label = f"Table {number}"
     b = ARDBuilder(analysis_id, tlf_label, "SAF")
@@ -329,7 +320,7 @@ def _any_and_high_table(ad: AnalysisData) -> TLFOutput:
     """Table 14.3.2: SOC/PT, all grades and grade >= 3."""
     aid, number, parameter = "SAF-AE-02", "14.3.2", "TEAE"
     te = _teae(ad)
-    n = len(_saf(ad))
+    n = len(ad.population("SAF"))
     b = ARDBuilder(aid, f"Table {number}", "SAF")
     b.add("N", n, parameter=parameter)
     worst = _worst_ranks(_ranked(te, CTCAE, "AETOXGR"))
@@ -366,7 +357,7 @@ def _phase_table(ad: AnalysisData) -> TLFOutput:
     """Table 14.3.4.4: TEAEs by phase, any grade and grade >= 3 per phase."""
     aid, number, parameter = "SAF-AE-07", "14.3.4.4", "TEAE"
     te = _teae(ad)
-    n = len(_saf(ad))
+    n = len(ad.population("SAF"))
     phases = list(PHASES) + ([PHASE_UNKNOWN] if te["APHASE"].eq(PHASE_UNKNOWN).any() else [])
     b = ARDBuilder(aid, f"Table {number}", "SAF")
     b.add("N", n, parameter=parameter)
@@ -440,7 +431,7 @@ def _clavien_worst(records: pd.DataFrame) -> pd.Series:
 def _overview(ad: AnalysisData) -> TLFOutput:
     aid, parameter = "SAF-AE-01", "TEAE"
     te = _teae(ad)
-    n = len(_saf(ad))
+    n = len(ad.population("SAF"))
     grade = te["AETOXGR"]
     related = te[list(_COMPONENTS.values())].eq("Y")
 
@@ -522,7 +513,7 @@ def _last_dose(adsl: pd.DataFrame, adex: pd.DataFrame) -> pd.Series:
 
 def _deaths(ad: AnalysisData) -> TLFOutput:
     aid, parameter = "SAF-DTH-01", "DEATH"
-    saf = _saf(ad)
+    saf = ad.population("SAF")
     n = len(saf)
     dead = saf.loc[saf["DTHDT"].notna()]
     days = (dead["DTHDT"] - _last_dose(dead, ad.adex)).dt.days
@@ -589,7 +580,7 @@ def _deaths(ad: AnalysisData) -> TLFOutput:
 
 
 def _operated_saf(ad: AnalysisData) -> pd.DataFrame:
-    saf = _saf(ad)
+    saf = ad.population("SAF")
     return saf.loc[saf["SURGOUT"].isin(_OPERATED) & saf["SURGDT"].notna()]
 
 
@@ -713,7 +704,7 @@ def _ae_listing(
     selection: str,
     clavien: bool = False,
 ) -> TLFOutput:
-    n = len(_operated_saf(ad)) if clavien else len(_saf(ad))
+    n = len(_operated_saf(ad)) if clavien else len(ad.population("SAF"))
     body = _ae_listing_frame(ad, records, clavien)
     population = (
         _population("Safety analysis set, operated patients", n)
@@ -732,7 +723,7 @@ def _ae_listing(
 
 
 def _death_listing(ad: AnalysisData) -> TLFOutput:
-    fas = ad.adsl.loc[ad.adsl["FASFL"].eq("Y")]
+    fas = ad.population("FAS")
     dead = fas.loc[fas["DTHDT"].notna()].sort_values(["USUBJID", "DTHDT"])
     last = _last_dose(dead, ad.adex)
     window = ad.sap.safety.teae_window_days
@@ -743,12 +734,13 @@ def _death_listing(ad: AnalysisData) -> TLFOutput:
         .apply(lambda s: "; ".join(sorted(map(str, s))))
     )
     rows = []
-    for (_, r), last_dose in zip(dead.iterrows(), last, strict=True):
+    in_saf = in_population(dead, "SAF")
+    for (_, r), last_dose, saf in zip(dead.iterrows(), last, in_saf, strict=True):
         days = (r["DTHDT"] - last_dose).days if pd.notna(last_dose) else None
         rows.append(
             {
                 "Patient": _text(r["USUBJID"]),
-                "Safety set": "Y" if r["SAFFL"] == "Y" and pd.notna(r["TRTSDT"]) else "N",
+                "Safety set": "Y" if saf else "N",
                 "Date of death": _fmt_date(r["DTHDT"], r.get("DTHDTF")),
                 "Cause": _text(r["DTHCAUS"]),
                 "Last dose": _fmt_date(last_dose) if pd.notna(last_dose) else "Not dosed",
@@ -776,7 +768,7 @@ def _death_listing(ad: AnalysisData) -> TLFOutput:
 
 
 def _utox_listing(ad: AnalysisData) -> TLFOutput:
-    saf = _saf(ad)
+    saf = ad.population("SAF")
     hit = saf.loc[saf["UTOXFL"].eq("Y")].sort_values("USUBJID")
     body = pd.DataFrame(
         [

@@ -818,9 +818,12 @@ def _report(
     from osteo_stats.render.spec import report_spec
     from osteo_stats.sap import default_sap_path
 
-    if cutoff is not None:  # else the folder is known only from the data's cut-off
+    cutoff_date = _parse_date(cutoff, "--cutoff")
+    if cutoff_date is not None:  # else the folder is known only from the data's cut-off
         with _user_errors():
-            check_output_dir(out / kind / cutoff, replace=force, keep_out=_keep_out(data_dir))
+            check_output_dir(
+                out / kind / f"{cutoff_date:%Y-%m-%d}", replace=force, keep_out=_keep_out(data_dir)
+            )
     # The DMC report is an interim safety report (SAP 10.2) unless declared otherwise.
     default_analysis = "interim" if kind == "dmc" else "final"
     with console.status("Starting") as status:

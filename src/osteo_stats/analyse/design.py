@@ -836,10 +836,9 @@ class FixedSizeSearch:
         The fixed sizes (``None``: searched).
     nmax
         Largest n searched when ``n`` is not fixed.
-    feasible
-        Whether any rule with these sizes meets alpha and power.
     design
-        The rule with minimum EN(p0) among the feasible ones (``None`` if none is).
+        The rule with minimum EN(p0) among the feasible ones (``None`` if none is; see
+        :attr:`feasible`).
     minimax
         With ``n`` free (only ``n1`` fixed): the feasible rule with the smallest n, then the
         smallest EN(p0). With ``n`` fixed every rule has the same maximum size, so the minimax
@@ -859,11 +858,15 @@ class FixedSizeSearch:
     n: int | None
     n1: int | None
     nmax: int
-    feasible: bool
     design: SimonDesign | None
     minimax: SimonDesign | None
     best_power: SimonDesign | None
     message: str
+
+    @property
+    def feasible(self) -> bool:
+        """Whether any rule with these sizes meets alpha and power."""
+        return self.design is not None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python mapping (JSON-serialisable)."""
@@ -990,6 +993,7 @@ def simon_design_for_n(
     sizes = f"n = {n}" if n1 is None else f"n1 = {n1}" if n is None else f"n = {n}, n1 = {n1}"
     target = f"alpha <= {alpha:g} at p0 = {p0:g} and power >= {power:g} at p1 = {p1:g}"
     strongest_design = None if top_power is None else as_design(*top_power, "best power")
+    sought = (float(p0), float(p1), float(alpha), float(power), n, n1, int(nmax))
     if not best:
         reach = (
             "no rule even meets alpha"
@@ -1002,20 +1006,7 @@ def simon_design_for_n(
             f"no Simon two-stage rule with {sizes}{where} has {target}; {reach}. Fix: a larger "
             "n, or revisit p1/alpha/power."
         )
-        return FixedSizeSearch(
-            float(p0),
-            float(p1),
-            float(alpha),
-            float(power),
-            n,
-            n1,
-            int(nmax),
-            False,
-            None,
-            None,
-            strongest_design,
-            message,
-        )
+        return FixedSizeSearch(*sought, None, None, strongest_design, message)
     optimal = min(best)
     minimax = min(best, key=lambda b: (b[1], b[0], b[2], b[3]))
     label = f"optimal ({sizes})"
@@ -1026,20 +1017,7 @@ def simon_design_for_n(
         + ("; the minimax criterion is moot at a fixed n" if n is not None else "")
         + "."
     )
-    return FixedSizeSearch(
-        float(p0),
-        float(p1),
-        float(alpha),
-        float(power),
-        n,
-        n1,
-        int(nmax),
-        True,
-        design,
-        minimax_design,
-        strongest_design,
-        message,
-    )
+    return FixedSizeSearch(*sought, design, minimax_design, strongest_design, message)
 
 
 #: Columns of :func:`compare_rules`, in order.

@@ -319,7 +319,7 @@ def test_stage1_timing_figure_is_deterministic_svg():
     import xml.etree.ElementTree as ET
 
     from osteo_stats.analyse.design_timing import stage1_timing
-    from osteo_stats.tlf.design_figures import stage1_timing_svg
+    from osteo_stats.tlf.plots.design import stage1_timing_svg
 
     t = stage1_timing(r1=3, n1=13, n=43, p0=0.2, landmark_months=24, accrual_per_month=43 / 24)
     svg = stage1_timing_svg(t)

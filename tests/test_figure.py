@@ -2,7 +2,7 @@
 
 import re
 
-from osteo_stats.tlf.figure import figure_style, figure_to_svg, new_figure
+from osteo_stats.tlf.plots.style import figure_style, figure_to_svg, new_figure
 
 
 def _draw() -> str:

@@ -17,8 +17,8 @@ from osteo_stats.derive.analysis_data import AnalysisData, derive_analysis_data
 from osteo_stats.load import load_trial
 from osteo_stats.sap import load_sap
 from osteo_stats.tlf.ard import ARDBuilder
-from osteo_stats.tlf.figure import figure_style, figure_to_svg, new_figure
 from osteo_stats.tlf.model import TLF, TLFOutput
+from osteo_stats.tlf.plots.style import figure_style, figure_to_svg, new_figure
 
 REPO = Path(__file__).resolve().parents[1]
 SYNTHETIC = REPO / "data" / "synthetic"

@@ -15,7 +15,7 @@ from osteo_stats.load import load_trial
 from osteo_stats.sap import load_sap
 from osteo_stats.tlf.design import oc_figure
 from osteo_stats.tlf.efficacy import km_figure, swimmer_figure, waterfall_figure
-from osteo_stats.tlf.efficacy_figures import month_ticks
+from osteo_stats.tlf.plots.efficacy import month_ticks
 
 
 @pytest.fixture(scope="module", params=[None, date(2025, 1, 1)], ids=["final", "interim"])

@@ -289,7 +289,7 @@ def design_check(
     console.print(timing.sentence(), markup=False, highlight=False)
     if plots is not None:
         from osteo_stats.outputs import atomic_output_dir
-        from osteo_stats.tlf.design_figures import stage1_timing_svg
+        from osteo_stats.tlf.plots.design import stage1_timing_svg
 
         sap_args = ("--sap", sap_path) if sap_path is not None else ()
         argv = _effective_command("design", "check", *sap_args, "--plots", plots)
@@ -514,7 +514,7 @@ def design_simon(
         )
     if plots is not None:
         from osteo_stats.outputs import atomic_output_dir
-        from osteo_stats.tlf.design_plots import simon_frontier_svg, simon_oc_svg
+        from osteo_stats.tlf.plots.simulation import simon_frontier_svg, simon_oc_svg
 
         argv = _effective_command("design", "simon", "--p0", p0, "--p1", p1, "--alpha", alpha)
         argv += ["--power", str(power), "--nmax", str(nmax), "--plots", str(plots)]

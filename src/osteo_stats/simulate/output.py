@@ -100,7 +100,7 @@ def _shown(table: pd.DataFrame) -> pd.DataFrame:
 
 def _figures(result: SimulationResult, table: pd.DataFrame) -> dict[str, tuple[str, str]]:
     """File name -> (title, SVG) of every figure."""
-    from osteo_stats.tlf.design_plots import (
+    from osteo_stats.tlf.plots.simulation import (
         simulation_conduct_svg,
         simulation_heatmap_svg,
         simulation_power_curves_svg,

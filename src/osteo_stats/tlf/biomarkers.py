@@ -57,9 +57,9 @@ from osteo_stats.analyse.survival import (
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.derive.efficacy import compute_aval_days, compute_event_indicator
 from osteo_stats.tlf.ard import ARD, ARDBuilder
-from osteo_stats.tlf.figure import PALETTE, figure_style, figure_to_svg, new_figure
 from osteo_stats.tlf.format import fmt_est_ci, fmt_n_pct, fmt_number, fmt_p
 from osteo_stats.tlf.model import TLF, TLFOutput, source_line
+from osteo_stats.tlf.plots.style import PALETTE, figure_style, figure_to_svg, new_figure
 
 __all__ = ["build_biomarker_tlfs"]
 

@@ -17,10 +17,10 @@ import pandas as pd
 
 from osteo_stats.analyse.design import check_design, operating_characteristics
 from osteo_stats.derive.analysis_data import AnalysisData
-from osteo_stats.tlf import efficacy_figures as figures
 from osteo_stats.tlf.ard import ARD, ARDBuilder
 from osteo_stats.tlf.format import fmt_number, fmt_p
 from osteo_stats.tlf.model import TLF, TLFOutput, source_line
+from osteo_stats.tlf.plots import efficacy as figures
 
 MODULE = "tlf.design"
 AID = "DES-SIM-01"

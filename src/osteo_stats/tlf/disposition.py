@@ -21,9 +21,9 @@ import pandas as pd
 from osteo_stats.derive.analysis_data import AnalysisData, in_population
 from osteo_stats.sap import Eligibility
 from osteo_stats.tlf.ard import ARD, ARDBuilder, ARDView
-from osteo_stats.tlf.figure import PALETTE, figure_style, figure_to_svg, new_figure
 from osteo_stats.tlf.format import fmt_n_pct, fmt_number
 from osteo_stats.tlf.model import TLF, TLFOutput, patient_listing, source_line
+from osteo_stats.tlf.plots.style import PALETTE, figure_style, figure_to_svg, new_figure
 
 __all__ = ["build_disposition_tlfs"]
 

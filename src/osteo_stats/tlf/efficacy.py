@@ -5,7 +5,7 @@ Each builder takes the :class:`~osteo_stats.derive.analysis_data.AnalysisData` o
 computes its statistics with :mod:`osteo_stats.analyse`, records every number in an
 :class:`~osteo_stats.tlf.ard.ARDBuilder` under the SAP 12.3 analysis id, and only then formats
 the body **from the ARD** (via :class:`_Values`), so every shown number can be traced to one ARD
-row. Figures are drawn by :mod:`osteo_stats.tlf.efficacy_figures` from the recorded values.
+row. Figures are drawn by :mod:`osteo_stats.tlf.plots.efficacy` from the recorded values.
 
 ARD conventions used here (SAP 12; ``group`` keys, in upper case):
 
@@ -46,10 +46,10 @@ from osteo_stats.analyse.two_stage import two_stage_inference
 from osteo_stats.derive.analysis_data import AnalysisData, in_population
 from osteo_stats.derive.efficacy import compute_event_indicator
 from osteo_stats.sap import SAP
-from osteo_stats.tlf import efficacy_figures as figures
 from osteo_stats.tlf.ard import ARD, ARDBuilder
 from osteo_stats.tlf.format import fmt_est_ci, fmt_n_pct, fmt_number, fmt_p, fmt_pct_ci
 from osteo_stats.tlf.model import TLF, TLFOutput, patient_listing, source_line
+from osteo_stats.tlf.plots import efficacy as figures
 
 MODULE = "tlf.efficacy"
 

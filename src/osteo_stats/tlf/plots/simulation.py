@@ -2,7 +2,7 @@
 
 Numbers in, SVG out: each function takes results that were already computed (a
 :class:`~osteo_stats.analyse.design.SimonFrontier`, a simulation table) and only draws them,
-with the shared style of :mod:`osteo_stats.tlf.figure`.
+with the shared style of :mod:`osteo_stats.tlf.plots.style`.
 
 * :func:`simon_frontier_svg`: expected sample size under H0 against the maximum sample size
   for the admissible Simon designs (``design simon --plots``: ``simon_frontier.svg``).
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from osteo_stats.analyse.design import SimonFrontier, operating_characteristics
-from osteo_stats.tlf.figure import PALETTE, figure_style, figure_to_svg, new_figure
+from osteo_stats.tlf.plots.style import PALETTE, figure_style, figure_to_svg, new_figure
 
 __all__ = [
     "simon_frontier_svg",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from osteo_stats.analyse.design_timing import Stage1Timing
-from osteo_stats.tlf.figure import PALETTE, figure_style, figure_to_svg, new_figure
+from osteo_stats.tlf.plots.style import PALETTE, figure_style, figure_to_svg, new_figure
 
 __all__ = ["stage1_timing_svg"]
 

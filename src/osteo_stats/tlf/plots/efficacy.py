@@ -3,7 +3,7 @@ waterfall, swimmer and operating-characteristic curves.
 
 These functions only draw: every number they plot was computed (and recorded in the ARD) by the
 builders in :mod:`osteo_stats.tlf.efficacy` and :mod:`osteo_stats.tlf.design`. Each returns a
-deterministic SVG string (:func:`osteo_stats.tlf.figure.figure_to_svg`).
+deterministic SVG string (:func:`osteo_stats.tlf.plots.style.figure_to_svg`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from osteo_stats.tlf.figure import PALETTE, figure_style, figure_to_svg, new_figure
+from osteo_stats.tlf.plots.style import PALETTE, figure_style, figure_to_svg, new_figure
 
 #: Colour of each best overall response (Okabe-Ito; the same in the waterfall and the swimmer).
 BOR_COLOURS = {

@@ -34,7 +34,7 @@ from osteo_stats.render.provenance import collect_provenance
 from osteo_stats.render.report import report_context, write_report
 from osteo_stats.render.spec import report_spec
 from osteo_stats.sap import default_sap_path, load_sap
-from osteo_stats.tlf.catalogue import build_tlfs
+from osteo_stats.tlf.build import build_tlfs
 from osteo_stats.tlf.model import TLF
 
 REPO = Path(__file__).resolve().parents[1]

@@ -26,7 +26,7 @@ from osteo_stats.derive.analysis_data import derive_analysis_data
 from osteo_stats.load import load_trial
 from osteo_stats.render.csv_export import body_frame
 from osteo_stats.sap import load_sap
-from osteo_stats.tlf.catalogue import build_tlfs
+from osteo_stats.tlf.build import build_tlfs
 
 #: cut-off -> (enrolled, treated) by that date
 SWEEP = {

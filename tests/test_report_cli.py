@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from test_render_fixtures import fixture_outputs
 from typer.testing import CliRunner
 
-import osteo_stats.tlf.catalogue as catalogue
+import osteo_stats.tlf.build as build
 from osteo_stats.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,9 +40,9 @@ def corrupted(tmp_path) -> Path:
 @pytest.fixture
 def fixture_catalogue(monkeypatch):
     """The catalogue replaced by the fixture TLFs, independent of which builders exist."""
-    builders = {area: (lambda ad: []) for area in catalogue.BUILDERS}
+    builders = {area: (lambda ad: []) for area in build.BUILDERS}
     builders["disposition"] = lambda ad: fixture_outputs(30)
-    monkeypatch.setattr(catalogue, "BUILDERS", builders)
+    monkeypatch.setattr(build, "BUILDERS", builders)
 
 
 @pytest.mark.parametrize("command", [["report", "dmc"], ["report", "final"], ["analyze"]])

@@ -18,9 +18,10 @@ from test_render_fixtures import fixture_outputs, futility_table, synthetic_ad
 
 from osteo_stats.render import write_report
 from osteo_stats.render.html import fit_columns
-from osteo_stats.render.spec import DMC_REPORT, FINAL_REPORT, SAP_TLFS, report_spec
+from osteo_stats.render.spec import DMC_REPORT, FINAL_REPORT, report_spec
 from osteo_stats.render.summary import committee_summary
 from osteo_stats.tlf.ard import ARD
+from osteo_stats.tlf.catalogue import SAP_TLFS
 
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 ARGV = ["osteo-stats", "report", "dmc", "--data", "data/synthetic"]

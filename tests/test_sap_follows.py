@@ -36,7 +36,7 @@ from osteo_stats.derive.analysis_data import derive_analysis_data
 from osteo_stats.load import load_trial
 from osteo_stats.render.methods import _TEXT, methods_text
 from osteo_stats.sap import SAP, default_sap_path
-from osteo_stats.tlf.catalogue import build_tlfs, combined_ard
+from osteo_stats.tlf.build import build_tlfs, combined_ard
 
 SYNTHETIC = Path(__file__).resolve().parents[1] / "data" / "synthetic"
 

@@ -25,7 +25,7 @@ from osteo_stats import load_sap
 from osteo_stats.derive.analysis_data import derive_analysis_data
 from osteo_stats.load import load_trial
 from osteo_stats.tlf.biomarkers import build_biomarker_tlfs
-from osteo_stats.tlf.catalogue import combined_ard
+from osteo_stats.tlf.build import combined_ard
 from osteo_stats.tlf.format import fmt_p
 
 SHIPPED = Path(__file__).resolve().parents[1] / "data" / "synthetic"

@@ -19,7 +19,7 @@ from minimal_trial import minimal_trial, write_trial
 from osteo_stats import load_sap
 from osteo_stats.derive.analysis_data import derive_analysis_data
 from osteo_stats.load import load_trial
-from osteo_stats.render.spec import expected_tlf
+from osteo_stats.tlf.catalogue import expected_tlf
 from osteo_stats.tlf.disposition import build_disposition_tlfs
 
 SHIPPED = Path(__file__).resolve().parents[1] / "data" / "synthetic"

@@ -26,7 +26,7 @@ from osteo_stats.derive.analysis_data import derive_analysis_data
 from osteo_stats.load import load_trial
 from osteo_stats.sap import load_sap
 from osteo_stats.tlf.ard import ARD
-from osteo_stats.tlf.catalogue import combined_ard
+from osteo_stats.tlf.build import combined_ard
 from osteo_stats.tlf.design import build_design_tlfs
 from osteo_stats.tlf.efficacy import build_efficacy_tlfs
 from osteo_stats.tlf.format import fmt_number

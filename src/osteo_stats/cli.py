@@ -730,7 +730,7 @@ def _analysis_outputs(
     """Load + validate, derive and build every TLF; exit 1 with the issue table on bad data."""
     from osteo_stats.derive.analysis_data import choose_analysis_type, derive_analysis_data
     from osteo_stats.load import validate_trial
-    from osteo_stats.tlf.catalogue import build_tlfs
+    from osteo_stats.tlf.build import build_tlfs
 
     sap = _load_sap(sap_path)
     cutoff_date = _parse_date(cutoff, "--cutoff")

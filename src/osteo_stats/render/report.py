@@ -36,10 +36,11 @@ from osteo_stats.render.methods import methods_text
 from osteo_stats.render.pdf import html_to_pdf
 from osteo_stats.render.provenance import Provenance, analysis_statement, collect_provenance
 from osteo_stats.render.rtf import PAPER_INCHES, tlf_to_rtf
-from osteo_stats.render.spec import ReportSpec, SectionSpec, expected_tlf, report_spec
+from osteo_stats.render.spec import ReportSpec, SectionSpec, report_spec
 from osteo_stats.render.summary import committee_summary
 from osteo_stats.sap import default_sap_path
 from osteo_stats.tlf.ard import ARD
+from osteo_stats.tlf.catalogue import expected_tlf
 from osteo_stats.tlf.model import TLFOutput
 
 StepCallback = Callable[[str], None]

@@ -39,8 +39,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from osteo_stats.render.spec import expected_tlf
 from osteo_stats.tlf.ard import ARD
+from osteo_stats.tlf.catalogue import expected_tlf
 from osteo_stats.tlf.model import TLF
 
 NOT_AVAILABLE = "not yet available"

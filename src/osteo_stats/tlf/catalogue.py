@@ -1,60 +1,118 @@
-"""The TLF catalogue: every builder, in SAP 11 order.
+"""The TLF catalogue (SAP 11): the one list of TLF numbers and titles, in SAP order.
 
-Each analysis area exposes ``build_<area>_tlfs(ad) -> list[TLFOutput]``; this module only
-collects them, so the reports and ``osteo-stats analyze`` see one list.
+Builders, reports and the "not yet available" notices all take a TLF's title from here, so a
+title is typed once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-
-from osteo_stats.derive.analysis_data import AnalysisData
-from osteo_stats.tlf.ard import ARD
-from osteo_stats.tlf.biomarkers import build_biomarker_tlfs
-from osteo_stats.tlf.design import build_design_tlfs
-from osteo_stats.tlf.disposition import build_disposition_tlfs
-from osteo_stats.tlf.efficacy import build_efficacy_tlfs
-from osteo_stats.tlf.model import TLFOutput
-from osteo_stats.tlf.monitoring import build_monitoring_tlfs
-from osteo_stats.tlf.safety import build_safety_tlfs
-
-Builder = Callable[[AnalysisData], list[TLFOutput]]
-
-#: Every builder, by analysis area.
-BUILDERS: dict[str, Builder] = {
-    "disposition": build_disposition_tlfs,
-    "design": build_design_tlfs,
-    "efficacy": build_efficacy_tlfs,
-    "monitoring": build_monitoring_tlfs,
-    "safety": build_safety_tlfs,
-    "biomarkers": build_biomarker_tlfs,
-}
+from dataclasses import dataclass
 
 
-_KIND_ORDER = ("Table", "Figure", "Listing")
+@dataclass(frozen=True)
+class ExpectedTLF:
+    """One row of the SAP 11 TLF lists."""
+
+    kind: str
+    number: str
+    title: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.number}"
 
 
-def _ich_order(output: TLFOutput) -> tuple[int, tuple[int, ...]]:
-    tlf = output.tlf
-    return _KIND_ORDER.index(tlf.kind), tuple(int(part) for part in tlf.number.split("."))
+def _tlfs(kind: str, rows: str) -> tuple[ExpectedTLF, ...]:
+    out = []
+    for line in rows.strip().splitlines():
+        number, title = line.strip().split(" ", 1)
+        out.append(ExpectedTLF(kind, number, title.strip()))
+    return tuple(out)
 
 
-def build_tlfs(ad: AnalysisData, areas: Collection[str] | None = None) -> list[TLFOutput]:
-    """The TLFs of ``areas`` (all by default) at this cut-off: tables, figures, listings, by number.
+#: SAP 11.2-11.4, in SAP order.
+SAP_TLFS: tuple[ExpectedTLF, ...] = (
+    _tlfs(
+        "Table",
+        """
+        14.1.1 Patient disposition
+        14.1.2 Analysis sets
+        14.1.3 Enrollment and accrual against plan
+        14.1.4 Eligibility and protocol deviations
+        14.1.5 Demographic and baseline characteristics
+        14.1.6 Exposure to SBRT, gemcitabine and penpulimab
+        14.1.7 Surgery: timing, delay and outcome
+        14.2.1 Primary endpoint: 2-year EFS rate with design-based inference
+        14.2.2 Simon two-stage design check and operating characteristics
+        14.2.3 Stage-1 futility status
+        14.2.4 Primary endpoint: sensitivity analyses
+        14.2.5 Best overall response, pre-operative window (RECIST 1.1)
+        14.2.6 Objective response and disease control rates
+        14.2.7 Pathological response (Huvos grade)
+        14.2.8 R0 resection rate
+        14.2.9 Event-free survival
+        14.2.10 Event-free survival: sensitivity analyses (a), (b), PPS
+        14.2.11 Overall survival
+        14.2.12 One-sample log-rank test of EFS against the historical control
+        14.2.13 Exploratory Cox regression of EFS on prognostic factors
+        14.2.14 EFS and OS by subgroup (log-rank)
+        14.3.1 Overview of treatment-emergent adverse events
+        14.3.2 TEAEs by SOC and preferred term: all grades and grade >= 3
+        14.3.3 TEAEs by SOC, preferred term and maximum grade
+        14.3.4.1 Treatment-related TEAEs by SOC, preferred term and maximum grade (any and by component)
+        14.3.4.2 Immune-related TEAEs by SOC, preferred term and maximum grade
+        14.3.4.3 Serious TEAEs by SOC, preferred term and maximum grade
+        14.3.4.4 TEAEs by phase (pre-operative, peri-operative, post-operative/maintenance)
+        14.3.4.5 Deaths
+        14.3.4.6 Surgical complications by Clavien-Dindo grade
+        14.3.5 Unacceptable toxicity and the toxicity stopping boundary
+        14.4.1 Biomarker availability and reasons for missing samples (exploratory)
+        14.4.2 Biomarkers before and after SBRT: paired change (exploratory)
+        14.4.3 Biomarkers and response (pathological, ORR) (exploratory)
+        14.4.4 Biomarkers and EFS (Cox, log-rank) (exploratory)
+        """,  # noqa: E501 (titles are kept whole)
+    )
+    + _tlfs(
+        "Figure",
+        """
+        14.1.1 Cumulative enrollment against plan
+        14.2.1 Kaplan-Meier plot of EFS, with number at risk
+        14.2.2 Kaplan-Meier plot of OS, with number at risk
+        14.2.3 Waterfall plot of best percent change in target lesions, by BOR
+        14.2.4 Swimmer plot of patient timelines (phases, surgery, response, events)
+        14.2.5 Operating characteristics of the Simon design
+        14.3.1 Toxicity stopping boundary with observed cumulative count
+        14.4.1 Paired pre/post values per marker, by response (exploratory)
+        14.4.2 Marker values by response (exploratory)
+        14.4.3 Kaplan-Meier plot of EFS by marker group (exploratory)
+        """,
+    )
+    + _tlfs(
+        "Listing",
+        """
+        16.2.1 Discontinued patients
+        16.2.2 Eligibility and protocol deviations; analysis-set exclusions
+        16.2.4 Demographic and baseline data
+        16.2.5 Study treatment administration
+        16.2.6.1 Derived BOR with reason, primary endpoint status with reason
+        16.2.6.2 EFS and OS derivations (event/censoring date, rule)
+        16.2.6.3 Surgery, pathology (percent necrosis, Huvos grade) and R0 status
+        16.2.7.1 Serious adverse events
+        16.2.7.2 Adverse events of grade >= 3
+        16.2.7.3 Immune-related adverse events
+        16.2.7.4 Deaths
+        16.2.7.5 Surgical complications (Clavien-Dindo)
+        16.2.7.6 Unacceptable toxicities (SAP 9.4 components)
+        """,
+    )
+)
 
-    A report builds only the areas it shows, so the DMC report does not wait for efficacy
-    analyses it must not display (SAP 10.1).
-    """
-    wanted = list(BUILDERS) if areas is None else list(areas)
-    unknown = [area for area in wanted if area not in BUILDERS]
-    if unknown:
-        raise ValueError(f"unknown TLF area(s) {unknown}; allowed: {', '.join(BUILDERS)}")
-    outputs: list[TLFOutput] = []
-    for area in wanted:
-        outputs.extend(BUILDERS[area](ad))
-    return sorted(outputs, key=_ich_order)
+_BY_LABEL = {tlf.label: tlf for tlf in SAP_TLFS}
 
 
-def combined_ard(outputs: list[TLFOutput]) -> ARD:
-    """The one ARD behind all the TLFs (SAP 12)."""
-    return ARD.concat(output.ard for output in outputs)
+def expected_tlf(label: str) -> ExpectedTLF:
+    """The SAP 11 entry for a label such as ``"Table 14.3.1"``."""
+    try:
+        return _BY_LABEL[label]
+    except KeyError:
+        raise ValueError(f"{label!r} is not in the SAP 11 TLF lists") from None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
+import pandas as pd
+
 
 def round_half_away(value: float, decimals: int) -> Decimal:
     """Round half away from zero, as SAS ``ROUND`` (SAP 6.3), via the decimal repr of ``value``.
@@ -58,3 +60,22 @@ def fmt_p(p: float, decimals: int = 3) -> str:
     if p > 1 - floor:
         return f">{1 - floor:.{decimals}f}"
     return fmt_number(p, decimals)
+
+
+def date_cells(values: pd.Series, flags: pd.Series | None = None, missing: str = "") -> pd.Series:
+    """Listing date cells as ``YYYY-MM-DD``, with the SAP 8.3 imputation flag as ``(D)``/``(M)``.
+
+    ``missing`` is the text of a missing date (empty by default; ``"Missing"`` where the
+    absence itself is information, as for an AE onset).
+    """
+    values = pd.to_datetime(values)
+    text = values.dt.strftime("%Y-%m-%d").where(values.notna(), missing)
+    if flags is not None:
+        flag = flags.fillna("").astype(str).str.strip()
+        text = text.where(flag.eq("") | values.isna(), text + " (" + flag + ")")
+    return text.astype(object)
+
+
+def text_cells(values: pd.Series) -> pd.Series:
+    """Listing text cells exactly as recorded (free text is never altered); missing is empty."""
+    return values.map(lambda v: "" if v is None or pd.isna(v) else str(v)).astype(object)

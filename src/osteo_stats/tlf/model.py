@@ -13,18 +13,21 @@ from typing import Literal
 import pandas as pd
 
 from osteo_stats.tlf.ard import ARD
+from osteo_stats.tlf.catalogue import expected_tlf
 
 TLFKind = Literal["Table", "Listing", "Figure"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TLF:
     """One table, listing or figure, numbered in ICH E3 style (SAP 11.1).
 
     Attributes
     ----------
     kind, number, title
-        ``"Table"``, ``"14.3.1"``, ``"Overview of treatment-emergent adverse events"``.
+        ``"Table"``, ``"14.3.1"``, ``"Overview of treatment-emergent adverse events"``. The
+        title defaults to the catalogue's (:mod:`osteo_stats.tlf.catalogue`), so builders do not
+        retype it.
     analysis_set
         The population line, e.g. ``"Safety analysis set (N = 43)"``.
     body
@@ -43,7 +46,7 @@ class TLF:
 
     kind: TLFKind
     number: str
-    title: str
+    title: str = ""
     analysis_set: str
     footnotes: tuple[str, ...]
     source: str
@@ -51,6 +54,10 @@ class TLF:
     body: pd.DataFrame | None = None
     svg: str | None = None
     landscape: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.title:
+            object.__setattr__(self, "title", expected_tlf(self.label).title)
 
     @property
     def label(self) -> str:

@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 
 from osteo_stats.analyse.survival import (
     CONF_TYPES,
+    CoxNotEstimable,
     ExponentialControl,
     KaplanMeierResult,
     cox_regression,
@@ -1490,3 +1491,21 @@ def test_quantile_estimate_is_an_observed_time_or_a_midpoint(data, conf_type, p)
         assert km.survival_at([q.estimate]).surv.iloc[0] <= 1 - p + 1e-8
     reverse = reverse_km_followup(time, event, conf_type=conf_type)
     assert reverse.reverse_km.n_events == len(event) - sum(event)
+
+
+def test_cox_with_a_separating_covariate_is_not_estimable() -> None:
+    """All three events have X = 1 and no X = 0 patient has one: monotone likelihood.
+
+    The partial likelihood increases without bound in beta, so there is no MLE. R says so::
+
+        d <- data.frame(T = 1:6, E = c(1, 1, 1, 0, 0, 0), X = c(1, 1, 1, 0, 0, 0))
+        coxph(Surv(T, E) ~ X, data = d, ties = "efron")
+        # Warning: Loglik converged before variable 1; coefficient may be infinite.
+
+    The package shows such an HR as NE (SAP 7.4), never a huge finite number.
+    """
+    data = pd.DataFrame({"T": [1, 2, 3, 4, 5, 6], "E": [1, 1, 1, 0, 0, 0], "X": [1, 1, 1, 0, 0, 0]})
+    with pytest.raises(CoxNotEstimable) as caught:
+        cox_regression(data, "T", "E", ["X"])
+    assert caught.value.cause == "ConvergenceWarning"
+    assert isinstance(caught.value, ValueError)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -967,6 +968,18 @@ def _is_categorical(column: pd.Series) -> bool:
     ) or isinstance(column.dtype, pd.CategoricalDtype)
 
 
+class CoxNotEstimable(ValueError):
+    """A Cox model that cannot be estimated from these data (see :func:`cox_regression`).
+
+    ``cause`` names what failed (``"ConvergenceWarning"``, ``"LinAlgError"``,
+    ``"non-finite estimate"``, ...), for the footnote of the table that shows it.
+    """
+
+    def __init__(self, cause: str, detail: str = "") -> None:
+        super().__init__(f"Cox model not estimable ({cause}){': ' + detail if detail else ''}")
+        self.cause = cause
+
+
 def cox_regression(
     data: pd.DataFrame,
     time: str,
@@ -1022,7 +1035,9 @@ def cox_regression(
         silently: remove those rows first), invalid time or event values, a reference level
         not present in the data, or a categorical covariate with a single level.
     """
-    from lifelines import CoxPHFitter  # imported here: lifelines is slow to import
+    # imported here: lifelines is slow to import
+    from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 
     if not isinstance(conf_level, numbers.Real) or not 0 < float(conf_level) < 1:
         raise ValueError(f"conf_level must be a number in (0, 1); received {conf_level!r}.")
@@ -1093,14 +1108,22 @@ def cox_regression(
     frame["_time"] = t
     frame["_event"] = e
     fitter = CoxPHFitter(alpha=1 - float(conf_level))
-    fitter.fit(
-        frame,
-        duration_col="_time",
-        event_col="_event",
-        fit_options={"precision": 1e-12, "r_precision": 1e-14, "max_steps": 200},
-    )
+    not_estimable = (ConvergenceError, ConvergenceWarning, np.linalg.LinAlgError, ArithmeticError)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        try:
+            fitter.fit(
+                frame,
+                duration_col="_time",
+                event_col="_event",
+                fit_options={"precision": 1e-12, "r_precision": 1e-14, "max_steps": 200},
+            )
+        except not_estimable as exc:
+            raise CoxNotEstimable(type(exc).__name__, str(exc)) from exc
     coef = fitter.params_.to_numpy()
     se = fitter.standard_errors_.to_numpy()
+    if not (np.isfinite(coef).all() and np.isfinite(se).all()):
+        raise CoxNotEstimable("non-finite estimate", f"coef {coef.tolist()}, se {se.tolist()}")
     z = float(stats.norm.ppf(1 - (1 - float(conf_level)) / 2))
     table = pd.DataFrame(
         {

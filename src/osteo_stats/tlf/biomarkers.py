@@ -31,7 +31,6 @@ KM curves of Figure 14.4.3 use ``STEP`` (row of the KM table) and ``MONTH`` (num
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -49,6 +48,7 @@ from osteo_stats.analyse.biomarkers import (
     signed_rank_test,
 )
 from osteo_stats.analyse.survival import (
+    CoxNotEstimable,
     KaplanMeierResult,
     cox_regression,
     kaplan_meier,
@@ -748,24 +748,17 @@ def _scale_label(atpt: str, log_transform: bool) -> str:
 
 
 def _fit_cox(frame: pd.DataFrame, conf: float) -> pd.Series | None:
-    """The marker term of a one-covariate Cox model; ``None`` when the fit does not converge.
+    """The marker term of a one-covariate Cox model; ``None`` when it is not estimable.
 
-    Non-convergence (lifelines' ConvergenceError or ConvergenceWarning, e.g. monotone
-    likelihood when the marker separates events from non-events) gives HR NE with a footnote;
-    no penalisation is used to force an estimate (SAP 7.4, applied to SAP 7.6).
+    A model that does not converge (e.g. monotone likelihood when the marker separates events
+    from non-events) gives HR NE with a footnote; no penalisation is used to force an estimate
+    (SAP 7.4, applied to SAP 7.6).
     """
-    from lifelines.exceptions import ConvergenceError, ConvergenceWarning
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        try:
-            fit = cox_regression(frame, "TIME", "EVENT", ["X"], conf_level=conf)
-        except ConvergenceError:
-            return None
-    if any(issubclass(w.category, ConvergenceWarning) for w in caught):
+    try:
+        fit = cox_regression(frame, "TIME", "EVENT", ["X"], conf_level=conf)
+    except CoxNotEstimable:
         return None
-    term = fit.table.iloc[0]
-    return term if np.isfinite(term[["coef", "se"]].to_numpy(float)).all() else None
+    return fit.table.iloc[0]
 
 
 def _efs(

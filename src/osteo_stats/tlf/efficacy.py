@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +34,7 @@ import pandas as pd
 
 from osteo_stats.analyse.proportions import binomial_ci
 from osteo_stats.analyse.survival import (
+    CoxNotEstimable,
     KaplanMeierResult,
     cox_regression,
     kaplan_meier,
@@ -1355,20 +1355,18 @@ def _cox_model(
     lr_test = {"statistic": math.nan, "df": math.nan, "p_value": math.nan}
     if not reason:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", category=_convergence_warning())
-                result = cox_regression(
-                    fit_data,
-                    "TIME",
-                    "EVENT",
-                    [f.key for f in factors],
-                    reference_levels={f.key: f.levels[0] for f in factors},
-                    conf_level=level,
-                )
+            result = cox_regression(
+                fit_data,
+                "TIME",
+                "EVENT",
+                [f.key for f in factors],
+                reference_levels={f.key: f.levels[0] for f in factors},
+                conf_level=level,
+            )
             table = result.table.set_index("term")
             lr_test = {"statistic": result.lr_statistic, "df": result.lr_df, "p_value": result.lr_p}
-        except (ValueError, ArithmeticError, np.linalg.LinAlgError, _convergence_warning()) as exc:
-            reason = f"model not estimable ({type(exc).__name__})"
+        except CoxNotEstimable as exc:
+            reason = f"model not estimable ({exc.cause})"
     for statistic, value in lr_test.items():
         b.add(statistic, value, group={"MODEL": model, "ROW": "LR TEST"}, **keys)
     for f in factors:
@@ -1386,12 +1384,6 @@ def _cox_model(
         )
         b.add("p_value", row["p"] if row is not None else nan, group=group, **keys)
     return reason
-
-
-def _convergence_warning() -> type[Warning]:
-    from lifelines.exceptions import ConvergenceWarning
-
-    return ConvergenceWarning
 
 
 def cox_table(ad: AnalysisData) -> TLFOutput:

@@ -53,6 +53,7 @@ from osteo_stats.derive.cutoff import (
     CUT_KINDS,
     CUT_RULES,
     DATASETS,
+    CutRule,
     adsl_at_cutoff,
     cut_trial,
     enrolled_by,
@@ -242,6 +243,15 @@ def test_every_rule_has_its_row_in_sap_6_2():
     assert _sap_table() == code
     assert {r.kind for r in CUT_RULES} == set(CUT_KINDS)
     assert {r.dataset for r in CUT_RULES} == set(DATASETS)
+
+
+def test_a_rule_must_be_one_of_the_kinds_and_flag_what_it_changes():
+    with pytest.raises(ValueError, match="ADSL.X: unknown cut kind 'trim'"):
+        CutRule("ADSL", "X", "trim", "")
+    with pytest.raises(ValueError, match="a blank cut needs a flag column"):
+        CutRule("ADSL", "X", "blank", "")
+    with pytest.raises(ValueError, match="a drop cut needs a flag column exactly when"):
+        CutRule("ADAE", "X", "drop", "", "XCUFL")
 
 
 # --- cut once -----------------------------------------------------------------------------------

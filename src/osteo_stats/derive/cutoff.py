@@ -54,6 +54,15 @@ class CutRule:
     flag: str | None = None
     also: tuple[tuple[str, object], ...] = ()
 
+    def __post_init__(self) -> None:
+        if self.kind not in CUT_KINDS:
+            raise ValueError(f"{self.dataset}.{self.column}: unknown cut kind {self.kind!r}")
+        if (self.flag is None) != (self.kind in ("patient", "drop")):
+            raise ValueError(
+                f"{self.dataset}.{self.column}: a {self.kind} cut needs a flag column exactly "
+                "when it changes records instead of dropping them"
+            )
+
 
 #: The cut-off rules, one per dataset and date column, in the order they are applied.
 CUT_RULES: tuple[CutRule, ...] = (

@@ -530,3 +530,12 @@ def test_thresholds_come_from_the_sap():
     assert (
         derive_unacceptable_toxicity(*at_cutoff(adsl, adae), SAP, CUTOFF)["UTOXFL"].iloc[0] == "N"
     )
+
+
+def test_unacceptable_toxicity_needs_the_teae_flag():
+    # SAP 9.4 counts treatment-emergent AEs only: raw ADAE without TRTEMFL is refused, not
+    # silently read as "no TEAE".
+    adsl = make_adsl({"USUBJID": "P01"})
+    adae = make_adae({"USUBJID": "P01", "AEIRFL": "Y", "AETOXGR": 3, "ASTDT": ONSET})
+    with pytest.raises(ValueError, match="adae: no TRTEMFL column.*derive_teae, SAP 9.1"):
+        derive_unacceptable_toxicity(adsl, adae, SAP, CUTOFF)

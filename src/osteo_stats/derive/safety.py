@@ -283,12 +283,22 @@ def derive_unacceptable_toxicity(
         ``EVALDT``
             The earliest of those dates; it orders patients into looks.
 
+    Raises
+    ------
+    ValueError
+        ``adae`` has no ``TRTEMFL`` column (not the output of :func:`derive_teae`).
+
     Notes
     -----
     Only treatment-emergent AEs count (as in the safety tables), so a late AE outside the
     TEAE window does not trigger the rule; a treatment-related death is still captured through
     ``DTHCAUS``. Events in any phase count (the SAP 9.4 definition has no phase limit).
     """
+    if "TRTEMFL" not in adae.columns:
+        raise ValueError(
+            "adae: no TRTEMFL column; pass ADAE at the cut-off with its treatment-emergent flag "
+            "(derive_teae, SAP 9.1)"
+        )
     cut = as_cutoff(cutoff)
     tm = sap.toxicity_monitoring
     labels = _criteria_labels(sap)

@@ -15,11 +15,8 @@ import pandas as pd
 import pytest
 
 from osteo_stats import load_sap
-from osteo_stats.derive.efficacy import (
-    adsl_at_cutoff,
-    compute_aval_days,
-    compute_event_indicator,
-)
+from osteo_stats.derive.cutoff import adsl_at_cutoff, cut_dataset
+from osteo_stats.derive.efficacy import compute_aval_days, compute_event_indicator
 from osteo_stats.derive.pathology import derive_pathology
 from osteo_stats.derive.response import derive_best_pct_change, derive_bor, derive_preop_window
 from osteo_stats.derive.tte import RULES, derive_adtte, derive_primary_endpoint
@@ -106,8 +103,15 @@ def expect(actual: pd.DataFrame, expected: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
 
 
+def at(cutoff, frame, name="ADSL"):
+    """``frame`` as known at ``cutoff``: the SAP 6.2 cut every analysis applies first
+    (:mod:`osteo_stats.derive.cutoff`); the derivations never cut again."""
+    return cut_dataset(name, frame, cutoff)
+
+
 def efs(adsl_frame, adrs_frame, cutoff=CUTOFF, paramcd="EFS"):
-    out = derive_adtte(adsl_frame, adrs_frame, SAP, cutoff, paramcds=[paramcd])
+    cut_adsl, cut_adrs = at(cutoff, adsl_frame), at(cutoff, adrs_frame, "ADRS")
+    out = derive_adtte(cut_adsl, cut_adrs, SAP, cutoff, paramcds=[paramcd])
     return out.sort_values("USUBJID").reset_index(drop=True)
 
 
@@ -370,11 +374,11 @@ def test_os_death_censoring_and_cap_at_cutoff():
 
 
 def test_adtte_stacks_all_parameters_and_rejects_unknown_codes():
-    got = derive_adtte(adsl({"USUBJID": "P30"}), adrs(), SAP, CUTOFF)
+    got = derive_adtte(at(CUTOFF, adsl({"USUBJID": "P30"})), adrs(), SAP, CUTOFF)
     assert got["PARAMCD"].tolist() == ["EFS", "EFSSENSA", "EFSSENSB", "OS"]
     assert got["STUDYID"].eq("PROMIS").all()
     with pytest.raises(ValueError, match="unknown parameter.*'PFS'.*allowed: EFS, EFSSENSA"):
-        derive_adtte(adsl({"USUBJID": "P30"}), adrs(), SAP, CUTOFF, paramcds=["PFS"])
+        derive_adtte(at(CUTOFF, adsl({"USUBJID": "P30"})), adrs(), SAP, CUTOFF, paramcds=["PFS"])
 
 
 def test_full_history_extract_gives_the_same_result_as_a_snapshot():
@@ -391,8 +395,9 @@ def test_full_history_extract_gives_the_same_result_as_a_snapshot():
     )
     snap = adsl({"USUBJID": "P31", "LSTALVDT": T("2023-08-18")})
     rs = adrs(("P31", "2023-05-27", "NED"), ("P31", "2023-08-19", "PD", "Y", "N"))
-    a = derive_adtte(full, rs, SAP, "2023-08-18")
-    b = derive_adtte(snap, rs.iloc[:1], SAP, "2023-08-18")
+    c = "2023-08-18"
+    a = derive_adtte(at(c, full), at(c, rs, "ADRS"), SAP, c)
+    b = derive_adtte(at(c, snap), at(c, rs.iloc[:1], "ADRS"), SAP, c)
     pd.testing.assert_frame_equal(
         a.drop(columns=["RULE", "CNSDTDSC", "SRCDOM", "SRCVAR"]),
         b.drop(columns=["RULE", "CNSDTDSC", "SRCDOM", "SRCVAR"]),
@@ -445,7 +450,7 @@ def test_primary_endpoint_statuses():
         "CNSR": [0, 1, 0, 1, 1, 1],
         "EVNTDESC": ["Post-operative recurrence", np.nan, "Death", np.nan, np.nan, np.nan],
     })  # fmt: skip
-    got = derive_primary_endpoint(rows, adtte, SAP, CUTOFF)
+    got = derive_primary_endpoint(at(CUTOFF, rows), adtte, SAP, CUTOFF)
     expect(got, pd.DataFrame({
         "USUBJID": ["S1", "S2", "F1", "F2", "N2", "N2L"], "PRIMLMDT": ["2024-12-31"] * 6,
         "PRIMSTAT": ["SUCCESS", "SUCCESS", "FAILURE", "FAILURE", "NOT EVALUABLE YET",
@@ -481,14 +486,14 @@ def test_primary_endpoint_not_evaluable_yet_before_the_landmark_and_exclude_sett
         "ADT": pd.to_datetime(["2024-05-20", "2024-02-15"]), "AVAL": [506.0, 411.0],
         "AVALM": [506 / 30.4375, 411 / 30.4375], "CNSR": [1, 1], "EVNTDESC": [np.nan, np.nan],
     })  # fmt: skip
-    got = derive_primary_endpoint(rows, adtte, SAP, "2024-06-30")
+    got = derive_primary_endpoint(at("2024-06-30", rows), adtte, SAP, "2024-06-30")
     assert got["PRIMSTAT"].tolist() == ["NOT EVALUABLE YET", "FAILURE"]
     assert got["PRIMREAS"][0] == (
         "SAP 3.1 N1 in follow-up, event-free; cut-off before 24-month date 2024-12-31"
     )
     pe = SAP.primary_endpoint.model_copy(update={"lost_before_landmark": "exclude"})
     excluding = SAP.model_copy(update={"primary_endpoint": pe})
-    got = derive_primary_endpoint(rows, adtte, excluding, "2024-06-30")
+    got = derive_primary_endpoint(at("2024-06-30", rows), adtte, excluding, "2024-06-30")
     assert got["PRIMSTAT"].tolist() == ["NOT EVALUABLE YET", "NOT EVALUABLE"]
 
 
@@ -505,14 +510,17 @@ def test_primary_endpoint_refuses_efs_from_a_later_cutoff():
         }
     )
     with pytest.raises(ValueError, match="after the cut-off 2024-06-30 for USUBJID \\['P01'\\]"):
-        derive_primary_endpoint(adsl({"USUBJID": "P01"}), adtte, SAP, "2024-06-30")
+        derive_primary_endpoint(
+            at("2024-06-30", adsl({"USUBJID": "P01"})), adtte, SAP, "2024-06-30"
+        )
 
 
 # --- best overall response (SAP 3.3) ---------------------------------------------------------
 
 
 def bor(adsl_frame, adrs_frame, response=SAP.response, cutoff=CUTOFF):
-    return derive_bor(adsl_frame, adrs_frame, response, cutoff).sort_values("USUBJID")
+    cut_adsl, cut_adrs = at(cutoff, adsl_frame), at(cutoff, adrs_frame, "ADRS")
+    return derive_bor(cut_adsl, cut_adrs, response, cutoff).sort_values("USUBJID")
 
 
 def test_bor_without_confirmation():
@@ -581,7 +589,7 @@ def test_bor_window_without_surgery():
         "WINENDRS": ["12 WEEKS", "NEW ANTICANCER THERAPY", "12 WEEKS"],
     }))  # fmt: skip
     # A cut-off inside the window ends it at the cut-off.
-    window = derive_preop_window(rows, SAP.response, "2023-02-20")
+    window = derive_preop_window(at("2023-02-20", rows), SAP.response, "2023-02-20")
     assert window["WINENDT"].tolist() == [T("2023-02-20")] * 3
     assert window["WINENDRS"].tolist() == ["DATA CUT-OFF"] * 3
 
@@ -668,7 +676,9 @@ def test_best_pct_change_uses_the_preoperative_window():
         ("W2", "2023-02-12", 44, "N"),
         ("W3", SCREEN, 25, "Y"),  # no post-baseline measurement
     )
-    got = derive_best_pct_change(rows, tr, SAP.response, CUTOFF).sort_values("USUBJID")
+    got = derive_best_pct_change(
+        at(CUTOFF, rows), at(CUTOFF, tr, "ADTR"), SAP.response, CUTOFF
+    ).sort_values("USUBJID")
     expect(got, pd.DataFrame({
         "USUBJID": ["W1", "W2", "W3"], "BASESUM": [50.0, 40.0, 25.0],
         "NADIRSUM": [30.0, 44.0, np.nan], "NADIRDT": ["2023-02-26", "2023-02-12", None],
@@ -690,7 +700,7 @@ def test_huvos_grade_boundaries_and_non_operated_patients():
         # operated after the cut-off: not operated at the cut-off
         {"USUBJID": "H9", "SURGDT": T("2025-07-15"), "NECRPCT": 100.0},
     )
-    got = derive_pathology(rows, SAP.pathology, CUTOFF)
+    got = derive_pathology(at(CUTOFF, rows), SAP.pathology, CUTOFF)
     expect(got, pd.DataFrame({
         "USUBJID": [f"H{i}" for i in range(10)],
         "HUVOS": ["I", "II", "II", "II", "III", "III", "IV", "III", np.nan, np.nan],

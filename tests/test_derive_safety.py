@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from osteo_stats.derive.cutoff import cut_trial
 from osteo_stats.derive.safety import (
     PHASE_PERI,
     PHASE_POST,
@@ -29,13 +30,16 @@ LAST_DOSE = pd.Timestamp("2026-04-01")
 PLANNED = pd.Timestamp("2026-03-02")  # protocol week 8
 D = pd.Timedelta(days=1)
 
-ADSL_DATES = ["TRTSDT", "TRTEDT", "SURGPLDT", "SURGDT", "DTHDT", "EOSDT"]
+ENROLLED = pd.Timestamp("2026-01-02")
+
+ADSL_DATES = ["ENRLDT", "TRTSDT", "TRTEDT", "SURGPLDT", "SURGDT", "DTHDT", "EOSDT"]
 
 
 def make_adsl(*rows: dict) -> pd.DataFrame:
     """ADSL rows with study-typical defaults: dosed, operated on the planned date, alive."""
     base = {
         "STUDYID": "PROMIS",
+        "ENRLDT": ENROLLED,
         "TRTSDT": FIRST_DOSE,
         "TRTEDT": LAST_DOSE,
         "SURGPLDT": PLANNED,
@@ -75,6 +79,18 @@ def make_adae(*rows: dict) -> pd.DataFrame:
     return frame
 
 
+_NONE = pd.DataFrame({"USUBJID": pd.Series([], dtype=object)})
+
+
+def at_cutoff(adsl, adae, cutoff=CUTOFF, sap_safety=SAP.safety):
+    """ADSL and ADAE (with TRTEMFL) as the analysis derives them: the SAP 6.2 cut first
+    (:func:`osteo_stats.derive.cutoff.cut_trial`), then the TEAE flag."""
+    snap = cut_trial(
+        cutoff=cutoff, adsl=adsl, adae=adae, adrs=_NONE, adtr=_NONE, adex=_NONE, adbm=_NONE
+    )
+    return snap.adsl, derive_teae(snap.adae, snap.adsl, sap_safety)
+
+
 # --- TRTEMFL and ASTDY (SAP 9.1, 8.3) -----------------------------------------------------------
 
 
@@ -103,7 +119,7 @@ def teae() -> pd.DataFrame:
         {"USUBJID": "P03", "AETERM": "ongoing treatment", "ASTDT": CUTOFF - D},
         {"USUBJID": "P04", "AETERM": "dosed after cut-off", "ASTDT": CUTOFF - D},
     )
-    return derive_teae(adae, adsl, SAP.safety, CUTOFF).set_index("AETERM")
+    return at_cutoff(adsl, adae)[1].set_index("AETERM")
 
 
 @pytest.mark.parametrize(
@@ -150,8 +166,8 @@ def test_teae_window_comes_from_the_sap():
     shorter = SAP.safety.model_copy(update={"teae_window_days": 10})
     adsl = make_adsl({"USUBJID": "P01"})
     adae = make_adae({"USUBJID": "P01", "AETERM": "x", "ASTDT": LAST_DOSE + 11 * D})
-    assert derive_teae(adae, adsl, shorter, CUTOFF)["TRTEMFL"].tolist() == ["N"]
-    assert derive_teae(adae, adsl, SAP.safety, CUTOFF)["TRTEMFL"].tolist() == ["Y"]
+    assert at_cutoff(adsl, adae, sap_safety=shorter)[1]["TRTEMFL"].tolist() == ["N"]
+    assert at_cutoff(adsl, adae)[1]["TRTEMFL"].tolist() == ["Y"]
 
 
 # --- APHASE (SAP 9.2) ----------------------------------------------------------------------------
@@ -403,7 +419,7 @@ def utox() -> pd.DataFrame:
         # irAE 91 days after the last dose: outside the TEAE window, not counted
         {"USUBJID": "LATEIR", "AEIRFL": "Y", "AETOXGR": 3, "ASTDT": PLANNED + 91 * D},
     )
-    out = derive_unacceptable_toxicity(adsl, adae, SAP, CUTOFF)
+    out = derive_unacceptable_toxicity(*at_cutoff(adsl, adae), SAP, CUTOFF)
     assert out.index.equals(adsl.index)
     return out.set_index("USUBJID")
 
@@ -488,8 +504,8 @@ def test_every_toxicity_is_evaluable_and_types_are_as_documented(utox):
 def test_an_earlier_cutoff_sees_fewer_events():
     adsl = make_adsl({"USUBJID": "P01", "SURGDT": pd.NaT, "SURGOUT": "PENDING"})
     adae = make_adae({"USUBJID": "P01", "AEIRFL": "Y", "AETOXGR": 3, "ASTDT": ONSET})
-    before = derive_unacceptable_toxicity(adsl, adae, SAP, ONSET - D)
-    on = derive_unacceptable_toxicity(adsl, adae, SAP, ONSET)
+    before = derive_unacceptable_toxicity(*at_cutoff(adsl, adae, ONSET - D), SAP, ONSET - D)
+    on = derive_unacceptable_toxicity(*at_cutoff(adsl, adae, ONSET), SAP, ONSET)
     assert before[["UTOXFL", "EVALFL"]].iloc[0].tolist() == ["N", "N"]
     assert on[["UTOXFL", "EVALFL"]].iloc[0].tolist() == ["Y", "Y"]
 
@@ -507,8 +523,19 @@ def test_thresholds_come_from_the_sap():
         {"USUBJID": "P01", "AEIRFL": "Y", "AETOXGR": 2, "ASTDT": ONSET},
         {"USUBJID": "P01", "AESDLYFL": "Y", "ASTDT": ONSET},
     )
-    out = derive_unacceptable_toxicity(adsl, adae, stricter, CUTOFF)
+    out = derive_unacceptable_toxicity(*at_cutoff(adsl, adae), stricter, CUTOFF)
     assert out["UTOXREAS"].iloc[0] == (
         "IMMUNE-RELATED AE GRADE >= 2; SURGERY DELAYED > 14 DAYS BY TOXICITY"
     )
-    assert derive_unacceptable_toxicity(adsl, adae, SAP, CUTOFF)["UTOXFL"].iloc[0] == "N"
+    assert (
+        derive_unacceptable_toxicity(*at_cutoff(adsl, adae), SAP, CUTOFF)["UTOXFL"].iloc[0] == "N"
+    )
+
+
+def test_unacceptable_toxicity_needs_the_teae_flag():
+    # SAP 9.4 counts treatment-emergent AEs only: raw ADAE without TRTEMFL is refused, not
+    # silently read as "no TEAE".
+    adsl = make_adsl({"USUBJID": "P01"})
+    adae = make_adae({"USUBJID": "P01", "AEIRFL": "Y", "AETOXGR": 3, "ASTDT": ONSET})
+    with pytest.raises(ValueError, match="adae: no TRTEMFL column.*derive_teae, SAP 9.1"):
+        derive_unacceptable_toxicity(adsl, adae, SAP, CUTOFF)

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_derive_efficacy import SAP, T, adsl, no_surgery
+from test_derive_efficacy import SAP, T, adsl, at, no_surgery
 
 from osteo_stats.derive.analysis_data import AnalysisData, derive_analysis_data
 from osteo_stats.derive.pathology import derive_pathology
@@ -50,7 +50,7 @@ def _patients() -> pd.DataFrame:
 
 
 def _ad(analysis_type: str) -> AnalysisData:
-    rows = derive_pathology(_patients(), SAP.pathology, CUT, analysis_type=analysis_type)
+    rows = derive_pathology(at(CUT, _patients()), SAP.pathology, CUT, analysis_type=analysis_type)
     empty = pd.DataFrame()
     return AnalysisData(
         sap=SAP,
@@ -71,7 +71,7 @@ def _ad(analysis_type: str) -> AnalysisData:
 
 
 def test_pending_surgery_is_not_yet_evaluable_at_an_interim():
-    got = derive_pathology(_patients(), SAP.pathology, CUT).set_index("USUBJID")
+    got = derive_pathology(at(CUT, _patients()), SAP.pathology, CUT).set_index("USUBJID")
     assert got["PATHRULE"].tolist() == ["P1", "P1", "P2", "P3"]
     assert got["PATHSTAT"].tolist() == ["OPERATED", "OPERATED", "NOT OPERATED", "NOT EVALUABLE YET"]
     # In the FAS denominator of Tables 14.2.7 and 14.2.8: everyone but the pending patient.
@@ -87,7 +87,7 @@ def test_pending_surgery_is_not_yet_evaluable_at_an_interim():
 
 
 def test_pending_surgery_is_a_non_responder_not_r0_at_the_final_analysis():
-    got = derive_pathology(_patients(), SAP.pathology, CUT, analysis_type="final")
+    got = derive_pathology(at(CUT, _patients()), SAP.pathology, CUT, analysis_type="final")
     got = got.set_index("USUBJID")
     assert got["PATHRULE"].tolist() == ["P1", "P1", "P2", "P4"]
     assert got["PATHSTAT"].tolist() == ["OPERATED", "OPERATED", "NOT OPERATED", "NOT OPERATED"]
@@ -101,7 +101,7 @@ def test_pending_surgery_is_a_non_responder_not_r0_at_the_final_analysis():
 
 def test_unknown_analysis_type_is_refused():
     with pytest.raises(ValueError, match="analysis"):
-        derive_pathology(_patients(), SAP.pathology, CUT, analysis_type="Final ")
+        derive_pathology(at(CUT, _patients()), SAP.pathology, CUT, analysis_type="Final ")
 
 
 # --- Table 14.2.8: R0 resection --------------------------------------------------------------

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from minimal_trial import write_trial
-from test_derive_efficacy import SAP, T, adrs, adsl
+from test_derive_efficacy import SAP, T, adrs, adsl, at
 
 from osteo_stats.derive.analysis_data import (
     choose_analysis_type,
@@ -93,7 +93,7 @@ def _after_landmark_patients():
 
 def test_leaving_follow_up_after_the_landmark_is_not_yet_evaluable_at_an_interim():
     rows, efs = _after_landmark_patients()
-    got = derive_primary_endpoint(rows, efs, SAP, CUT)
+    got = derive_primary_endpoint(at(CUT, rows), efs, SAP, CUT)
     assert got["PRIMLMDT"].tolist() == [T("2026-01-01")] * 5 + [T("2027-01-10")]
     assert got["PRIMSTAT"].tolist() == [
         "NOT EVALUABLE YET", "NOT EVALUABLE YET", "FAILURE", "NOT EVALUABLE YET", "SUCCESS",
@@ -113,7 +113,7 @@ def test_final_analysis_counts_the_residual_not_evaluable_patients_as_failures()
     # analysis" -- at the final analysis only. N1 (the 24-month date not yet reached) cannot be
     # decided and stays not evaluable; the other rules do not depend on the analysis type.
     rows, efs = _after_landmark_patients()
-    got = derive_primary_endpoint(rows, efs, SAP, CUT, analysis_type="final")
+    got = derive_primary_endpoint(at(CUT, rows), efs, SAP, CUT, analysis_type="final")
     assert got["PRIMSTAT"].tolist() == [
         "FAILURE", "FAILURE", "FAILURE", "FAILURE", "SUCCESS", "NOT EVALUABLE YET",
     ]  # fmt: skip
@@ -123,7 +123,7 @@ def test_final_analysis_counts_the_residual_not_evaluable_patients_as_failures()
         "left follow-up event-free after the 24-month date 2026-01-01"
     )
     with pytest.raises(ValueError, match="'provisional' is not an analysis type"):
-        derive_primary_endpoint(rows, efs, SAP, CUT, analysis_type="provisional")
+        derive_primary_endpoint(at(CUT, rows), efs, SAP, CUT, analysis_type="provisional")
 
 
 # --- SAP 3.3: the response window of a patient whose surgery is pending -----------------------
@@ -161,7 +161,9 @@ def _pending_patients():
 
 def test_pending_surgery_keeps_the_response_window_open_at_an_interim():
     rows, rs = _pending_patients()
-    got = derive_bor(rows, rs, SAP.response, RESP_CUT).sort_values("USUBJID")
+    got = derive_bor(
+        at(RESP_CUT, rows), at(RESP_CUT, rs, "ADRS"), SAP.response, RESP_CUT
+    ).sort_values("USUBJID")
     assert got["WINENDT"].tolist() == [
         T("2023-04-20"), T("2023-03-26"), T("2023-03-20"), T("2023-02-26"),
     ]  # fmt: skip
@@ -171,16 +173,18 @@ def test_pending_surgery_keeps_the_response_window_open_at_an_interim():
     assert got["WINOPENFL"].tolist() == ["Y", "N", "N", "N"]
     assert got["BOR"].tolist() == ["PR", "SD", "SD", "SD"]
     # The waterfall uses the same window.
-    assert derive_best_pct_change(rows, _no_tr(), SAP.response, RESP_CUT)["WINENDT"].tolist()[
-        0
-    ] == T("2023-04-20")
+    assert derive_best_pct_change(at(RESP_CUT, rows), _no_tr(), SAP.response, RESP_CUT)[
+        "WINENDT"
+    ].tolist()[0] == T("2023-04-20")
 
 
 def test_no_response_window_is_open_at_the_final_analysis():
     # SAP 3.3: "At the final analysis this category is empty": a patient still pending is
     # scored on the rule for patients without surgery (12 weeks, 2023-03-26): SD.
     rows, rs = _pending_patients()
-    got = derive_bor(rows, rs, SAP.response, RESP_CUT, analysis_type="final")
+    got = derive_bor(
+        at(RESP_CUT, rows), at(RESP_CUT, rs, "ADRS"), SAP.response, RESP_CUT, analysis_type="final"
+    )
     got = got.sort_values("USUBJID")
     assert got["WINENDT"].tolist()[0] == T("2023-03-26")
     assert got["WINENDRS"].tolist()[0] == "12 WEEKS"
@@ -193,7 +197,9 @@ def test_a_window_capped_by_an_early_cutoff_is_open_for_patients_on_study():
     # capped at the cut-off and open for the on-study patient; a patient who died on Feb 15 has
     # a closed window (no assessment can follow).
     rows = adsl({"USUBJID": "Q1"}, {"USUBJID": "Q2", "DTHDT": T("2023-02-15")})
-    got = derive_bor(rows, adrs(("Q1", "2023-02-12", "SD")), SAP.response, "2023-02-20")
+    got = derive_bor(
+        at("2023-02-20", rows), adrs(("Q1", "2023-02-12", "SD")), SAP.response, "2023-02-20"
+    )
     assert got["WINENDRS"].tolist() == ["DATA CUT-OFF", "DATA CUT-OFF"]
     assert got["WINOPENFL"].tolist() == ["Y", "N"]
 
@@ -496,7 +502,7 @@ def test_an_event_exactly_24_months_after_enrollment_is_not_before_24_months():
             "EVNTDESC": ["Death", "Death"],
         }
     )
-    got = derive_primary_endpoint(rows, efs, sap, "2025-06-30")
+    got = derive_primary_endpoint(at("2025-06-30", rows), efs, sap, "2025-06-30")
     assert got["PRIMLMDT"].tolist() == [T("2024-12-30")] * 2
     assert got["PRIMRULE"].tolist() == ["S1", "F1"]
     assert got["PRIMSTAT"].tolist() == ["SUCCESS", "FAILURE"]

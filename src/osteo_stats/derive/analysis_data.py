@@ -7,12 +7,8 @@ from datetime import date
 
 import pandas as pd
 
-from osteo_stats.derive.efficacy import (
-    adsl_at_cutoff,
-    as_cutoff,
-    check_analysis_type,
-    landmark_aval,
-)
+from osteo_stats.derive.cutoff import enrolled_by, snapshot_of
+from osteo_stats.derive.efficacy import check_analysis_type, landmark_aval
 from osteo_stats.derive.pathology import derive_pathology
 from osteo_stats.derive.response import derive_best_pct_change, derive_bor
 from osteo_stats.derive.safety import derive_ae_phase, derive_teae, derive_unacceptable_toxicity
@@ -33,7 +29,7 @@ def in_population(adsl: pd.DataFrame, name: str) -> pd.Series:
     - ``PPS``: PPROTFL = Y within the FAS and the SAF (completed pre-operative therapy and
       surgery without a major protocol deviation).
 
-    On ADSL at a cut-off (:func:`~osteo_stats.derive.efficacy.adsl_at_cutoff`) the flags already
+    On ADSL at a cut-off (:func:`~osteo_stats.derive.cutoff.adsl_at_cutoff`) the flags already
     say what was known then: SAFFL is N when not dosed by the cut-off and PPROTFL is N when not
     operated (R0/R1/R2) by it.
 
@@ -71,7 +67,7 @@ class AnalysisData:
     adtte
         EFS, EFSSENSA, EFSSENSB and OS records, one per patient and parameter.
     adrs, adtr, adex, adbm
-        Source records dated on or before the cut-off.
+        Source records at the cut-off (:func:`~osteo_stats.derive.cutoff.cut_trial`).
     analysis_type
         ``"interim"`` or ``"final"`` (SAP 3.1, 3.3, 10.3): at the final analysis a patient
         still not evaluable for the primary endpoint (N2) is a failure (F3), and no response
@@ -112,7 +108,8 @@ def planned_end_of_study(adsl: pd.DataFrame, sap: SAP, cutoff: date) -> date | N
     days_per_month) - day_one_offset`` days, SAP 3.1). None when fewer than ``design.n``
     patients are enrolled by ``cutoff``: the end cannot be dated from the data yet.
     """
-    enrolled = adsl.loc[in_population(adsl, "FAS") & (adsl["ENRLDT"] <= as_cutoff(cutoff))]
+    enrolled = enrolled_by(adsl, cutoff)
+    enrolled = enrolled.loc[in_population(enrolled, "FAS")]
     n = sap.design.n
     if len(enrolled) < n:
         return None
@@ -176,11 +173,6 @@ def choose_analysis_type(
     )
 
 
-def _on_or_before(frame: pd.DataFrame, column: str, cut: pd.Timestamp) -> pd.DataFrame:
-    keep = frame[column].isna() | (frame[column] <= cut)
-    return frame.loc[keep].reset_index(drop=True)
-
-
 def derive_analysis_data(
     trial: TrialData, sap: SAP, cutoff: date | None = None, *, analysis_type: str = "interim"
 ) -> AnalysisData:
@@ -213,29 +205,18 @@ def derive_analysis_data(
                 )
             ]
         )
-    cut = as_cutoff(cutoff)
+    # The one cut (SAP 6.2): every derivation below works on what was known at the cut-off.
+    snap = snapshot_of(trial, cutoff)
+    cut = snap.cutoff
 
-    adsl = adsl_at_cutoff(trial.adsl, cut)
-    adtte = derive_adtte(trial.adsl, trial.adrs, sap, cut)
-    adsl = derive_bor(adsl, trial.adrs, sap.response, cut, analysis_type)
+    adtte = derive_adtte(snap.adsl, snap.adrs, sap, cut)
+    adsl = derive_bor(snap.adsl, snap.adrs, sap.response, cut, analysis_type)
     adsl = derive_primary_endpoint(adsl, adtte, sap, cut, analysis_type)
     adsl = derive_pathology(adsl, sap.pathology, cut, analysis_type)
-    adsl = derive_best_pct_change(adsl, trial.adtr, sap.response, cut, analysis_type)
-    adsl = derive_unacceptable_toxicity(adsl, trial.adae, sap, cut)
-
-    enrolled = set(adsl["USUBJID"])
-    adae = derive_teae(trial.adae, adsl, sap.safety, cut)
+    adsl = derive_best_pct_change(adsl, snap.adtr, sap.response, cut, analysis_type)
+    adae = derive_teae(snap.adae, adsl, sap.safety)
+    adsl = derive_unacceptable_toxicity(adsl, adae, sap, cut)
     adae = derive_ae_phase(adae, adsl, sap.safety)
-    adae = adae.loc[adae["USUBJID"].isin(enrolled)].reset_index(drop=True)
-    # An AE resolving after the cut-off was ongoing at the cut-off (SAP 6.2).
-    resolved_later = adae["AENDT"] > cut
-    adae.loc[resolved_later, "AENDT"] = pd.NaT
-    if "AENDTF" in adae.columns:
-        adae.loc[resolved_later, "AENDTF"] = ""
-
-    def children(frame: pd.DataFrame, date_column: str) -> pd.DataFrame:
-        frame = frame.loc[frame["USUBJID"].isin(enrolled)]
-        return _on_or_before(frame, date_column, cut)
 
     return AnalysisData(
         sap=sap,
@@ -244,10 +225,10 @@ def derive_analysis_data(
         adsl=adsl,
         adae=adae,
         adtte=adtte,
-        adrs=children(trial.adrs, "ADT"),
-        adtr=children(trial.adtr, "ADT"),
-        adex=children(trial.adex, "EXSTDT"),
-        adbm=children(trial.adbm, "ADT"),
+        adrs=snap.adrs,
+        adtr=snap.adtr,
+        adex=snap.adex,
+        adbm=snap.adbm,
         analysis_type=analysis_type,
-        planned_end=planned_end_of_study(trial.adsl, sap, cutoff),
+        planned_end=planned_end_of_study(snap.adsl, sap, cutoff),
     )

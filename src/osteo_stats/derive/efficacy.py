@@ -4,9 +4,8 @@ Every efficacy derivation (:mod:`~osteo_stats.derive.response`, :mod:`~osteo_sta
 :mod:`~osteo_stats.derive.pathology`) sees the data through the functions here, so that the
 cut-off and the day-counting rule are applied the same way everywhere:
 
-- :func:`adsl_at_cutoff` removes from ADSL everything dated after the cut-off (TRIAL.md: "anything
-  after it does not exist for that analysis"), so a derivation is correct on a full-history
-  extract as well as on a snapshot.
+- The data they receive is already cut (:mod:`~osteo_stats.derive.cutoff`, SAP 6.2: "anything
+  after it does not exist for that analysis"); none of them filters by date again.
 - :func:`adrs_post_baseline` is the one definition of a post-baseline tumour assessment, of a
   pre-/post-operative assessment and of an *adequate* assessment.
 - :func:`compute_aval_days` is the one place where two dates become a duration (SAP 6.1).
@@ -17,12 +16,27 @@ cut-off and the day-counting rule are applied the same way everywhere:
 from __future__ import annotations
 
 import math
-from datetime import date
 
 import numpy as np
 import pandas as pd
 
-CutoffLike = date | str | pd.Timestamp
+from osteo_stats.derive.cutoff import CutoffLike, adsl_at_cutoff, as_cutoff
+
+__all__ = [
+    "ADEQUATE_RESPONSES",
+    "ANALYSIS_TYPES",
+    "CutoffLike",
+    "add_variables",
+    "adrs_post_baseline",
+    "adsl_at_cutoff",
+    "as_cutoff",
+    "check_analysis_type",
+    "compute_aval_days",
+    "compute_event_indicator",
+    "format_date",
+    "format_dates",
+    "landmark_aval",
+]
 
 #: The two kinds of analysis (SAP 3.1, 3.3, 10.3). Rules that differ between them -- a patient
 #: still not evaluable for the primary endpoint counts as a failure, and the response
@@ -43,17 +57,6 @@ def check_analysis_type(analysis_type: str) -> str:
 #: RECIST 1.1 overall responses (plus ``NED`` after complete resection) that make an assessment
 #: *adequate* (SAP 8.4): everything except ``NE`` and missing.
 ADEQUATE_RESPONSES = ("CR", "PR", "SD", "PD", "NED")
-
-#: ADSL dates that record something happening; each is removed (NaT) when after the cut-off.
-_EVENT_DATES = ("TRTSDT", "TRTEDT", "SURGDT", "NACTDT", "SMDT", "DTHDT", "EOSDT")
-
-
-def as_cutoff(cutoff: CutoffLike) -> pd.Timestamp:
-    """The cut-off as a midnight :class:`pandas.Timestamp` (from a date, ISO text or Timestamp)."""
-    stamp = pd.Timestamp(cutoff)
-    if pd.isna(stamp):
-        raise ValueError(f"cutoff: a data cut-off date is required, got {cutoff!r}")
-    return stamp.normalize()
 
 
 def compute_aval_days(start: object, end: object, offset: int) -> pd.Series | float:
@@ -114,60 +117,13 @@ def compute_event_indicator(cnsr: object) -> np.ndarray:
     return values.to_numpy(dtype=float) == 0
 
 
-def adsl_at_cutoff(adsl: pd.DataFrame, cutoff: CutoffLike) -> pd.DataFrame:
-    """ADSL as it stood at the data cut-off.
+def adrs_post_baseline(adrs: pd.DataFrame, adsl_cut: pd.DataFrame) -> pd.DataFrame:
+    """Post-baseline tumour assessments, with their phase (SAP 3.2, 8.4).
 
-    - Patients enrolled after the cut-off are dropped (they are not in the analysis).
-    - ``TRTSDT, TRTEDT, SURGDT, NACTDT, SMDT, DTHDT, EOSDT`` after the cut-off become missing, with
-      their imputation flag (``<COL>F``) when present.
-    - Surgery after the cut-off: ``SURGOUT = "PENDING"`` and ``NECRPCT`` missing.
-    - Death after the cut-off: ``DTHCAUS`` missing.
-    - End of study after the cut-off: ``EOSSTT = "ONGOING"`` and ``DCSREAS`` missing.
-    - ``LSTALVDT`` after the cut-off becomes the cut-off (the patient was alive then).
-    - ``SAFFL = "N"`` when not dosed by the cut-off; ``PPROTFL = "N"`` when not operated by it.
-
-    ``SURGPLDT`` (a plan, not an event) and ``SURGOUT = "NOT DONE"`` are kept; the date of the
-    event a non-done surgery implies is checked against the cut-off where it is derived.
-    """
-    cut = as_cutoff(cutoff)
-    out = adsl.loc[adsl["ENRLDT"] <= cut].copy()
-    after: dict[str, pd.Series] = {}
-    for col in _EVENT_DATES:
-        if col not in out.columns:
-            continue
-        after[col] = out[col] > cut
-        out.loc[after[col], col] = pd.NaT
-        flag = f"{col}F"
-        if flag in out.columns:
-            out.loc[after[col], flag] = ""
-    if "SURGDT" in after:
-        out.loc[after["SURGDT"], "SURGOUT"] = "PENDING"
-        if "NECRPCT" in out.columns:
-            out.loc[after["SURGDT"], "NECRPCT"] = np.nan
-    if "DTHDT" in after and "DTHCAUS" in out.columns:
-        out.loc[after["DTHDT"], "DTHCAUS"] = np.nan
-    if "EOSDT" in after:
-        out.loc[after["EOSDT"], "EOSSTT"] = "ONGOING"
-        if "DCSREAS" in out.columns:
-            out.loc[after["EOSDT"], "DCSREAS"] = np.nan
-    if "LSTALVDT" in out.columns:
-        out.loc[out["LSTALVDT"] > cut, "LSTALVDT"] = cut
-    # Analysis-set membership is a fact at the cut-off too (SAP 4, 4.2): not yet dosed means
-    # not yet in the safety set; not yet operated means not (yet) in the per-protocol set.
-    if "SAFFL" in out.columns and "TRTSDT" in out.columns:
-        out.loc[out["TRTSDT"].isna(), "SAFFL"] = "N"
-    if "PPROTFL" in out.columns and "SURGOUT" in out.columns:
-        out.loc[~out["SURGOUT"].isin(["R0", "R1", "R2"]), "PPROTFL"] = "N"
-    return out.reset_index(drop=True)
-
-
-def adrs_post_baseline(
-    adrs: pd.DataFrame, adsl_cut: pd.DataFrame, cutoff: CutoffLike
-) -> pd.DataFrame:
-    """Post-baseline tumour assessments on or before the cut-off, with their phase (SAP 3.2, 8.4).
-
-    Kept: assessments of patients in ``adsl_cut`` with ``ENRLDT < ADT <= cutoff`` and ``AVISIT``
-    other than ``SCREENING`` (screening/baseline assessments are on or before enrollment).
+    ``adrs`` and ``adsl_cut`` are at the cut-off
+    (:class:`~osteo_stats.derive.cutoff.CutoffSnapshot`). Kept: assessments of patients in
+    ``adsl_cut`` with ``ENRLDT < ADT`` and ``AVISIT`` other than ``SCREENING``
+    (screening/baseline assessments are on or before enrollment).
 
     Added columns:
 
@@ -179,12 +135,9 @@ def adrs_post_baseline(
 
     Sorted by ``USUBJID, ADT``.
     """
-    cut = as_cutoff(cutoff)
     merged = adrs.merge(adsl_cut[["USUBJID", "ENRLDT", "SURGDT"]], on="USUBJID", how="inner")
-    keep = (
-        (merged["ADT"] > merged["ENRLDT"])
-        & (merged["ADT"] <= cut)
-        & (merged["AVISIT"].fillna("").str.upper() != "SCREENING")
+    keep = (merged["ADT"] > merged["ENRLDT"]) & (
+        merged["AVISIT"].fillna("").str.upper() != "SCREENING"
     )
     out = merged.loc[keep].copy()
     preop = out["SURGDT"].isna() | (out["ADT"] <= out["SURGDT"])

@@ -8,7 +8,6 @@ import pandas as pd
 from osteo_stats.derive.efficacy import (
     CutoffLike,
     add_variables,
-    adsl_at_cutoff,
     as_cutoff,
     check_analysis_type,
     format_date,
@@ -78,11 +77,12 @@ def derive_pathology(
     Parameters
     ----------
     adsl
-        Validated ADSL.
+        ADSL at the cut-off (:class:`~osteo_stats.derive.cutoff.CutoffSnapshot`): a surgery after
+        the cut-off is already ``PENDING`` there.
     sap_pathology
         ``sap.pathology``.
     cutoff
-        Data cut-off.
+        Data cut-off (named in the P3 reason).
     analysis_type
         ``"interim"`` (default) or ``"final"``
         (:data:`~osteo_stats.derive.efficacy.ANALYSIS_TYPES`).
@@ -90,7 +90,7 @@ def derive_pathology(
     Returns
     -------
     pandas.DataFrame
-        ADSL at the cut-off with ``OPERFL`` (operated), ``R0FL`` (R0 resection), ``HUVOS``
+        ``adsl`` with ``OPERFL`` (operated), ``R0FL`` (R0 resection), ``HUVOS``
         (:func:`compute_huvos`; missing if not operated), ``GOODRESP`` (grade in
         ``good_response_grades``, III-IV) and ``COMPRESP`` (grade in
         ``complete_response_grades``, IV); flags are ``Y``/``N``. ``PATHSTAT`` (one of
@@ -104,7 +104,7 @@ def derive_pathology(
     """
     final = check_analysis_type(analysis_type) == "final"
     cut = as_cutoff(cutoff)
-    out = adsl_at_cutoff(adsl, cut)
+    out = adsl
     operated = out["SURGDT"].notna()
     pending = ~operated & (out["SURGOUT"] == "PENDING")
     huvos = compute_huvos(out["NECRPCT"].where(operated), sap_pathology.huvos_grade_lower_bounds)

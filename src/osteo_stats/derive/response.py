@@ -15,7 +15,6 @@ from osteo_stats.derive.efficacy import (
     CutoffLike,
     add_variables,
     adrs_post_baseline,
-    adsl_at_cutoff,
     as_cutoff,
     check_analysis_type,
     compute_aval_days,
@@ -56,18 +55,18 @@ def derive_preop_window(
     Parameters
     ----------
     adsl
-        Validated ADSL.
+        ADSL at the cut-off (:class:`~osteo_stats.derive.cutoff.CutoffSnapshot`).
     sap_response
         ``sap.response``.
     cutoff
-        Data cut-off.
+        Data cut-off: a window still open at it ends there.
     analysis_type
         ``"interim"`` (default) or ``"final"``.
 
     Returns
     -------
     pandas.DataFrame
-        ADSL at the cut-off (:func:`~osteo_stats.derive.efficacy.adsl_at_cutoff`) with
+        ``adsl`` with
         ``WINENDT`` (date), ``WINENDRS`` (one of :data:`WINDOW_END_REASONS`) and ``WINOPENFL``:
         ``Y`` when the window is still open at the cut-off (``WINENDRS = "DATA CUT-OFF"`` for a
         patient alive and on study, at an interim analysis). Such a patient's BOR is
@@ -75,7 +74,7 @@ def derive_preop_window(
     """
     final = check_analysis_type(analysis_type) == "final"
     cut = as_cutoff(cutoff)
-    out = adsl_at_cutoff(adsl, cut)
+    out = adsl.copy()
     window_days = round(7 * sap_response.window_without_surgery_weeks)
     weeks_end = out["ENRLDT"] + pd.Timedelta(days=window_days)
     nact_first = out["NACTDT"].notna() & (out["NACTDT"] <= weeks_end)
@@ -191,11 +190,12 @@ def derive_bor(
     Parameters
     ----------
     adsl, adrs
-        Validated ADSL and ADRS (``PARAMCD = "OVRLRESP"``).
+        ADSL and ADRS (``PARAMCD = "OVRLRESP"``) at the cut-off
+        (:class:`~osteo_stats.derive.cutoff.CutoffSnapshot`).
     sap_response
         ``sap.response``.
     cutoff
-        Data cut-off.
+        Data cut-off (where an open window ends).
     analysis_type
         ``"interim"`` (default) or ``"final"``: whether a window can still be open (see
         :func:`derive_preop_window`).
@@ -203,14 +203,14 @@ def derive_bor(
     Returns
     -------
     pandas.DataFrame
-        ADSL at the cut-off (one row per patient enrolled by then) with ``WINENDT``, ``WINENDRS``,
+        ``adsl`` (one row per patient enrolled by the cut-off) with ``WINENDT``, ``WINENDRS``,
         ``WINOPENFL`` (see :func:`derive_preop_window`), ``BOR`` (CR/PR/SD/PD/NE), ``BORDT``,
         ``BORREAS`` (audit text, e.g. ``"PR at 2023-05-02 (day 43)"``; day = study day with day 1 =
         enrollment), ``ORRFL`` (``Y`` for CR/PR) and ``DCRFL`` (``Y`` for CR/PR/SD). NE and
         missing are non-responders (``N``) in the FAS denominator.
     """
     base = derive_preop_window(adsl, sap_response, cutoff, analysis_type)
-    rs = adrs_post_baseline(adrs, base, cutoff).merge(base[["USUBJID", "WINENDT"]], on="USUBJID")
+    rs = adrs_post_baseline(adrs, base).merge(base[["USUBJID", "WINENDT"]], on="USUBJID")
     rs = rs.loc[rs["ADT"] <= rs["WINENDT"]]  # sorted by USUBJID, ADT
     rs = rs.assign(
         AVALC=rs["AVALC"].where(rs["AVALC"].isin(["CR", "PR", "SD", "PD"]), "NE"),
@@ -254,28 +254,26 @@ def derive_best_pct_change(
     Parameters
     ----------
     adsl, adtr
-        Validated ADSL and ADTR (``PARAMCD = "SUMDIAM"``, one ``ABLFL = "Y"`` row per patient).
+        ADSL and ADTR (``PARAMCD = "SUMDIAM"``, one ``ABLFL = "Y"`` row per patient) at the
+        cut-off (:class:`~osteo_stats.derive.cutoff.CutoffSnapshot`).
     sap_response
         ``sap.response`` (defines the window for patients without surgery).
     cutoff
-        Data cut-off.
+        Data cut-off (see :func:`derive_preop_window`).
     analysis_type
         ``"interim"`` (default) or ``"final"`` (see :func:`derive_preop_window`).
 
     Returns
     -------
     pandas.DataFrame
-        ADSL at the cut-off with ``BASESUM`` (the ``ABLFL = "Y"`` sum, mm), ``NADIRSUM`` (the
+        ``adsl`` with ``BASESUM`` (the ``ABLFL = "Y"`` sum, mm), ``NADIRSUM`` (the
         smallest post-baseline sum with ``ENRLDT < ADT <= WINENDT``, mm), ``NADIRDT`` (its first
         date) and ``BESTPCHG`` (% change of ``NADIRSUM`` from ``BASESUM``, the minimum
         post-baseline % change). Missing when there is no baseline, no post-baseline
         measurement in the window, or a baseline sum of 0.
     """
-    cut = as_cutoff(cutoff)
-    base = derive_preop_window(adsl, sap_response, cut, analysis_type)
-    tr = adtr.loc[adtr["ADT"] <= cut].merge(
-        base[["USUBJID", "ENRLDT", "WINENDT"]], on="USUBJID", how="inner"
-    )
+    base = derive_preop_window(adsl, sap_response, cutoff, analysis_type)
+    tr = adtr.merge(base[["USUBJID", "ENRLDT", "WINENDT"]], on="USUBJID", how="inner")
     baseline = (
         tr.loc[tr["ABLFL"] == "Y", ["USUBJID", "AVAL"]]
         .drop_duplicates("USUBJID")

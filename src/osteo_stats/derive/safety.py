@@ -5,19 +5,20 @@ rule) and 8.3 (missing and partial dates). Inputs are validated ADSL/ADAE frames
 delivers them: dates are ``datetime64[ns]`` (``NaT`` when missing; partial ASTDT already imputed
 with ``ASTDTF`` set), flags are ``"Y"``/``"N"``, ``AETOXGR`` is nullable ``Int64``.
 
-Every function that depends on time takes the data cut-off explicitly: an AE whose onset is
-after the cut-off does not exist for that analysis, nor does a death, a surgery or a last dose
-dated after it.
+The frames are at the data cut-off (:class:`~osteo_stats.derive.cutoff.CutoffSnapshot`): an AE
+whose onset is after the cut-off does not exist there, nor does a death, a surgery or a last
+dose dated after it, so nothing here filters by date. Only the surgery-delay rule of SAP 9.4
+takes the cut-off, as the date up to which a surgery not yet done is late.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from osteo_stats.derive.cutoff import CutoffLike, as_cutoff
 from osteo_stats.sap import SAP, Safety
 
 __all__ = [
@@ -47,13 +48,6 @@ _RELATED_FLAGS = ("AERELSB", "AERELPD", "AERELGM")
 _GRADE = "AETOXGR"
 
 
-def _timestamp(cutoff: date | str | pd.Timestamp) -> pd.Timestamp:
-    stamp = pd.Timestamp(cutoff)
-    if pd.isna(stamp):
-        raise ValueError(f"cutoff must be a date, got {cutoff!r}")
-    return stamp.normalize()
-
-
 def _from_adsl(adae: pd.DataFrame, adsl: pd.DataFrame, column: str) -> pd.Series:
     """ADSL ``column`` looked up for every ADAE record (by USUBJID), aligned to ``adae``."""
     return adae["USUBJID"].map(adsl.set_index("USUBJID")[column])
@@ -67,33 +61,26 @@ def _yn(condition: pd.Series) -> pd.Series:
     return pd.Series(np.where(condition.to_numpy(dtype=bool), "Y", "N"), index=condition.index)
 
 
-def derive_teae(
-    adae: pd.DataFrame,
-    adsl: pd.DataFrame,
-    sap_safety: Safety,
-    cutoff: date | str | pd.Timestamp,
-) -> pd.DataFrame:
+def derive_teae(adae: pd.DataFrame, adsl: pd.DataFrame, sap_safety: Safety) -> pd.DataFrame:
     """Add the treatment-emergent flag ``TRTEMFL`` and the study day ``ASTDY`` (SAP 9.1, 8.3).
 
     Parameters
     ----------
     adae
-        Validated ADAE (``USUBJID``, ``ASTDT``, ``AEIRFL``, ...).
+        ADAE at the cut-off (``USUBJID``, ``ASTDT``, ``AEIRFL``, ...); records with a missing
+        onset are there (their onset cannot be placed; SAP 8.3 counts them).
     adsl
-        Validated ADSL (``USUBJID``, ``TRTSDT``, ``TRTEDT``).
+        ADSL at the cut-off (``USUBJID``, ``TRTSDT``, ``TRTEDT``).
     sap_safety
         ``load_sap().safety`` (``teae_window_days``, ``teae_window_days_immune``).
-    cutoff
-        Data cut-off. Records with onset after it are removed; records with a missing onset
-        are kept (their onset cannot be placed; SAP 8.3 counts them).
 
     Returns
     -------
     pandas.DataFrame
-        ADAE restricted to the cut-off (new 0..n-1 index) with
+        ``adae`` (new 0..n-1 index) with
 
         ``TRTEMFL``
-            ``"Y"`` when the patient was dosed on or before the cut-off and the onset is on or
+            ``"Y"`` when the patient was dosed (by the cut-off) and the onset is on or
             after ``TRTSDT`` and on or before ``TRTEDT`` + 30 days (+ 90 days when
             ``AEIRFL = "Y"``); also ``"Y"`` for a missing onset in a dosed patient (SAP 8.3).
             ``"N"`` otherwise, in particular for every AE of a patient without a first dose.
@@ -112,9 +99,7 @@ def derive_teae(
         \\mathrm{ASTDT}\\ge\\mathrm{TRTSDT} \\\\ \\mathrm{ASTDT}-\\mathrm{TRTSDT} &
         \\text{otherwise} \\end{cases}
     """
-    cut = _timestamp(cutoff)
-    onset = adae["ASTDT"]
-    out = adae.loc[onset.isna() | (onset <= cut)].reset_index(drop=True)
+    out = adae.reset_index(drop=True)
     onset = out["ASTDT"]
     first = _from_adsl(out, adsl, "TRTSDT")
     last = _from_adsl(out, adsl, "TRTEDT")
@@ -123,7 +108,7 @@ def derive_teae(
         out["AEIRFL"].eq("Y"), sap_safety.teae_window_days_immune, sap_safety.teae_window_days
     )
     window_end = last + _days(pd.Series(window, index=out.index))
-    dosed = first.notna() & (first <= cut)
+    dosed = first.notna()
     within = (onset >= first) & (last.isna() | (onset <= window_end))
     out["TRTEMFL"] = _yn(dosed & (onset.isna() | within))
 
@@ -138,7 +123,7 @@ def derive_ae_phase(adae: pd.DataFrame, adsl: pd.DataFrame, sap_safety: Safety) 
     Parameters
     ----------
     adae
-        ADAE, normally the output of :func:`derive_teae` (already restricted to the cut-off).
+        ADAE, normally the output of :func:`derive_teae` (at the cut-off).
     adsl
         ADSL (``TRTSDT``, ``SURGDT``).
     sap_safety
@@ -241,20 +226,20 @@ def derive_unacceptable_toxicity(
     adsl: pd.DataFrame,
     adae: pd.DataFrame,
     sap: SAP,
-    cutoff: date | str | pd.Timestamp,
+    cutoff: CutoffLike,
 ) -> pd.DataFrame:
     """Per patient: unacceptable toxicity and evaluability for the stopping boundary (SAP 9.4).
 
     Parameters
     ----------
     adsl
-        Validated ADSL.
+        ADSL at the cut-off (:class:`~osteo_stats.derive.cutoff.CutoffSnapshot`).
     adae
-        Validated ADAE (raw: the TEAE flag is derived here with :func:`derive_teae`).
+        ADAE at the cut-off with ``TRTEMFL`` (:func:`derive_teae`).
     sap
         The whole SAP (``safety`` and ``toxicity_monitoring`` sections).
     cutoff
-        Data cut-off; nothing dated after it is used.
+        Data cut-off: a surgery not done by then is late by ``cutoff - SURGPLDT`` days.
 
     Returns
     -------
@@ -298,22 +283,31 @@ def derive_unacceptable_toxicity(
         ``EVALDT``
             The earliest of those dates; it orders patients into looks.
 
+    Raises
+    ------
+    ValueError
+        ``adae`` has no ``TRTEMFL`` column (not the output of :func:`derive_teae`).
+
     Notes
     -----
     Only treatment-emergent AEs count (as in the safety tables), so a late AE outside the
     TEAE window does not trigger the rule; a treatment-related death is still captured through
     ``DTHCAUS``. Events in any phase count (the SAP 9.4 definition has no phase limit).
     """
-    cut = _timestamp(cutoff)
+    if "TRTEMFL" not in adae.columns:
+        raise ValueError(
+            "adae: no TRTEMFL column; pass ADAE at the cut-off with its treatment-emergent flag "
+            "(derive_teae, SAP 9.1)"
+        )
+    cut = as_cutoff(cutoff)
     tm = sap.toxicity_monitoring
     labels = _criteria_labels(sap)
     out = adsl.copy()
     subject = out["USUBJID"]
     first_dose = out["TRTSDT"]
-    dosed = first_dose.notna() & (first_dose <= cut)
+    dosed = first_dose.notna()
 
-    te = derive_teae(adae, adsl, sap.safety, cut)
-    te = te.loc[te["TRTEMFL"].eq("Y")]
+    te = adae.loc[adae["TRTEMFL"].eq("Y")]
     grade = te[_GRADE].astype("Int64")
     related = te[list(_RELATED_FLAGS)].eq("Y").any(axis=1)
     haem_socs = {s.casefold() for s in sap.safety.haematological_socs}
@@ -335,11 +329,11 @@ def derive_unacceptable_toxicity(
         ),
     }
     death_ae = first_date(related & (grade == 5))
-    death_adsl = out["DTHDT"].where(out["DTHCAUS"].eq("TREATMENT-RELATED") & (out["DTHDT"] <= cut))
+    death_adsl = out["DTHDT"].where(out["DTHCAUS"].eq("TREATMENT-RELATED"))
     dates["death"] = pd.concat([death_ae, death_adsl], axis=1).min(axis=1)
 
     planned = out["SURGPLDT"]
-    operated = out["SURGDT"].notna() & (out["SURGDT"] <= cut)
+    operated = out["SURGDT"].notna()
     delay_days = (out["SURGDT"].where(operated, cut) - planned).dt.days
     delaying_ae = subject.isin(te.loc[te["AESDLYFL"].eq("Y"), "USUBJID"])
     cancelled_for_toxicity = out["SURGOUT"].eq("NOT DONE") & out["SURGNDRS"].eq("TOXICITY")
@@ -360,7 +354,7 @@ def derive_unacceptable_toxicity(
         [
             out["SURGDT"].where(operated),
             out["UTOXDT"],
-            not_done_end.where(out["SURGOUT"].eq("NOT DONE") & (not_done_end <= cut)),
+            not_done_end.where(out["SURGOUT"].eq("NOT DONE")),
         ],
         axis=1,
     ).min(axis=1)

@@ -2,9 +2,8 @@
 endpoint status (SAP 3.1, 3.2, 6.1, 8.4).
 
 Every record says which SAP rule decided it (``RULE``, from :data:`RULES`). The rules, as
-implemented (dates after the cut-off do not exist; see
-:func:`~osteo_stats.derive.efficacy.adsl_at_cutoff` and
-:func:`~osteo_stats.derive.efficacy.adrs_post_baseline`):
+implemented on the data at the cut-off (:mod:`~osteo_stats.derive.cutoff`: dates after the
+cut-off do not exist there):
 
 EFS events (SAP 3.2); the earliest wins, and on a tie the lower number names it:
 
@@ -39,7 +38,7 @@ OS (SAP 3.2, 8.4):
 
 - O1 death from any cause, at ``DTHDT``.
 - C5 alive: censored at the last known alive date ``LSTALVDT``.
-- C6 alive, last known alive after the cut-off: censored at the cut-off.
+- C6 alive, last known alive after the cut-off (``ALVCUFL = "Y"``): censored at the cut-off.
 
 Durations (SAP 6.1): ``AVAL = ADT - STARTDT + day_one_offset`` days
 (:func:`~osteo_stats.derive.efficacy.compute_aval_days`), ``AVALM = AVAL / days_per_month``.
@@ -56,7 +55,6 @@ from osteo_stats.derive.efficacy import (
     CutoffLike,
     add_variables,
     adrs_post_baseline,
-    adsl_at_cutoff,
     as_cutoff,
     check_analysis_type,
     compute_aval_days,
@@ -292,24 +290,23 @@ def derive_adtte(
     """Build the time-to-event dataset: EFS, EFSSENSA, EFSSENSB and OS (SAP 3.2, 6.1, 8.4).
 
     The rules are listed in the module docstring and in :data:`RULES`; each record names the
-    one that decided it in ``RULE``. Everything dated after ``cutoff`` is ignored, so the result
-    is the same for a snapshot extract and a full-history extract.
+    one that decided it in ``RULE``.
 
     Parameters
     ----------
     adsl, adrs
-        Validated ADSL and ADRS.
+        ADSL and ADRS at the cut-off (:class:`~osteo_stats.derive.cutoff.CutoffSnapshot`).
     sap
         The SAP configuration (uses ``time``, ``efs`` and ``schedule.surgery_week_planned``).
     cutoff
-        Data cut-off.
+        Data cut-off: an E3 event dated (by plan) after it has not happened yet.
     paramcds
         Parameters to build, any of ``"EFS", "EFSSENSA", "EFSSENSB", "OS"`` (default all).
 
     Returns
     -------
     pandas.DataFrame
-        One row per patient enrolled by the cut-off and parameter, columns
+        One row per patient of ``adsl`` and parameter, columns
         :data:`ADTTE_COLUMNS`: ``STARTDT`` = ``ENRLDT``; ``ADT`` event or censoring date;
         ``ADTF`` its imputation flag (e.g. ``DTHDTF``); ``AVAL`` days
         (:func:`~osteo_stats.derive.efficacy.compute_aval_days`); ``AVALM`` = ``AVAL /
@@ -326,11 +323,10 @@ def derive_adtte(
     if unknown:
         raise ValueError(f"paramcds: unknown parameter(s) {unknown}; allowed: {', '.join(PARAMS)}")
     cut = as_cutoff(cutoff)
-    adsl_cut = adsl_at_cutoff(adsl, cut)
-    rs = adrs_post_baseline(adrs, adsl_cut, cut)
-    base = adsl_cut[["STUDYID", "USUBJID", "ENRLDT"]].rename(columns={"ENRLDT": "STARTDT"})
+    rs = adrs_post_baseline(adrs, adsl)
+    base = adsl[["STUDYID", "USUBJID", "ENRLDT"]].rename(columns={"ENRLDT": "STARTDT"})
 
-    events = _efs_events(adsl_cut, rs, sap, cut)
+    events = _efs_events(adsl, rs, sap, cut)
     censors = _censor_at_assessment(
         base,
         rs.loc[rs["ADEQFL"] == "Y"].groupby("USUBJID")["ADT"].max(),
@@ -343,11 +339,11 @@ def derive_adtte(
     if "EFS" in paramcds:
         built["EFS"] = _event_else_censor(base, events, censors)
     if "EFSSENSA" in paramcds:
-        built["EFSSENSA"] = _efs_sensitivity_a(base, adsl_cut, rs, events, censors)
+        built["EFSSENSA"] = _efs_sensitivity_a(base, adsl, rs, events, censors)
     if "EFSSENSB" in paramcds:
         built["EFSSENSB"] = _efs_sensitivity_b(base, rs, events, censors, sap)
     if "OS" in paramcds:
-        built["OS"] = _os(base, adsl, adsl_cut, cut)
+        built["OS"] = _os(base, adsl)
     parts = [_finish(built[p], p, sap) for p in PARAMS if p in built]
     return pd.concat(parts, ignore_index=True)
 
@@ -412,14 +408,12 @@ def _efs_sensitivity_b(
     return _event_else_censor(base, kept_events, pd.concat([kept_censors, c4]))
 
 
-def _os(
-    base: pd.DataFrame, adsl: pd.DataFrame, adsl_cut: pd.DataFrame, cut: pd.Timestamp
-) -> pd.DataFrame:
-    """O1 death; C5 censored at LSTALVDT; C6 LSTALVDT after the cut-off -> the cut-off."""
+def _os(base: pd.DataFrame, adsl_cut: pd.DataFrame) -> pd.DataFrame:
+    """O1 death; C5 censored at LSTALVDT; C6 known alive after the cut-off (the cut put
+    LSTALVDT at the cut-off and set ALVCUFL)."""
     deaths = _events(adsl_cut, "DTHDT", "O1", "Death", "ADSL", "DTHDT", _adtf(adsl_cut, "DTHDT"))
     deaths = deaths.drop(columns="PRIORITY")
-    alive_after = adsl.set_index("USUBJID")["LSTALVDT"] > cut
-    capped = adsl_cut["USUBJID"].map(alive_after).fillna(False).to_numpy(dtype=bool)
+    capped = adsl_cut["ALVCUFL"].eq("Y").to_numpy(dtype=bool)
     censors = pd.DataFrame(
         {
             "USUBJID": adsl_cut["USUBJID"].to_numpy(),
@@ -479,14 +473,14 @@ def derive_primary_endpoint(
     Parameters
     ----------
     adsl
-        Validated ADSL.
+        ADSL at the cut-off (:class:`~osteo_stats.derive.cutoff.CutoffSnapshot`).
     adtte_efs
         Output of :func:`derive_adtte` at the same cut-off; only ``PARAMCD = "EFS"`` rows are
         used.
     sap
         The SAP configuration (``primary_endpoint``, ``time``, ``efs.assessment_window_days``).
     cutoff
-        Data cut-off.
+        Data cut-off: N1 when it is before the landmark date.
     analysis_type
         ``"interim"`` (default) or ``"final"``
         (:data:`~osteo_stats.derive.efficacy.ANALYSIS_TYPES`).
@@ -494,7 +488,7 @@ def derive_primary_endpoint(
     Returns
     -------
     pandas.DataFrame
-        ADSL at the cut-off with ``PRIMLMDT`` (the landmark date), ``PRIMSTAT`` (one of
+        ``adsl`` with ``PRIMLMDT`` (the landmark date), ``PRIMSTAT`` (one of
         :data:`PRIMARY_STATUSES`), ``PRIMRULE`` (the rule id) and ``PRIMREAS`` (rule text with
         the dates behind it).
 
@@ -506,7 +500,7 @@ def derive_primary_endpoint(
     """
     final = check_analysis_type(analysis_type) == "final"
     cut = as_cutoff(cutoff)
-    base = adsl_at_cutoff(adsl, cut)
+    base = adsl
     efs = adtte_efs.loc[adtte_efs["PARAMCD"] == "EFS"]
     late = efs.loc[efs["ADT"] > cut, "USUBJID"].tolist()
     if late:
@@ -526,7 +520,7 @@ def derive_primary_endpoint(
     lmdt = m["ENRLDT"] + pd.Timedelta(days=first_day - time.day_one_offset)
     adequate_from = lmdt - pd.Timedelta(days=sap.efs.assessment_window_days)
     event = compute_event_indicator(m["CNSR"])
-    left = m["EOSSTT"].isin(["DISCONTINUED", "COMPLETED"])  # by the cut-off (adsl_at_cutoff)
+    left = m["EOSSTT"].isin(["DISCONTINUED", "COMPLETED"])  # by the cut-off (SAP 6.2 cut)
     # A missing EOSDT cannot show follow-up to the landmark: it counts as leaving before it.
     left_after = left & (m["EOSDT"] >= lmdt)
     eos = m["EOSSTT"] + " (" + m["DCSREAS"].fillna("no reason") + ") on "

@@ -1,0 +1,292 @@
+"""Figures 14.2.1-14.2.4: the values behind the Kaplan-Meier, waterfall and swimmer plots,
+recorded in the ARD; the drawing is :mod:`osteo_stats.tlf.plots.efficacy`."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from osteo_stats.derive.analysis_data import AnalysisData
+from osteo_stats.tlf.ard import ARDBuilder
+from osteo_stats.tlf.efficacy.common import (
+    BOR_LEVELS,
+    fas,
+    km_fit,
+    month_key,
+    pct_label,
+    set_line,
+    tlf_source,
+    tte_data,
+)
+from osteo_stats.tlf.model import TLF, TLFOutput
+from osteo_stats.tlf.plots import efficacy as figures
+
+# --- Figures 14.2.1-14.2.4 ---
+
+
+def km_figure(ad: AnalysisData, paramcd: str) -> TLFOutput:
+    """Figure 14.2.1 (EFS) or 14.2.2 (OS): Kaplan-Meier curve with CI band, censor marks, median
+    and the number at risk at every 6-month tick (SAP 7.3.7)."""
+    spec = {
+        "EFS": (
+            "EFF-EFS-01",
+            "14.2.1",
+            "Kaplan-Meier plot of EFS, with number at risk",
+            "Event-free survival",
+        ),
+        "OS": (
+            "EFF-OS-01",
+            "14.2.2",
+            "Kaplan-Meier plot of OS, with number at risk",
+            "Overall survival",
+        ),
+    }
+    aid, number, title, ylabel = spec[paramcd]
+    inf = ad.sap.inference
+    patients = fas(ad)
+    frame = tte_data(ad, paramcd, patients["USUBJID"])
+    km = km_fit(ad, frame)
+    b = ARDBuilder(aid, f"Figure {number}", "FAS")
+    keys = {"parameter": paramcd}
+    curve = km.table if km is not None else pd.DataFrame(columns=["time"])
+    plotted = []
+    for i, row in enumerate(curve.itertuples(index=False)):
+        group = {"PLOT": "KM", "ROW": i}
+        plotted.append(
+            {
+                "time": b.add("time", row.time, group=group, **keys),
+                "n_risk": b.add("n_risk", row.n_risk, group=group, **keys),
+                "events": b.add("events", row.n_event, group=group, **keys),
+                "censored": b.add("censored", row.n_censor, group=group, **keys),
+                "surv": b.add("surv", row.surv, group=group, **keys),
+                "std_err": b.add("std_err", row.std_err, group=group, **keys),
+                "lower": b.add("lcl", row.lower, group=group, **keys),
+                "upper": b.add("ucl", row.upper, group=group, **keys),
+            }
+        )
+        b.add("conf_level", inf.conf_level, group=group, **keys)
+    last = float(curve["time"].max()) if len(curve) else 0.0
+    ticks = figures.month_ticks(last, step=6.0)
+    at_risk = [
+        b.add(
+            "n_risk",
+            int((frame["AVALM"] >= t).sum()),
+            group={"PLOT": "AT RISK", "MONTH": month_key(t)},
+            **keys,
+        )
+        for t in ticks
+    ]
+    median = b.add(
+        "est", km.median.estimate if km is not None else math.nan, group={"PLOT": "MEDIAN"}, **keys
+    )
+    ard = b.build()
+    svg = figures.draw_km(
+        pd.DataFrame(
+            plotted,
+            columns=["time", "n_risk", "events", "censored", "surv", "std_err", "lower", "upper"],
+        ),
+        ticks=ticks,
+        at_risk=at_risk,
+        median=median,
+        ylabel=f"{ylabel} probability",
+        conf_label=f"{pct_label(inf.conf_level)} CI ({inf.km_conf_type})",
+    )
+    n_events = int(frame["EVENT"].sum())
+    tlf = TLF(
+        kind="Figure",
+        number=number,
+        title=title,
+        analysis_set=set_line(("FAS", len(patients))),
+        footnotes=(
+            f"{len(frame)} patients, {n_events} events. + = censored. Shaded: pointwise "
+            f"{pct_label(inf.conf_level)} CI ({inf.km_conf_type}). Dashed lines: the median, "
+            "when reached.",
+            "Number at risk = patients with follow-up >= the tick (at the start of each interval).",
+            "Time in months from enrollment (SAP 6.1, 7.3.7).",
+        ),
+        source=tlf_source(ad, (aid,)),
+        analysis_ids=(aid,),
+        svg=svg,
+    )
+    return TLFOutput(tlf, ard)
+
+
+def waterfall_figure(ad: AnalysisData) -> TLFOutput:
+    """Figure 14.2.3: waterfall of the best % change of target lesions, coloured by BOR."""
+    aid, number = "EFF-TL-01", "14.2.3"
+    patients = fas(ad)
+    measured = patients.loc[patients["BESTPCHG"].notna()]
+    measured = measured.sort_values(["BESTPCHG", "USUBJID"], ascending=[False, True], kind="stable")
+    b = ARDBuilder(aid, f"Figure {number}", "FAS")
+    keys = {"parameter": "BESTPCHG"}
+    b.add("N", len(patients), **keys)
+    b.add("n", len(measured), group={"ROW": "PLOTTED"}, **keys)
+    b.add("n", len(patients) - len(measured), group={"ROW": "NOT COMPUTED"}, **keys)
+    for level in BOR_LEVELS:
+        b.add(
+            "n",
+            int((measured["BOR"] == level).sum()),
+            group={"ROW": "PLOTTED", "BOR": level},
+            **keys,
+        )
+    bars = pd.DataFrame(
+        {
+            "usubjid": measured["USUBJID"].to_numpy(),
+            "bor": measured["BOR"].to_numpy(),
+            "value": [
+                b.add("est", x, group={"USUBJID": u}, **keys)
+                for u, x in zip(measured["USUBJID"], measured["BESTPCHG"], strict=True)
+            ],
+        }
+    )
+    ard = b.build()
+    svg = figures.draw_waterfall(bars, BOR_LEVELS)
+    tlf = TLF(
+        kind="Figure",
+        number=number,
+        title="Waterfall plot of best percent change in target lesions, by BOR",
+        analysis_set=set_line(("FAS", len(patients)))
+        + f"; patients with a best % change: {len(measured)}",
+        footnotes=(
+            "Best percent change = minimum post-baseline % change of the sum of target-lesion "
+            "diameters in the pre-operative window (SAP 3.4); bars sorted from the largest "
+            "increase to the largest decrease, coloured by BOR (SAP 3.3).",
+            "Reference lines: +20% (progression threshold) and -30% (partial response threshold). "
+            "A square on the zero line marks a best change of exactly 0%.",
+            f"Not computed (baseline sum 0 or no measurement in the window): "
+            f"{len(patients) - len(measured)} patients.",
+        ),
+        source=tlf_source(ad, (aid,)),
+        analysis_ids=(aid,),
+        svg=svg,
+    )
+    return TLFOutput(tlf, ard)
+
+
+def _months(ad: AnalysisData, start: pd.Series, end: pd.Series) -> pd.Series:
+    """Elapsed time in months from ``start`` (day 0 = enrollment) for the swimmer plot."""
+    return (end - start).dt.days / ad.sap.time.days_per_month
+
+
+def swimmer_data(ad: AnalysisData) -> pd.DataFrame:
+    """One row per FAS patient with the swimmer-plot times (months from enrollment).
+
+    Columns: ``USUBJID``, ``END`` (death or last known alive date, capped at the cut-off),
+    ``ONGOING`` (alive and still on study), phase spans ``PREOP_START``/``PREOP_END``,
+    ``POSTOP_START``/``POSTOP_END``, ``MAINT_START``/``MAINT_END``, ``SURGERY`` with ``SURGOUT``,
+    ``BORTIME`` with ``BOR``, ``EFSEVENT``, ``DEATH``.
+
+    Phases: pre-operative from the first dose to surgery (without surgery, to the last
+    pre-operative dose + one cycle); post-operative from surgery to the last post-operative dose
+    + one cycle; maintenance from the first to the last maintenance dose + one cycle; each capped
+    at the next phase and at the end of the bar.
+    """
+    patients = fas(ad)
+    cycle = pd.Timedelta(days=ad.sap.schedule.cycle_days)
+    enrl = patients["ENRLDT"]
+    end_date = patients["DTHDT"].fillna(patients["LSTALVDT"])
+    end_date = end_date.where(end_date <= pd.Timestamp(ad.cutoff), pd.Timestamp(ad.cutoff))
+    ex = ad.adex.groupby(["USUBJID", "APHASE"])["EXSTDT"].agg(["min", "max"])
+
+    def phase(name: str, column: str) -> pd.Series:
+        values = (
+            ex[column].xs(name, level="APHASE")
+            if name in ex.index.get_level_values(1)
+            else pd.Series(dtype="datetime64[ns]")
+        )
+        return patients["USUBJID"].map(values)
+
+    pre_start = phase("PRE-OPERATIVE", "min").fillna(patients["TRTSDT"])
+    maint_start = phase("MAINTENANCE", "min")
+    pre_end = patients["SURGDT"].fillna(phase("PRE-OPERATIVE", "max") + cycle)
+    post_start = patients["SURGDT"].where(phase("POST-OPERATIVE", "min").notna())
+    post_end = (phase("POST-OPERATIVE", "max") + cycle).where(post_start.notna())
+    post_end = post_end.where(~(post_end > maint_start), maint_start)
+    maint_end = phase("MAINTENANCE", "max") + cycle
+
+    def capped(dates: pd.Series) -> pd.Series:
+        return dates.where(~(dates > end_date), end_date)
+
+    efs = tte_data(ad, "EFS", patients["USUBJID"]).set_index("USUBJID")
+    efs_event = patients["USUBJID"].map(efs["ADT"].where(efs["EVENT"]))
+    ongoing = patients["DTHDT"].isna() & ~patients["EOSSTT"].isin(["DISCONTINUED", "COMPLETED"])
+    return pd.DataFrame(
+        {
+            "USUBJID": patients["USUBJID"],
+            "END": _months(ad, enrl, end_date),
+            "ONGOING": ongoing.astype(bool),
+            "PREOP_START": _months(ad, enrl, capped(pre_start)),
+            "PREOP_END": _months(ad, enrl, capped(pre_end.where(pre_start.notna()))),
+            "POSTOP_START": _months(ad, enrl, capped(post_start)),
+            "POSTOP_END": _months(ad, enrl, capped(post_end)),
+            "MAINT_START": _months(ad, enrl, capped(maint_start)),
+            "MAINT_END": _months(ad, enrl, capped(maint_end)),
+            "SURGERY": _months(ad, enrl, patients["SURGDT"]),
+            "SURGOUT": patients["SURGOUT"],
+            "BORTIME": _months(ad, enrl, patients["BORDT"]),
+            "BOR": patients["BOR"],
+            "EFSEVENT": _months(ad, enrl, efs_event),
+            "DEATH": _months(ad, enrl, patients["DTHDT"]),
+        }
+    )
+
+
+_SWIM_TIMES = (
+    "END",
+    "PREOP_START",
+    "PREOP_END",
+    "POSTOP_START",
+    "POSTOP_END",
+    "MAINT_START",
+    "MAINT_END",
+    "SURGERY",
+    "BORTIME",
+    "EFSEVENT",
+    "DEATH",
+)
+
+
+def swimmer_figure(ad: AnalysisData) -> TLFOutput:
+    """Figure 14.2.4: swimmer plot of patient timelines (SAP 11.3)."""
+    aid, number = "EFF-SWIM-01", "14.2.4"
+    data = swimmer_data(ad)
+    b = ARDBuilder(aid, f"Figure {number}", "FAS")
+    keys = {"parameter": "TIMELINE"}
+    b.add("N", len(data), **keys)
+    recorded = data.copy()
+    for i, row in data.iterrows():
+        for item in _SWIM_TIMES:
+            if not pd.isna(row[item]):
+                recorded.loc[i, item] = b.add(
+                    "time", row[item], group={"USUBJID": row["USUBJID"], "ITEM": item}, **keys
+                )
+        b.add(
+            "reached",
+            0 if row["ONGOING"] else 1,
+            group={"USUBJID": row["USUBJID"], "ITEM": "FOLLOW-UP ENDED"},
+            **keys,
+        )
+    ard = b.build()
+    svg = figures.draw_swimmer(
+        recorded.sort_values(["END", "USUBJID"], ascending=[True, False], kind="stable")
+    )
+    tlf = TLF(
+        kind="Figure",
+        number=number,
+        title="Swimmer plot of patient timelines (phases, surgery, response, events)",
+        analysis_set=set_line(("FAS", len(data))),
+        footnotes=(
+            "One bar per patient from enrollment to death or the last known alive date (capped "
+            "at the cut-off); arrow: alive and still on study at the cut-off.",
+            "Phases from the dosing records (ADEX): pre-operative from the first dose to surgery; "
+            "post-operative from surgery to the last post-operative dose + one 21-day cycle; "
+            "maintenance from the first to the last maintenance dose + one cycle.",
+            "Markers: surgery by resection status, best overall response (pre-operative) at the "
+            "date it was first documented, first EFS event, death.",
+        ),
+        source=tlf_source(ad, (aid,)),
+        analysis_ids=(aid,),
+        svg=svg,
+    )
+    return TLFOutput(tlf, ard)

@@ -19,7 +19,6 @@ ARD conventions used by the efficacy TLFs (SAP 12; ``group`` keys, in upper case
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -32,6 +31,7 @@ from osteo_stats.analyse.survival import (
 )
 from osteo_stats.derive.analysis_data import AnalysisData, in_population
 from osteo_stats.derive.efficacy import compute_event_indicator
+from osteo_stats.derive.endpoint_status import enrollment_order, tte_rule_id
 from osteo_stats.tlf.ard import ARD, ARDBuilder
 from osteo_stats.tlf.format import fmt_est_ci, fmt_n_pct, fmt_number, fmt_pct_ci
 from osteo_stats.tlf.model import source_line
@@ -48,8 +48,6 @@ BOR_LABELS = {
     "NE": "Not evaluable (NE)",
 }
 HUVOS_LEVELS = ("I", "II", "III", "IV")
-
-_RULE_ID = re.compile(r"\b([ECO]\d)\b")
 
 SET_NAMES = {
     "FAS": "Full analysis set",
@@ -140,12 +138,8 @@ def listing_source(ad: AnalysisData, datasets: str) -> str:
 
 
 def fas(ad: AnalysisData) -> pd.DataFrame:
-    """FAS patients in enrollment order (ENRLDT, then USUBJID; SAP 4)."""
-    return (
-        ad.population("FAS")
-        .sort_values(["ENRLDT", "USUBJID"], kind="stable")
-        .reset_index(drop=True)
-    )
+    """FAS patients (SAP 4) in enrollment order (SAP 5.6)."""
+    return enrollment_order(ad.population("FAS"))
 
 
 def pps(ad: AnalysisData) -> pd.DataFrame:
@@ -211,12 +205,9 @@ def tte_data(ad: AnalysisData, paramcd: str, usubjids: pd.Series | None = None) 
     if usubjids is not None:
         frame = frame.loc[frame["USUBJID"].isin(set(usubjids))]
     frame = frame.sort_values("USUBJID", kind="stable").reset_index(drop=True)
-    rule_id = (
-        frame["RULE"]
-        .fillna("")
-        .map(lambda text: m.group(1) if (m := _RULE_ID.search(text)) else "")
+    return frame.assign(
+        EVENT=compute_event_indicator(frame["CNSR"]), RULEID=tte_rule_id(frame["RULE"])
     )
-    return frame.assign(EVENT=compute_event_indicator(frame["CNSR"]), RULEID=rule_id)
 
 
 def km_fit(ad: AnalysisData, frame: pd.DataFrame) -> KaplanMeierResult | None:

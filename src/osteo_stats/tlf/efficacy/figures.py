@@ -32,17 +32,15 @@ def km_figure(ad: AnalysisData, paramcd: str) -> TLFOutput:
         "EFS": (
             "EFF-EFS-01",
             "14.2.1",
-            "Kaplan-Meier plot of EFS, with number at risk",
             "Event-free survival",
         ),
         "OS": (
             "EFF-OS-01",
             "14.2.2",
-            "Kaplan-Meier plot of OS, with number at risk",
             "Overall survival",
         ),
     }
-    aid, number, title, ylabel = spec[paramcd]
+    aid, number, ylabel = spec[paramcd]
     inf = ad.sap.inference
     patients = fas(ad)
     frame = tte_data(ad, paramcd, patients["USUBJID"])
@@ -96,7 +94,6 @@ def km_figure(ad: AnalysisData, paramcd: str) -> TLFOutput:
     tlf = TLF(
         kind="Figure",
         number=number,
-        title=title,
         analysis_set=set_line(("FAS", len(patients))),
         footnotes=(
             f"{len(frame)} patients, {n_events} events. + = censored. Shaded: pointwise "
@@ -145,7 +142,6 @@ def waterfall_figure(ad: AnalysisData) -> TLFOutput:
     tlf = TLF(
         kind="Figure",
         number=number,
-        title="Waterfall plot of best percent change in target lesions, by BOR",
         analysis_set=set_line(("FAS", len(patients)))
         + f"; patients with a best % change: {len(measured)}",
         footnotes=(
@@ -274,13 +270,13 @@ def swimmer_figure(ad: AnalysisData) -> TLFOutput:
     tlf = TLF(
         kind="Figure",
         number=number,
-        title="Swimmer plot of patient timelines (phases, surgery, response, events)",
         analysis_set=set_line(("FAS", len(data))),
         footnotes=(
             "One bar per patient from enrollment to death or the last known alive date (capped "
             "at the cut-off); arrow: alive and still on study at the cut-off.",
             "Phases from the dosing records (ADEX): pre-operative from the first dose to surgery; "
-            "post-operative from surgery to the last post-operative dose + one 21-day cycle; "
+            "post-operative from surgery to the last post-operative dose + one "
+            f"{ad.sap.schedule.cycle_days}-day cycle; "
             "maintenance from the first to the last maintenance dose + one cycle.",
             "Markers: surgery by resection status, best overall response (pre-operative) at the "
             "date it was first documented, first EFS event, death.",

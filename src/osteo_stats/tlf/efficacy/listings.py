@@ -8,20 +8,21 @@ import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.derive.efficacy import compute_event_indicator
+from osteo_stats.derive.endpoint_status import bor_pending
+from osteo_stats.tlf.catalogue import expected_tlf
 from osteo_stats.tlf.efficacy.common import (
     fas,
     listing_source,
     set_line,
 )
-from osteo_stats.tlf.efficacy.response import bor_pending
-from osteo_stats.tlf.format import fmt_number
+from osteo_stats.tlf.format import date_cells, fmt_number, text_cells
 from osteo_stats.tlf.model import TLFOutput, patient_listing
 
 # --- Listings 16.2.6.x ---
 
 
-def _date_text(values: pd.Series) -> pd.Series:
-    return values.dt.strftime("%Y-%m-%d").fillna("").astype(object)
+def _title(number: str) -> str:
+    return expected_tlf(f"Listing {number}").title
 
 
 def bor_listing(ad: AnalysisData) -> TLFOutput:
@@ -30,19 +31,21 @@ def bor_listing(ad: AnalysisData) -> TLFOutput:
     body = pd.DataFrame(
         {
             "Patient": p["USUBJID"],
-            "Enrollment": _date_text(p["ENRLDT"]),
-            "Window end (reason)": _date_text(p["WINENDT"]) + " (" + p["WINENDRS"].fillna("") + ")",
-            "BOR": p["BOR"].fillna(""),
+            "Enrollment": date_cells(p["ENRLDT"]),
+            "Window end (reason)": (
+                date_cells(p["WINENDT"]) + " (" + text_cells(p["WINENDRS"]) + ")"
+            ),
+            "BOR": text_cells(p["BOR"]),
             "BOR provisional": np.where(bor_pending(p), "Yes", ""),
-            "BOR date": _date_text(p["BORDT"]),
-            "BOR reason": p["BORREAS"].fillna(""),
-            "Primary status": p["PRIMSTAT"].fillna(""),
-            "Primary status reason": p["PRIMREAS"].fillna(""),
+            "BOR date": date_cells(p["BORDT"]),
+            "BOR reason": text_cells(p["BORREAS"]),
+            "Primary status": text_cells(p["PRIMSTAT"]),
+            "Primary status reason": text_cells(p["PRIMREAS"]),
         }
     ).reset_index(drop=True)
     return patient_listing(
         "16.2.6.1",
-        "Derived BOR with reason, primary endpoint status with reason",
+        _title("16.2.6.1"),
         set_line(("FAS", len(p))),
         (
             "BOR over the pre-operative window (SAP 3.3); primary status by the rules of SAP 3.1 "
@@ -67,18 +70,18 @@ def tte_listing(ad: AnalysisData) -> TLFOutput:
         {
             "Patient": t["USUBJID"],
             "Parameter": t["PARAMCD"],
-            "Start": _date_text(t["STARTDT"]),
-            "Date": _date_text(t["ADT"]) + np.where(flag != "", " (imputed " + flag + ")", ""),
+            "Start": date_cells(t["STARTDT"]),
+            "Date": date_cells(t["ADT"]) + np.where(flag != "", " (imputed " + flag + ")", ""),
             "Days": [fmt_number(x, 0) for x in t["AVAL"]],
             "Months": [fmt_number(x, 1) for x in t["AVALM"]],
             "Event": np.where(compute_event_indicator(t["CNSR"]), "Event", "Censored"),
             "Description": t["EVNTDESC"].fillna(t["CNSDTDSC"]).fillna(""),
-            "Rule": t["RULE"].fillna(""),
+            "Rule": text_cells(t["RULE"]),
         }
     ).reset_index(drop=True)
     return patient_listing(
         "16.2.6.2",
-        "EFS and OS derivations (event/censoring date, rule)",
+        _title("16.2.6.2"),
         set_line(("FAS", len(ids))),
         (
             "EFS, EFSSENSA (sensitivity a), EFSSENSB (sensitivity b) and OS; days = date - "
@@ -96,20 +99,20 @@ def surgery_listing(ad: AnalysisData) -> TLFOutput:
     body = pd.DataFrame(
         {
             "Patient": p["USUBJID"],
-            "Planned surgery": _date_text(p["SURGPLDT"]),
-            "Surgery": _date_text(p["SURGDT"]),
-            "Outcome": p["SURGOUT"].fillna(""),
-            "Reason not done": p["SURGNDRS"].fillna(""),
+            "Planned surgery": date_cells(p["SURGPLDT"]),
+            "Surgery": date_cells(p["SURGDT"]),
+            "Outcome": text_cells(p["SURGOUT"]),
+            "Reason not done": text_cells(p["SURGNDRS"]),
             "Necrosis (%)": [fmt_number(x, 1, missing="") for x in p["NECRPCT"]],
-            "Huvos grade": p["HUVOS"].fillna(""),
-            "Good response": p["GOODRESP"].fillna(""),
-            "Complete response": p["COMPRESP"].fillna(""),
-            "R0": p["R0FL"].fillna(""),
+            "Huvos grade": text_cells(p["HUVOS"]),
+            "Good response": text_cells(p["GOODRESP"]),
+            "Complete response": text_cells(p["COMPRESP"]),
+            "R0": text_cells(p["R0FL"]),
         }
     ).reset_index(drop=True)
     return patient_listing(
         "16.2.6.3",
-        "Surgery, pathology (percent necrosis, Huvos grade) and R0 status",
+        _title("16.2.6.3"),
         set_line(("FAS", len(p))),
         (
             f"Huvos grade, good ({ad.sap.pathology.good_grades_label}) and complete "

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData
+from osteo_stats.derive.endpoint_status import surgery_pending
 from osteo_stats.sap import SAP
 from osteo_stats.tlf.ard import ARDBuilder
 from osteo_stats.tlf.efficacy.common import (
@@ -46,13 +47,8 @@ def _surgery_sets(ad: AnalysisData) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     return (
         frame.loc[frame["PATHDENFL"] == "Y"],
         frame.loc[frame["OPERFL"] == "Y"],
-        int((frame["PATHRULE"] == "P3").sum()),
+        int(surgery_pending(frame, final=False).sum()),
     )
-
-
-def _pending_at_final(frame: pd.DataFrame) -> pd.Series:
-    """Surgery still pending at the final analysis, counted as no outcome (rule P4; SAP 3.4)."""
-    return frame["PATHRULE"] == "P4"
 
 
 def pathology_table(ad: AnalysisData) -> TLFOutput:
@@ -91,7 +87,7 @@ def pathology_table(ad: AnalysisData) -> TLFOutput:
             if final:
                 add_count(
                     b,
-                    int(_pending_at_final(frame).sum()),
+                    int(surgery_pending(frame, final=True).sum()),
                     n,
                     parameter="HUVOS",
                     group={"HUVOS": "SURGERY PENDING"},
@@ -157,7 +153,6 @@ def pathology_table(ad: AnalysisData) -> TLFOutput:
     tlf = TLF(
         kind="Table",
         number="14.2.7",
-        title="Pathological response (Huvos grade)",
         analysis_set=set_line(("FAS", n_fas), ("FAS-OPERATED", n_op)),
         footnotes=(
             _huvos_note(ad.sap),
@@ -215,7 +210,7 @@ def r0_table(ad: AnalysisData) -> TLFOutput:
             # In the FAS denominator at the final analysis: one more outcome, "not R0".
             add_count(
                 b,
-                int(_pending_at_final(frame).sum()),
+                int(surgery_pending(frame, final=True).sum()),
                 len(frame),
                 parameter="SURGOUT",
                 group={"SURGOUT": "PENDING"},
@@ -270,7 +265,6 @@ def r0_table(ad: AnalysisData) -> TLFOutput:
     tlf = TLF(
         kind="Table",
         number="14.2.8",
-        title="R0 resection rate",
         analysis_set=set_line(("FAS", n_fas), ("FAS-OPERATED", n_op)),
         footnotes=(
             (

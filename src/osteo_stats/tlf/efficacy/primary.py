@@ -4,12 +4,10 @@ analyses), SAP 3.1, 7.2, 7.5."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-
-import pandas as pd
 
 from osteo_stats.analyse.two_stage import two_stage_inference
 from osteo_stats.derive.analysis_data import AnalysisData, in_population
+from osteo_stats.derive.endpoint_status import primary_status, supportive_primary_status
 from osteo_stats.tlf.ard import ARDBuilder
 from osteo_stats.tlf.efficacy.common import (
     Values,
@@ -31,48 +29,11 @@ from osteo_stats.tlf.model import TLF, TLFOutput
 # --- Table 14.2.1 primary endpoint ---
 
 
-@dataclass(frozen=True)
-class PrimaryStatus:
-    """Counts behind the primary analysis and whether design-based inference is available."""
-
-    population: pd.DataFrame  # the first n FAS patients (SAP 5.6)
-    stage1: pd.DataFrame  # the first n1 of them
-    available: bool
-    stopped_early: bool
-    reason: str
-
-
-def primary_status(ad: AnalysisData) -> PrimaryStatus:
-    """Decide whether design-based inference (SAP 7.2) is available at this cut-off.
-
-    Available when (a) every patient of the first ``n1`` is evaluable and the stage-1 successes
-    are at most ``r1`` (the trial stops after stage 1; the futility rule is binding, SAP 5.5), or
-    (b) ``n`` patients are enrolled and all of the first ``n`` have a determined status (success
-    or failure): the final analysis of SAP 10.3. Otherwise it is "not yet available".
-    """
-    design = ad.sap.design
-    everyone = fas(ad)
-    population = everyone.head(design.n)
-    stage1 = population.head(design.n1)
-    determined = population["PRIMSTAT"].isin(["SUCCESS", "FAILURE"])
-    stage1_done = len(stage1) == design.n1 and stage1["PRIMSTAT"].isin(["SUCCESS", "FAILURE"]).all()
-    stage1_success = int((stage1["PRIMSTAT"] == "SUCCESS").sum())
-    if stage1_done and stage1_success <= design.r1:
-        return PrimaryStatus(population, stage1, True, True, "stopped after stage 1")
-    if len(population) < design.n:
-        reason = f"{len(population)} of {design.n} planned patients enrolled"
-        return PrimaryStatus(population, stage1, False, False, reason)
-    if not determined.all():
-        reason = f"{int((~determined).sum())} of {design.n} patients not yet evaluable"
-        return PrimaryStatus(population, stage1, False, False, reason)
-    return PrimaryStatus(population, stage1, True, False, "all patients evaluable")
-
-
 def primary_endpoint_table(ad: AnalysisData) -> TLFOutput:
     """Table 14.2.1: the 2-year EFS rate with design-based inference (SAP 3.1, 7.2)."""
     aid, tlf_label = "EFF-PRIM-01", "Table 14.2.1"
     design, inf = ad.sap.design, ad.sap.inference
-    status = primary_status(ad)
+    status = primary_status(fas(ad), ad.sap.design)
     pop = status.population
     b = ARDBuilder(aid, tlf_label, "FAS")
     prm = {"parameter": "PRIMARY"}
@@ -254,13 +215,11 @@ def primary_sensitivity_table(ad: AnalysisData) -> TLFOutput:
     aid, tlf_label = "EFF-PRIM-03", "Table 14.2.4"
     level = ad.sap.inference.conf_level
     b = ARDBuilder(aid, tlf_label, "PPS")
-    population = primary_status(ad).population
+    population = primary_status(fas(ad), ad.sap.design).population
     per_protocol = population.loc[in_population(population, "PPS")]
     # The supportive analysis of SAP 3.1 excludes the patients the final analysis counts as
     # failures only because they are not evaluable (F3): here they are not evaluable.
-    supportive = population.assign(
-        PRIMSTAT=population["PRIMSTAT"].where(population["PRIMRULE"] != "F3", "NOT EVALUABLE YET")
-    )
+    supportive = population.assign(PRIMSTAT=supportive_primary_status(population))
     sets = (("PPS", per_protocol), ("FAS", supportive))
     for name, frame in sets:
         keys = {"parameter": "PRIMARY", "analysis_set": name}
@@ -299,7 +258,6 @@ def primary_sensitivity_table(ad: AnalysisData) -> TLFOutput:
     tlf = TLF(
         kind="Table",
         number="14.2.4",
-        title="Primary endpoint: sensitivity analyses",
         analysis_set=set_line(("PPS", n_pps), ("FAS", n_fas)),
         footnotes=(
             "PPS: the per-protocol set, with the naive Clopper-Pearson CI; the design-based "

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from osteo_stats.analyse.survival import (
@@ -15,7 +13,7 @@ from osteo_stats.analyse.survival import (
     logrank_test,
 )
 from osteo_stats.derive.analysis_data import AnalysisData
-from osteo_stats.sap import SAP
+from osteo_stats.derive.prognostic_factors import Factor, cox_factors, subgroup_factors
 from osteo_stats.tlf.ard import ARDBuilder
 from osteo_stats.tlf.efficacy.common import (
     Values,
@@ -31,67 +29,6 @@ from osteo_stats.tlf.efficacy.common import (
 )
 from osteo_stats.tlf.format import fmt_est_ci, fmt_number, fmt_p
 from osteo_stats.tlf.model import TLF, TLFOutput
-
-# --- Tables 14.2.13 and 14.2.14 prognostic factors ---
-
-
-@dataclass(frozen=True)
-class Factor:
-    """A prognostic factor of SAP 7.4 with its fixed coding."""
-
-    key: str
-    label: str
-    levels: tuple[str, ...]  # display order; the first is the Cox reference level
-    code: Callable[[pd.DataFrame], pd.Series]
-
-
-def _cut(values: pd.Series, threshold: float, below: str, at_or_above: str) -> pd.Series:
-    numbers = pd.to_numeric(values, errors="coerce")
-    out = pd.Series(
-        np.where(numbers >= threshold, at_or_above, below), index=values.index, dtype=object
-    )
-    return out.where(numbers.notna(), None)
-
-
-def _text(values: pd.Series) -> pd.Series:
-    return values.astype(object).where(values.notna(), None)
-
-
-def cox_factors(sap: SAP) -> tuple[Factor, ...]:
-    """The Cox prognostic factors with the cut-points of ``prognostic_factors`` (SAP 7.4)."""
-    pf = sap.prognostic_factors
-    nod, dfi = pf.nodules_cut, pf.disease_free_interval_cut_months
-    few = "1" if nod == 2 else f"1-{nod - 1}"
-    return (
-        Factor(
-            "NNODULE",
-            "Number of nodules",
-            (few, f">={nod}"),
-            lambda d: _cut(d["NNODULE"], nod, few, f">={nod}"),
-        ),
-        Factor(
-            "DFIMO",
-            "Disease-free interval",
-            (f">={dfi:g} months", f"<{dfi:g} months"),
-            lambda d: _cut(d["DFIMO"], dfi, f"<{dfi:g} months", f">={dfi:g} months"),
-        ),
-        Factor("LATERAL", "Laterality", ("UNILATERAL", "BILATERAL"), lambda d: _text(d["LATERAL"])),
-    )
-
-
-def subgroup_factors(sap: SAP) -> tuple[Factor, ...]:
-    """The log-rank subgroups of SAP 7.4: the Cox factors, sex and age."""
-    age = sap.prognostic_factors.age_cut_years
-    return (
-        *cox_factors(sap),
-        Factor("SEX", "Sex", ("F", "M"), lambda d: _text(d["SEX"])),
-        Factor(
-            "AGE",
-            "Age",
-            (f"<{age:g} years", f">={age:g} years"),
-            lambda d: _cut(d["AGE"], age, f"<{age:g} years", f">={age:g} years"),
-        ),
-    )
 
 
 def _cox_model(
@@ -231,7 +168,6 @@ def cox_table(ad: AnalysisData) -> TLFOutput:
     tlf = TLF(
         kind="Table",
         number="14.2.13",
-        title="Exploratory Cox regression of EFS on prognostic factors",
         analysis_set=set_line(("FAS", len(patients))),
         footnotes=(
             "Cox proportional hazards, Efron ties, no penalty (SAP 7.4); Wald CI and p-value. "
@@ -335,7 +271,6 @@ def subgroup_table(ad: AnalysisData) -> TLFOutput:
     tlf = TLF(
         kind="Table",
         number="14.2.14",
-        title="EFS and OS by subgroup (log-rank)",
         analysis_set=set_line(("FAS", len(patients))),
         footnotes=(
             "Log-rank test (rho = 0, R survdiff), chi-square with k - 1 degrees of freedom; "

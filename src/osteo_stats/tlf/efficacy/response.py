@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from osteo_stats.derive.analysis_data import AnalysisData
+from osteo_stats.derive.endpoint_status import bor_pending
 from osteo_stats.tlf.ard import ARDBuilder
 from osteo_stats.tlf.efficacy.common import (
     BOR_LABELS,
@@ -24,12 +23,6 @@ from osteo_stats.tlf.efficacy.common import (
 from osteo_stats.tlf.model import TLF, TLFOutput
 
 # --- Tables 14.2.5 and 14.2.6 response ---
-
-
-def bor_pending(frame: pd.DataFrame) -> pd.Series:
-    """Patients whose pre-operative window has not closed at the cut-off (SAP 3.3; derived as
-    ``WINOPENFL`` by :func:`~osteo_stats.derive.response.derive_preop_window`)."""
-    return frame["WINOPENFL"] == "Y"
 
 
 def bor_table(ad: AnalysisData) -> TLFOutput:
@@ -58,7 +51,6 @@ def bor_table(ad: AnalysisData) -> TLFOutput:
     tlf = TLF(
         kind="Table",
         number="14.2.5",
-        title="Best overall response, pre-operative window (RECIST 1.1)",
         analysis_set=set_line(("FAS", len(frame))),
         footnotes=(
             "Investigator-assessed RECIST 1.1 over the pre-operative window (enrollment to "
@@ -137,7 +129,6 @@ def orr_table(ad: AnalysisData) -> TLFOutput:
     tlf = TLF(
         kind="Table",
         number="14.2.6",
-        title="Objective response and disease control rates",
         analysis_set=set_line(("FAS", n_fas), ("PPS", n_pps)),
         footnotes=(
             "ORR = CR + PR; DCR = CR + PR + SD; best overall response over the pre-operative "

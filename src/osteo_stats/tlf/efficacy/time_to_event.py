@@ -214,15 +214,15 @@ def tte_footnotes(ad: AnalysisData) -> tuple[str, ...]:
 
 def efs_table(ad: AnalysisData) -> TLFOutput:
     """Table 14.2.9: EFS summary (SAP 3.2, 7.3)."""
-    return _tte_table(ad, "EFS", "EFF-EFS-01", "14.2.9", "Event-free survival")
+    return _tte_table(ad, "EFS", "EFF-EFS-01", "14.2.9")
 
 
 def os_table(ad: AnalysisData) -> TLFOutput:
     """Table 14.2.11: OS summary (SAP 3.2.5, 7.3)."""
-    return _tte_table(ad, "OS", "EFF-OS-01", "14.2.11", "Overall survival")
+    return _tte_table(ad, "OS", "EFF-OS-01", "14.2.11")
 
 
-def _tte_table(ad: AnalysisData, paramcd: str, aid: str, number: str, title: str) -> TLFOutput:
+def _tte_table(ad: AnalysisData, paramcd: str, aid: str, number: str) -> TLFOutput:
     frame = fas(ad)
     b = ARDBuilder(aid, f"Table {number}", "FAS")
     record_tte(ad, b, tte_data(ad, paramcd, frame["USUBJID"]), paramcd)
@@ -231,7 +231,6 @@ def _tte_table(ad: AnalysisData, paramcd: str, aid: str, number: str, title: str
     tlf = TLF(
         kind="Table",
         number=number,
-        title=title,
         analysis_set=set_line(("FAS", len(frame))),
         footnotes=tte_footnotes(ad),
         source=tlf_source(ad, (aid,)),
@@ -275,7 +274,6 @@ def efs_sensitivity_table(ad: AnalysisData) -> TLFOutput:
     tlf = TLF(
         kind="Table",
         number="14.2.10",
-        title="Event-free survival: sensitivity analyses (a), (b), PPS",
         analysis_set=set_line(("FAS", n_fas), ("PPS", n_pps)),
         footnotes=(
             "(a) EFS censored at the last adequate assessment on or before the start of new "
@@ -358,7 +356,6 @@ def one_sample_logrank_table(ad: AnalysisData) -> TLFOutput:
     tlf = TLF(
         kind="Table",
         number="14.2.12",
-        title="One-sample log-rank test of EFS against the historical control",
         analysis_set=set_line(("FAS", len(frame))),
         footnotes=(
             "E = sum over patients of lambda x t_i with t_i the EFS time in months (events and "

@@ -8,6 +8,7 @@ import math
 import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData
+from osteo_stats.derive.timeline import TIMELINE_TIMES, derive_timeline
 from osteo_stats.tlf.ard import ARDBuilder
 from osteo_stats.tlf.efficacy.common import (
     BOR_LEVELS,
@@ -160,87 +161,9 @@ def waterfall_figure(ad: AnalysisData) -> TLFOutput:
     return TLFOutput(tlf, ard)
 
 
-def _months(ad: AnalysisData, start: pd.Series, end: pd.Series) -> pd.Series:
-    """Elapsed time in months from ``start`` (day 0 = enrollment) for the swimmer plot."""
-    return (end - start).dt.days / ad.sap.time.days_per_month
-
-
 def swimmer_data(ad: AnalysisData) -> pd.DataFrame:
-    """One row per FAS patient with the swimmer-plot times (months from enrollment).
-
-    Columns: ``USUBJID``, ``END`` (death or last known alive date, capped at the cut-off),
-    ``ONGOING`` (alive and still on study), phase spans ``PREOP_START``/``PREOP_END``,
-    ``POSTOP_START``/``POSTOP_END``, ``MAINT_START``/``MAINT_END``, ``SURGERY`` with ``SURGOUT``,
-    ``BORTIME`` with ``BOR``, ``EFSEVENT``, ``DEATH``.
-
-    Phases: pre-operative from the first dose to surgery (without surgery, to the last
-    pre-operative dose + one cycle); post-operative from surgery to the last post-operative dose
-    + one cycle; maintenance from the first to the last maintenance dose + one cycle; each capped
-    at the next phase and at the end of the bar.
-    """
-    patients = fas(ad)
-    cycle = pd.Timedelta(days=ad.sap.schedule.cycle_days)
-    enrl = patients["ENRLDT"]
-    end_date = patients["DTHDT"].fillna(patients["LSTALVDT"])
-    end_date = end_date.where(end_date <= pd.Timestamp(ad.cutoff), pd.Timestamp(ad.cutoff))
-    ex = ad.adex.groupby(["USUBJID", "APHASE"])["EXSTDT"].agg(["min", "max"])
-
-    def phase(name: str, column: str) -> pd.Series:
-        values = (
-            ex[column].xs(name, level="APHASE")
-            if name in ex.index.get_level_values(1)
-            else pd.Series(dtype="datetime64[ns]")
-        )
-        return patients["USUBJID"].map(values)
-
-    pre_start = phase("PRE-OPERATIVE", "min").fillna(patients["TRTSDT"])
-    maint_start = phase("MAINTENANCE", "min")
-    pre_end = patients["SURGDT"].fillna(phase("PRE-OPERATIVE", "max") + cycle)
-    post_start = patients["SURGDT"].where(phase("POST-OPERATIVE", "min").notna())
-    post_end = (phase("POST-OPERATIVE", "max") + cycle).where(post_start.notna())
-    post_end = post_end.where(~(post_end > maint_start), maint_start)
-    maint_end = phase("MAINTENANCE", "max") + cycle
-
-    def capped(dates: pd.Series) -> pd.Series:
-        return dates.where(~(dates > end_date), end_date)
-
-    efs = tte_data(ad, "EFS", patients["USUBJID"]).set_index("USUBJID")
-    efs_event = patients["USUBJID"].map(efs["ADT"].where(efs["EVENT"]))
-    ongoing = patients["DTHDT"].isna() & ~patients["EOSSTT"].isin(["DISCONTINUED", "COMPLETED"])
-    return pd.DataFrame(
-        {
-            "USUBJID": patients["USUBJID"],
-            "END": _months(ad, enrl, end_date),
-            "ONGOING": ongoing.astype(bool),
-            "PREOP_START": _months(ad, enrl, capped(pre_start)),
-            "PREOP_END": _months(ad, enrl, capped(pre_end.where(pre_start.notna()))),
-            "POSTOP_START": _months(ad, enrl, capped(post_start)),
-            "POSTOP_END": _months(ad, enrl, capped(post_end)),
-            "MAINT_START": _months(ad, enrl, capped(maint_start)),
-            "MAINT_END": _months(ad, enrl, capped(maint_end)),
-            "SURGERY": _months(ad, enrl, patients["SURGDT"]),
-            "SURGOUT": patients["SURGOUT"],
-            "BORTIME": _months(ad, enrl, patients["BORDT"]),
-            "BOR": patients["BOR"],
-            "EFSEVENT": _months(ad, enrl, efs_event),
-            "DEATH": _months(ad, enrl, patients["DTHDT"]),
-        }
-    )
-
-
-_SWIM_TIMES = (
-    "END",
-    "PREOP_START",
-    "PREOP_END",
-    "POSTOP_START",
-    "POSTOP_END",
-    "MAINT_START",
-    "MAINT_END",
-    "SURGERY",
-    "BORTIME",
-    "EFSEVENT",
-    "DEATH",
-)
+    """The FAS patients' timelines (:func:`~osteo_stats.derive.timeline.derive_timeline`)."""
+    return derive_timeline(fas(ad), ad.adex, ad.adtte, ad.sap, ad.cutoff)
 
 
 def swimmer_figure(ad: AnalysisData) -> TLFOutput:
@@ -252,7 +175,7 @@ def swimmer_figure(ad: AnalysisData) -> TLFOutput:
     b.add("N", len(data), **keys)
     recorded = data.copy()
     for i, row in data.iterrows():
-        for item in _SWIM_TIMES:
+        for item in TIMELINE_TIMES:
             if not pd.isna(row[item]):
                 recorded.loc[i, item] = b.add(
                     "time", row[item], group={"USUBJID": row["USUBJID"], "ITEM": item}, **keys

@@ -156,6 +156,22 @@ def table_body(rows: list[tuple[str, ...]], columns: Sequence[str]) -> pd.DataFr
     return pd.DataFrame(rows, columns=list(columns))
 
 
+def add_count(
+    b: ARDBuilder,
+    x: int,
+    n: int,
+    *,
+    parameter: str,
+    group: Mapping[str, object] | None = None,
+    analysis_set: str | None = None,
+) -> None:
+    """``n``, ``N`` and ``pct`` of ``x / n`` (``pct`` NE when ``n`` is 0)."""
+    keys = {"parameter": parameter, "group": group, "analysis_set": analysis_set}
+    b.add("n", x, **keys)
+    b.add("N", n, **keys)
+    b.add("pct", 100.0 * x / n if n > 0 else math.nan, **keys)
+
+
 def add_rate(
     b: ARDBuilder,
     x: int,
@@ -167,32 +183,14 @@ def add_rate(
     group: Mapping[str, object] | None = None,
     analysis_set: str | None = None,
 ) -> None:
-    """``n``, ``N``, ``pct`` and the exact CI of ``x / n`` (NE when ``n`` is 0)."""
+    """:func:`add_count` and the exact CI of ``x / n`` (NE when ``n`` is 0)."""
     keys = {"parameter": parameter, "group": group, "analysis_set": analysis_set}
-    b.add("n", x, **keys)
-    b.add("N", n, **keys)
+    add_count(b, x, n, **keys)
     if n > 0:
         ci = binomial_ci(int(x), int(n), conf_level=conf_level, method=method)  # type: ignore[arg-type]
-        b.add("pct", 100.0 * x / n, **keys)
         b.add_ci(ci.estimate, ci.lower, ci.upper, conf_level, **keys)
     else:
-        b.add("pct", math.nan, **keys)
         b.add_ci(math.nan, math.nan, math.nan, conf_level, **keys)
-
-
-def add_count(
-    b: ARDBuilder,
-    x: int,
-    n: int,
-    *,
-    parameter: str,
-    group: Mapping[str, object] | None = None,
-    analysis_set: str | None = None,
-) -> None:
-    keys = {"parameter": parameter, "group": group, "analysis_set": analysis_set}
-    b.add("n", x, **keys)
-    b.add("N", n, **keys)
-    b.add("pct", 100.0 * x / n if n > 0 else math.nan, **keys)
 
 
 # --- time to event ---

@@ -28,7 +28,7 @@ from osteo_stats.tlf.plots import efficacy as figures
 
 def km_figure(ad: AnalysisData, paramcd: str) -> TLFOutput:
     """Figure 14.2.1 (EFS) or 14.2.2 (OS): Kaplan-Meier curve with CI band, censor marks, median
-    and the number at risk at every 6-month tick (SAP 7.3.7)."""
+    and the number at risk at every tick of ``inference.km_at_risk_tick_months`` (SAP 7.3.7)."""
     spec = {
         "EFS": (
             "EFF-EFS-01",
@@ -66,7 +66,7 @@ def km_figure(ad: AnalysisData, paramcd: str) -> TLFOutput:
         )
         b.add("conf_level", inf.conf_level, group=group, **keys)
     last = float(curve["time"].max()) if len(curve) else 0.0
-    ticks = figures.month_ticks(last, step=6.0)
+    ticks = figures.month_ticks(last, step=inf.km_at_risk_tick_months)
     at_risk = [
         b.add(
             "n_risk",

@@ -245,7 +245,13 @@ def efs_sensitivity_table(ad: AnalysisData) -> TLFOutput:
     aid, tlf_label = "EFF-EFS-02", "Table 14.2.10"
     columns = (
         ("EFSSENSA", "FAS", fas(ad), "(a) Censored at new anticancer therapy, FAS"),
-        ("EFSSENSB", "FAS", fas(ad), "(b) Events after >= 2 missed assessments censored, FAS"),
+        (
+            "EFSSENSB",
+            "FAS",
+            fas(ad),
+            f"(b) Events after >= {ad.sap.efs.missed_assessments_for_censoring} missed "
+            "assessments censored, FAS",
+        ),
         ("EFS", "PPS", pps(ad), "Primary EFS definition, PPS"),
     )
     b = ARDBuilder(aid, tlf_label, "FAS")

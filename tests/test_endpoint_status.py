@@ -69,6 +69,9 @@ def test_stage1_futility_stop_makes_design_inference_available():
         "stopped after stage 1",
     )
     assert len(status.stage1) == 13 and len(status.population) == 23
+    # SAP 7.2: after a futility stop x is the stage-1 count, even if later patients succeed.
+    later = primary_status(fas([S] * 3 + [F] * 10 + [S] * 5 + [U] * 5), DESIGN)
+    assert (later.stopped_early, later.successes) == (True, 3)
 
 
 def test_stage1_not_complete_is_not_a_stop_even_with_few_successes():
@@ -195,6 +198,7 @@ def test_design_inference_at_the_final_analysis_counts_n2_as_failure(
     assert (status.available, status.reason) == (available, reason)
     if available:
         assert status.population["PRIMSTAT"].value_counts().to_dict() == {F: 30, S: 13}
+        assert status.successes == 13
 
 
 def test_a_final_analysis_still_waits_for_an_n1_patient():

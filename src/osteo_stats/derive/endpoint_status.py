@@ -63,6 +63,13 @@ class PrimaryStatus:
     stopped_early: bool
     reason: str
 
+    @property
+    def successes(self) -> int:
+        """The success count design-based inference uses (SAP 7.2): the stage-1 successes after
+        a futility stop (later patients do not count), otherwise the successes among the n."""
+        counted = self.stage1 if self.stopped_early else self.population
+        return int((counted["PRIMSTAT"] == "SUCCESS").sum())
+
 
 def primary_status(fas: pd.DataFrame, design: Design) -> PrimaryStatus:
     """Decide whether design-based inference (SAP 7.2) is available at this cut-off.

@@ -68,7 +68,7 @@ def primary_endpoint_table(ad: AnalysisData) -> TLFOutput:
     design_group = {"METHOD": "DESIGN-BASED"}
     b.add("boundary", design.r, group=design_group, **prm)
     if status.available:
-        x = int((s1["PRIMSTAT"] == "SUCCESS").sum()) if status.stopped_early else successes
+        x = status.successes
         res = two_stage_inference(x, design.r1, design.n1, design.n, design.p0, design.alpha)
         b.add("n", res.x, group=design_group, **prm)
         b.add("N", res.n_observed, group=design_group, **prm)

@@ -126,6 +126,7 @@ class Inference(_Section):
     proportion_ci: Literal["clopper-pearson", "wilson", "jeffreys"]
     km_conf_type: Literal["log-log", "log", "plain"]
     km_landmarks_months: list[float]
+    km_at_risk_tick_months: float = Field(gt=0)
     historical_control: HistoricalControl
 
     @model_validator(mode="after")

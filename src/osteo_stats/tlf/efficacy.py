@@ -45,6 +45,7 @@ from osteo_stats.analyse.survival import (
 from osteo_stats.analyse.two_stage import two_stage_inference
 from osteo_stats.derive.analysis_data import AnalysisData, in_population
 from osteo_stats.derive.efficacy import compute_event_indicator
+from osteo_stats.derive.tte import LANDMARK_PARAMS
 from osteo_stats.sap import SAP
 from osteo_stats.tlf.ard import ARD, ARDBuilder
 from osteo_stats.tlf.format import fmt_est_ci, fmt_n_pct, fmt_number, fmt_p, fmt_pct_ci
@@ -1909,9 +1910,8 @@ def bor_listing(ad: AnalysisData) -> TLFOutput:
 def tte_listing(ad: AnalysisData) -> TLFOutput:
     """Listing 16.2.6.2: EFS and OS derivations (event/censoring date, rule)."""
     ids = set(fas(ad)["USUBJID"])
-    t = ad.adtte.loc[ad.adtte["USUBJID"].isin(ids)].sort_values(
-        ["USUBJID", "PARAMCD"], kind="stable"
-    )
+    listed = ad.adtte["USUBJID"].isin(ids) & ~ad.adtte["PARAMCD"].isin(LANDMARK_PARAMS)
+    t = ad.adtte.loc[listed].sort_values(["USUBJID", "PARAMCD"], kind="stable")
     flag = t["ADTF"].fillna("")
     body = pd.DataFrame(
         {

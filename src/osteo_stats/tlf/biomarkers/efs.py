@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,7 +17,8 @@ from osteo_stats.analyse.survival import (
     logrank_test,
 )
 from osteo_stats.derive.analysis_data import AnalysisData
-from osteo_stats.derive.efficacy import compute_aval_days, compute_event_indicator
+from osteo_stats.derive.efficacy import compute_event_indicator
+from osteo_stats.derive.tte import operated
 from osteo_stats.tlf.ard import ARD, ARDBuilder
 from osteo_stats.tlf.biomarkers.common import (
     CHANGE,
@@ -26,6 +26,7 @@ from osteo_stats.tlf.biomarkers.common import (
     EFS_ID,
     EXPLORATORY,
     MODULE,
+    POST,
     PRE,
     TIMEPOINT_LABEL,
     TIMEPOINTS,
@@ -42,46 +43,17 @@ from osteo_stats.tlf.format import fmt_est_ci, fmt_number, fmt_p
 from osteo_stats.tlf.model import TLF, TLFOutput, source_line
 
 
-@dataclass(frozen=True)
-class _EFSData:
-    """EFS per patient from enrollment (``pre``) and from the surgery landmark (``landmark``).
-
-    Both frames have ``USUBJID, TIME`` (months) and ``EVENT`` (bool).
-    """
-
-    pre: pd.DataFrame
-    landmark: pd.DataFrame
-    n_operated: int
-    n_event_by_surgery: int
-
-
-def _efs_data(ad: AnalysisData) -> _EFSData:
-    """EFS from enrollment, and from a landmark at surgery (SAP 7.6 point 5).
-
-    Landmark: operated FAS patients without an EFS event on or before SURGDT; time
-    ``ADT - SURGDT + 1`` days in months. A patient censored before surgery (no assessment after
-    it yet) has no follow-up after the landmark and is censored at day 1.
-    """
-    fas = ad.population("FAS")[["USUBJID", "SURGDT"]]
-    efs = ad.adtte.loc[ad.adtte["PARAMCD"].eq("EFS")].merge(fas, on="USUBJID", how="inner")
-    event = compute_event_indicator(efs["CNSR"])
-    pre = pd.DataFrame(
-        {"USUBJID": efs["USUBJID"], "TIME": efs["AVALM"].astype(float), "EVENT": event}
-    )
-    operated = efs["SURGDT"].notna().to_numpy()
-    event_by_surgery = operated & event & (efs["ADT"] <= efs["SURGDT"]).to_numpy()
-    keep = operated & ~event_by_surgery
-    offset = ad.sap.time.day_one_offset
-    days = np.asarray(compute_aval_days(efs["SURGDT"], efs["ADT"], offset), dtype=float)
-    days = np.maximum(days, 1.0)  # censored before surgery: censored at day 1 of the landmark
-    landmark = pd.DataFrame(
+def _time_event(ad: AnalysisData, paramcd: str) -> pd.DataFrame:
+    """``USUBJID, TIME`` (AVALM) and ``EVENT`` (bool) of one ADTTE parameter, FAS patients."""
+    fas = ad.population("FAS")[["USUBJID"]]
+    tte = ad.adtte.loc[ad.adtte["PARAMCD"].eq(paramcd)].merge(fas, on="USUBJID", how="inner")
+    return pd.DataFrame(
         {
-            "USUBJID": efs["USUBJID"].to_numpy()[keep],
-            "TIME": days[keep] / ad.sap.time.days_per_month,
-            "EVENT": event[keep],
+            "USUBJID": tte["USUBJID"].to_numpy(),
+            "TIME": tte["AVALM"].to_numpy(float),
+            "EVENT": compute_event_indicator(tte["CNSR"]),
         }
     )
-    return _EFSData(pre, landmark, int(operated.sum()), int(event_by_surgery.sum()))
 
 
 def _covariate(values: pd.DataFrame, atpt: str, log_transform: bool) -> np.ndarray:
@@ -117,7 +89,11 @@ def _fit_cox(frame: pd.DataFrame, conf: float) -> pd.Series | None:
 def efs_table(
     ad: AnalysisData, values: pd.DataFrame, displays: dict[str, Display]
 ) -> tuple[TLFOutput, ARD, dict[tuple[str, str], dict[str, KaplanMeierResult]]]:
-    efs = _efs_data(ad)
+    # Post-SBRT values and changes: EFS from the landmark at surgery (ADTTE EFSSURG).
+    origins = {PRE: _time_event(ad, "EFS"), POST: _time_event(ad, "EFSSURG")}
+    origins[CHANGE] = origins[POST]
+    n_landmark = len(origins[POST])
+    n_operated = int(operated(ad.population("FAS")).sum())
     b = ARDBuilder(EFS_ID, "Table 14.4.4", "FAS")
     conf = confidence_level(ad)
     fig = ARDBuilder(EFS_ID, "Figure 14.4.3", "FAS")
@@ -125,7 +101,7 @@ def efs_table(
     families: dict[tuple[str, str], Family] = {}
     not_converged: list[str] = []
     for atpt in TIMEPOINTS:
-        origin = efs.pre if atpt == PRE else efs.landmark
+        origin = origins[atpt]
         aset = "FAS" if atpt == PRE else "FAS-LANDMARK"
         for marker, d in displays.items():
             rows = values.loc[values["PARAMCD"].eq(marker) & values[COLUMN[atpt]].notna()]
@@ -231,8 +207,8 @@ def efs_table(
         "changes are measured on the resected specimen, after the time origin; to avoid "
         "immortal-time bias they are analysed from a landmark at surgery: operated patients "
         "without an EFS event on or before the surgery date, time = EFS date - surgery date + "
-        f"1 day, in months (SAP 7.6 point 5). Landmark set: {len(efs.landmark)} of "
-        f"{efs.n_operated} operated patients ({efs.n_event_by_surgery} had an EFS event, e.g. "
+        f"1 day, in months (SAP 7.6 point 5). Landmark set: {n_landmark} of "
+        f"{n_operated} operated patients ({n_operated - n_landmark} had an EFS event, e.g. "
         "incomplete resection, on or before surgery). A patient censored before surgery is "
         "censored at day 1 of the landmark.",
         "Cox proportional hazards model per marker (Efron ties), marker as a continuous "
@@ -255,9 +231,7 @@ def efs_table(
     tlf = TLF(
         kind="Table",
         number="14.4.4",
-        analysis_set=(
-            f"Full analysis set (N = {n_fas}); landmark at surgery (n = {len(efs.landmark)})"
-        ),
+        analysis_set=(f"Full analysis set (N = {n_fas}); landmark at surgery (n = {n_landmark})"),
         footnotes=tuple(footnotes),
         source=source_line(MODULE, ad.cutoff, ad.sap.sap_version, (EFS_ID,)),
         analysis_ids=(EFS_ID,),

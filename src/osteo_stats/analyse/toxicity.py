@@ -58,6 +58,7 @@ from osteo_stats.errors import DesignError
 __all__ = [
     "ToxicityBoundary",
     "boundary_crossing_probability",
+    "last_reachable_look",
     "toxicity_boundary",
 ]
 
@@ -423,3 +424,18 @@ def toxicity_boundary(
         table=table,
         operating_characteristics=oc,
     )
+
+
+def last_reachable_look(
+    looks: Sequence[int], n_treated: int, enrollment_complete: bool
+) -> int | None:
+    """The last look (1-based) that can still be reached (SAP 9.4).
+
+    While enrollment is open every planned look can be reached. Once it is complete, only the
+    ``n_treated`` SAF patients can become evaluable, so the last look is the last n_k <=
+    ``n_treated``; None when even the first look cannot be reached.
+    """
+    if not enrollment_complete:
+        return len(looks)
+    reachable = [k for k, n_k in enumerate(looks, start=1) if n_k <= n_treated]
+    return reachable[-1] if reachable else None

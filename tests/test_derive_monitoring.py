@@ -17,6 +17,7 @@ import math
 import pandas as pd
 import pytest
 
+from osteo_stats.analyse.toxicity import look_crossings
 from osteo_stats.analyse.two_stage import (
     STAGE1_CONTINUE,
     STAGE1_PENDING,
@@ -142,3 +143,20 @@ def test_stage1_counts_tie_on_enrollment_goes_to_usubjid():
 )
 def test_stage1_decision(successes, pending, decision):
     assert stage1_decision(successes, pending, r1=3) == decision
+
+
+def test_crossing_at_each_look():
+    # SAP 9.4 with b = (3, 4, 6): stop when x_k > b_k at a look reached; at a look not reached
+    # (but reachable) the crossing is certain once the count among all evaluable patients
+    # already exceeds b_k; otherwise open (NaN), and NaN at a look that cannot be reached.
+    # Look 1 reached with x_1 = 4 > 3: crossed. 5 toxicities so far > b_2 = 4, look 2 reachable:
+    # certain. 5 <= 6 at look 3: open.
+    got = look_crossings([3, 4, 6], [4.0, math.nan, math.nan], [True, False, False], 5, 3)
+    assert got[:2] == [1.0, 1.0] and math.isnan(got[2])
+    # x_1 = 3 = b_1: not crossed; 4 so far = b_2: open; 4 > 2? look 3 is beyond the last
+    # reachable look (2): NaN even though the count would exceed a small boundary there.
+    got = look_crossings([3, 4, 2], [3.0, math.nan, math.nan], [True, False, False], 4, 2)
+    assert got[0] == 0.0 and math.isnan(got[1]) and math.isnan(got[2])
+    # No look can be reached (last look None): nothing is certain.
+    got = look_crossings([3, 4], [math.nan, math.nan], [False, False], 9, None)
+    assert all(math.isnan(v) for v in got)

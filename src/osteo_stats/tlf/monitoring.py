@@ -12,12 +12,16 @@ is in :mod:`osteo_stats.tlf.plots.monitoring`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from osteo_stats.analyse.toxicity import ToxicityBoundary, last_reachable_look, toxicity_boundary
+from osteo_stats.analyse.toxicity import (
+    ToxicityBoundary,
+    last_reachable_look,
+    look_crossings,
+    toxicity_boundary,
+)
 from osteo_stats.analyse.two_stage import (
     STAGE1_CONTINUE,
     STAGE1_PENDING,
@@ -133,19 +137,22 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
           group={"STATUS": "EVALUABLE WITH UNACCEPTABLE TOXICITY"})  # fmt: skip
     b.add("n", int(saf["UTOXFL"].eq("Y").sum()), parameter=p,
           group={"STATUS": "UNACCEPTABLE TOXICITY"})  # fmt: skip
-    for row, look in zip(bdry.table.itertuples(), obs.itertuples(), strict=True):
+    crossings = look_crossings(
+        bdry.table["max_acceptable"].tolist(),
+        obs["observed"].tolist(),
+        obs["reached"].tolist(),
+        int(obs["observed_so_far"].iloc[0]),
+        last,
+    )
+    for row, look, crossed in zip(
+        bdry.table.itertuples(), obs.itertuples(), crossings, strict=True
+    ):
         g = {"LOOK": int(row.look)}
         b.add("N", int(row.n), parameter=p, group=g)
         b.add("boundary", int(row.max_acceptable), parameter=p, group=g)
         b.add("est", float(row.nominal_level), parameter="NOMINAL LEVEL", group=g)
         b.add("reached", bool(look.reached), parameter=p, group=g)
         b.add("observed", look.observed, parameter=p, group=g)
-        if look.reached:
-            crossed: float = float(look.observed > row.max_acceptable)
-        elif look.observed_so_far > row.max_acceptable and row.look <= reachable_looks:
-            crossed = 1.0  # certain before the look is reached (SAP 9.4)
-        else:
-            crossed = math.nan
         b.add("crossed", crossed, parameter=p, group=g)
     if last is not None:
         b.add("N", bdry.looks[last - 1], parameter="LAST LOOK", group={"LOOK": last})

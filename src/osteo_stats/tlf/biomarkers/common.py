@@ -23,6 +23,7 @@ import pandas as pd
 
 from osteo_stats.analyse.biomarkers import benjamini_hochberg
 from osteo_stats.derive.analysis_data import AnalysisData
+from osteo_stats.derive.biomarkers import POST, PRE, derive_marker_values
 from osteo_stats.tlf.ard import ARD, ARDBuilder
 from osteo_stats.tlf.format import fmt_number
 
@@ -34,13 +35,10 @@ PAIR_ID = "BMK-PAIR-01"
 RESP_ID = "BMK-RESP-01"
 EFS_ID = "BMK-EFS-01"
 
-PRE, POST, CHANGE = "PRE-SBRT", "POST-SBRT", "CHANGE"
+CHANGE = "CHANGE"
 TIMEPOINTS = (PRE, POST, CHANGE)
 TIMEPOINT_LABEL = {PRE: "Pre-SBRT", POST: "Post-SBRT", CHANGE: "Change (post - pre)"}
 COLUMN = {PRE: "PRE", POST: "POST", CHANGE: "CHANGE"}
-
-#: Response endpoints (ENDPOINT key) -> ADSL flag; labels from :func:`endpoint_label`.
-ENDPOINTS: dict[str, str] = {"GOODRESP": "GOODRESP", "ORR": "ORRFL"}
 
 
 def endpoint_label(ad: AnalysisData, endpoint: str) -> str:
@@ -60,52 +58,11 @@ EXPLORATORY = (
 # --------------------------------------------------------------------------------------------
 
 
-def _missing_reason(status: object, reason: object, *, no_record: str) -> str:
-    if pd.isna(status):
-        return no_record
-    text = str(reason).strip() if not pd.isna(reason) else ""
-    return f"{status}: {text}" if text else f"{status}: REASON NOT RECORDED"
-
-
 def marker_values(ad: AnalysisData) -> pd.DataFrame:
-    """One row per FAS patient and marker: values (``BMSTAT = DONE`` only) and why missing.
-
-    Columns ``USUBJID, PARAMCD, PRE, POST, CHANGE, PRE_REASON, POST_REASON, AVAIL,
-    GOODRESP, ORR`` (the last two boolean). ``*_REASON`` is ``None`` when the value exists,
-    else ``"BMSTAT: BMREASND"`` or ``"NO RECORD"`` (no sample row by the cut-off; for the
-    post-SBRT sample of a patient whose surgery is pending, ``"NO RECORD: SURGERY PENDING"``).
-    Nothing is imputed.
-    """
+    """One row per FAS patient and marker, in the SAP's marker order
+    (:func:`~osteo_stats.derive.biomarkers.derive_marker_values`)."""
     markers = list(ad.sap.biomarkers.markers)
-    fas = ad.population("FAS")
-    grid = pd.MultiIndex.from_product([fas["USUBJID"], markers], names=["USUBJID", "PARAMCD"])
-    out = grid.to_frame(index=False)
-    bm = ad.adbm.set_index(["USUBJID", "PARAMCD", "ATPT"])
-    pending = set(fas.loc[fas["SURGOUT"].eq("PENDING"), "USUBJID"])
-    for atpt, column in ((PRE, "PRE"), (POST, "POST")):
-        # a mask, not xs(): early cut-offs may have no sample at this time point yet
-        rows = bm.loc[bm.index.get_level_values("ATPT") == atpt].droplevel("ATPT")
-        rows = rows.reindex(grid)
-        done = rows["BMSTAT"].eq("DONE").to_numpy()
-        out[column] = np.where(done, rows["AVAL"].to_numpy(dtype=float), np.nan)
-        reasons = []
-        for usubjid, status, reason, ok in zip(
-            out["USUBJID"], rows["BMSTAT"], rows["BMREASND"], done, strict=True
-        ):
-            no_record = "NO RECORD"
-            if atpt == POST and usubjid in pending:
-                no_record = "NO RECORD: SURGERY PENDING"
-            reasons.append(None if ok else _missing_reason(status, reason, no_record=no_record))
-        out[f"{column}_REASON"] = reasons
-    out["CHANGE"] = out["POST"] - out["PRE"]
-    has_pre, has_post = out["PRE"].notna(), out["POST"].notna()
-    out["AVAIL"] = np.select(
-        [has_pre & has_post, has_pre, has_post], ["BOTH", "PRE ONLY", "POST ONLY"], "NEITHER"
-    )
-    flags = fas.set_index("USUBJID")
-    for endpoint, flag in ENDPOINTS.items():
-        out[endpoint] = out["USUBJID"].map(flags[flag].eq("Y")).astype(bool)
-    return out
+    return derive_marker_values(ad.population("FAS"), ad.adbm, markers)
 
 
 def _recorded_decimals(values: pd.Series | np.ndarray) -> int:

@@ -9,10 +9,10 @@ import pandas as pd
 
 from osteo_stats.analyse.biomarkers import fisher_exact, rank_sum_test
 from osteo_stats.derive.analysis_data import AnalysisData
+from osteo_stats.derive.biomarkers import ENDPOINTS
 from osteo_stats.tlf.ard import ARDBuilder
 from osteo_stats.tlf.biomarkers.common import (
     COLUMN,
-    ENDPOINTS,
     EXPLORATORY,
     MODULE,
     RESP_ID,

@@ -23,8 +23,13 @@ def test_final_cutoff_has_every_patient_and_parameter(trial):
     ad = derive_analysis_data(trial, load_sap())
     assert ad.cutoff == trial.cutoff
     assert len(ad.adsl) == 43
-    assert set(ad.adtte["PARAMCD"]) == {"EFS", "EFSSENSA", "EFSSENSB", "OS"}
-    assert ad.adtte.groupby("PARAMCD").size().eq(43).all()
+    assert set(ad.adtte["PARAMCD"]) == {"EFS", "EFSSENSA", "EFSSENSB", "OS", "EFSSURG"}
+    sizes = ad.adtte.groupby("PARAMCD").size()
+    assert sizes.drop("EFSSURG").eq(43).all()
+    # EFSSURG (SAP 7.6 point 5): the operated patients without an EFS event on or before SURGDT.
+    efs = ad.adtte.loc[ad.adtte["PARAMCD"].eq("EFS")].merge(ad.adsl[["USUBJID", "SURGDT"]])
+    by_surgery = efs["CNSR"].eq(0) & (efs["ADT"] <= efs["SURGDT"])
+    assert sizes["EFSSURG"] == (efs["SURGDT"].notna() & ~by_surgery).sum()
     assert {"BOR", "PRIMSTAT", "HUVOS", "BESTPCHG", "UTOXFL"} <= set(ad.adsl.columns)
     assert {"TRTEMFL", "APHASE"} <= set(ad.adae.columns)
 

@@ -375,7 +375,8 @@ def test_os_death_censoring_and_cap_at_cutoff():
 
 def test_adtte_stacks_all_parameters_and_rejects_unknown_codes():
     got = derive_adtte(at(CUTOFF, adsl({"USUBJID": "P30"})), adrs(), SAP, CUTOFF)
-    assert got["PARAMCD"].tolist() == ["EFS", "EFSSENSA", "EFSSENSB", "OS"]
+    # P30 is operated on day 57 and censored at day 1 of EFS: EFSSURG censored on SURGDT (L2).
+    assert got["PARAMCD"].tolist() == ["EFS", "EFSSENSA", "EFSSENSB", "EFSSURG", "OS"]
     assert got["STUDYID"].eq("PROMIS").all()
     with pytest.raises(ValueError, match="unknown parameter.*'PFS'.*allowed: EFS, EFSSENSA"):
         derive_adtte(at(CUTOFF, adsl({"USUBJID": "P30"})), adrs(), SAP, CUTOFF, paramcds=["PFS"])

@@ -436,7 +436,7 @@ def test_planned_accrual_is_evaluated_at_the_cutoff(shipped, cutoff, days, shown
 
 
 def test_last_reachable_toxicity_look():
-    from osteo_stats.tlf.monitoring import last_reachable_look
+    from osteo_stats.analyse.toxicity import last_reachable_look
 
     looks = [5, 10, 15, 20, 25, 30, 35, 40, 43]
     # Enrollment complete with 42 treated: 43 cannot be reached; the largest n_k <= 42 is 40,

@@ -18,8 +18,8 @@ M = 30.4375
 
 # A: enrolled 2025-01-01, pre-op doses 01-02 and 01-23, surgery 03-01 (day 59), post-op doses
 #    03-22 and 04-12 (+21 = 05-03, capped at maintenance start 05-01, day 120), maintenance
-#    05-01 and 05-22 (+21 = 06-12, day 162); alive and on study, last known alive after the
-#    cut-off 2025-10-01 (day 273).
+#    05-01 and 05-22 (+21 = 06-12, day 162); alive and on study, known alive after the cut-off
+#    2025-10-01, so LSTALVDT is the cut-off (day 273) as the SAP 6.2 cut leaves it.
 # B: enrolled 2025-02-01, pre-op doses 02-03 (day 2) and 02-24 (+21 = 03-17), no surgery, died
 #    2025-03-10 (day 37): the pre-operative bar is capped at death; EFS event (death) on day 37.
 PATIENTS = pd.DataFrame(
@@ -30,7 +30,7 @@ PATIENTS = pd.DataFrame(
         "SURGDT": [T("2025-03-01"), NAT],
         "SURGOUT": ["R0", "NOT DONE"],
         "DTHDT": [NAT, T("2025-03-10")],
-        "LSTALVDT": [T("2025-12-31"), T("2025-03-10")],
+        "LSTALVDT": [T("2025-10-01"), T("2025-03-10")],
         "EOSSTT": ["ONGOING", "DISCONTINUED"],
         "BOR": ["PR", "PD"],
         "BORDT": [T("2025-02-20"), T("2025-03-03")],
@@ -64,7 +64,7 @@ EXPECTED = {
 
 @pytest.mark.parametrize("usubjid", ["A", "B"])
 def test_timeline_times_in_months_from_enrollment(usubjid):
-    out = derive_timeline(PATIENTS, ADEX, ADTTE, SAP, "2025-10-01").set_index("USUBJID")
+    out = derive_timeline(PATIENTS, ADEX, ADTTE, SAP).set_index("USUBJID")
     row = out.loc[usubjid]
     for column, days in EXPECTED[usubjid].items():
         if days is None:
@@ -74,5 +74,5 @@ def test_timeline_times_in_months_from_enrollment(usubjid):
 
 
 def test_ongoing_only_when_alive_and_on_study():
-    out = derive_timeline(PATIENTS, ADEX, ADTTE, SAP, "2025-10-01")
+    out = derive_timeline(PATIENTS, ADEX, ADTTE, SAP)
     assert out["ONGOING"].tolist() == [True, False]

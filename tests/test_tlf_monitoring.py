@@ -12,16 +12,16 @@ import pandas as pd
 import pytest
 
 from osteo_stats import load_sap
-from osteo_stats.derive.analysis_data import derive_analysis_data
-from osteo_stats.load import load_trial
-from osteo_stats.tlf.monitoring import (
+from osteo_stats.analyse.two_stage import (
     STAGE1_CONTINUE,
     STAGE1_PENDING,
     STAGE1_STOP,
-    build_monitoring_tlfs,
-    observed_toxicity_counts,
-    stage1_status,
+    stage1_decision,
 )
+from osteo_stats.derive.analysis_data import derive_analysis_data
+from osteo_stats.derive.monitoring import observed_toxicity_counts, stage1_counts
+from osteo_stats.load import load_trial
+from osteo_stats.tlf.monitoring import build_monitoring_tlfs
 
 SHIPPED = Path(__file__).resolve().parents[1] / "data" / "synthetic"
 LOOKS = [5, 10, 15, 20, 25, 30, 35, 40, 43]
@@ -199,18 +199,17 @@ S, F, U = "SUCCESS", "FAILURE", "NOT EVALUABLE YET"
     ],
 )
 def test_stage1_status(statuses, decision, successes, pending):
-    st = stage1_status(_stage1(statuses), n1=13, r1=3)
-    assert (st.decision, st.successes, st.pending) == (decision, successes, pending)
+    st = stage1_counts(_stage1(statuses), n1=13)
+    assert (st.successes, st.pending) == (successes, pending)
+    assert stage1_decision(st.successes, st.pending, r1=3) == decision
     assert st.evaluable + st.pending == 13
-    if decision == STAGE1_PENDING:
-        assert st.recommendation == f"pending: {pending} patients not yet evaluable"
 
 
 def test_stage1_uses_enrollment_order_then_usubjid():
     frame = _stage1([F] * 12 + [S, S])
     frame.loc[13, "ENRLDT"] = frame.loc[12, "ENRLDT"]  # tie: S12 and S13 same day
     frame.loc[12, "USUBJID"], frame.loc[13, "USUBJID"] = "S99", "S13"
-    st = stage1_status(frame.iloc[::-1], n1=13, r1=3)  # input order must not matter
+    st = stage1_counts(frame.iloc[::-1], n1=13)  # input order must not matter
     assert st.successes == 1  # the 13th is S13 (USUBJID sorts before S99)
 
 

@@ -44,6 +44,7 @@ Nothing is simulated.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Real
@@ -58,6 +59,8 @@ from osteo_stats.errors import DesignError
 __all__ = [
     "ToxicityBoundary",
     "boundary_crossing_probability",
+    "last_reachable_look",
+    "look_crossings",
     "toxicity_boundary",
 ]
 
@@ -423,3 +426,44 @@ def toxicity_boundary(
         table=table,
         operating_characteristics=oc,
     )
+
+
+def last_reachable_look(
+    looks: Sequence[int], n_treated: int, enrollment_complete: bool
+) -> int | None:
+    """The last look (1-based) that can still be reached (SAP 9.4).
+
+    While enrollment is open every planned look can be reached. Once it is complete, only the
+    ``n_treated`` SAF patients can become evaluable, so the last look is the last n_k <=
+    ``n_treated``; None when even the first look cannot be reached.
+    """
+    if not enrollment_complete:
+        return len(looks)
+    reachable = [k for k, n_k in enumerate(looks, start=1) if n_k <= n_treated]
+    return reachable[-1] if reachable else None
+
+
+def look_crossings(
+    boundary: Sequence[int],
+    observed: Sequence[float],
+    reached: Sequence[bool],
+    observed_so_far: int,
+    last_look: int | None,
+) -> list[float]:
+    """Has the boundary been crossed at each look (SAP 9.4)? 1.0 yes, 0.0 no, NaN not known.
+
+    At a look reached: x_k > b_k. At a look not reached yet but reachable (k <= ``last_look``,
+    1-based; None when no look can be reached): crossed for certain once ``observed_so_far``,
+    the count among all evaluable patients, exceeds b_k, because counts only grow; otherwise
+    not known. A look that cannot be reached is never crossed nor cleared (NaN).
+    """
+    reachable = 0 if last_look is None else last_look
+    out = []
+    for k, (b_k, x_k, r_k) in enumerate(zip(boundary, observed, reached, strict=True), start=1):
+        if r_k:
+            out.append(float(x_k > b_k))
+        elif observed_so_far > b_k and k <= reachable:
+            out.append(1.0)
+        else:
+            out.append(math.nan)
+    return out

@@ -43,7 +43,14 @@ from osteo_stats.analyse.proportions import (
     binomial_ci,
 )
 
-__all__ = ["TwoStageInference", "two_stage_inference"]
+__all__ = [
+    "STAGE1_CONTINUE",
+    "STAGE1_PENDING",
+    "STAGE1_STOP",
+    "TwoStageInference",
+    "stage1_decision",
+    "two_stage_inference",
+]
 
 # brentq absolute tolerance on the confidence limits; the limits are reported to ~1e-13.
 _ROOT_XTOL = 1e-14
@@ -287,3 +294,24 @@ def _prob_at_most(p: float, x: int, r1: int, n1: int, n2: int, stopped_early: bo
 def _solve(f) -> float:
     """Root of a monotone function on [0, 1] that changes sign between the end points."""
     return float(optimize.brentq(f, 0.0, 1.0, xtol=_ROOT_XTOL, rtol=4 * np.finfo(float).eps))
+
+
+# --- the stage-1 futility rule at an interim cut-off (SAP 5.5, 10.1) --------------------------
+
+STAGE1_CONTINUE = "continue to stage 2"
+STAGE1_STOP = "stop for futility"
+STAGE1_PENDING = "pending"
+
+
+def stage1_decision(successes: int, pending: int, r1: int) -> str:
+    """The stage-1 status of a Simon design while its outcome may still be open (SAP 5.5).
+
+    :data:`STAGE1_CONTINUE` once ``successes > r1``; :data:`STAGE1_STOP` once ``successes +
+    pending <= r1`` (even if every pending stage-1 place succeeded, r1 would not be exceeded);
+    otherwise :data:`STAGE1_PENDING`.
+    """
+    if successes > r1:
+        return STAGE1_CONTINUE
+    if successes + pending <= r1:
+        return STAGE1_STOP
+    return STAGE1_PENDING

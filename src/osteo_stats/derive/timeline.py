@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from osteo_stats.derive.efficacy import CutoffLike, as_cutoff, compute_event_indicator
+from osteo_stats.derive.efficacy import compute_event_indicator
 from osteo_stats.sap import SAP
 
 #: The time columns of :func:`derive_timeline`, in months from enrollment.
@@ -34,11 +34,11 @@ def derive_timeline(
     adex: pd.DataFrame,
     adtte_efs: pd.DataFrame,
     sap: SAP,
-    cutoff: CutoffLike,
 ) -> pd.DataFrame:
     """One row per patient of ``patients`` (in its order) with the swimmer-plot times.
 
-    Columns: ``USUBJID``, ``END`` (death or last known alive date, capped at the cut-off),
+    Columns: ``USUBJID``, ``END`` (death or last known alive date, both as known at the cut-off:
+    :mod:`~osteo_stats.derive.cutoff` blanks a later death and clips LSTALVDT to it),
     ``ONGOING`` (alive and still on study), phase spans ``PREOP_START``/``PREOP_END``,
     ``POSTOP_START``/``POSTOP_END``, ``MAINT_START``/``MAINT_END``, ``SURGERY`` with ``SURGOUT``,
     ``BORTIME`` with ``BOR``, ``EFSEVENT``, ``DEATH`` (the times of :data:`TIMELINE_TIMES`).
@@ -58,14 +58,10 @@ def derive_timeline(
         ADTTE records; the ``PARAMCD = "EFS"`` ones give the first EFS event.
     sap
         ``schedule.cycle_days`` and ``time.days_per_month``.
-    cutoff
-        Data cut-off.
     """
-    cut = as_cutoff(cutoff)
     cycle = pd.Timedelta(days=sap.schedule.cycle_days)
     enrl = patients["ENRLDT"]
     end_date = patients["DTHDT"].fillna(patients["LSTALVDT"])
-    end_date = end_date.where(end_date <= cut, cut)
     ex = adex.groupby(["USUBJID", "APHASE"])["EXSTDT"].agg(["min", "max"])
 
     def months(dates: pd.Series) -> pd.Series:

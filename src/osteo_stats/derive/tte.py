@@ -40,6 +40,12 @@ OS (SAP 3.2, 8.4):
 - C5 alive: censored at the last known alive date ``LSTALVDT``.
 - C6 alive, last known alive after the cut-off (``ALVCUFL = "Y"``): censored at the cut-off.
 
+EFS from a landmark at surgery (SAP 7.6 point 5), ``EFSSURG``, for the post-SBRT biomarkers:
+
+- L1 an operated patient (SURGDT on record) without an EFS event on or before SURGDT keeps the
+  EFS record, timed from ``STARTDT = SURGDT``; RULE names L1 and the EFS rule behind it.
+- L2 such a patient whose EFS is censored before SURGDT: censored on SURGDT, AVAL 1.
+
 Durations (SAP 6.1): ``AVAL = ADT - STARTDT + day_one_offset`` days
 (:func:`~osteo_stats.derive.efficacy.compute_aval_days`), ``AVALM = AVAL / days_per_month``.
 """
@@ -70,6 +76,7 @@ PARAMS: dict[str, str] = {
     "EFS": "Event-free survival",
     "EFSSENSA": "EFS sensitivity (a): censored at new anticancer therapy",
     "EFSSENSB": "EFS sensitivity (b): events after >= 2 missed assessments censored",
+    "EFSSURG": "EFS from surgery (landmark at surgery, exploratory biomarkers)",
     "OS": "Overall survival",
 }
 
@@ -88,6 +95,8 @@ RULES: dict[str, str] = {
     "O1": "SAP 3.2 O1 death from any cause",
     "C5": "SAP 8.4 C5 censored at last known alive date",
     "C6": "SAP 8.4 C6 last known alive after cut-off: censored at cut-off",
+    "L1": "SAP 7.6 L1 landmark at surgery: EFS record timed from SURGDT",
+    "L2": "SAP 7.6 L2 landmark at surgery: EFS censored before SURGDT: censored at day 1",
 }
 
 ADTTE_COLUMNS = [
@@ -287,7 +296,8 @@ def derive_adtte(
     cutoff: CutoffLike,
     paramcds: Sequence[str] = tuple(PARAMS),
 ) -> pd.DataFrame:
-    """Build the time-to-event dataset: EFS, EFSSENSA, EFSSENSB and OS (SAP 3.2, 6.1, 8.4).
+    """Build the time-to-event dataset: EFS, EFSSENSA, EFSSENSB, EFSSURG and OS (SAP 3.2, 6.1,
+    7.6, 8.4).
 
     The rules are listed in the module docstring and in :data:`RULES`; each record names the
     one that decided it in ``RULE``.
@@ -301,13 +311,14 @@ def derive_adtte(
     cutoff
         Data cut-off: an E3 event dated (by plan) after it has not happened yet.
     paramcds
-        Parameters to build, any of ``"EFS", "EFSSENSA", "EFSSENSB", "OS"`` (default all).
+        Parameters to build, any of :data:`PARAMS` (default all).
 
     Returns
     -------
     pandas.DataFrame
-        One row per patient of ``adsl`` and parameter, columns
-        :data:`ADTTE_COLUMNS`: ``STARTDT`` = ``ENRLDT``; ``ADT`` event or censoring date;
+        One row per patient of ``adsl`` and parameter (EFSSURG: only the patients of its
+        landmark set), columns :data:`ADTTE_COLUMNS`: ``STARTDT`` = ``ENRLDT`` (EFSSURG:
+        ``SURGDT``); ``ADT`` event or censoring date;
         ``ADTF`` its imputation flag (e.g. ``DTHDTF``); ``AVAL`` days
         (:func:`~osteo_stats.derive.efficacy.compute_aval_days`); ``AVALM`` = ``AVAL /
         days_per_month``; ``CNSR`` 0 event, 1 censored; ``EVNTDESC`` (events) or ``CNSDTDSC``
@@ -344,6 +355,8 @@ def derive_adtte(
         built["EFSSENSB"] = _efs_sensitivity_b(base, rs, events, censors, sap)
     if "OS" in paramcds:
         built["OS"] = _os(base, adsl)
+    if "EFSSURG" in paramcds:
+        built["EFSSURG"] = _efs_from_surgery(adsl, _event_else_censor(base, events, censors))
     parts = [_finish(built[p], p, sap) for p in PARAMS if p in built]
     return pd.concat(parts, ignore_index=True)
 
@@ -585,3 +598,38 @@ def derive_primary_endpoint(
         }
     )
     return add_variables(base, derived)
+
+
+# --- EFS from a landmark at surgery (SAP 7.6 point 5) ----------------------------------------
+
+#: ADTTE parameters whose time origin is not enrollment (STARTDT = SURGDT).
+LANDMARK_PARAMS = ("EFSSURG",)
+
+
+def operated(adsl: pd.DataFrame) -> pd.Series:
+    """Operated by the cut-off: a surgery date on record (on ADSL as it stood at the cut-off)."""
+    return adsl["SURGDT"].notna()
+
+
+def _efs_from_surgery(adsl: pd.DataFrame, efs: pd.DataFrame) -> pd.DataFrame:
+    """EFSSURG: EFS from a landmark at surgery (SAP 7.6 point 5).
+
+    Post-SBRT biomarker values come from the resected specimen, so their association with EFS is
+    analysed from surgery. The set is the operated patients with no EFS event on or before
+    SURGDT; each keeps its EFS event or censoring, timed from ``STARTDT = SURGDT`` (rule L1). A
+    patient censored before surgery (no adequate assessment after it yet) has no follow-up after
+    the landmark and is censored on SURGDT, AVAL 1 (rule L2, as C2 at enrollment).
+    """
+    surgery = efs["USUBJID"].map(adsl.set_index("USUBJID")["SURGDT"])
+    is_operated = efs["USUBJID"].map(operated(adsl).set_axis(adsl["USUBJID"]))
+    event_by_surgery = efs["CNSR"].eq(0) & (efs["ADT"] <= surgery)
+    keep = is_operated.astype(bool) & ~event_by_surgery
+    out = efs.loc[keep].copy()
+    surgery = surgery[keep]
+    before = (out["ADT"] < surgery).to_numpy()
+    out["STARTDT"] = surgery
+    out["RULE"] = np.where(before, RULES["L2"], RULES["L1"] + ": " + out["RULE"])
+    out.loc[before, "ADT"] = surgery[before]
+    out.loc[before, ["ADTF", "SRCDOM", "SRCVAR"]] = ["", "ADSL", "SURGDT"]
+    out.loc[before, "CNSDTDSC"] = "EFS censored before surgery (no follow-up after it): day 1"
+    return out.reset_index(drop=True)

@@ -3,113 +3,52 @@
 
 Table 14.3.5 and Figure 14.3.1 (TOX-BDRY-01); Table 14.2.3 (EFF-PRIM-02).
 
-The two status computations are pure functions of ADSL, so they can be checked on hand-made
-frames: :func:`observed_toxicity_counts` (x_k per look) and :func:`stage1_status`. Their
-results go into the ARD; every table cell, the plotted points and the status sentences are then
-read back from the ARD rows.
+The patient counts come from :mod:`osteo_stats.derive.monitoring` (x_k per look, the stage-1
+counts) and the decisions from :mod:`osteo_stats.analyse.toxicity` (boundary, last look) and
+:mod:`osteo_stats.analyse.two_stage` (stage-1 status). They go into the ARD; every table cell,
+the plotted points and the status sentences are then read back from the ARD rows. The drawing
+is in :mod:`osteo_stats.tlf.plots.monitoring`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from osteo_stats.analyse.toxicity import ToxicityBoundary, toxicity_boundary
-from osteo_stats.derive.analysis_data import AnalysisData, in_population
+from osteo_stats.analyse.toxicity import (
+    ToxicityBoundary,
+    last_reachable_look,
+    look_crossings,
+    toxicity_boundary,
+)
+from osteo_stats.analyse.two_stage import (
+    STAGE1_CONTINUE,
+    STAGE1_PENDING,
+    STAGE1_STOP,
+    stage1_decision,
+)
+from osteo_stats.derive.analysis_data import AnalysisData
+from osteo_stats.derive.monitoring import (
+    evaluable_in_order,
+    observed_toxicity_counts,
+    stage1_counts,
+)
 from osteo_stats.tlf.ard import ARD, ARDBuilder, ARDView
 from osteo_stats.tlf.format import fmt_number
 from osteo_stats.tlf.model import TLF, TLFOutput, source_line
-from osteo_stats.tlf.plots.style import PALETTE, figure_style, figure_to_svg, new_figure
+from osteo_stats.tlf.plots.monitoring import draw_toxicity_boundary
 
-__all__ = [
-    "STAGE1_CONTINUE",
-    "STAGE1_PENDING",
-    "STAGE1_STOP",
-    "Stage1Status",
-    "boundary_sentence",
-    "build_monitoring_tlfs",
-    "last_reachable_look",
-    "observed_toxicity_counts",
-    "stage1_status",
-]
+__all__ = ["boundary_sentence", "build_monitoring_tlfs"]
 
 _MODULE = "tlf.monitoring"
 _TOX_ID = "TOX-BDRY-01"
 _STAGE1_ID = "EFF-PRIM-02"
-_NOT_YET = "NOT EVALUABLE YET"
-
-STAGE1_CONTINUE = "continue to stage 2"
-STAGE1_STOP = "stop for futility"
-STAGE1_PENDING = "pending"
-
 Group = Mapping[str, object] | None
 
 
 def _int(value: float) -> int:
     return int(value)
-
-
-# --- observed counts at the looks ------------------------------------------------------------
-
-
-def observed_toxicity_counts(adsl: pd.DataFrame, looks: Sequence[int]) -> pd.DataFrame:
-    """Observed cumulative number of patients with an unacceptable toxicity at each look.
-
-    Parameters
-    ----------
-    adsl
-        ADSL at the cut-off with ``USUBJID``, ``ENRLDT``, ``SAFFL``, ``UTOXFL``, ``EVALFL``,
-        ``EVALDT`` (from :func:`~osteo_stats.derive.safety.derive_unacceptable_toxicity`).
-    looks
-        Cumulative numbers of evaluable patients, n_1 < ... < n_K.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per look: ``look`` (1..K), ``n`` (n_k), ``reached`` (at least n_k SAF patients
-        are evaluable), ``observed`` (x_k: patients with ``UTOXFL = "Y"`` among the first n_k
-        evaluable patients ordered by EVALDT, then ENRLDT, then USUBJID; NaN when not reached).
-        ``observed_so_far`` is the count among all evaluable patients (the same for every row):
-        SAP 9.4 reports a crossing at an unreached look as certain when it already exceeds
-        the boundary there.
-    """
-    evaluable = adsl.loc[in_population(adsl, "SAF") & adsl["EVALFL"].eq("Y")]
-    ordered = evaluable.sort_values(["EVALDT", "ENRLDT", "USUBJID"], kind="mergesort")
-    cumulative = ordered["UTOXFL"].eq("Y").cumsum().to_numpy()
-    n_eval = len(ordered)
-    total = int(cumulative[-1]) if n_eval else 0
-    rows = []
-    for k, n_k in enumerate(looks, start=1):
-        reached = n_eval >= n_k
-        rows.append(
-            {
-                "look": k,
-                "n": int(n_k),
-                "reached": reached,
-                "observed": float(cumulative[n_k - 1]) if reached else math.nan,
-                "observed_so_far": total,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def last_reachable_look(
-    looks: Sequence[int], n_treated: int, enrollment_complete: bool
-) -> int | None:
-    """The last look (1-based) that can still be reached (SAP 9.4).
-
-    While enrollment is open every planned look can be reached. Once it is complete, only SAF
-    patients can become evaluable, so the last look is the last n_k <= ``n_treated``; None when
-    even the first look cannot be reached.
-    """
-    if not enrollment_complete:
-        return len(looks)
-    reachable = [k for k, n_k in enumerate(looks, start=1) if n_k <= n_treated]
-    return reachable[-1] if reachable else None
 
 
 def _sap_boundary(ad: AnalysisData) -> ToxicityBoundary:
@@ -198,19 +137,22 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
           group={"STATUS": "EVALUABLE WITH UNACCEPTABLE TOXICITY"})  # fmt: skip
     b.add("n", int(saf["UTOXFL"].eq("Y").sum()), parameter=p,
           group={"STATUS": "UNACCEPTABLE TOXICITY"})  # fmt: skip
-    for row, look in zip(bdry.table.itertuples(), obs.itertuples(), strict=True):
+    crossings = look_crossings(
+        bdry.table["max_acceptable"].tolist(),
+        obs["observed"].tolist(),
+        obs["reached"].tolist(),
+        int(obs["observed_so_far"].iloc[0]),
+        last,
+    )
+    for row, look, crossed in zip(
+        bdry.table.itertuples(), obs.itertuples(), crossings, strict=True
+    ):
         g = {"LOOK": int(row.look)}
         b.add("N", int(row.n), parameter=p, group=g)
         b.add("boundary", int(row.max_acceptable), parameter=p, group=g)
         b.add("est", float(row.nominal_level), parameter="NOMINAL LEVEL", group=g)
         b.add("reached", bool(look.reached), parameter=p, group=g)
         b.add("observed", look.observed, parameter=p, group=g)
-        if look.reached:
-            crossed: float = float(look.observed > row.max_acceptable)
-        elif look.observed_so_far > row.max_acceptable and row.look <= reachable_looks:
-            crossed = 1.0  # certain before the look is reached (SAP 9.4)
-        else:
-            crossed = math.nan
         b.add("crossed", crossed, parameter=p, group=g)
     if last is not None:
         b.add("N", bdry.looks[last - 1], parameter="LAST LOOK", group={"LOOK": last})
@@ -321,7 +263,6 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
     table = TLF(
         kind="Table",
         number="14.3.5",
-        title="Unacceptable toxicity and the toxicity stopping boundary",
         analysis_set=f"Safety analysis set (N = {_int(v.get(p, 'N'))})",
         footnotes=tuple(notes),
         source=source_line(_MODULE, ad.cutoff, ad.sap.sap_version, (_TOX_ID,)),
@@ -339,10 +280,7 @@ def _toxicity_figure(ad: AnalysisData, table_ard: ARD, n_looks: int, sentence: s
     cumulative count after each evaluable patient (group ``EVALUABLE=i``), which the table does
     not hold.
     """
-    adsl = ad.adsl
-    evaluable = adsl.loc[in_population(adsl, "SAF") & adsl["EVALFL"].eq("Y")]
-    ordered = evaluable.sort_values(["EVALDT", "ENRLDT", "USUBJID"], kind="mergesort")
-    cumulative = ordered["UTOXFL"].eq("Y").cumsum().to_numpy()
+    cumulative = evaluable_in_order(ad.adsl)["UTOXFL"].eq("Y").cumsum().to_numpy()
     b = ARDBuilder(_TOX_ID, "Figure 14.3.1", "SAF")
     for i, count in enumerate(cumulative, start=1):
         b.add("observed", int(count), parameter="UTOX CUMULATIVE", group={"EVALUABLE": i})
@@ -358,33 +296,10 @@ def _toxicity_figure(ad: AnalysisData, table_ard: ARD, n_looks: int, sentence: s
         _int(f.get("UTOX CUMULATIVE", "observed", {"EVALUABLE": i}))
         for i in range(1, len(cumulative) + 1)
     ]
-    with figure_style():
-        figure = new_figure(7.0, 4.5)
-        axes = figure.add_subplot()
-        edges = [0, *n_k]
-        xs = np.repeat(edges, 2)[1:-1]
-        ys = np.repeat(b_k, 2)
-        axes.plot(xs, ys, color=PALETTE["red"], label="Boundary b_k (stop if above)")
-        axes.fill_between(xs, ys, max(n_k[-1], 1) * 0.6, color=PALETTE["red"], alpha=0.08,
-                          linewidth=0, label="Stop region (x > b_k)")  # fmt: skip
-        if steps:
-            axes.step(range(0, len(steps) + 1), [0, *steps], where="post",
-                      color=PALETTE["blue"], label="Observed cumulative count")  # fmt: skip
-        hit = [(n, x) for n, x in zip(n_k, x_k, strict=True) if not math.isnan(x)]
-        if hit:
-            axes.plot(*zip(*hit, strict=True), "o", color=PALETTE["blue"],
-                      label="Observed x_k at looks reached")  # fmt: skip
-        axes.set_xlim(0, n_k[-1] + 1)
-        axes.set_ylim(0, max(max(b_k) + 3, (max(steps) if steps else 0) + 2))
-        axes.set_xticks(n_k)
-        axes.set_xlabel("Evaluable patients (ordered by EVALDT)")
-        axes.set_ylabel("Patients with unacceptable toxicity")
-        axes.legend(loc="upper left", frameon=False)
-        svg = figure_to_svg(figure)
+    svg = draw_toxicity_boundary(n_k, b_k, x_k, steps)
     tlf = TLF(
         kind="Figure",
         number="14.3.1",
-        title="Toxicity stopping boundary with observed cumulative count",
         analysis_set=f"Safety analysis set (N = {_int(t.get('UTOX', 'N'))})",
         footnotes=(sentence, "Boundary and looks as in Table 14.3.5 (SAP 9.4)."),
         source=source_line(_MODULE, ad.cutoff, ad.sap.sap_version, (_TOX_ID,)),
@@ -397,82 +312,14 @@ def _toxicity_figure(ad: AnalysisData, table_ard: ARD, n_looks: int, sentence: s
 # --- stage-1 futility ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Stage1Status:
-    """The stage-1 futility status of the Simon design at one cut-off (SAP 5.5, 10.1).
-
-    Attributes
-    ----------
-    n1, r1
-        Stage-1 size and futility boundary (stop if successes <= r1).
-    enrolled
-        Stage-1 patients enrolled by the cut-off (the first ``n1`` FAS patients; fewer while
-        stage 1 is still accruing).
-    evaluable, successes, failures
-        Among the enrolled stage-1 patients: status other than ``NOT EVALUABLE YET``; of those,
-        ``SUCCESS``; the rest (a ``NOT EVALUABLE`` status under the ``exclude`` option counts
-        here too: it can never become a success).
-    pending
-        Stage-1 places whose outcome is still open: enrolled but not yet evaluable, plus places
-        not yet enrolled.
-    decision
-        :data:`STAGE1_CONTINUE` if successes > r1; :data:`STAGE1_STOP` if successes + pending
-        <= r1 (even all pending patients succeeding could not exceed r1); otherwise
-        :data:`STAGE1_PENDING`.
-    """
-
-    n1: int
-    r1: int
-    enrolled: int
-    evaluable: int
-    successes: int
-    failures: int
-    pending: int
-    decision: str
-
-    @property
-    def recommendation(self) -> str:
-        if self.decision == STAGE1_PENDING:
-            return f"pending: {self.pending} patients not yet evaluable"
-        return self.decision
-
-
-def stage1_status(adsl: pd.DataFrame, n1: int, r1: int) -> Stage1Status:
-    """Stage-1 status from ADSL with ``FASFL``, ``ENRLDT``, ``USUBJID`` and ``PRIMSTAT``.
-
-    The stage-1 patients are the first ``n1`` FAS patients by ENRLDT, then USUBJID (SAP 4).
-    """
-    fas = adsl.loc[in_population(adsl, "FAS")].sort_values(["ENRLDT", "USUBJID"], kind="mergesort")
-    stage1 = fas.head(n1)
-    status = stage1["PRIMSTAT"]
-    evaluable = int(status.ne(_NOT_YET).sum())
-    successes = int(status.eq("SUCCESS").sum())
-    pending = n1 - evaluable
-    if successes > r1:
-        decision = STAGE1_CONTINUE
-    elif successes + pending <= r1:
-        decision = STAGE1_STOP
-    else:
-        decision = STAGE1_PENDING
-    return Stage1Status(
-        n1=n1,
-        r1=r1,
-        enrolled=len(stage1),
-        evaluable=evaluable,
-        successes=successes,
-        failures=evaluable - successes,
-        pending=pending,
-        decision=decision,
-    )
-
-
 def _stage1_table(ad: AnalysisData) -> TLFOutput:
     design = ad.sap.design
-    st = stage1_status(ad.adsl, design.n1, design.r1)
+    st = stage1_counts(ad.adsl, design.n1)
+    decision = stage1_decision(st.successes, st.pending, design.r1)
     p = "PRIMARY"
     b = ARDBuilder(_STAGE1_ID, "Table 14.2.3", "FAS-STAGE1")
     b.add("N", st.n1, parameter=p)
-    b.add("boundary", st.r1, parameter=p)
+    b.add("boundary", design.r1, parameter=p)
     for status, count in (
         ("ENROLLED", st.enrolled),
         ("EVALUABLE", st.evaluable),
@@ -482,8 +329,8 @@ def _stage1_table(ad: AnalysisData) -> TLFOutput:
     ):
         b.add("n", count, parameter=p, group={"STATUS": status})
     # reached = the decision is determined; crossed = successes exceed r1 (continue).
-    b.add("reached", st.decision != STAGE1_PENDING, parameter=p, group={"STATUS": "DECISION"})
-    b.add("crossed", st.decision == STAGE1_CONTINUE, parameter=p, group={"STATUS": "DECISION"})
+    b.add("reached", decision != STAGE1_PENDING, parameter=p, group={"STATUS": "DECISION"})
+    b.add("crossed", decision == STAGE1_CONTINUE, parameter=p, group={"STATUS": "DECISION"})
     ard = b.build()
 
     v = ARDView(ard, _STAGE1_ID)
@@ -526,7 +373,6 @@ def _stage1_table(ad: AnalysisData) -> TLFOutput:
     tlf = TLF(
         kind="Table",
         number="14.2.3",
-        title="Stage-1 futility status",
         analysis_set=f"Full analysis set, stage 1 (N = {n1})",
         footnotes=notes,
         source=source_line(_MODULE, ad.cutoff, ad.sap.sap_version, (_STAGE1_ID,)),

@@ -163,7 +163,7 @@ def waterfall_figure(ad: AnalysisData) -> TLFOutput:
 
 def swimmer_data(ad: AnalysisData) -> pd.DataFrame:
     """The FAS patients' timelines (:func:`~osteo_stats.derive.timeline.derive_timeline`)."""
-    return derive_timeline(fas(ad), ad.adex, ad.adtte, ad.sap, ad.cutoff)
+    return derive_timeline(fas(ad), ad.adex, ad.adtte, ad.sap)
 
 
 def swimmer_figure(ad: AnalysisData) -> TLFOutput:

@@ -9,6 +9,7 @@ import pandas as pd
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.derive.efficacy import compute_event_indicator
 from osteo_stats.derive.endpoint_status import bor_pending
+from osteo_stats.derive.tte import LANDMARK_PARAMS
 from osteo_stats.tlf.catalogue import expected_tlf
 from osteo_stats.tlf.efficacy.common import (
     fas,
@@ -62,9 +63,8 @@ def bor_listing(ad: AnalysisData) -> TLFOutput:
 def tte_listing(ad: AnalysisData) -> TLFOutput:
     """Listing 16.2.6.2: EFS and OS derivations (event/censoring date, rule)."""
     ids = set(fas(ad)["USUBJID"])
-    t = ad.adtte.loc[ad.adtte["USUBJID"].isin(ids)].sort_values(
-        ["USUBJID", "PARAMCD"], kind="stable"
-    )
+    listed = ad.adtte["USUBJID"].isin(ids) & ~ad.adtte["PARAMCD"].isin(LANDMARK_PARAMS)
+    t = ad.adtte.loc[listed].sort_values(["USUBJID", "PARAMCD"], kind="stable")
     flag = t["ADTF"].fillna("")
     body = pd.DataFrame(
         {

@@ -18,6 +18,7 @@ or :func:`issues_json_text`.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -96,6 +97,7 @@ def _first(items: Sequence[str]) -> str:
     return shown + (f" and {len(items) - SHOWN:,} more" if len(items) > SHOWN else "")
 
 
+@functools.lru_cache(maxsize=4096)  # rules repeat: 100,000 issues hold a few hundred rules
 def rule_pattern(rule: str) -> str:
     """``rule`` with its per-row details masked: the key issues are grouped by."""
     for pattern, mask in _PER_ROW:

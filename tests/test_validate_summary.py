@@ -174,6 +174,14 @@ def test_standard_adam_datasets_not_used_are_listed_as_ignored(tmp_path: Path) -
     assert result.exit_code == 0
     assert "Warnings and notes (not blocking)" in result.stderr
     assert "Totals: 0 errors, 0 warnings, 3 notes; 0 patients affected." in result.stderr
+    listed = _invoke("validate", data, "--issues", tmp_path / "issues.csv")
+    assert listed.exit_code == 0  # valid data: the file lists the notes
+    rows = list(csv.reader(io.StringIO((tmp_path / "issues.csv").read_text(encoding="utf-8"))))
+    assert [(r[0], r[4], r[7]) for r in rows[1:]] == [
+        ("ADLB", "ADLB.xpt", "note"),
+        ("ADTTE", "adtte.csv", "note"),
+        ("NOTES", "notes.csv", "note"),
+    ]
 
 
 def _hostile(directory: Path) -> Path:

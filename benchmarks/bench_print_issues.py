@@ -5,8 +5,8 @@ Run with one command (not part of the test suite)::
     python benchmarks/bench_print_issues.py [N ...]
 
 For each N (default 1,000, 10,000 and 100,000) prints the time ``osteo-stats`` takes to print N
-issues to a log (not a terminal: tab-separated lines) and to a terminal (a table up to 200
-issues, one message per line above), and the size of the output.
+issues as its grouped summary (issue 12: the same plain lines to a log and to a terminal), and
+the size of the output. Every issue, one row each, goes to ``validate --issues FILE`` instead.
 """
 
 from __future__ import annotations

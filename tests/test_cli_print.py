@@ -2,12 +2,12 @@
 
 Data are hostile: rich markup (``[/x]`` crashed ``validate`` with a MarkupError), OSC-8 links and
 ESC sequences must reach the terminal as visible escapes, never be interpreted. 100,000 issues
-took 80 s to print through rich's per-cell table layout.
+took 80 s to print through rich's per-cell table layout; issues are now printed as a grouped
+summary (tests/test_validate_summary.py), plain lines, the same in a terminal and a log.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import shutil
 from pathlib import Path
@@ -60,7 +60,7 @@ def _terminal(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
     return out
 
 
-def test_terminal_table_shows_hostile_values_escaped(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_terminal_summary_shows_hostile_values_escaped(monkeypatch: pytest.MonkeyPatch) -> None:
     out = _terminal(monkeypatch)
     hostile = "[red]x[/red] " + OSC8 + " \u202etxt"
     cli._print_issues(_issues(2, value=hostile), title="[/x] title")
@@ -69,11 +69,11 @@ def test_terminal_table_shows_hostile_values_escaped(monkeypatch: pytest.MonkeyP
     assert "\\x1b]8;;http://evil.example" in text and "\\u202etxt" in text
     assert "]8;;" not in text.replace("\\x1b]8;;", "")  # no live OSC-8 link
     assert "\u202e" not in text
-    assert "1 error(s)" not in text and "2 error(s), 0 warning(s)" in text
+    assert "Totals: 2 errors, 0 warnings; 2 patients affected." in text
 
 
-def test_many_issues_skip_the_per_cell_table_layout(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Above 200 rows a terminal gets one message per line; rich.Table is never built."""
+def test_many_issues_print_as_a_few_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """5,000 issues of one rule: one group line; rich.Table is never built."""
     out = _terminal(monkeypatch)
 
     def no_table(*args, **kwargs):
@@ -82,41 +82,38 @@ def test_many_issues_skip_the_per_cell_table_layout(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(cli, "Table", no_table)
     monkeypatch.setattr(rich.table, "Table", no_table)
     cli._print_issues(_issues(5000), title="data validation failed")
-    lines = out.getvalue().splitlines()
-    assert lines[0] == "data validation failed"
-    assert lines[1] == ("ADAE row 1 (USUBJID PROMIS-001): AETOXGR = 7 is outside 1-5. Hint: fix it")
-    assert len(lines) == 5002 and lines[-1] == "5000 error(s), 0 warning(s)"
+    assert out.getvalue().splitlines() == [
+        "data validation failed",
+        "Issues by dataset, column and rule:",
+        "ADAE: AETOXGR = 7 is outside 1-5. 5,000 issues, 5,000 patients (PROMIS-001, PROMIS-002, "
+        "PROMIS-003 and 4,997 more). Hint: fix it",
+        "Totals: 5,000 errors, 0 warnings; 5,000 patients affected.",
+    ]
 
 
-def test_not_a_terminal_prints_tab_separated_issues(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_not_a_terminal_prints_the_same_plain_lines(monkeypatch: pytest.MonkeyPatch) -> None:
     out = io.StringIO()
     monkeypatch.setattr(cli, "err_console", Console(file=out, width=80))
-
-    def no_table(*args, **kwargs):
-        raise AssertionError("rich Table built for a log")
-
-    monkeypatch.setattr(cli, "Table", no_table)
-    issues = _issues(3, value="a\tb\nc")
+    issues = _issues(1, value="a\tb\nc")
     issues.append(ValidationIssue("DIR", None, None, None, "/data", "does not exist", "", "error"))
     cli._print_issues(issues, title="t")
-    rows = list(csv.reader(io.StringIO(out.getvalue()), delimiter="\t", quoting=csv.QUOTE_NONE))
-    assert rows[0] == ["t"]
-    assert rows[1] == ["DATASET", "ROW", "USUBJID", "COLUMN", "VALUE", "RULE", "HINT", "SEVERITY"]
-    assert rows[2] == [
-        "ADAE", "1", "PROMIS-001", "AETOXGR", "a\\tb\\nc", "is outside 1-5", "fix it", "error"
-    ]  # fmt: skip
-    assert rows[5] == ["DIR", "", "", "", "/data", "does not exist", "", "error"]
-    assert rows[6] == ["4 error(s), 0 warning(s)"]
+    assert out.getvalue().splitlines() == [
+        "t",
+        "Issues by dataset, column and rule:",
+        'ADAE row 1 (USUBJID PROMIS-001): AETOXGR = "a\tb\\nc" is outside 1-5. Hint: fix it',
+        'DIR: "/data" does not exist.',
+        "Totals: 2 errors, 0 warnings; 1 patient affected.",
+    ]
 
 
-def test_cli_validation_failure_in_a_log_is_tab_separated(tmp_path: Path) -> None:
+def test_cli_validation_failure_in_a_log_prints_the_message(tmp_path: Path) -> None:
     tables = minimal_trial()
     tables["ADAE"].loc[1, "AETOXGR"] = "7"
     result = _invoke("validate", str(write_trial(tables, tmp_path)))
     assert result.exit_code == 1
     assert (
-        "ADAE\t2\tPROMIS-001\tAETOXGR\t7\tis outside 1-5\tAETOXGR must lie between 1 and 5; "
-        "correct the value from the source record\terror"
+        "ADAE row 2 (USUBJID PROMIS-001): AETOXGR = 7 is outside 1-5. Hint: AETOXGR must lie "
+        "between 1 and 5; correct the value from the source record"
     ) in result.stderr.splitlines()
 
 

@@ -40,10 +40,15 @@ def test_unsupported_format_is_named_in_the_hint(tmp_path: Path) -> None:
 
 
 def test_unrelated_files_are_ignored(tmp_path: Path) -> None:
+    """Not read; a data file gets a note saying so (test_validate_summary.py), not an error."""
     write_trial(minimal_trial(), tmp_path)
     (tmp_path / "README.txt").write_text("notes")
     (tmp_path / "adsl_old.csv").write_text("junk")
-    assert messages(tmp_path) == []
+    assert messages(tmp_path) == [
+        'Note: ADSL_OLD: "adsl_old.csv" is ignored: not a dataset of the PROMIS data model '
+        "(sap/DATA_MODEL.md). Hint: nothing to do; the file is not read"
+    ]
+    assert load_trial(tmp_path, SAP).warnings == ()
 
 
 def test_unreadable_sas7bdat(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ the process exits non-zero.
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -64,7 +65,11 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except DataValidationError as exc:
-        _print_issues(exc.issues, title="Data validation failed: nothing was written")
+        _print_issues(
+            exc.issues,
+            title="Data validation failed: nothing was written",
+            pointer=_FULL_LIST.format(data="DATA"),
+        )
         raise typer.Exit(EXIT_INVALID_DATA) from None
     except OsteoStatsError as exc:
         # The message quotes paths and values the user gave: never read them as markup.
@@ -79,59 +84,31 @@ def _load_sap(path: Path | None) -> SAP:
         return load_sap(path)
 
 
-#: Above this many issues rich's per-cell table layout costs seconds (80 s for 100,000 rows):
-#: a terminal then gets one message per line.
-_TABLE_MAX_ROWS = 200
-
-_ISSUE_HEADER = ("DATASET", "ROW", "USUBJID", "COLUMN", "VALUE", "RULE", "HINT", "SEVERITY")
-
-
-def _plain(value: object, *, tabs: bool = False) -> str:
+def _plain(value: object) -> str:
     """Data as inert text: control, format and odd space characters shown escaped (``\\x1b``).
 
     Print the result as :class:`rich.text.Text` or straight to the file, never as markup.
-    ``tabs`` escapes tabs too (for tab-separated output).
     """
     if value is None or (isinstance(value, float) and value != value):
         return ""
-    text = safe_text(str(value), limit=sys.maxsize)
-    return text.replace("\t", "\\t") if tabs else text
+    return safe_text(str(value), limit=sys.maxsize)
 
 
-def _issue_cells(issue: Any) -> tuple[object, ...]:
-    return (
-        issue.dataset,
-        issue.row,
-        issue.usubjid,
-        issue.column,
-        issue.value,
-        issue.rule,
-        issue.hint,
-        issue.severity,
-    )
+_FULL_LIST = "Every issue, one row each: osteo-stats validate {data} --issues issues.csv (or .json)"
 
 
-def _print_issues(issues: list[Any], title: str) -> None:
-    """Every issue, as data: a table in a terminal, tab-separated lines otherwise."""
-    n_errors = sum(1 for issue in issues if issue.severity == "error")
-    n_warnings = len(issues) - n_errors
-    summary = f"{n_errors} error(s), {n_warnings} warning(s)"
-    if not err_console.is_terminal:
-        # Logs, CI, pipes: one tab-separated line per issue, written without rich's layout.
-        lines = [_plain(title), "\t".join(_ISSUE_HEADER)]
-        lines += ["\t".join(_plain(v, tabs=True) for v in _issue_cells(i)) for i in issues]
-        _write_plain(lines + [summary])
-        return
-    if len(issues) > _TABLE_MAX_ROWS:
-        _write_plain([_plain(title), *(_plain(str(issue)) for issue in issues), summary])
-        return
-    table = Table(title=Text(_plain(title)), show_lines=False, title_justify="left")
-    for column in _ISSUE_HEADER:
-        table.add_column(column, overflow="fold")
-    for issue in issues:
-        table.add_row(*(Text(_plain(value)) for value in _issue_cells(issue)))
-    err_console.print(table, highlight=False)
-    err_console.print(summary, highlight=False)
+def _print_issues(
+    issues: list[Any], title: str, sap: SAP | None = None, pointer: str | None = None
+) -> None:
+    """The grouped summary (:mod:`osteo_stats.load.summary`), every line printed inert.
+
+    ``sap`` gives the model columns (far-from-model notice, expected columns); ``pointer`` ends
+    the summary with where the full list is.
+    """
+    from osteo_stats.load.summary import model_columns, summary_lines
+
+    lines = summary_lines(issues, title, model_columns(sap) if sap else None, pointer)
+    _write_plain([_plain(line) for line in lines])
 
 
 def _write_plain(lines: list[str]) -> None:
@@ -160,17 +137,44 @@ def validate(
     data_dir: Annotated[
         Path, typer.Argument(help="Directory holding ADSL, ADAE, ADRS, ADTR, ADEX (and ADBM).")
     ] = DEFAULT_DATA_DIR,
+    data_option: Annotated[
+        Path | None,
+        typer.Option("--data", help="The data directory, as the other commands take it."),
+    ] = None,
+    issues_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--issues",
+            help="Also write every issue, one row each, to this .csv or .json file (new, or an "
+            "earlier --issues file, which is replaced).",
+            dir_okay=False,
+        ),
+    ] = None,
     sap_path: SapOption = None,
 ) -> None:
-    """Validate a data directory against the SAP data model; print every problem, or a summary."""
+    """Validate a data directory against the SAP data model: a grouped summary of the problems."""
     from osteo_stats.load import validate_trial
     from osteo_stats.load.overview import summarise_trial
 
+    if data_option is not None:
+        data_dir = data_option
+    if issues_file is not None and issues_file.suffix.lower() not in (".csv", ".json"):
+        err_console.print(
+            f"error: --issues {_plain(issues_file)}: the file name must end in .csv or .json.",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_USAGE)
     sap = _load_sap(sap_path)
     with _user_errors():
         data, issues = validate_trial(data_dir, sap)
+    if issues_file is not None:
+        _write_issues(issues, issues_file, data_dir, sap_path)
+        pointer = f"Every issue, one row each: {_plain(issues_file)} ({len(issues):,} rows)"
+    else:
+        pointer = "Every issue, one row each: add --issues issues.csv (or .json)"
     if data is None:
-        _print_issues(issues, title=f"{data_dir}: data validation failed")
+        _print_issues(issues, f"{data_dir}: data validation failed", sap, pointer)
         raise typer.Exit(EXIT_INVALID_DATA)
 
     overview = summarise_trial(data)
@@ -183,8 +187,20 @@ def validate(
     )
     console.print(_frame_table(overview.datasets, "Datasets read"))
     console.print(_frame_table(overview.patients, "Trial data summary"))
-    if data.warnings:
-        _print_issues(list(data.warnings), title="Warnings (not blocking)")
+    if issues:  # warnings and notes only: an error would have stopped above
+        _print_issues(issues, "Warnings and notes (not blocking)", sap, pointer)
+
+
+def _write_issues(issues: list[Any], path: Path, data_dir: Path, sap_path: Path | None) -> None:
+    """``validate --issues``: every issue to ``path`` under the output rule of outputs.py."""
+    from osteo_stats.load.summary import issues_csv_text, issues_json_text
+    from osteo_stats.outputs import atomic_output_file
+
+    text = issues_json_text(issues) if path.suffix.lower() == ".json" else issues_csv_text(issues)
+    argv = _effective_command("validate", data_dir, "--issues", path)
+    argv += ["--sap", str(sap_path)] if sap_path is not None else []
+    with _user_errors():
+        atomic_output_file(path, text.encode("utf-8"), command=argv, keep_out=_keep_out(data_dir))
 
 
 def _frame_table(frame: Any, title: str) -> Table:
@@ -739,7 +755,12 @@ def _analysis_outputs(
         data, issues = validate_trial(data_dir, sap)
     if data is None:
         status.stop()
-        _print_issues(issues, title="Data validation failed: nothing was written")
+        _print_issues(
+            issues,
+            title="Data validation failed: nothing was written",
+            sap=sap,
+            pointer=_FULL_LIST.format(data=shlex.quote(str(data_dir))),
+        )
         raise typer.Exit(EXIT_INVALID_DATA)
     status.update("Deriving analysis datasets")
     requested = analysis.value if analysis is not None else None

@@ -16,6 +16,11 @@ command:
 - a record (a committee report) is not replaced unless the caller asks (``replace=True``,
   the CLI's ``--force``).
 
+A single output file (``validate --issues FILE``) follows the same rule with a manifest of its
+own beside it, ``FILE.osteo-stats-manifest.json`` (:func:`atomic_output_file`): an existing file
+is replaced only when that manifest lists it, unchanged; the file is never a link and never
+inside the input data.
+
 Interrupted and concurrent runs: scratch and set-aside directories carry the writer's PID in
 their names. The swap happens under an exclusive lock on the parent directory, after the rule is
 checked again, and the next run restores or removes what a killed run left behind.
@@ -39,9 +44,11 @@ from osteo_stats.errors import OutputRefused
 __all__ = [
     "MANIFEST_NAME",
     "atomic_output_dir",
+    "atomic_output_file",
     "atomic_write_bytes",
     "atomic_write_text",
     "check_output_dir",
+    "check_output_file",
 ]
 
 #: Written into every output directory: what osteo-stats wrote there, so only that is replaced.
@@ -96,8 +103,12 @@ def _listed(files: list[str], limit: int = 5) -> str:
 
 
 def _read_manifest(directory: Path) -> dict | None:
+    return _read_manifest_file(directory / MANIFEST_NAME)
+
+
+def _read_manifest_file(path: Path) -> dict | None:
     try:
-        manifest = json.loads((directory / MANIFEST_NAME).read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
@@ -321,3 +332,74 @@ def _swap(scratch: Path, target: Path) -> None:
         os.replace(aside, target)
         raise
     shutil.rmtree(aside, ignore_errors=True)
+
+
+def _file_manifest(target: Path) -> Path:
+    return target.with_name(f"{target.name}.{MANIFEST_NAME}")
+
+
+def check_output_file(target: str | Path, *, keep_out: Mapping[Path, str] | None = None) -> None:
+    """Raise :class:`OutputRefused` unless osteo-stats may write the single file ``target``.
+
+    The directory rule, for one file: never through a link, never inside ``keep_out`` (the input
+    data), and an existing file only if its manifest (``<name>.osteo-stats-manifest.json``
+    beside it) lists it with its current SHA-256.
+    """
+    target = Path(target)
+    hint = "choose a new file name"
+    if target.is_symlink():
+        raise OutputRefused(
+            f"{target}: is a symbolic link (to {os.readlink(target)}); osteo-stats never writes "
+            f"through a link; {hint}."
+        )
+    resolved = target.resolve()
+    for path, what in (keep_out or {}).items():
+        if _contains(Path(path).resolve(), resolved):
+            raise OutputRefused(
+                f"{target}: is inside {what} ({path}), which osteo-stats never changes; {hint}."
+            )
+    if not target.exists():
+        return
+    if not target.is_file():
+        raise OutputRefused(f"{target}: exists and is not a file; {hint}.")
+    manifest = _read_manifest_file(_file_manifest(target))
+    if manifest is None or target.name not in manifest["files"]:
+        raise OutputRefused(
+            f"{target}: exists and was not written by osteo-stats (no valid "
+            f"{_file_manifest(target).name} beside it); osteo-stats replaces only what it wrote "
+            f"itself; {hint}."
+        )
+    if _sha256(target) != manifest["files"][target.name]:
+        raise OutputRefused(
+            f"{target}: changed since osteo-stats wrote it; replacing it would lose the edit. "
+            f"Move it, or {hint}."
+        )
+
+
+def atomic_output_file(
+    target: str | Path,
+    data: bytes,
+    *,
+    command: Sequence[str] = (),
+    keep_out: Mapping[Path, str] | None = None,
+) -> None:
+    """Write ``data`` to the single file ``target`` under :func:`check_output_file`'s rule.
+
+    The file is written atomically, then its manifest; a run killed between the two leaves a
+    file its manifest does not match, which the next run refuses to replace (never the reverse).
+    """
+    target = Path(target)
+    check_output_file(target, keep_out=keep_out)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with _locked(target.parent):
+            check_output_file(target, keep_out=keep_out)  # again: another run may have written it
+            atomic_write_bytes(target, data)
+            manifest = {
+                "written_by": "osteo-stats",
+                "command": list(command),
+                "files": {target.name: hashlib.sha256(data).hexdigest()},
+            }
+            atomic_write_text(_file_manifest(target), json.dumps(manifest, indent=2) + "\n")
+    except OSError as exc:
+        raise _disk_error(target, exc) from exc

@@ -17,7 +17,12 @@ import numpy as np
 import pandas as pd
 
 from osteo_stats.load.dates import ParsedDates, parse_dates
-from osteo_stats.load.issues import ValidationIssue, is_invisible, safe_value
+from osteo_stats.load.issues import (
+    ValidationIssue,
+    is_invisible,
+    missing_column_issue,
+    safe_value,
+)
 from osteo_stats.load.schemas import KIND_DTYPES, Col, DatasetSpec
 
 
@@ -40,19 +45,7 @@ def coerce_dataset(
     raw = raw.copy()
     missing_cols = [c for c in spec.names if c not in raw.columns]
     for name in missing_cols:
-        issues.append(
-            ValidationIssue(
-                spec.name,
-                None,
-                None,
-                name,
-                None,
-                f"is a required column but is missing from the file (expected columns: "
-                f"{', '.join(spec.names)})",
-                "add the column with this name (names are case-insensitive; extra columns are "
-                "allowed and kept)",
-            )
-        )
+        issues.append(missing_column_issue(spec.name, name, spec.names))
         raw[name] = ""
     reported = pd.DataFrame(False, index=raw.index, columns=spec.names)
     for name in missing_cols:

@@ -22,9 +22,12 @@ import pandas as pd
 
 MAX_VALUE_CHARS = 60
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]
 
 ISSUE_COLUMNS = ["dataset", "row", "usubjid", "column", "value", "rule", "hint", "severity"]
+
+#: The rule of a model column absent from a file; the summary prints one line per such column.
+MISSING_COLUMN_RULE = "is a required column but is missing from the file"
 
 _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
@@ -52,7 +55,8 @@ class ValidationIssue:
     hint
         How to fix it.
     severity
-        ``"error"`` blocks the analysis; ``"warning"`` (eligibility deviations) is reported only.
+        ``"error"`` blocks the analysis; ``"warning"`` (eligibility deviations) is reported only;
+        ``"note"`` says what the loader left aside (a file it does not read), and why.
     """
 
     dataset: str
@@ -74,18 +78,32 @@ class ValidationIssue:
         if self.column:
             what = self.column
             if self.value is not None:
-                what += f" = {_shown(self.value)}"
+                what += f" = {shown_value(self.value)}"
             what += " "
         elif self.value is not None:
-            what = f"{_shown(self.value)} "
-        prefix = "Warning: " if self.severity == "warning" else ""
+            what = f"{shown_value(self.value)} "
+        prefix = {"warning": "Warning: ", "note": "Note: "}.get(self.severity, "")
         text = f"{prefix}{where}: {what}{self.rule.rstrip('.')}."
         if self.hint:
             text += f" Hint: {self.hint}"
         return text
 
 
-def _shown(value: str) -> str:
+def missing_column_issue(dataset: str, column: str, expected: Iterable[str]) -> ValidationIssue:
+    """A model column absent from the file (the expected columns are named in the rule)."""
+    return ValidationIssue(
+        dataset,
+        None,
+        None,
+        column,
+        None,
+        f"{MISSING_COLUMN_RULE} (expected columns: {', '.join(expected)})",
+        "add the column with this name (names are case-insensitive; extra columns are allowed and "
+        "kept)",
+    )
+
+
+def shown_value(value: str) -> str:
     """Numbers and ISO-looking dates bare, everything else in double quotes."""
     if _NUMBER.fullmatch(value) or re.fullmatch(r"\d{4}(-\d{2}){0,2}", value):
         return value

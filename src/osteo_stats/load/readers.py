@@ -28,6 +28,18 @@ FORMATS: dict[str, FileFormat] = {".csv": "csv", ".xpt": "xpt", ".sas7bdat": "sa
 _BOM = b"\xef\xbb\xbf"
 _PATH_CHARS = 300  # paths are shown whole (still escaped), unlike cell values
 
+#: Standard ADaM datasets the SAP does not use, with the reason a note gives when one is present.
+NOT_USED: dict[str, str] = {
+    "ADTTE": "the package derives its own time-to-event data (EFS, its sensitivity analyses and "
+    "OS) from ADSL and ADRS by the SAP rules (SAP 3.2.6), so a supplied ADTTE is not read",
+    "ADLB": "laboratory data are not analysed in the SAP",
+    "ADVS": "vital signs are not analysed in the SAP",
+    "ADEG": "ECG data are not analysed in the SAP",
+    "ADCM": "concomitant medications are not analysed in the SAP",
+    "ADMH": "medical history is not analysed in the SAP",
+}
+_NOT_IN_MODEL = "not a dataset of the PROMIS data model (sap/DATA_MODEL.md)"
+
 
 @dataclass(frozen=True)
 class SourceFile:
@@ -45,7 +57,9 @@ def find_dataset_files(
     """Map each dataset name to its file in ``data_dir`` (not its subdirectories).
 
     File names are matched case-insensitively (``adsl.csv``, ``ADSL.XPT``). Two files for one
-    dataset, or a required dataset without a file, are issues; the package never guesses.
+    dataset, or a required dataset without a file, are issues; the package never guesses. A
+    data file (CSV, XPT, SAS7BDAT) of no model dataset is not read, and gets a note saying why
+    (:data:`NOT_USED` for the standard ADaM datasets the SAP does not use, such as ADTTE).
     """
     issues: list[ValidationIssue] = []
     if not data_dir.is_dir():
@@ -70,6 +84,8 @@ def find_dataset_files(
             continue
         stem, suffix = _split_name(path.name)
         if stem not in wanted:
+            if suffix in FORMATS:
+                issues.append(_ignored(path, stem.upper()))
             continue
         if suffix in FORMATS:
             found[wanted[stem]].append(path)
@@ -114,6 +130,19 @@ def find_dataset_files(
                 )
             )
     return files, issues
+
+
+def _ignored(path: Path, dataset: str) -> ValidationIssue:
+    return ValidationIssue(
+        safe_text(dataset),
+        None,
+        None,
+        None,
+        safe_text(path.name, _PATH_CHARS),
+        f"is ignored: {NOT_USED.get(dataset, _NOT_IN_MODEL)}",
+        "nothing to do; the file is not read",
+        "note",
+    )
 
 
 def _split_name(name: str) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ from osteo_stats.derive.analysis_data import derive_analysis_data
 from osteo_stats.derive.export import DATASETS, export_datasets
 from osteo_stats.errors import DataValidationError
 from osteo_stats.load import load_trial
-from osteo_stats.render.adam import check_xpt_v5, export_adam
+from osteo_stats.render.adam import check_xpt_v5, export_adam, write_adam
 from osteo_stats.safe_csv import neutralise_cell
 from osteo_stats.sap import load_sap
 
@@ -367,3 +368,33 @@ def test_public_entry_points_import_from_the_package(tmp_path):
     assert isinstance(ad, AnalysisData)
     assert set(export_datasets(ad)) == {"ADSL", "ADTTE", "ADRS", "ADAE", "ADPRIM"}
     assert "adsl.xpt" in export_adam(ad, tmp_path / "adam")
+
+
+def test_same_data_same_bytes_and_text_kept_as_utf8(shipped_ad, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    datasets = export_datasets(shipped_ad)
+    datasets["ADAE"].loc[0, "AETERM"] = "Œdème pulmonaire – grade ≥ 3"
+    for run in ("a", "b"):
+        write_adam(datasets, tmp_path / run, study="PROMIS", cutoff=date(2026, 4, 30),
+                   analysis_type="final")  # fmt: skip
+    for path in sorted((tmp_path / "a").iterdir()):
+        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
+    adae, _ = pyreadstat.read_xport(tmp_path / "a" / "adae.xpt")
+    assert adae.loc[0, "AETERM"] == "Œdème pulmonaire – grade ≥ 3"
+    assert _read_csv(tmp_path / "a" / "adae.csv").loc[0, "AETERM"] == adae.loc[0, "AETERM"]
+
+
+def test_every_analysis_data_column_has_a_label_and_sap_home(shipped_ad):
+    """A variable added to AnalysisData must be declared in osteo_stats.derive.export.DERIVED
+    (label, SAP section, rule) before it can be exported: listed here, by name."""
+    from osteo_stats.derive.export import variable_spec
+
+    undeclared = []
+    for dataset, frame in {"ADSL": shipped_ad.adsl, "ADAE": shipped_ad.adae,
+                           "ADTTE": shipped_ad.adtte, "ADRS": shipped_ad.adrs}.items():  # fmt: skip
+        for column in frame.columns:
+            try:
+                variable_spec(dataset, SHORT.get(column, column))
+            except KeyError:
+                undeclared.append(f"{dataset}.{column}")
+    assert undeclared == []

@@ -207,9 +207,8 @@ def _define_csv(metadata: dict[str, object]) -> str:
     return frame_csv_text(pd.DataFrame(rows))
 
 
-def write_xpt(name: str, frame: pd.DataFrame, path: Path, cutoff: date) -> None:
-    """``frame`` as SAS transport v5 at ``path``, with dataset and variable labels."""
-    check_xpt_v5(name, frame)
+def _write_xpt(name: str, frame: pd.DataFrame, path: Path, cutoff: date) -> None:
+    """``frame`` (checked by :func:`check_xpt_v5`) as SAS transport v5 at ``path``, labelled."""
     data, formats = _xpt_frame(frame)
     with tempfile.TemporaryDirectory() as scratch:
         tmp = Path(scratch) / f"{name.lower()}.xpt"
@@ -242,7 +241,7 @@ def write_adam(
     written: list[Path] = []
     for name, frame in datasets.items():
         xpt = directory / f"{name.lower()}.xpt"
-        write_xpt(name, frame, xpt, cutoff)
+        _write_xpt(name, frame, xpt, cutoff)
         csv = directory / f"{name.lower()}.csv"
         atomic_write_text(csv, frame_csv_text(_csv_frame(frame)))
         written += [xpt, csv]

@@ -227,13 +227,13 @@ def _flag_first_worst(adae: pd.DataFrame, counted: pd.Series, by: list[str]) -> 
     if records.empty:
         return flag
     worst = derive_worst_grade(records, by).rename(columns={"AETOXGR": "_WORST"})
-    merged = records.reset_index().merge(worst[[*by, "_WORST"]], on=by, how="left")
+    merged = records.reset_index(names="_ROW").merge(worst[[*by, "_WORST"]], on=by, how="left")
     grade = merged["AETOXGR"].astype("Int64")
     at_worst = (grade == merged["_WORST"]).fillna(False) | merged["_WORST"].isna()
     candidates = merged.loc[at_worst.to_numpy(dtype=bool)]
     first = candidates.sort_values(["ASTDT", "AESEQ"], kind="stable", na_position="last")
     first = first.drop_duplicates(by, keep="first")
-    flag.loc[first["index"].to_numpy()] = "Y"
+    flag.loc[first["_ROW"].to_numpy()] = "Y"
     return flag
 
 

@@ -19,7 +19,7 @@ from osteo_stats.derive.cutoff import adsl_at_cutoff, cut_dataset
 from osteo_stats.derive.efficacy import compute_aval_days, compute_event_indicator
 from osteo_stats.derive.pathology import derive_pathology
 from osteo_stats.derive.response import derive_best_pct_change, derive_bor, derive_preop_window
-from osteo_stats.derive.tte import RULES, derive_adtte, derive_primary_endpoint
+from osteo_stats.derive.tte import RULES, derive_adtte, derive_primary_endpoint, rule_ids
 
 SAP = load_sap()
 CUTOFF = "2025-06-30"
@@ -400,8 +400,8 @@ def test_full_history_extract_gives_the_same_result_as_a_snapshot():
     a = derive_adtte(at(c, full), at(c, rs, "ADRS"), SAP, c)
     b = derive_adtte(at(c, snap), at(c, rs.iloc[:1], "ADRS"), SAP, c)
     pd.testing.assert_frame_equal(
-        a.drop(columns=["RULE", "CNSDTDSC", "SRCDOM", "SRCVAR"]),
-        b.drop(columns=["RULE", "CNSDTDSC", "SRCDOM", "SRCVAR"]),
+        a.drop(columns=["RULE", "RULEID", "CNSDTDSC", "SRCDOM", "SRCVAR"]),
+        b.drop(columns=["RULE", "RULEID", "CNSDTDSC", "SRCDOM", "SRCVAR"]),
     )
     # Only the OS censoring rule differs: C6 (alive after the cut-off) against C5.
     assert a["RULE"].tolist()[-1] == RULES["C6"] and b["RULE"].tolist()[-1] == RULES["C5"]
@@ -710,3 +710,12 @@ def test_huvos_grade_boundaries_and_non_operated_patients():
         "R0FL": ["Y"] * 7 + ["N", "N", "N"],
         "OPERFL": ["Y"] * 8 + ["N", "N"],
     }))  # fmt: skip
+
+
+def test_every_adtte_rule_text_gives_back_its_own_id():
+    """RULEID is the key of the RULES text a record's RULE starts with (SAP 3.2, 7.6, 8.4)."""
+    landmark = RULES["L1"] + ": " + RULES["E4"]  # L1 keeps the EFS rule after its own text
+    texts = pd.Series([*RULES.values(), landmark])
+    assert rule_ids(texts).tolist() == [*RULES, "L1"]
+    with pytest.raises(ValueError, match="names no rule of RULES: 'no rule named'"):
+        rule_ids(pd.Series(["no rule named"]))

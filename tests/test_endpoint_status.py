@@ -10,17 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from osteo_stats.derive.cutoff import cut_dataset
 from osteo_stats.derive.endpoint_status import (
     bor_pending,
     enrollment_order,
     primary_status,
     supportive_primary_status,
     surgery_pending,
-    tte_rule_id,
 )
 from osteo_stats.derive.pathology import derive_pathology
 from osteo_stats.derive.response import derive_preop_window
-from osteo_stats.derive.tte import RULES, derive_primary_endpoint
+from osteo_stats.derive.tte import derive_primary_endpoint
 from osteo_stats.sap import load_sap
 
 SAP = load_sap()
@@ -252,9 +252,14 @@ def _preop_adsl() -> pd.DataFrame:
     )
 
 
+def _preop_at_cut() -> pd.DataFrame:
+    """ADSL as known at the cut-off (SAP 6.2): what every derivation receives."""
+    return cut_dataset("ADSL", _preop_adsl(), CUT)
+
+
 @pytest.mark.parametrize(("analysis_type", "pending"), [("interim", ["B", "C"]), ("final", [])])
 def test_bor_pending_while_the_window_is_open_at_an_interim_only(analysis_type, pending):
-    out = derive_preop_window(_preop_adsl(), SAP.response, CUT, analysis_type)
+    out = derive_preop_window(_preop_at_cut(), SAP.response, CUT, analysis_type)
     assert out.loc[bor_pending(out), "USUBJID"].tolist() == pending
 
 
@@ -268,16 +273,8 @@ def test_bor_pending_while_the_window_is_open_at_an_interim_only(analysis_type, 
 def test_surgery_pending_is_p3_at_an_interim_and_p4_at_the_final(
     analysis_type, interim_pending, final_pending
 ):
-    # B's surgery is after the cut-off, C and D are not operated and SURGOUT is PENDING: all
-    # three are pending. A was operated.
-    out = derive_pathology(_preop_adsl(), SAP.pathology, CUT, analysis_type)
+    # B's surgery is after the cut-off (the SAP 6.2 cut makes it PENDING), C and D are not
+    # operated and SURGOUT is PENDING: all three are pending. A was operated.
+    out = derive_pathology(_preop_at_cut(), SAP.pathology, CUT, analysis_type)
     assert out.loc[surgery_pending(out, final=False), "USUBJID"].tolist() == interim_pending
     assert out.loc[surgery_pending(out, final=True), "USUBJID"].tolist() == final_pending
-
-
-# --- SAP 3.2, 8.4: the rule id of an ADTTE record ------------------------------------------
-
-
-def test_every_adtte_rule_text_gives_back_its_own_id():
-    texts = pd.Series(list(RULES.values()) + [np.nan, "no rule named"])
-    assert tte_rule_id(texts).tolist() == [*RULES, "", ""]

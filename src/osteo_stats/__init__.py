@@ -2,7 +2,15 @@
 
 Data flow: ``load`` (read + validate) -> ``derive`` -> ``analyse`` -> TLF -> render -> ``cli``.
 The names below are the stable public API.
+
+Data entry points (README "Python API"): ``validate_trial`` / ``load_trial`` (read and validate a
+data folder), ``derive_analysis_data`` (every analysis dataset at a cut-off, an ``AnalysisData``),
+``export_datasets`` (the derived datasets a QC programmer receives, as data frames) and
+``export_adam`` (the same written as SAS transport v5, CSV and define-like metadata). They are
+imported on first use, so ``import osteo_stats`` stays light.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from osteo_stats.analyse.design import (
     check_design,
@@ -27,10 +35,43 @@ from osteo_stats.analyse.two_stage import two_stage_inference
 from osteo_stats.errors import DataValidationError, DesignError, OsteoStatsError, SAPConfigError
 from osteo_stats.sap import SAP, load_sap
 
+if TYPE_CHECKING:
+    from osteo_stats.derive.analysis_data import AnalysisData, derive_analysis_data
+    from osteo_stats.derive.export import export_datasets
+    from osteo_stats.load import TrialData, load_trial, validate_trial
+    from osteo_stats.render.adam import export_adam
+
 __version__ = "0.1.0"
+
+#: Public name -> the module defining it (imported on first use; see the module docstring).
+_DATA_API = {
+    "AnalysisData": "osteo_stats.derive.analysis_data",
+    "TrialData": "osteo_stats.load",
+    "derive_analysis_data": "osteo_stats.derive.analysis_data",
+    "export_adam": "osteo_stats.render.adam",
+    "export_datasets": "osteo_stats.derive.export",
+    "load_trial": "osteo_stats.load",
+    "validate_trial": "osteo_stats.load",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DATA_API:
+        import importlib
+
+        return getattr(importlib.import_module(_DATA_API[name]), name)
+    raise AttributeError(f"module 'osteo_stats' has no attribute {name!r}")
+
 
 __all__ = [
     "SAP",
+    "AnalysisData",
+    "TrialData",
+    "derive_analysis_data",
+    "export_adam",
+    "export_datasets",
+    "load_trial",
+    "validate_trial",
     "DataValidationError",
     "DesignError",
     "OsteoStatsError",

@@ -796,6 +796,7 @@ def analyze(
     """Write the ARD (CSV, JSON) and every TLF as CSV (tables, listings) or SVG (figures)."""
     from osteo_stats.outputs import check_output_dir
     from osteo_stats.render import write_analysis
+    from osteo_stats.render.adam import adam_writer
 
     with _user_errors():
         check_output_dir(out, keep_out=_keep_out(data_dir))
@@ -814,6 +815,7 @@ def analyze(
                 analysis_type=ad.analysis_type,
                 command=argv,
                 keep_out=_keep_out(data_dir),
+                extra_files=adam_writer(ad, efficacy=True),
             )
     console.print(
         f"Wrote {len(files)} files for {len(outputs)} TLFs to {out} "
@@ -836,6 +838,7 @@ def _report(
 ) -> None:
     from osteo_stats.outputs import check_output_dir
     from osteo_stats.render import write_report
+    from osteo_stats.render.adam import adam_writer
     from osteo_stats.render.spec import report_spec
     from osteo_stats.sap import default_sap_path
 
@@ -882,6 +885,8 @@ def _report(
                 on_step=status.update,
                 replace=force,
                 keep_out=_keep_out(data_dir),
+                # The DMC report discloses no efficacy (SAP 10.1, 12.4): no ADTTE, ADRS, ADPRIM.
+                extra_files=adam_writer(ad, efficacy=kind != "dmc"),
             )
     console.print(
         Text.assemble(

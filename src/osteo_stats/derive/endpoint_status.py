@@ -15,12 +15,10 @@ statuses the tables count, so that each such rule is written once:
 - a best overall response still pending (SAP 3.3): :func:`bor_pending`;
 - a surgery still pending at an interim cut-off (P3) or at the final analysis (P4), SAP 3.4:
   :func:`surgery_pending`;
-- the rule id (E1 ... C6) of an ADTTE record: :func:`tte_rule_id`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -29,8 +27,6 @@ from osteo_stats.sap import Design
 
 #: Primary statuses that are decided (SAP 3.1).
 DETERMINED = ("SUCCESS", "FAILURE")
-
-_RULE_ID = re.compile(r"\b([ECO]\d)\b")
 
 
 def enrollment_order(patients: pd.DataFrame) -> pd.DataFrame:
@@ -121,9 +117,3 @@ def surgery_pending(patients: pd.DataFrame, *, final: bool) -> pd.Series:
     rule P3 (not yet evaluable, out of the denominator); at the final analysis rule P4 (in the
     denominator, no good pathological response and not R0)."""
     return patients["PATHRULE"] == ("P4" if final else "P3")
-
-
-def tte_rule_id(rule: pd.Series) -> pd.Series:
-    """The rule id (``E1`` ... ``E6``, ``O1``, ``C1`` ... ``C6``) named in ADTTE ``RULE``
-    (SAP 3.2, 8.4); empty where the text names none."""
-    return rule.fillna("").map(lambda text: m.group(1) if (m := _RULE_ID.search(text)) else "")

@@ -101,7 +101,7 @@ RULES: dict[str, str] = {
 
 ADTTE_COLUMNS = [
     "STUDYID", "USUBJID", "PARAMCD", "PARAM", "STARTDT", "ADT", "ADTF", "AVAL", "AVALM",
-    "CNSR", "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR", "RULE",
+    "CNSR", "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR", "RULE", "RULEID",
 ]  # fmt: skip
 
 _E3_DESC = {
@@ -283,7 +283,29 @@ def _finish(records: pd.DataFrame, paramcd: str, sap: SAP) -> pd.DataFrame:
     out["AVAL"] = compute_aval_days(out["STARTDT"], out["ADT"], offset=sap.time.day_one_offset)
     out["AVALM"] = out["AVAL"] / sap.time.days_per_month
     out["CNSR"] = out["CNSR"].astype("int64")
+    out["RULEID"] = rule_ids(out["RULE"])
     return out[ADTTE_COLUMNS]
+
+
+def rule_ids(rule: pd.Series) -> pd.Series:
+    """The id (``E1`` ... ``E6``, ``O1``, ``C1`` ... ``C6``, ``L1``, ``L2``) of each ADTTE ``RULE``.
+
+    A RULE text starts with the :data:`RULES` text of the rule that decided the record (the
+    landmark rule L1 goes on with the EFS rule it keeps).
+
+    Raises
+    ------
+    ValueError
+        A text that starts with no rule of :data:`RULES`: a derivation named a rule that the
+        table does not hold.
+    """
+    ids = pd.Series("", index=rule.index, dtype=object)
+    for rule_id, text in RULES.items():
+        ids = ids.mask(rule.str.startswith(text, na=False) & ids.eq(""), rule_id)
+    unnamed = rule[ids.eq("")]
+    if not unnamed.empty:
+        raise ValueError(f"ADTTE RULE text names no rule of RULES: {unnamed.iloc[0]!r}")
+    return ids
 
 
 # --- the dataset -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@
     <out_dir>/ard.csv, ard.json               the ARD behind every number shown
     <out_dir>/tlfs/<slug>.rtf, <slug>.csv     each table and listing
     <out_dir>/tlfs/<slug>.svg                 each figure
+    <out_dir>/adam/                           the derived datasets (XPT, CSV, define.json)
 
 plus ``osteo-stats-manifest.json``. If anything fails, nothing is written and an earlier report in
 ``out_dir`` is left as it was. A report is a record: an earlier one in ``out_dir`` is replaced
@@ -44,6 +45,7 @@ from osteo_stats.tlf.catalogue import expected_tlf
 from osteo_stats.tlf.model import TLFOutput
 
 StepCallback = Callable[[str], None]
+ExtraFiles = Callable[[Path], list[Path]]
 PAPERS: tuple[str, ...] = tuple(PAPER_INCHES)
 
 
@@ -233,15 +235,18 @@ def write_analysis(
     *,
     command: Sequence[str] = (),
     keep_out: Mapping[Path, str] | None = None,
+    extra_files: ExtraFiles | None = None,
 ) -> list[str]:
     """``osteo-stats analyze``: the ARD and every TLF as CSV/SVG, no report.
 
     ``out_dir`` is written by the rule of :func:`osteo_stats.outputs.check_output_dir`; an
-    earlier analysis there is replaced, anything else is refused.
+    earlier analysis there is replaced, anything else is refused. ``extra_files`` (the derived
+    datasets, :func:`osteo_stats.render.adam.adam_writer`) writes into the same directory.
     """
     with atomic_output_dir(out_dir, command=command, keep_out=keep_out) as scratch:
         files = write_ard(ARD.concat(output.ard for output in outputs), scratch, analysis_type)
         files += write_tlf_files(outputs, scratch / "tlfs", rtf=False)
+        files += extra_files(scratch) if extra_files is not None else []
         names = sorted(str(path.relative_to(scratch)) for path in files)
     return names
 
@@ -259,6 +264,7 @@ def write_report(
     on_step: StepCallback | None = None,
     replace: bool = False,
     keep_out: Mapping[Path, str] | None = None,
+    extra_files: ExtraFiles | None = None,
 ) -> ReportResult:
     """Render and write one committee report (see the module docstring for the files).
 
@@ -281,6 +287,9 @@ def write_report(
         ``"A4"`` (default) or ``"letter"``.
     on_step
         Called with a short description before each step (the CLI shows progress with it).
+    extra_files
+        Writes more files into the report directory (given the scratch directory, returns the
+        paths): the derived datasets, :func:`osteo_stats.render.adam.adam_writer`.
     """
     step = on_step or (lambda _description: None)
     # Refuse before the slow layout, not after; atomic_output_dir checks again at the swap.
@@ -316,6 +325,7 @@ def write_report(
         files = [scratch / f"{name}.pdf", scratch / f"{name}.html"]
         files += write_ard(ARD.concat(output.ard for output in shown), scratch, ad.analysis_type)
         files += write_tlf_files(shown, scratch / "tlfs", rtf=True, paper=paper)
+        files += extra_files(scratch) if extra_files is not None else []
         names = tuple(sorted(str(path.relative_to(scratch)) for path in files))
     timings["files"] = time.perf_counter() - started
 

@@ -31,7 +31,7 @@ from osteo_stats.analyse.survival import (
 )
 from osteo_stats.derive.analysis_data import AnalysisData, in_population
 from osteo_stats.derive.efficacy import compute_event_indicator
-from osteo_stats.derive.endpoint_status import enrollment_order, tte_rule_id
+from osteo_stats.derive.endpoint_status import enrollment_order
 from osteo_stats.tlf.ard import ARD, ARDBuilder
 from osteo_stats.tlf.format import fmt_est_ci, fmt_n_pct, fmt_number, fmt_pct_ci
 from osteo_stats.tlf.model import source_line
@@ -203,9 +203,7 @@ def tte_data(ad: AnalysisData, paramcd: str, usubjids: pd.Series | None = None) 
     if usubjids is not None:
         frame = frame.loc[frame["USUBJID"].isin(set(usubjids))]
     frame = frame.sort_values("USUBJID", kind="stable").reset_index(drop=True)
-    return frame.assign(
-        EVENT=compute_event_indicator(frame["CNSR"]), RULEID=tte_rule_id(frame["RULE"])
-    )
+    return frame.assign(EVENT=compute_event_indicator(frame["CNSR"]), RULEID=frame["RULEID"])
 
 
 def km_fit(ad: AnalysisData, frame: pd.DataFrame) -> KaplanMeierResult | None:

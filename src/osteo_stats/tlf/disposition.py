@@ -19,7 +19,27 @@ import numpy as np
 import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData, in_population
-from osteo_stats.sap import Eligibility
+from osteo_stats.derive.baseline import (
+    AGE_ABOVE,
+    AGE_BELOW,
+    ECOG,
+    LANSKY,
+    PS_SCALE,
+    age_group_codes,
+    compute_age_group,
+    eligibility_deviations,
+)
+from osteo_stats.derive.treatment import (
+    CYCLED_DRUGS,
+    OPERATED_OUTCOMES,
+    administered,
+    completed_preop,
+    cycle_delays,
+    last_dose,
+    operated,
+    pps_exclusion_reason,
+    started_postop,
+)
 from osteo_stats.tlf.ard import ARD, ARDBuilder, ARDView
 from osteo_stats.tlf.format import fmt_n_pct, fmt_number
 from osteo_stats.tlf.model import TLF, TLFOutput, patient_listing, source_line
@@ -28,7 +48,6 @@ from osteo_stats.tlf.plots.style import PALETTE, figure_style, figure_to_svg, ne
 __all__ = ["build_disposition_tlfs"]
 
 _MODULE = "tlf.disposition"
-_OPERATED = ("R0", "R1", "R2")
 _SURGNDRS = ("PROGRESSION", "TOXICITY", "WITHDRAWAL", "DEATH", "OTHER")
 _DCSREAS = (
     "PROGRESSIVE DISEASE",
@@ -45,7 +64,6 @@ _TREATMENT_PHASES = {
     "GEMCITABINE": ("PRE-OPERATIVE", "POST-OPERATIVE"),
     "PENPULIMAB": ("PRE-OPERATIVE", "POST-OPERATIVE", "MAINTENANCE"),
 }
-_DRUGS = ("GEMCITABINE", "PENPULIMAB")
 _DISPLAY = {
     "SBRT": "SBRT",
     "GEMCITABINE": "Gemcitabine",
@@ -158,36 +176,6 @@ def _body(rows: list[tuple[str, str]], header: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Category", header], dtype=object)
 
 
-# --- derived per-patient quantities ----------------------------------------------------------
-
-
-def _administered(adex: pd.DataFrame) -> pd.DataFrame:
-    return adex.loc[adex["EXDOSE"] > 0]
-
-
-def _completed_preop(adsl: pd.DataFrame, adex: pd.DataFrame, ad: AnalysisData) -> pd.Series:
-    """Per ADSL row: received the whole planned pre-operative regimen by the cut-off.
-
-    **Choice** (the SAP names the category but not its rule): all ``schedule.sbrt_fractions``
-    SBRT fractions delivered (EXDOSE > 0) and, for gemcitabine and penpulimab, at least one
-    administration with EXDOSE > 0 in each of the ``schedule.preop_cycles`` pre-operative cycles.
-    """
-    given = _administered(adex)
-    pre = given.loc[given["APHASE"].eq("PRE-OPERATIVE")]
-    fractions = pre.loc[pre["EXTRT"].eq("SBRT")].groupby("USUBJID").size()
-    ok = adsl["USUBJID"].map(fractions).fillna(0) >= ad.sap.schedule.sbrt_fractions
-    for drug in _DRUGS:
-        cycles = pre.loc[pre["EXTRT"].eq(drug)].groupby("USUBJID")["CYCLE"].nunique()
-        ok &= adsl["USUBJID"].map(cycles).fillna(0) >= ad.sap.schedule.preop_cycles
-    return ok & in_population(adsl, "SAF")
-
-
-def _started_postop(adsl: pd.DataFrame, adex: pd.DataFrame) -> pd.Series:
-    given = _administered(adex)
-    post = given.loc[given["APHASE"].isin(["POST-OPERATIVE", "MAINTENANCE"]), "USUBJID"]
-    return adsl["USUBJID"].isin(post)
-
-
 # --- Table 14.1.1 disposition ----------------------------------------------------------------
 
 
@@ -206,13 +194,13 @@ def _disposition(ad: AnalysisData) -> TLFOutput:
         (
             "Completed pre-operative therapy",
             {"CATEGORY": "COMPLETED PRE-OPERATIVE THERAPY"},
-            _completed_preop(adsl, ad.adex, ad),
+            completed_preop(adsl, ad.adex, ad.sap.schedule),
         ),
-        ("Operated", {"CATEGORY": "OPERATED"}, surgout.isin(_OPERATED)),
+        ("Operated", {"CATEGORY": "OPERATED"}, operated(adsl)),
     ]
     specs += [
         (f"  {code} resection", {"CATEGORY": "OPERATED", "SURGOUT": code}, surgout.eq(code))
-        for code in _OPERATED
+        for code in OPERATED_OUTCOMES
     ]
     specs.append(("Surgery not done", {"CATEGORY": "SURGERY NOT DONE"}, surgout.eq("NOT DONE")))
     reasons = list(_SURGNDRS) + sorted(set(ndrs.dropna()[surgout.eq("NOT DONE")]) - set(_SURGNDRS))
@@ -229,7 +217,7 @@ def _disposition(ad: AnalysisData) -> TLFOutput:
         (
             "Started post-operative therapy",
             {"CATEGORY": "STARTED POST-OPERATIVE THERAPY"},
-            _started_postop(adsl, ad.adex),
+            started_postop(adsl, ad.adex),
         ),
         ("Study status: ongoing", {"CATEGORY": "ONGOING"}, eos.eq("ONGOING")),
         ("Study status: completed", {"CATEGORY": "COMPLETED"}, eos.eq("COMPLETED")),
@@ -283,7 +271,7 @@ def _analysis_sets(ad: AnalysisData) -> TLFOutput:
     fas = in_population(adsl, "FAS")
     n_fas = int(fas.sum())
     saf, pps = in_population(adsl, "SAF") & fas, in_population(adsl, "PPS") & fas
-    operated = adsl["SURGOUT"].isin(_OPERATED)
+    op = operated(adsl)
     b = ARDBuilder(aid, "Table 14.1.2", "FAS")
     b.add("N", n_fas, parameter=parameter)
     specs: list[tuple[str, dict[str, str], pd.Series]] = [
@@ -293,9 +281,9 @@ def _analysis_sets(ad: AnalysisData) -> TLFOutput:
          fas & ~saf),
         ("Per-protocol set (PPS)", {"SET": "PPS"}, pps),
         ("  Excluded from PPS: not operated (surgery not done or pending)",
-         {"SET": "PPS", "EXCLUDED": "NOT OPERATED"}, fas & ~pps & ~operated),
+         {"SET": "PPS", "EXCLUDED": "NOT OPERATED"}, fas & ~pps & ~op),
         ("  Excluded from PPS: operated, incomplete pre-operative therapy or major deviation",
-         {"SET": "PPS", "EXCLUDED": "DEVIATION"}, fas & ~pps & operated),
+         {"SET": "PPS", "EXCLUDED": "DEVIATION"}, fas & ~pps & op),
     ]  # fmt: skip
     for _, group, mask in specs:
         _add_n_pct(b, int(mask.sum()), n_fas, parameter=parameter, group=group)
@@ -502,62 +490,14 @@ def _accrual_figure(
 
 # --- Table 14.1.4 eligibility and protocol deviations ----------------------------------------
 
-#: SAP 4.1 checks: the column of :func:`_eligibility_deviations` and its ARD group value.
-_AGE_BELOW, _AGE_ABOVE = "AGE BELOW", "AGE ABOVE"
-_PS_SCALE, _ECOG, _LANSKY = "PS SCALE", "ECOG", "LANSKY"
-#: Why a FAS patient is not in the PPS, in the order the first applicable reason is taken.
-_PPS_REASONS = ("NOT DOSED", "NOT OPERATED", "INCOMPLETE PRE-OPERATIVE THERAPY", "OTHER")
-
-
-def _eligibility_deviations(adsl: pd.DataFrame, elig: Eligibility) -> pd.DataFrame:
-    """Per ADSL row, ``True`` where a SAP 4.1 eligibility check fails.
-
-    Columns: ``AGE BELOW`` (AGE < ``age_min``), ``AGE ABOVE`` (AGE > ``age_max``), ``PS SCALE``
-    (PSTYPE is not ECOG at AGE >= ``ps_scale_age_threshold`` or LANSKY below it), ``ECOG``
-    (PSSCORE > ``ecog_max`` on the ECOG scale) and ``LANSKY`` (PSSCORE < ``lansky_min`` on the
-    Lansky scale). A missing value fails no check.
-    """
-    age, pstype, score = adsl["AGE"], adsl["PSTYPE"], adsl["PSSCORE"]
-    expected = pd.Series(
-        np.where(age >= elig.ps_scale_age_threshold, "ECOG", "LANSKY"), index=adsl.index
-    )
-    checks = {
-        _AGE_BELOW: age < elig.age_min,
-        _AGE_ABOVE: age > elig.age_max,
-        _PS_SCALE: age.notna() & pstype.notna() & pstype.ne(expected),
-        _ECOG: pstype.eq("ECOG") & (score > elig.ecog_max),
-        _LANSKY: pstype.eq("LANSKY") & (score < elig.lansky_min),
-    }
-    return pd.DataFrame({k: v.fillna(False).astype(bool) for k, v in checks.items()})
-
-
-def _pps_exclusion(adsl: pd.DataFrame, adex: pd.DataFrame, ad: AnalysisData) -> pd.Series:
-    """Per ADSL row: the first applicable :data:`_PPS_REASONS` entry, or NA when in the PPS.
-
-    Not dosed (not in the SAF at the cut-off); not operated (SURGOUT not R0/R1/R2: surgery not
-    done or pending at the cut-off); operated but the pre-operative regimen incomplete (the rule
-    of Table 14.1.1, :func:`_completed_preop`); otherwise ``OTHER``: a major protocol deviation
-    recorded only in PPROTFL (SAP 4.2), which the data do not explain.
-    """
-    reason = np.select(
-        [
-            ~in_population(adsl, "SAF"),
-            ~adsl["SURGOUT"].isin(_OPERATED),
-            ~_completed_preop(adsl, adex, ad),
-        ],
-        list(_PPS_REASONS[:3]),
-        default=_PPS_REASONS[3],
-    )
-    return pd.Series(reason, index=adsl.index, dtype=object).where(~in_population(adsl, "PPS"))
-
 
 def _deviations(ad: AnalysisData) -> TLFOutput:
     aid = "DSP-DEV-01"
     adsl = ad.population("FAS")
     n = len(adsl)
     elig = ad.sap.eligibility
-    failed = _eligibility_deviations(adsl, elig)
-    excluded = _pps_exclusion(adsl, ad.adex, ad)
+    failed = eligibility_deviations(adsl, elig)
+    excluded = pps_exclusion_reason(adsl, ad.adex, ad.sap.schedule)
     b = ARDBuilder(aid, "Table 14.1.4", "FAS")
     b.add("N", n, parameter="FAS")
 
@@ -568,15 +508,15 @@ def _deviations(ad: AnalysisData) -> TLFOutput:
         ("Patients with any eligibility deviation", p_elig, {"CHECK": "ANY"},
          failed.any(axis=1)),
         (f"  Age outside {age_range} years", p_elig, {"CHECK": "AGE"},
-         failed[_AGE_BELOW] | failed[_AGE_ABOVE]),
+         failed[AGE_BELOW] | failed[AGE_ABOVE]),
         (f"    Age < {elig.age_min} years", p_elig, {"CHECK": "AGE", "LIMIT": "BELOW"},
-         failed[_AGE_BELOW]),
+         failed[AGE_BELOW]),
         (f"    Age > {elig.age_max} years", p_elig, {"CHECK": "AGE", "LIMIT": "ABOVE"},
-         failed[_AGE_ABOVE]),
-        ("  Performance-status scale inconsistent with age", p_elig, {"CHECK": _PS_SCALE},
-         failed[_PS_SCALE]),
-        (f"  ECOG > {elig.ecog_max}", p_elig, {"CHECK": _ECOG}, failed[_ECOG]),
-        (f"  Lansky < {elig.lansky_min}", p_elig, {"CHECK": _LANSKY}, failed[_LANSKY]),
+         failed[AGE_ABOVE]),
+        ("  Performance-status scale inconsistent with age", p_elig, {"CHECK": PS_SCALE},
+         failed[PS_SCALE]),
+        (f"  ECOG > {elig.ecog_max}", p_elig, {"CHECK": ECOG}, failed[ECOG]),
+        (f"  Lansky < {elig.lansky_min}", p_elig, {"CHECK": LANSKY}, failed[LANSKY]),
         ("  In the per-protocol set despite an eligibility deviation", p_elig,
          {"CHECK": "ANY", "SET": "PPS"}, failed.any(axis=1) & in_population(adsl, "PPS")),
         ("Patients excluded from the per-protocol set", p_pps, {"REASON": "ANY"},
@@ -633,20 +573,6 @@ def _deviations(ad: AnalysisData) -> TLFOutput:
 _CatRow = tuple[str, str, dict[str, object]]
 
 
-def _age_groups(age: pd.Series, cuts: Sequence[int]) -> tuple[pd.Series, list[tuple[str, str]]]:
-    """Age groups at the SAP 7.8 cut-points (``baseline.age_group_cuts_years``, e.g. 16, 40):
-    the codes ``<16``, ``16-39``, ``>=40`` and their display labels ``< 16``, ``16-39``, ``>= 40``.
-    """
-    codes = [f"<{cuts[0]}"]
-    codes += [f"{low}-{high - 1}" for low, high in zip(cuts, cuts[1:], strict=False)]
-    codes.append(f">={cuts[-1]}")
-    labels = [f"< {cuts[0]}", *codes[1:-1], f">= {cuts[-1]}"]
-    groups = pd.Series(
-        np.select([age < cut for cut in cuts], codes[:-1], default=codes[-1]), index=age.index
-    ).where(age.notna())
-    return groups, list(zip(labels, codes, strict=True))
-
-
 def _categories(
     b: ARDBuilder,
     values: pd.Series,
@@ -680,7 +606,10 @@ def _baseline(ad: AnalysisData) -> TLFOutput:
 
     age = adsl["AGE"]
     _add_continuous(b, age, parameter="AGE")
-    agegr, age_levels = _age_groups(age, ad.sap.baseline.age_group_cuts_years)
+    cuts = ad.sap.baseline.age_group_cuts_years
+    agegr = compute_age_group(age, cuts)
+    codes = age_group_codes(cuts)
+    age_levels = list(zip([f"< {cuts[0]}", *codes[1:-1], f">= {cuts[-1]}"], codes, strict=True))
     sections.append(("Age (years)", ("AGE", 0), []))
     sections.append(
         (
@@ -764,7 +693,8 @@ def _baseline(ad: AnalysisData) -> TLFOutput:
     footnotes = (
         "Continuous variables: n, mean (SD), median, Q1, Q3 (linear interpolation, R type 7), "
         "min, max (SAP 6.3). Categorical: n (%) of FAS N (SAP 6.4).",
-        "Performance status: ECOG for age >= 16 years, Lansky for age < 16 years (SAP 4.1).",
+        f"Performance status: ECOG for age >= {ad.sap.eligibility.ps_scale_age_threshold} years, "
+        f"Lansky for age < {ad.sap.eligibility.ps_scale_age_threshold} years (SAP 4.1).",
         "Disease-free interval: months from primary surgery to pulmonary recurrence (DFIMO).",
     )
     return _table(
@@ -782,35 +712,13 @@ def _baseline(ad: AnalysisData) -> TLFOutput:
 # --- Table 14.1.6 exposure -------------------------------------------------------------------
 
 
-def _cycle_delays(given: pd.DataFrame, ad: AnalysisData) -> pd.Series:
-    """Per USUBJID: number of delayed cycles of one drug (SAP 9.5).
-
-    A cycle is delayed when its first administration (EXDOSE > 0) is more than
-    ``cycle_days + cycle_delay_tolerance_days`` days after the first administration of the
-    previous cycle *in the same phase* (the gap around surgery between the last pre-operative
-    and the first post-operative cycle is planned, not a delay).
-    """
-    if given.empty:
-        return pd.Series(dtype="int64")
-    starts = (
-        given.groupby(["USUBJID", "APHASE", "CYCLE"], dropna=True)["EXSTDT"]
-        .min()
-        .reset_index()
-        .sort_values(["USUBJID", "APHASE", "CYCLE"])
-    )
-    gap = starts.groupby(["USUBJID", "APHASE"])["EXSTDT"].diff().dt.days
-    limit = ad.sap.schedule.cycle_days + ad.sap.schedule.cycle_delay_tolerance_days
-    starts["DELAYED"] = gap > limit
-    return starts.groupby("USUBJID")["DELAYED"].sum()
-
-
 def _exposure(ad: AnalysisData) -> TLFOutput:
     aid = "EXP-TRT-01"
     adsl = ad.population("SAF")
     ids = adsl["USUBJID"]
     n = len(adsl)
     adex = ad.adex.loc[ad.adex["USUBJID"].isin(ids)]
-    given = _administered(adex)
+    given = administered(adex)
     b = ARDBuilder(aid, "Table 14.1.6", "SAF")
     b.add("N", n, parameter="SAF")
     # rows: (label, kind, parameter, group, decimals) with kind "head", "npct" or "cont".
@@ -839,7 +747,7 @@ def _exposure(ad: AnalysisData) -> TLFOutput:
         ("  Total dose delivered (Gy)", "cont", "TOTAL DOSE", g, 1),
     ]
 
-    for drug in _DRUGS:
+    for drug in CYCLED_DRUGS:
         g = {"EXTRT": drug}
         records = adex.loc[adex["EXTRT"].eq(drug)]
         drug_given = given.loc[given["EXTRT"].eq(drug)]
@@ -866,7 +774,7 @@ def _exposure(ad: AnalysisData) -> TLFOutput:
         _add_continuous(b, rdi, parameter="RDI", group=g)
         reduced = records.loc[(records["EXDOSE"] > 0) & (records["EXDOSE"] < records["EXPLDOS"])]
         omitted = records.loc[records["EXDOSE"].eq(0)]
-        delays = _cycle_delays(drug_given, ad)
+        delays = cycle_delays(drug_given, ad.sap.schedule)
         delayed = ids.map(delays).fillna(0) > 0
         _add_n_pct(b, int(ids.isin(reduced["USUBJID"]).sum()), n, parameter="REDUCED", group=g)
         _add_n_pct(b, int(ids.isin(omitted["USUBJID"]).sum()), n, parameter="OMITTED", group=g)
@@ -922,9 +830,8 @@ def _surgery(ad: AnalysisData) -> TLFOutput:
     aid = "EXP-SURG-01"
     adsl = ad.population("FAS")
     n = len(adsl)
-    operated = adsl["SURGOUT"].isin(_OPERATED) & adsl["SURGDT"].notna()
-    n_op = int(operated.sum())
-    op = adsl.loc[operated]
+    op = adsl.loc[operated(adsl)]
+    n_op = len(op)
     b = ARDBuilder(aid, "Table 14.1.7", "FAS")
     b.add("N", n, parameter="FAS")
     b.add("N", n_op, parameter="OPERATED", analysis_set="FAS-OPERATED")
@@ -1064,17 +971,10 @@ def _fas_sorted(ad: AnalysisData) -> pd.DataFrame:
     return ad.population("FAS").sort_values("USUBJID", kind="stable")
 
 
-def _last_dose(adsl: pd.DataFrame, adex: pd.DataFrame) -> pd.Series:
-    """TRTEDT at the cut-off, else the last administration with EXDOSE > 0 on or before it."""
-    given = _administered(adex).groupby("USUBJID")["EXSTDT"].max()
-    return adsl["TRTEDT"].fillna(adsl["USUBJID"].map(given)).astype("datetime64[ns]")
-
-
 def _surgery_text(adsl: pd.DataFrame) -> pd.Series:
     """``R0 (2023-01-05)``, ``NOT DONE (PROGRESSION)``, ``PENDING``."""
     out = _text(adsl["SURGOUT"])
-    operated = adsl["SURGOUT"].isin(_OPERATED) & adsl["SURGDT"].notna()
-    out = out.where(~operated, out + " (" + _dates(adsl["SURGDT"]) + ")")
+    out = out.where(~operated(adsl), out + " (" + _dates(adsl["SURGDT"]) + ")")
     not_done = adsl["SURGOUT"].eq("NOT DONE") & adsl["SURGNDRS"].notna()
     return out.where(~not_done, out + " (" + _text(adsl["SURGNDRS"]) + ")")
 
@@ -1086,7 +986,7 @@ _DATE_NOTE = "Imputed dates carry their SAP 8.3 flag: (D) day imputed, (M) month
 def _discontinued_listing(ad: AnalysisData) -> TLFOutput:
     fas = _fas_sorted(ad)
     dc = fas.loc[fas["EOSSTT"].eq("DISCONTINUED")]
-    last = _last_dose(dc, ad.adex)
+    last = last_dose(dc, ad.adex)
     body = pd.DataFrame(
         {
             "Patient": _text(dc["USUBJID"]),
@@ -1116,8 +1016,8 @@ def _discontinued_listing(ad: AnalysisData) -> TLFOutput:
 def _deviation_listing(ad: AnalysisData) -> TLFOutput:
     fas = _fas_sorted(ad)
     elig = ad.sap.eligibility
-    failed = _eligibility_deviations(fas, elig)
-    excluded = _pps_exclusion(fas, ad.adex, ad)
+    failed = eligibility_deviations(fas, elig)
+    excluded = pps_exclusion_reason(fas, ad.adex, ad.sap.schedule)
     saf = in_population(fas, "SAF")
     keep = failed.any(axis=1) | ~saf | excluded.notna()
     rows = []
@@ -1125,13 +1025,13 @@ def _deviation_listing(ad: AnalysisData) -> TLFOutput:
         r, f = fas.loc[i], failed.loc[i]
         age, pstype, score = _as_recorded(r["AGE"]), r["PSTYPE"], _as_recorded(r["PSSCORE"])
         deviations = []
-        if f[_AGE_BELOW] or f[_AGE_ABOVE]:
+        if f[AGE_BELOW] or f[AGE_ABOVE]:
             deviations.append(f"Age {age} outside {elig.age_min}-{elig.age_max} years")
-        if f[_PS_SCALE]:
+        if f[PS_SCALE]:
             deviations.append(f"PS scale {pstype} inconsistent with age {age}")
-        if f[_ECOG]:
+        if f[ECOG]:
             deviations.append(f"ECOG {score} > {elig.ecog_max}")
-        if f[_LANSKY]:
+        if f[LANSKY]:
             deviations.append(f"Lansky {score} < {elig.lansky_min}")
         exclusions = []
         if not saf.loc[i]:

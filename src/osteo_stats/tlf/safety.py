@@ -31,6 +31,7 @@ import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData, in_population
 from osteo_stats.derive.safety import PHASE_UNKNOWN, PHASES, derive_worst_grade
+from osteo_stats.derive.treatment import last_dose, operated
 from osteo_stats.tlf.ard import ARD, ARD_COLUMNS, ARDBuilder, ARDView
 from osteo_stats.tlf.format import fmt_n_pct, fmt_number
 from osteo_stats.tlf.model import TLF, TLFOutput, source_line
@@ -38,7 +39,6 @@ from osteo_stats.tlf.model import TLF, TLFOutput, source_line
 __all__ = ["build_safety_tlfs"]
 
 _MODULE = "tlf.safety"
-_OPERATED = ("R0", "R1", "R2")
 #: Relatedness flags by study-treatment component (SAP 9.1), in display order.
 _COMPONENTS = {"SBRT": "AERELSB", "PENPULIMAB": "AERELPD", "GEMCITABINE": "AERELGM"}
 _COMPONENT_LABEL = {"SBRT": "SBRT", "PENPULIMAB": "Penpulimab", "GEMCITABINE": "Gemcitabine"}
@@ -505,18 +505,12 @@ def _overview(ad: AnalysisData) -> TLFOutput:
 # --- Table 14.3.4.5 deaths and 14.3.4.6 surgical complications -------------------------------
 
 
-def _last_dose(adsl: pd.DataFrame, adex: pd.DataFrame) -> pd.Series:
-    """TRTEDT, or failing that the last ADEX administration with EXDOSE > 0 (aligned to adsl)."""
-    given = adex.loc[adex["EXDOSE"] > 0].groupby("USUBJID")["EXSTDT"].max()
-    return adsl["TRTEDT"].fillna(adsl["USUBJID"].map(given)).astype("datetime64[ns]")
-
-
 def _deaths(ad: AnalysisData) -> TLFOutput:
     aid, parameter = "SAF-DTH-01", "DEATH"
     saf = ad.population("SAF")
     n = len(saf)
     dead = saf.loc[saf["DTHDT"].notna()]
-    days = (dead["DTHDT"] - _last_dose(dead, ad.adex)).dt.days
+    days = (dead["DTHDT"] - last_dose(dead, ad.adex)).dt.days
     window = ad.sap.safety.teae_window_days
     te = _teae(ad)
     fatal = te.loc[te["AETOXGR"] == 5, "USUBJID"].nunique()
@@ -581,7 +575,7 @@ def _deaths(ad: AnalysisData) -> TLFOutput:
 
 def _operated_saf(ad: AnalysisData) -> pd.DataFrame:
     saf = ad.population("SAF")
-    return saf.loc[saf["SURGOUT"].isin(_OPERATED) & saf["SURGDT"].notna()]
+    return saf.loc[operated(saf)]
 
 
 def _surgical_complications(ad: AnalysisData) -> TLFOutput:
@@ -725,7 +719,7 @@ def _ae_listing(
 def _death_listing(ad: AnalysisData) -> TLFOutput:
     fas = ad.population("FAS")
     dead = fas.loc[fas["DTHDT"].notna()].sort_values(["USUBJID", "DTHDT"])
-    last = _last_dose(dead, ad.adex)
+    last = last_dose(dead, ad.adex)
     window = ad.sap.safety.teae_window_days
     te = _teae(ad)
     fatal = (
@@ -735,15 +729,15 @@ def _death_listing(ad: AnalysisData) -> TLFOutput:
     )
     rows = []
     in_saf = in_population(dead, "SAF")
-    for (_, r), last_dose, saf in zip(dead.iterrows(), last, in_saf, strict=True):
-        days = (r["DTHDT"] - last_dose).days if pd.notna(last_dose) else None
+    for (_, r), dose_date, saf in zip(dead.iterrows(), last, in_saf, strict=True):
+        days = (r["DTHDT"] - dose_date).days if pd.notna(dose_date) else None
         rows.append(
             {
                 "Patient": _text(r["USUBJID"]),
                 "Safety set": "Y" if saf else "N",
                 "Date of death": _fmt_date(r["DTHDT"], r.get("DTHDTF")),
                 "Cause": _text(r["DTHCAUS"]),
-                "Last dose": _fmt_date(last_dose) if pd.notna(last_dose) else "Not dosed",
+                "Last dose": _fmt_date(dose_date) if pd.notna(dose_date) else "Not dosed",
                 "Days from last dose": "" if days is None else str(days),
                 f"Within {window} days of last dose": (
                     "" if days is None else ("Y" if 0 <= days <= window else "N")

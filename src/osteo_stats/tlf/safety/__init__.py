@@ -1,0 +1,114 @@
+"""Adverse-event tables and listings (SAP 9.1, 9.2; Tables 14.3.1-14.3.4.6, Listings 16.2.7.x).
+
+Counting rules (SAP 9.2), applied to treatment-emergent AEs (``TRTEMFL = "Y"``) of safety-set
+patients, with SAF N as denominator:
+
+- a patient counts once per row, at the worst grade for that row: per preferred term, per SOC
+  (worst over the SOC's terms) and for "any TEAE" (worst over everything), via
+  :func:`~osteo_stats.derive.safety.derive_worst_grade`;
+- a missing grade never outranks a recorded one; a patient whose every AE in the row lacks a
+  grade is counted under "Missing" and "Any grade", never under "grade >= 3";
+- SOCs by decreasing number of patients (any grade), ties alphabetical; preferred terms within
+  a SOC the same way.
+
+Each count goes into the ARD first (SAP 12); the table body is then formatted from the ARD rows.
+ARD groups are ``[section keys; ]AEBODSYS=...; AEDECOD=...; GRADE=g`` with ``g`` in ``1``-``5``,
+``MISSING``, ``ANY``, ``GE3`` (Clavien-Dindo: ``I`` ... ``V``, ``ANY``, ``GEIIIA``); the "any
+TEAE" row has no AEBODSYS/AEDECOD key.
+
+Listings show the records themselves: verbatim terms as plain text (never interpreted), imputed
+dates with their SAP 8.3 flag; they add no ARD rows (SAP 11.4 gives them no analysis id).
+
+One module per table family: :mod:`.by_grade` (14.3.2-14.3.4.4), :mod:`.overview` (14.3.1,
+14.3.4.5, 14.3.4.6) and :mod:`.listings` (16.2.7.x); the counting rules are :mod:`.counting`.
+"""
+
+from __future__ import annotations
+
+from osteo_stats.derive.analysis_data import AnalysisData
+from osteo_stats.tlf.model import TLFOutput
+from osteo_stats.tlf.safety._common import COMPONENT_LABEL, COMPONENTS, teae
+from osteo_stats.tlf.safety.by_grade import any_and_high_table, by_grade_table, phase_table
+from osteo_stats.tlf.safety.listings import ae_listing, death_listing, utox_listing
+from osteo_stats.tlf.safety.overview import (
+    deaths_table,
+    overview_table,
+    surgical_complications_table,
+)
+
+__all__ = ["build_safety_tlfs"]
+
+
+def build_safety_tlfs(ad: AnalysisData) -> list[TLFOutput]:
+    """Tables 14.3.1-14.3.4.6 and Listings 16.2.7.1-16.2.7.6 at the cut-off of ``ad``.
+
+    Parameters
+    ----------
+    ad
+        The analysis data at one cut-off (ADAE with ``TRTEMFL`` and ``APHASE``).
+
+    Returns
+    -------
+    list of TLFOutput
+        In SAP 11 order. Tables carry their ARD rows (SAF-AE-01 ... SAF-SURG-01); listings
+        carry an empty ARD.
+    """
+    te = teae(ad)
+    related_any = te[list(COMPONENTS.values())].eq("Y").any(axis=1)
+    related_sections = [("Related to any component", {"RELATED": "ANY"}, te.loc[related_any])]
+    related_sections += [
+        (f"Related to {COMPONENT_LABEL[c]}", {"RELATED": c}, te.loc[te[flag].eq("Y")])
+        for c, flag in COMPONENTS.items()
+    ]
+    irae, serious = te.loc[te["AEIRFL"].eq("Y")], te.loc[te["AESER"].eq("Y")]
+    return [
+        overview_table(ad),
+        any_and_high_table(ad),
+        by_grade_table(
+            ad,
+            analysis_id="SAF-AE-03",
+            number="14.3.3",
+            sections=[("", {}, te)],
+        ),
+        by_grade_table(
+            ad,
+            analysis_id="SAF-AE-04",
+            number="14.3.4.1",
+            sections=related_sections,
+            extra_notes=[
+                "Treatment-related: AERELSB (SBRT), AERELPD (penpulimab) or AERELGM "
+                "(gemcitabine) = Y; an AE related to several components appears in each."
+            ],
+        ),
+        by_grade_table(
+            ad,
+            analysis_id="SAF-AE-05",
+            number="14.3.4.2",
+            sections=[("", {}, irae)],
+            extra_notes=[
+                "Immune-related: AEIRFL = Y (TEAE window last dose + "
+                f"{ad.sap.safety.teae_window_days_immune} days)."
+            ],
+        ),
+        by_grade_table(
+            ad,
+            analysis_id="SAF-AE-06",
+            number="14.3.4.3",
+            sections=[("", {}, serious)],
+            extra_notes=["Serious: AESER = Y."],
+        ),
+        phase_table(ad),
+        deaths_table(ad),
+        surgical_complications_table(ad),
+        ae_listing(ad, "16.2.7.1", serious,
+                    selection="Serious (AESER = Y)."),
+        ae_listing(ad, "16.2.7.2", te.loc[(te["AETOXGR"] >= 3).fillna(False).astype(bool)],
+                    selection="CTCAE grade >= 3 (a missing grade does not qualify)."),
+        ae_listing(ad, "16.2.7.3", irae,
+                    selection="Immune-related (AEIRFL = Y)."),
+        death_listing(ad),
+        ae_listing(ad, "16.2.7.5", te.loc[te["AECLAVDN"].notna()],
+                    selection="Surgical complications (Clavien-Dindo grade present).",
+                    clavien=True),
+        utox_listing(ad),
+    ]  # fmt: skip

@@ -1,6 +1,5 @@
-"""Summary statistics recorded in the ARD and shown in tables, shared by the TLF areas that
-count patients: n (%) with its denominator (SAP 6.4), the SAP 6.3 continuous summary and the
-population line.
+"""What the TLF areas that count patients share: n (%) with its denominator (SAP 6.4), the SAP
+6.3 continuous summary, the population line and the table and listing shells (SAP 11.1, 11.4).
 
 Every value goes to the ARD unrounded (SAP 12); the display rows are formatted from the ARD.
 """
@@ -8,13 +7,18 @@ Every value goes to the ARD unrounded (SAP 12); the display rows are formatted f
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from osteo_stats.tlf.ard import ARDBuilder, ARDView
+from osteo_stats.derive.analysis_data import AnalysisData
+from osteo_stats.load.schemas import dataset_specs
+from osteo_stats.sap import SAP
+from osteo_stats.tlf.ard import ARD, ARDBuilder, ARDView
+from osteo_stats.tlf.catalogue import expected_tlf
 from osteo_stats.tlf.format import fmt_number
+from osteo_stats.tlf.model import TLF, TLFOutput, patient_listing, source_line
 
 #: An ARD group: key-value pairs, or None for the whole population.
 Group = Mapping[str, object] | None
@@ -80,3 +84,51 @@ def continuous_rows(
 def population_label(name: str, n: int) -> str:
     """The population line of a TLF, ``Safety analysis set (N = 43)``."""
     return f"{name} (N = {n})"
+
+
+def table_output(
+    module: str,
+    ad: AnalysisData,
+    number: str,
+    analysis_set: str,
+    footnotes: Sequence[str],
+    analysis_id: str,
+    body: pd.DataFrame,
+    ard: ARD,
+    *,
+    landscape: bool = False,
+) -> TLFOutput:
+    """Table ``number`` built by ``module`` (title from the catalogue) showing the ARD rows of
+    ``analysis_id``."""
+    tlf = TLF(
+        kind="Table",
+        number=number,
+        analysis_set=analysis_set,
+        footnotes=tuple(footnotes),
+        source=source_line(module, ad.cutoff, ad.sap.sap_version, (analysis_id,)),
+        analysis_ids=(analysis_id,),
+        body=body,
+        landscape=landscape,
+    )
+    return TLFOutput(tlf, ard)
+
+
+def listing_output(
+    module: str,
+    ad: AnalysisData,
+    number: str,
+    analysis_set: str,
+    footnotes: Sequence[str],
+    body: pd.DataFrame,
+) -> TLFOutput:
+    """Listing ``number`` built by ``module`` (title from the catalogue; no ARD rows)."""
+    source = source_line(module, ad.cutoff, ad.sap.sap_version, ("none (patient listing)",))
+    title = expected_tlf(f"Listing {number}").title
+    return patient_listing(number, title, analysis_set, tuple(footnotes), source, body)
+
+
+def adsl_codelist(sap: SAP, column: str) -> tuple[str, ...]:
+    """The controlled terms of an ADSL column (e.g. DCSREAS), in the order of the data
+    specification (:func:`osteo_stats.load.schemas.dataset_specs`): the display order of a
+    table that counts them."""
+    return dataset_specs(sap)["ADSL"].col(column).allowed

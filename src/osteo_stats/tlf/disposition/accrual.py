@@ -10,12 +10,11 @@ from osteo_stats.tlf.ard import ARDBuilder, ARDView
 from osteo_stats.tlf.disposition._common import (
     MODULE,
     set_name,
-    table_output,
 )
 from osteo_stats.tlf.format import fmt_number
 from osteo_stats.tlf.model import TLF, TLFOutput, source_line
 from osteo_stats.tlf.plots.disposition import draw_accrual
-from osteo_stats.tlf.summary import population_label
+from osteo_stats.tlf.summary import population_label, table_output
 
 
 def _planned_cumulative(when: pd.Series | pd.Timestamp, start: pd.Timestamp, ad: AnalysisData):
@@ -115,6 +114,7 @@ def accrual_tlfs(ad: AnalysisData) -> list[TLFOutput]:
         "gives the plan at the data cut-off.",
     )
     table = table_output(
+        MODULE,
         ad,
         "14.1.3",
         population_label(set_name("FAS"), n_fas),

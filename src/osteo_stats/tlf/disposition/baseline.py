@@ -13,13 +13,19 @@ from osteo_stats.derive.baseline import (
 )
 from osteo_stats.tlf.ard import ARDBuilder, ARDView
 from osteo_stats.tlf.disposition._common import (
+    MODULE,
     body_frame,
     set_name,
-    table_output,
 )
 from osteo_stats.tlf.format import fmt_n_pct
 from osteo_stats.tlf.model import TLFOutput
-from osteo_stats.tlf.summary import add_continuous, add_n_pct, continuous_rows, population_label
+from osteo_stats.tlf.summary import (
+    add_continuous,
+    add_n_pct,
+    continuous_rows,
+    population_label,
+    table_output,
+)
 
 #: A categorical display row: label, ARD parameter, ARD group.
 _CatRow = tuple[str, str, dict[str, object]]
@@ -150,6 +156,7 @@ def baseline_table(ad: AnalysisData) -> TLFOutput:
         "Disease-free interval: months from primary surgery to pulmonary recurrence (DFIMO).",
     )
     return table_output(
+        MODULE,
         ad,
         "14.1.5",
         population_label(set_name("FAS"), n_view),

@@ -15,14 +15,20 @@ from osteo_stats.derive.treatment import (
 from osteo_stats.tlf.ard import ARDBuilder, ARDView
 from osteo_stats.tlf.disposition._common import (
     DISPLAY,
+    MODULE,
     TREATMENT_PHASES,
     body_frame,
     set_name,
-    table_output,
 )
 from osteo_stats.tlf.format import fmt_n_pct
 from osteo_stats.tlf.model import TLFOutput
-from osteo_stats.tlf.summary import add_continuous, add_n_pct, continuous_rows, population_label
+from osteo_stats.tlf.summary import (
+    add_continuous,
+    add_n_pct,
+    continuous_rows,
+    population_label,
+    table_output,
+)
 
 
 def exposure_table(ad: AnalysisData) -> TLFOutput:
@@ -125,6 +131,7 @@ def exposure_table(ad: AnalysisData) -> TLFOutput:
         "Percentages use SAF N as denominator.",
     )
     return table_output(
+        MODULE,
         ad,
         "14.1.6",
         population_label(set_name("SAF"), n_view),
@@ -225,6 +232,7 @@ def surgery_table(ad: AnalysisData) -> TLFOutput:
         "done more than the limit after the planned date.",
     )
     return table_output(
+        MODULE,
         ad,
         "14.1.7",
         population_label(set_name("FAS"), n_view),

@@ -24,13 +24,13 @@ from osteo_stats.derive.treatment import (
 )
 from osteo_stats.tlf.disposition._common import (
     DISPLAY,
+    MODULE,
     fas_sorted,
-    listing_output,
     set_name,
 )
 from osteo_stats.tlf.format import date_cells, text_cells
 from osteo_stats.tlf.model import TLFOutput
-from osteo_stats.tlf.summary import population_label
+from osteo_stats.tlf.summary import listing_output, population_label
 
 
 def _as_recorded(value: object) -> str:
@@ -82,7 +82,9 @@ def discontinued_listing(ad: AnalysisData) -> TLFOutput:
         "not done (SURGNDRS).",
         _DATE_NOTE,
     )
-    return listing_output(ad, "16.2.1", population_label(set_name("FAS"), len(fas)), notes, body)
+    return listing_output(
+        MODULE, ad, "16.2.1", population_label(set_name("FAS"), len(fas)), notes, body
+    )
 
 
 def deviation_listing(ad: AnalysisData) -> TLFOutput:
@@ -136,6 +138,7 @@ def deviation_listing(ad: AnalysisData) -> TLFOutput:
         "PPROTFL). A patient with an eligibility deviation stays in the FAS and SAF.",
     )
     return listing_output(
+        MODULE,
         ad,
         "16.2.2",
         population_label(set_name("FAS"), len(fas)),
@@ -185,6 +188,7 @@ def baseline_listing(ad: AnalysisData) -> TLFOutput:
         "Summary statistics: Table 14.1.5.",
     )
     return listing_output(
+        MODULE,
         ad,
         "16.2.4",
         population_label(set_name("FAS"), len(fas)),
@@ -221,6 +225,7 @@ def administration_listing(ad: AnalysisData) -> TLFOutput:
         "intensity: Table 14.1.6.",
     )
     return listing_output(
+        MODULE,
         ad,
         "16.2.5",
         population_label(set_name("SAF"), len(saf)),

@@ -23,15 +23,13 @@ from osteo_stats.derive.treatment import (
 )
 from osteo_stats.tlf.ard import ARDBuilder, ARDView
 from osteo_stats.tlf.disposition._common import (
-    DCSREAS,
-    SURGNDRS,
+    MODULE,
     body_frame,
     set_name,
-    table_output,
 )
 from osteo_stats.tlf.format import fmt_n_pct
 from osteo_stats.tlf.model import TLFOutput
-from osteo_stats.tlf.summary import add_n_pct, population_label
+from osteo_stats.tlf.summary import add_n_pct, adsl_codelist, population_label, table_output
 
 
 def disposition_table(ad: AnalysisData) -> TLFOutput:
@@ -58,7 +56,8 @@ def disposition_table(ad: AnalysisData) -> TLFOutput:
         for code in OPERATED_OUTCOMES
     ]
     specs.append(("Surgery not done", {"CATEGORY": "SURGERY NOT DONE"}, surgout.eq("NOT DONE")))
-    reasons = list(SURGNDRS) + sorted(set(ndrs.dropna()[surgout.eq("NOT DONE")]) - set(SURGNDRS))
+    codes = adsl_codelist(ad.sap, "SURGNDRS")
+    reasons = list(codes) + sorted(set(ndrs.dropna()[surgout.eq("NOT DONE")]) - set(codes))
     specs += [
         (
             f"  {reason.capitalize()}",
@@ -78,7 +77,8 @@ def disposition_table(ad: AnalysisData) -> TLFOutput:
         ("Study status: completed", {"CATEGORY": "COMPLETED"}, eos.eq("COMPLETED")),
         ("Study status: discontinued", {"CATEGORY": "DISCONTINUED"}, eos.eq("DISCONTINUED")),
     ]
-    dc_reasons = list(DCSREAS) + sorted(set(dcs.dropna()[eos.eq("DISCONTINUED")]) - set(DCSREAS))
+    codes = adsl_codelist(ad.sap, "DCSREAS")
+    dc_reasons = list(codes) + sorted(set(dcs.dropna()[eos.eq("DISCONTINUED")]) - set(codes))
     specs += [
         (
             f"  {reason.capitalize()}",
@@ -106,6 +106,7 @@ def disposition_table(ad: AnalysisData) -> TLFOutput:
         "reason as recorded (DCSREAS).",
     )
     return table_output(
+        MODULE,
         ad,
         "14.1.1",
         population_label(set_name("FAS"), n),
@@ -153,6 +154,7 @@ def analysis_sets_table(ad: AnalysisData) -> TLFOutput:
         "Percentages use FAS N as denominator.",
     )
     return table_output(
+        MODULE,
         ad,
         "14.1.2",
         population_label(set_name("FAS"), n),
@@ -231,6 +233,7 @@ def deviations_table(ad: AnalysisData) -> TLFOutput:
         "Percentages use FAS N as denominator. Individual patients: Listing 16.2.2.",
     )
     return table_output(
+        MODULE,
         ad,
         "14.1.4",
         population_label(set_name("FAS"), n_view),

@@ -1,26 +1,8 @@
 """Adverse-event tables and listings (SAP 9.1, 9.2; Tables 14.3.1-14.3.4.6, Listings 16.2.7.x).
 
-Counting rules (SAP 9.2), applied to treatment-emergent AEs (``TRTEMFL = "Y"``) of safety-set
-patients, with SAF N as denominator:
-
-- a patient counts once per row, at the worst grade for that row: per preferred term, per SOC
-  (worst over the SOC's terms) and for "any TEAE" (worst over everything), via
-  :func:`~osteo_stats.derive.safety.derive_worst_grade`;
-- a missing grade never outranks a recorded one; a patient whose every AE in the row lacks a
-  grade is counted under "Missing" and "Any grade", never under "grade >= 3";
-- SOCs by decreasing number of patients (any grade), ties alphabetical; preferred terms within
-  a SOC the same way.
-
-Each count goes into the ARD first (SAP 12); the table body is then formatted from the ARD rows.
-ARD groups are ``[section keys; ]AEBODSYS=...; AEDECOD=...; GRADE=g`` with ``g`` in ``1``-``5``,
-``MISSING``, ``ANY``, ``GE3`` (Clavien-Dindo: ``I`` ... ``V``, ``ANY``, ``GEIIIA``); the "any
-TEAE" row has no AEBODSYS/AEDECOD key.
-
-Listings show the records themselves: verbatim terms as plain text (never interpreted), imputed
-dates with their SAP 8.3 flag; they add no ARD rows (SAP 11.4 gives them no analysis id).
-
 One module per table family: :mod:`.by_grade` (14.3.2-14.3.4.4), :mod:`.overview` (14.3.1,
-14.3.4.5, 14.3.4.6) and :mod:`.listings` (16.2.7.x); the counting rules are :mod:`.counting`.
+14.3.4.5, 14.3.4.6) and :mod:`.listings` (16.2.7.x); the counting rules of SAP 9.2 and the ARD
+groups they record are in :mod:`.counting`.
 """
 
 from __future__ import annotations

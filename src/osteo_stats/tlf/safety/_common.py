@@ -3,7 +3,7 @@ safety-set patients and the table shell (SAP 9.1, 9.2)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -11,8 +11,6 @@ import pandas as pd
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.derive.safety import PHASE_UNKNOWN
 from osteo_stats.derive.treatment import operated
-from osteo_stats.tlf.ard import ARD
-from osteo_stats.tlf.model import TLF, TLFOutput, source_line
 
 MODULE = "tlf.safety"
 #: Relatedness flags by study-treatment component (SAP 9.1), in display order.
@@ -83,31 +81,6 @@ def teae(ad: AnalysisData) -> pd.DataFrame:
     saf_ids = ad.population("SAF")["USUBJID"]
     adae = ad.adae
     return adae.loc[adae["TRTEMFL"].eq("Y") & adae["USUBJID"].isin(saf_ids)].reset_index(drop=True)
-
-
-def table_output(
-    ad: AnalysisData,
-    number: str,
-    analysis_set: str,
-    footnotes: Sequence[str],
-    analysis_id: str,
-    body: pd.DataFrame,
-    ard: ARD,
-    *,
-    landscape: bool = False,
-) -> TLFOutput:
-    """Table ``number`` (title from the catalogue) showing the rows of ``analysis_id``."""
-    tlf = TLF(
-        kind="Table",
-        number=number,
-        analysis_set=analysis_set,
-        footnotes=tuple(footnotes),
-        source=source_line(MODULE, ad.cutoff, ad.sap.sap_version, (analysis_id,)),
-        analysis_ids=(analysis_id,),
-        body=body,
-        landscape=landscape,
-    )
-    return TLFOutput(tlf, ard)
 
 
 def operated_saf(ad: AnalysisData) -> pd.DataFrame:

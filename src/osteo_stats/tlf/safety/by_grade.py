@@ -13,8 +13,8 @@ from osteo_stats.tlf.ard import ARDBuilder, ARDView
 from osteo_stats.tlf.model import TLFOutput
 from osteo_stats.tlf.safety._common import (
     CTCAE,
+    MODULE,
     PHASE_LABEL,
-    table_output,
     teae,
 )
 from osteo_stats.tlf.safety.counting import (
@@ -26,7 +26,7 @@ from osteo_stats.tlf.safety.counting import (
     row_order,
     worst_ranks,
 )
-from osteo_stats.tlf.summary import population_label
+from osteo_stats.tlf.summary import population_label, table_output
 
 
 def by_grade_table(
@@ -74,6 +74,7 @@ def by_grade_table(
     if missing:
         notes.append(missing)
     return table_output(
+        MODULE,
         ad,
         number,
         population_label("Safety analysis set", n_view),
@@ -106,6 +107,7 @@ def any_and_high_table(ad: AnalysisData) -> TLFOutput:
     if missing:
         notes.append(missing)
     return table_output(
+        MODULE,
         ad,
         number,
         population_label("Safety analysis set", n_view),
@@ -170,6 +172,7 @@ def phase_table(ad: AnalysisData) -> TLFOutput:
     if missing:
         notes.append(missing)
     return table_output(
+        MODULE,
         ad,
         number,
         population_label("Safety analysis set", n_view),

@@ -12,9 +12,8 @@ import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData, in_population
 from osteo_stats.derive.treatment import last_dose
-from osteo_stats.tlf.catalogue import expected_tlf
 from osteo_stats.tlf.format import date_cells, text_cells
-from osteo_stats.tlf.model import TLFOutput, patient_listing, source_line
+from osteo_stats.tlf.model import TLFOutput
 from osteo_stats.tlf.safety._common import (
     COMPONENT_LABEL,
     COMPONENTS,
@@ -23,7 +22,7 @@ from osteo_stats.tlf.safety._common import (
     operated_saf,
     teae,
 )
-from osteo_stats.tlf.summary import population_label
+from osteo_stats.tlf.summary import listing_output, population_label
 
 _DATE_NOTE = (
     "Imputed dates carry their SAP 8.3 flag: (D) day imputed, (M) month and day imputed. "
@@ -71,14 +70,6 @@ def _ae_listing_frame(ad: AnalysisData, records: pd.DataFrame, clavien: bool) ->
     return pd.DataFrame(columns, dtype=object)
 
 
-def _listing(
-    ad: AnalysisData, number: str, analysis_set: str, notes: list[str], body: pd.DataFrame
-) -> TLFOutput:
-    source = source_line(MODULE, ad.cutoff, ad.sap.sap_version, ("none (patient listing)",))
-    title = expected_tlf(f"Listing {number}").title
-    return patient_listing(number, title, analysis_set, tuple(notes), source, body)
-
-
 def ae_listing(
     ad: AnalysisData,
     number: str,
@@ -99,7 +90,7 @@ def ae_listing(
         "onset. Verbatim terms as recorded.",
         _DATE_NOTE,
     ]
-    return _listing(ad, number, population, notes, body)
+    return listing_output(MODULE, ad, number, population, notes, body)
 
 
 def death_listing(ad: AnalysisData) -> TLFOutput:
@@ -135,7 +126,9 @@ def death_listing(ad: AnalysisData) -> TLFOutput:
         "dose = DTHDT - TRTEDT (failing TRTEDT, the last ADEX administration).",
         _DATE_NOTE,
     ]
-    return _listing(ad, "16.2.7.4", population_label("Full analysis set", len(fas)), notes, body)
+    return listing_output(
+        MODULE, ad, "16.2.7.4", population_label("Full analysis set", len(fas)), notes, body
+    )
 
 
 def utox_listing(ad: AnalysisData) -> TLFOutput:
@@ -160,4 +153,6 @@ def utox_listing(ad: AnalysisData) -> TLFOutput:
         "The qualifying AEs are in Listings 16.2.7.2 and 16.2.7.3; the boundary is in Table "
         "14.3.5.",
     ]
-    return _listing(ad, "16.2.7.6", population_label("Safety analysis set", len(saf)), notes, body)
+    return listing_output(
+        MODULE, ad, "16.2.7.6", population_label("Safety analysis set", len(saf)), notes, body
+    )

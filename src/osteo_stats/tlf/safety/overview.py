@@ -18,8 +18,8 @@ from osteo_stats.tlf.safety._common import (
     CLAVIEN_DINDO,
     COMPONENT_LABEL,
     COMPONENTS,
+    MODULE,
     operated_saf,
-    table_output,
     teae,
 )
 from osteo_stats.tlf.safety.counting import (
@@ -29,10 +29,7 @@ from osteo_stats.tlf.safety.counting import (
     row_order,
     worst_ranks,
 )
-from osteo_stats.tlf.summary import add_n_pct, population_label
-
-_DEATH_CAUSES = ("DISEASE PROGRESSION", "TREATMENT-RELATED", "OTHER")
-
+from osteo_stats.tlf.summary import add_n_pct, adsl_codelist, population_label, table_output
 
 # --- Table 14.3.1 overview -------------------------------------------------------------------
 
@@ -108,6 +105,7 @@ def overview_table(ad: AnalysisData) -> TLFOutput:
         "operated patients see Table 14.3.4.6.",
     ]
     return table_output(
+        MODULE,
         ad,
         "14.3.1",
         population_label("Safety analysis set", n_view),
@@ -137,7 +135,7 @@ def deaths_table(ad: AnalysisData) -> TLFOutput:
     specs += [
         (f"  Cause: {cause.lower()}", {"ROW": "CAUSE", "DTHCAUS": cause},
          int(dead["DTHCAUS"].eq(cause).sum()))
-        for cause in _DEATH_CAUSES
+        for cause in adsl_codelist(ad.sap, "DTHCAUS")
     ]  # fmt: skip
     specs += [
         (f"  Within {window} days of the last dose", {"ROW": f"WITHIN {window} DAYS"},
@@ -177,6 +175,7 @@ def deaths_table(ad: AnalysisData) -> TLFOutput:
         "n (%) of SAF N. Individual deaths: Listing 16.2.7.4.",
     ]
     return table_output(
+        MODULE,
         ad,
         "14.3.4.5",
         population_label("Safety analysis set", n_view),
@@ -212,6 +211,7 @@ def surgical_complications_table(ad: AnalysisData) -> TLFOutput:
         "grade (I < II < IIIa < IIIb < IVa < IVb < V; SAP 9.2). n (%) of operated SAF patients.",
     ]
     return table_output(
+        MODULE,
         ad,
         number,
         population_label("Safety analysis set, operated patients", n_view),

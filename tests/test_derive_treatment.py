@@ -19,10 +19,14 @@ from osteo_stats.derive.baseline import (
 from osteo_stats.derive.treatment import (
     completed_preop,
     cycle_delays,
+    days_from_last_dose,
     last_dose,
     operated,
     pps_exclusion_reason,
+    relative_dose_intensity,
     started_postop,
+    surgery_timing,
+    surgery_window_days,
 )
 
 SAP = load_sap()
@@ -268,3 +272,63 @@ def test_completed_preop_is_false_outside_the_saf_whatever_the_set(name):
     adsl = _adsl(USUBJID=["A"], SAFFL=["N" if name == "FAS" else "Y"])
     adex = pd.DataFrame(_full_preop("A"))
     assert completed_preop(adsl, adex, SAP.schedule).tolist() == [name == "SAF"]
+
+
+# --- deaths after the last dose (SAP 6.1, 9.2), dose intensity (SAP 9.5) --------------------
+
+
+def test_days_from_last_dose_is_a_calendar_difference():
+    """TRTEDT 2024-05-01: a death on 2024-05-31 is 30 days after (within 30 days, SAP 6.1:
+    0 <= date - X <= d, no +1); on 2024-06-01 it is 31. Never dosed -> missing."""
+    adsl = _adsl(
+        USUBJID=["A", "B", "C"],
+        TRTEDT=pd.to_datetime(["2024-05-01", "2024-05-01", None]),
+        DTHDT=pd.to_datetime(["2024-05-31", "2024-06-01", "2024-07-01"]),
+    )
+    adex = pd.DataFrame(columns=["USUBJID", "EXSTDT", "EXDOSE"])
+    adex["EXSTDT"] = pd.to_datetime(adex["EXSTDT"])
+    got = days_from_last_dose(adsl, adex, "DTHDT")
+    assert got.iloc[:2].tolist() == [30, 31]
+    assert pd.isna(got.iloc[2])
+
+
+def test_relative_dose_intensity_counts_omitted_and_reduced_doses():
+    """SAP 9.5: 100 x sum EXDOSE / sum EXPLDOS. A: planned 4 x 1000 mg/m2, given 1000, 800,
+    0 (omitted) and 1000 -> 2800 / 4000 = 70%. B: every planned dose given -> 100%."""
+    adex = pd.DataFrame(
+        [
+            _ex("A", "GEMCITABINE", "PRE-OPERATIVE", 1, 0, 1000.0, 1000.0),
+            _ex("A", "GEMCITABINE", "PRE-OPERATIVE", 1, 7, 800.0, 1000.0),
+            _ex("A", "GEMCITABINE", "PRE-OPERATIVE", 2, 21, 0.0, 1000.0),
+            _ex("A", "GEMCITABINE", "PRE-OPERATIVE", 2, 28, 1000.0, 1000.0),
+            _ex("B", "GEMCITABINE", "PRE-OPERATIVE", 1, 0, 1000.0, 1000.0),
+        ]
+    )
+    assert relative_dose_intensity(adex).to_dict() == {"A": 70.0, "B": 100.0}
+
+
+# --- surgery timing (SAP 2.2, 6.1, 9.5) -----------------------------------------------------
+
+
+def test_surgery_window_is_study_days_43_to_63():
+    """SAP 2.2 says it in words: weeks 7-9 from enrollment are study days 43 to 63."""
+    assert surgery_window_days(SAP.schedule) == (43, 63)
+
+
+def test_surgery_timing_against_the_window_and_the_plan():
+    """Enrolled 2024-01-01 (study day 1). A: surgery 2024-02-11 = day 42, one day early for the
+    window. B: 2024-02-12 = day 43, first day in. C: 2024-03-03 = day 63 (31 + 29 + 3 days into
+    leap-year 2024), last day in. D: 2024-03-04 = day 64, out; planned 2024-02-26, so 7 days
+    late. E: surgery not done: no day, not in the window, no delay."""
+    adsl = _adsl(
+        USUBJID=list("ABCDE"),
+        SURGOUT=["R0", "R1", "R0", "R2", "NOT DONE"],
+        ENRLDT=pd.to_datetime(["2024-01-01"] * 5),
+        SURGDT=pd.to_datetime(["2024-02-11", "2024-02-12", "2024-03-03", "2024-03-04", None]),
+        SURGPLDT=pd.to_datetime(["2024-02-26"] * 5),
+    )
+    got = surgery_timing(adsl, SAP.schedule, SAP.time.day_one_offset)
+    assert got["SURGDY"].iloc[:4].tolist() == [42, 43, 63, 64]
+    assert got["SURGWINFL"].tolist() == [False, True, True, False, False]
+    assert got["SURGDLY"].iloc[:4].tolist() == [-15, -14, 6, 7]
+    assert got.iloc[4][["SURGDY", "SURGDLY"]].isna().all()

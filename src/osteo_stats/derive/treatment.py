@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from osteo_stats.derive.analysis_data import in_population
+from osteo_stats.derive.efficacy import compute_aval_days
 from osteo_stats.sap import Schedule
 
 #: Surgery outcomes of an operated patient (SAP 4: operated = SURGOUT in R0, R1, R2).
@@ -129,3 +130,47 @@ def pps_exclusion_reason(adsl: pd.DataFrame, adex: pd.DataFrame, schedule: Sched
         default=PPS_EXCLUSION_REASONS[3],
     )
     return pd.Series(reason, index=adsl.index, dtype=object).where(~in_population(adsl, "PPS"))
+
+
+def days_from_last_dose(adsl: pd.DataFrame, adex: pd.DataFrame, column: str) -> pd.Series:
+    """Per ADSL row: calendar days from :func:`last_dose` to the date in ``column`` (e.g. DTHDT,
+    SAP 9.2: DTHDT - TRTEDT), without the day-one offset, so that "within d days of the last
+    dose" is 0 <= days <= d (SAP 6.1). Missing when either date is missing."""
+    return (adsl[column] - last_dose(adsl, adex)).dt.days
+
+
+def relative_dose_intensity(adex: pd.DataFrame) -> pd.Series:
+    """Per USUBJID: 100 x sum EXDOSE / sum EXPLDOS over the records of ``adex`` (SAP 9.5; an
+    omitted planned administration is recorded with EXDOSE = 0 and so lowers it). Pass one
+    drug's records for that drug's intensity."""
+    sums = adex.groupby("USUBJID")[["EXDOSE", "EXPLDOS"]].sum()
+    return 100.0 * sums["EXDOSE"] / sums["EXPLDOS"]
+
+
+def surgery_window_days(schedule: Schedule) -> tuple[int, int]:
+    """The protocol surgery window as study days (SAP 2.2): study week w covers study days
+    7(w - 1) + 1 to 7w, so weeks ``schedule.surgery_window_weeks`` (7, 9) are days 43-63."""
+    low, high = schedule.surgery_window_weeks
+    return int(7 * (low - 1) + 1), int(7 * high)
+
+
+def surgery_timing(adsl: pd.DataFrame, schedule: Schedule, day_one_offset: int) -> pd.DataFrame:
+    """Per ADSL row, the timing of surgery (SAP 9.5); missing (window flag False) when not
+    operated.
+
+    - ``SURGDY``: study day of surgery, SURGDT - ENRLDT + ``time.day_one_offset`` (SAP 6.1);
+    - ``SURGWINFL``: ``SURGDY`` within :func:`surgery_window_days`;
+    - ``SURGDLY``: SURGDT - SURGPLDT in calendar days (negative: earlier than planned).
+    """
+    done = operated(adsl)
+    surgdt = adsl["SURGDT"].where(done)
+    day = compute_aval_days(adsl["ENRLDT"], surgdt, offset=day_one_offset)
+    low, high = surgery_window_days(schedule)
+    return pd.DataFrame(
+        {
+            "SURGDY": day,
+            "SURGWINFL": day.between(low, high),
+            "SURGDLY": (surgdt - adsl["SURGPLDT"]).dt.days,
+        },
+        index=adsl.index,
+    )

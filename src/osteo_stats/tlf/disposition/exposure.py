@@ -11,6 +11,9 @@ from osteo_stats.derive.treatment import (
     administered,
     cycle_delays,
     operated,
+    relative_dose_intensity,
+    surgery_timing,
+    surgery_window_days,
 )
 from osteo_stats.tlf.ard import ARDBuilder, ARDView
 from osteo_stats.tlf.disposition._common import (
@@ -87,9 +90,7 @@ def exposure_table(ad: AnalysisData) -> TLFOutput:
                 (f"  {DISPLAY[phase]}: patients treated", "npct", "RECEIVED", gp, 0),
                 (f"  {DISPLAY[phase]}: cycles received", "cont", "CYCLES", gp, 0),
             ]
-        actual = records.groupby("USUBJID")["EXDOSE"].sum()
-        planned = records.groupby("USUBJID")["EXPLDOS"].sum()
-        rdi = (100.0 * actual / planned).reindex(ids[ids.isin(records["USUBJID"])])
+        rdi = relative_dose_intensity(records).reindex(ids[ids.isin(records["USUBJID"])])
         add_continuous(b, rdi, parameter="RDI", group=g)
         reduced = records.loc[(records["EXDOSE"] > 0) & (records["EXDOSE"] < records["EXPLDOS"])]
         omitted = records.loc[records["EXDOSE"].eq(0)]
@@ -163,15 +164,15 @@ def surgery_table(ad: AnalysisData) -> TLFOutput:
         add_n_pct(b, int(adsl["SURGOUT"].eq(code).sum()), n, parameter="SURGOUT", group=group)
         specs.append((f"  {label}", "SURGOUT", group))
 
-    offset = ad.sap.time.day_one_offset
-    days = (op["SURGDT"] - op["ENRLDT"]).dt.days + offset
+    timing = surgery_timing(op, ad.sap.schedule, ad.sap.time.day_one_offset)
+    days = timing["SURGDY"]
     add_continuous(b, days, parameter="DAYS TO SURGERY", analysis_set="FAS-OPERATED")
     add_continuous(b, days / 7.0, parameter="WEEKS TO SURGERY", analysis_set="FAS-OPERATED")
     lo_week, hi_week = ad.sap.schedule.surgery_window_weeks
-    lo_day, hi_day = int(7 * (lo_week - 1) + 1), int(7 * hi_week)
-    in_window = int(days.between(lo_day, hi_day).sum())
+    lo_day, hi_day = surgery_window_days(ad.sap.schedule)
+    in_window = int(timing["SURGWINFL"].sum())
     add_n_pct(b, in_window, n_op, parameter="IN WINDOW", group=None, analysis_set="FAS-OPERATED")
-    delay = (op["SURGDT"] - op["SURGPLDT"]).dt.days
+    delay = timing["SURGDLY"]
     add_continuous(b, delay, parameter="DELAY", analysis_set="FAS-OPERATED")
     limit = ad.sap.toxicity_monitoring.surgery_delay_days
     add_n_pct(

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData, in_population
-from osteo_stats.derive.treatment import last_dose
+from osteo_stats.derive.treatment import days_from_last_dose, last_dose
 from osteo_stats.tlf.format import date_cells, text_cells
 from osteo_stats.tlf.model import TLFOutput
 from osteo_stats.tlf.safety._common import (
@@ -97,7 +97,7 @@ def death_listing(ad: AnalysisData) -> TLFOutput:
     fas = ad.population("FAS")
     dead = fas.loc[fas["DTHDT"].notna()].sort_values(["USUBJID", "DTHDT"])
     last = last_dose(dead, ad.adex)
-    days = (dead["DTHDT"] - last).dt.days
+    days = days_from_last_dose(dead, ad.adex, "DTHDT")
     window = ad.sap.safety.teae_window_days
     te = teae(ad)
     fatal = (

@@ -10,7 +10,7 @@ import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.derive.safety import derive_worst_grade
-from osteo_stats.derive.treatment import last_dose
+from osteo_stats.derive.treatment import days_from_last_dose
 from osteo_stats.tlf.ard import ARDBuilder, ARDView
 from osteo_stats.tlf.format import fmt_n_pct, fmt_number
 from osteo_stats.tlf.model import TLFOutput
@@ -124,7 +124,7 @@ def deaths_table(ad: AnalysisData) -> TLFOutput:
     saf = ad.population("SAF")
     n = len(saf)
     dead = saf.loc[saf["DTHDT"].notna()]
-    days = (dead["DTHDT"] - last_dose(dead, ad.adex)).dt.days
+    days = days_from_last_dose(dead, ad.adex, "DTHDT")
     window = ad.sap.safety.teae_window_days
     te = teae(ad)
     fatal = te.loc[te["AETOXGR"] == 5, "USUBJID"].nunique()

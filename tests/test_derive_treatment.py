@@ -14,6 +14,8 @@ from osteo_stats import load_sap
 from osteo_stats.derive.baseline import (
     age_group_codes,
     compute_age_group,
+    compute_count_group,
+    count_group_codes,
     eligibility_deviations,
 )
 from osteo_stats.derive.treatment import (
@@ -332,3 +334,15 @@ def test_surgery_timing_against_the_window_and_the_plan():
     assert got["SURGWINFL"].tolist() == [False, True, True, False, False]
     assert got["SURGDLY"].iloc[:4].tolist() == [-15, -14, 6, 7]
     assert got.iloc[4][["SURGDY", "SURGDLY"]].isna().all()
+
+
+def test_count_groups_of_nodules_and_prior_lines():
+    """SAP 7.8 groups: nodules 1, 2, 3, >= 4 (``baseline.nodule_group_top`` = 4); prior lines
+    1, 2, >= 3 (``baseline.prior_lines_group_top`` = 3). Missing stays missing."""
+    assert (SAP.baseline.nodule_group_top, SAP.baseline.prior_lines_group_top) == (4, 3)
+    assert count_group_codes(4) == ["1", "2", "3", ">=4"]
+    nodules = compute_count_group(pd.Series([1, 2, 3, 4, 7, None]), 4)
+    assert nodules.iloc[:5].tolist() == ["1", "2", "3", ">=4", ">=4"]
+    assert pd.isna(nodules.iloc[5])
+    lines = compute_count_group(pd.Series([1, 2, 3, 5]), 3)
+    assert lines.tolist() == ["1", "2", ">=3", ">=3"]

@@ -1,4 +1,5 @@
-"""Baseline classifications: age group (SAP 7.8) and eligibility deviations (SAP 4.1)."""
+"""Baseline classifications: age group and count groups (SAP 7.8), eligibility deviations
+(SAP 4.1)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,19 @@ def compute_age_group(age: pd.Series, cuts: Sequence[int]) -> pd.Series:
     codes = age_group_codes(cuts)
     groups = np.select([age < cut for cut in cuts], codes[:-1], default=codes[-1])
     return pd.Series(groups, index=age.index, dtype=object).where(age.notna())
+
+
+def count_group_codes(top: int) -> list[str]:
+    """The groups of a count starting at 1 with the top group open (SAP 7.8): for ``top`` = 4
+    (``baseline.nodule_group_top``), ``1``, ``2``, ``3``, ``>=4``."""
+    return [*(str(k) for k in range(1, top)), f">={top}"]
+
+
+def compute_count_group(values: pd.Series, top: int) -> pd.Series:
+    """Count group per value (:func:`count_group_codes`): ``k`` for 1 <= k < ``top``, ``>=top``
+    from ``top`` up; missing (or below 1) stays missing."""
+    codes = count_group_codes(top)
+    return values.clip(upper=top).map(dict(zip(range(1, top + 1), codes, strict=True)))
 
 
 def eligibility_deviations(adsl: pd.DataFrame, elig: Eligibility) -> pd.DataFrame:

@@ -10,6 +10,8 @@ from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.derive.baseline import (
     age_group_codes,
     compute_age_group,
+    compute_count_group,
+    count_group_codes,
 )
 from osteo_stats.tlf.ard import ARDBuilder, ARDView
 from osteo_stats.tlf.disposition._common import (
@@ -29,6 +31,11 @@ from osteo_stats.tlf.summary import (
 
 #: A categorical display row: label, ARD parameter, ARD group.
 _CatRow = tuple[str, str, dict[str, object]]
+
+
+def _levels(codes: Sequence[str]) -> list[tuple[str, str]]:
+    """(display label, code) per group code: ``<16`` shows as ``< 16``, ``>=4`` as ``>= 4``."""
+    return [(code.replace(">=", ">= ").replace("<", "< "), code) for code in codes]
 
 
 def _categories(
@@ -66,8 +73,7 @@ def baseline_table(ad: AnalysisData) -> TLFOutput:
     add_continuous(b, age, parameter="AGE")
     cuts = ad.sap.baseline.age_group_cuts_years
     agegr = compute_age_group(age, cuts)
-    codes = age_group_codes(cuts)
-    age_levels = list(zip([f"< {cuts[0]}", *codes[1:-1], f">= {cuts[-1]}"], codes, strict=True))
+    age_levels = _levels(age_group_codes(cuts))
     sections.append(("Age (years)", ("AGE", 0), []))
     sections.append(
         (
@@ -99,16 +105,14 @@ def baseline_table(ad: AnalysisData) -> TLFOutput:
     sections.append(("Performance status", None, ps_rows))
 
     add_continuous(b, adsl["NNODULE"], parameter="NNODULE")
-    nodgr = adsl["NNODULE"].clip(upper=4).map({1: "1", 2: "2", 3: "3", 4: ">=4"})
+    top = ad.sap.baseline.nodule_group_top
+    nodgr = compute_count_group(adsl["NNODULE"], top)
     sections.append(("Number of pulmonary nodules", ("NNODULE", 0), []))
     sections.append(
         (
             "Number of pulmonary nodules, grouped",
             None,
-            _categories(
-                b, nodgr, [("1", "1"), ("2", "2"), ("3", "3"), (">= 4", ">=4")], n,
-                parameter="NNODULEGR",
-            ),
+            _categories(b, nodgr, _levels(count_group_codes(top)), n, parameter="NNODULEGR"),
         )
     )  # fmt: skip
     sections.append(
@@ -126,13 +130,13 @@ def baseline_table(ad: AnalysisData) -> TLFOutput:
     )
     add_continuous(b, adsl["DFIMO"], parameter="DFIMO")
     sections.append(("Disease-free interval (months)", ("DFIMO", 1), []))
-    linegr = adsl["PRIORLN"].clip(upper=3).map({1: "1", 2: "2", 3: ">=3"})
+    top = ad.sap.baseline.prior_lines_group_top
+    linegr = compute_count_group(adsl["PRIORLN"], top)
     sections.append(
         (
             "Prior lines of systemic therapy",
             None,
-            _categories(b, linegr, [("1", "1"), ("2", "2"), (">= 3", ">=3")], n,
-                        parameter="PRIORLN"),
+            _categories(b, linegr, _levels(count_group_codes(top)), n, parameter="PRIORLN"),
         )
     )  # fmt: skip
     ard = b.build()

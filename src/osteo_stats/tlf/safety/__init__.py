@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.tlf.model import TLFOutput
-from osteo_stats.tlf.safety._common import COMPONENT_LABEL, COMPONENTS, teae
+from osteo_stats.tlf.safety._common import COMPONENT_LABEL, COMPONENTS, CTCAE, teae
 from osteo_stats.tlf.safety.by_grade import any_and_high_table, by_grade_table, phase_table
 from osteo_stats.tlf.safety.listings import ae_listing, death_listing, utox_listing
 from osteo_stats.tlf.safety.overview import (
@@ -43,6 +43,7 @@ def build_safety_tlfs(ad: AnalysisData) -> list[TLFOutput]:
         for c, flag in COMPONENTS.items()
     ]
     irae, serious = te.loc[te["AEIRFL"].eq("Y")], te.loc[te["AESER"].eq("Y")]
+    high = te.loc[(te["AETOXGR"] >= CTCAE.high_rank).fillna(False).astype(bool)]
     return [
         overview_table(ad),
         any_and_high_table(ad),
@@ -84,7 +85,7 @@ def build_safety_tlfs(ad: AnalysisData) -> list[TLFOutput]:
         surgical_complications_table(ad),
         ae_listing(ad, "16.2.7.1", serious,
                     selection="Serious (AESER = Y)."),
-        ae_listing(ad, "16.2.7.2", te.loc[(te["AETOXGR"] >= 3).fillna(False).astype(bool)],
+        ae_listing(ad, "16.2.7.2", high,
                     selection="CTCAE grade >= 3 (a missing grade does not qualify)."),
         ae_listing(ad, "16.2.7.3", irae,
                     selection="Immune-related (AEIRFL = Y)."),

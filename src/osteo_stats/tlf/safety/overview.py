@@ -18,6 +18,7 @@ from osteo_stats.tlf.safety._common import (
     CLAVIEN_DINDO,
     COMPONENT_LABEL,
     COMPONENTS,
+    CTCAE,
     MODULE,
     operated_saf,
     teae,
@@ -55,7 +56,7 @@ def overview_table(ad: AnalysisData) -> TLFOutput:
 
     specs: list[tuple[str, str, int]] = [
         ("Any TEAE", "ANY", patients(pd.Series(True, index=te.index))),
-        ("TEAE of grade >= 3", "GRADE GE 3", patients(grade >= 3)),
+        ("TEAE of grade >= 3", "GRADE GE 3", patients(grade >= CTCAE.high_rank)),
         ("TEAE of grade 4", "GRADE 4", patients(grade == 4)),
         ("TEAE of grade 5 (fatal)", "GRADE 5", patients(grade == 5)),
         ("Serious TEAE", "SERIOUS", patients(te["AESER"].eq("Y"))),

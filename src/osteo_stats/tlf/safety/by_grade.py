@@ -9,7 +9,7 @@ import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.derive.safety import PHASE_UNKNOWN, PHASES
-from osteo_stats.tlf.ard import ARDBuilder, ARDView
+from osteo_stats.tlf.ard import ARD, ARDBuilder, ARDView
 from osteo_stats.tlf.model import TLFOutput
 from osteo_stats.tlf.safety._common import (
     CTCAE,
@@ -27,6 +27,34 @@ from osteo_stats.tlf.safety.counting import (
     worst_ranks,
 )
 from osteo_stats.tlf.summary import population_label, table_output
+
+
+def _teae_table(
+    ad: AnalysisData,
+    number: str,
+    analysis_id: str,
+    n: int,
+    notes: list[str],
+    records: pd.DataFrame,
+    body: pd.DataFrame,
+    ard: ARD,
+    *,
+    landscape: bool = True,
+) -> TLFOutput:
+    """A table of TEAE counts in the SAF; the footnotes end with the missing-grade note when a
+    record of ``records`` has no grade (SAP 9.2)."""
+    missing = missing_note(records)
+    return table_output(
+        MODULE,
+        ad,
+        number,
+        population_label("Safety analysis set", n),
+        [*notes, *([missing] if missing else [])],
+        analysis_id,
+        body,
+        ard,
+        landscape=landscape,
+    )
 
 
 def by_grade_table(
@@ -70,20 +98,8 @@ def by_grade_table(
     columns = ["System organ class", "Preferred term", *(CTCAE.label(c) for c in shown)]
     all_records = pd.concat([r for _, _, r in sections], ignore_index=True)
     notes = [COUNT_NOTE.format(ctcae=ad.sap.safety.ctcae_version), *extra_notes]
-    missing = missing_note(all_records)
-    if missing:
-        notes.append(missing)
-    return table_output(
-        MODULE,
-        ad,
-        number,
-        population_label("Safety analysis set", n_view),
-        notes,
-        analysis_id,
-        pd.DataFrame(body_rows, columns=columns, dtype=object),
-        ard,
-        landscape=True,
-    )
+    body = pd.DataFrame(body_rows, columns=columns, dtype=object)
+    return _teae_table(ad, number, analysis_id, n_view, notes, all_records, body, ard)
 
 
 def any_and_high_table(ad: AnalysisData) -> TLFOutput:
@@ -103,23 +119,9 @@ def any_and_high_table(ad: AnalysisData) -> TLFOutput:
     body = format_rows(view, rows, codes, n_view, parameter=parameter, section={},
                         any_label="Any TEAE")  # fmt: skip
     notes = [COUNT_NOTE.format(ctcae=ad.sap.safety.ctcae_version)]
-    missing = missing_note(te)
-    if missing:
-        notes.append(missing)
-    return table_output(
-        MODULE,
-        ad,
-        number,
-        population_label("Safety analysis set", n_view),
-        notes,
-        aid,
-        pd.DataFrame(
-            body,
-            columns=["System organ class", "Preferred term", "All grades", "Grade >= 3"],
-            dtype=object,
-        ),
-        ard,
-    )
+    columns = ["System organ class", "Preferred term", "All grades", "Grade >= 3"]
+    frame = pd.DataFrame(body, columns=columns, dtype=object)
+    return _teae_table(ad, number, aid, n_view, notes, te, frame, ard, landscape=False)
 
 
 def phase_table(ad: AnalysisData) -> TLFOutput:
@@ -168,17 +170,5 @@ def phase_table(ad: AnalysisData) -> TLFOutput:
         "patient may appear in several phases. n (%) of SAF N. Rows sorted by overall frequency "
         "(any phase).",
     ]
-    missing = missing_note(te)
-    if missing:
-        notes.append(missing)
-    return table_output(
-        MODULE,
-        ad,
-        number,
-        population_label("Safety analysis set", n_view),
-        notes,
-        aid,
-        pd.DataFrame(body, columns=columns, dtype=object),
-        ard,
-        landscape=True,
-    )
+    frame = pd.DataFrame(body, columns=columns, dtype=object)
+    return _teae_table(ad, number, aid, n_view, notes, te, frame, ard)

@@ -272,6 +272,8 @@ class Baseline(_Section):
     """Baseline summaries (SAP 7.8)."""
 
     age_group_cuts_years: list[int] = Field(min_length=1)
+    nodule_group_top: int = Field(ge=2)
+    prior_lines_group_top: int = Field(ge=2)
 
     @model_validator(mode="after")
     def _cuts_increase(self) -> Baseline:

@@ -1,0 +1,89 @@
+"""What the safety TLFs share: grading scales, the TEAE records of the safety set, the operated
+safety-set patients and the table shell (SAP 9.1, 9.2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from osteo_stats.derive.analysis_data import AnalysisData
+from osteo_stats.derive.safety import PHASE_UNKNOWN
+from osteo_stats.derive.treatment import operated
+
+MODULE = "tlf.safety"
+#: Relatedness flags by study-treatment component (SAP 9.1), in display order.
+COMPONENTS = {"SBRT": "AERELSB", "PENPULIMAB": "AERELPD", "GEMCITABINE": "AERELGM"}
+COMPONENT_LABEL = {"SBRT": "SBRT", "PENPULIMAB": "Penpulimab", "GEMCITABINE": "Gemcitabine"}
+PHASE_LABEL = {
+    "PRE-OPERATIVE": "Pre-operative",
+    "PERI-OPERATIVE": "Peri-operative",
+    "POST-OPERATIVE/MAINTENANCE": "Post-operative/maintenance",
+    PHASE_UNKNOWN: "Unknown (onset missing)",
+}
+
+#: A table row: SOC (None for the "any" row) and preferred term (None for a SOC row).
+RowKey = tuple[str | None, str | None]
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A grading scale: ordered grade codes (rank = position + 1) and the "high" threshold."""
+
+    grades: tuple[str, ...]
+    labels: tuple[str, ...]
+    high_rank: int
+    high_code: str
+    high_label: str
+
+    def codes(self, with_missing: bool = True) -> tuple[str, ...]:
+        middle = ("MISSING",) if with_missing else ()
+        return (*self.grades, *middle, "ANY", self.high_code)
+
+    def label(self, code: str) -> str:
+        if code in self.grades:
+            return self.labels[self.grades.index(code)]
+        return {"MISSING": "Grade missing", "ANY": "Any grade", self.high_code: self.high_label}[
+            code
+        ]
+
+
+CTCAE = Scale(
+    grades=("1", "2", "3", "4", "5"),
+    labels=("Grade 1", "Grade 2", "Grade 3", "Grade 4", "Grade 5"),
+    high_rank=3,
+    high_code="GE3",
+    high_label="Grade >= 3",
+)
+CLAVIEN_DINDO = Scale(
+    grades=("I", "II", "IIIa", "IIIb", "IVa", "IVb", "V"),
+    labels=("I", "II", "IIIa", "IIIb", "IVa", "IVb", "V"),
+    high_rank=3,
+    high_code="GEIIIA",
+    high_label=">= IIIa",
+)
+
+
+def row_group(section: Mapping[str, object], key: RowKey, code: str) -> dict[str, object]:
+    soc, pt = key
+    group = dict(section)
+    if soc is not None:
+        group["AEBODSYS"] = soc
+    if pt is not None:
+        group["AEDECOD"] = pt
+    group["GRADE"] = code
+    return group
+
+
+def teae(ad: AnalysisData) -> pd.DataFrame:
+    """TEAE records of safety-set patients (SAP 9.1)."""
+    saf_ids = ad.population("SAF")["USUBJID"]
+    adae = ad.adae
+    return adae.loc[adae["TRTEMFL"].eq("Y") & adae["USUBJID"].isin(saf_ids)].reset_index(drop=True)
+
+
+def operated_saf(ad: AnalysisData) -> pd.DataFrame:
+    """Operated safety-set patients: the denominator for surgical complications (SAP 9.2)."""
+    saf = ad.population("SAF")
+    return saf.loc[operated(saf)]

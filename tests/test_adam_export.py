@@ -134,8 +134,8 @@ def test_round_trip_equals_the_analysis_data(shipped_ad, written, fmt):
     _assert_frame_equal(bor[list(want["ADRS_BOR"].columns)], want["ADRS_BOR"], "ADRS BOR")
     assert len(ovr) + len(bor) == len(adrs)
     # every ADTTE record names its rule by id and ADTTE has all five parameters
-    assert set(read("ADTTE")["RULEID"]) <= {*(f"E{i}" for i in range(1, 7)), "O1",
-                                            *(f"C{i}" for i in range(1, 7)), "L1", "L2"}  # fmt: skip
+    rule_ids = {*(f"E{i}" for i in range(1, 7)), "O1", *(f"C{i}" for i in range(1, 7)), "L1", "L2"}
+    assert set(read("ADTTE")["RULEID"]) <= rule_ids
     assert set(read("ADTTE")["PARAMCD"]) >= {"EFS", "EFSSENSA", "EFSSENSB", "EFSSURG", "OS"}
 
 

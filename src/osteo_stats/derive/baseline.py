@@ -30,7 +30,7 @@ def compute_age_group(age: pd.Series, cuts: Sequence[int]) -> pd.Series:
     ``age``; a group runs from its lower cut-point (included) to the next (excluded), so with
     (16, 40) age 15.9 is ``<16`` and 39.9 is ``16-39``. Missing stays missing."""
     codes = age_group_codes(cuts)
-    groups = np.select([age < cut for cut in cuts], codes[:-1], default=codes[-1])
+    groups = np.select([age < point for point in cuts], codes[:-1], default=codes[-1])
     return pd.Series(groups, index=age.index, dtype=object).where(age.notna())
 
 

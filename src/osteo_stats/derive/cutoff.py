@@ -24,6 +24,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from osteo_stats.derive.surgery import operated
+
 CutoffLike = date | str | pd.Timestamp
 
 #: The kinds of cut (SAP 6.2).
@@ -115,9 +117,6 @@ CUT_RULES: tuple[CutRule, ...] = (
 #: The datasets a snapshot holds, in :class:`~osteo_stats.load.TrialData` order.
 DATASETS = ("ADSL", "ADAE", "ADRS", "ADTR", "ADEX", "ADBM")
 
-#: Surgery outcomes that mean "operated" (SAP 3.4).
-_RESECTED = ("R0", "R1", "R2")
-
 
 def as_cutoff(cutoff: CutoffLike) -> pd.Timestamp:
     """The cut-off as a midnight :class:`pandas.Timestamp` (from a date, ISO text or Timestamp)."""
@@ -177,7 +176,7 @@ def cut_dataset(name: str, frame: pd.DataFrame, cutoff: CutoffLike) -> pd.DataFr
         if "SAFFL" in out.columns and "TRTSDT" in out.columns:
             out.loc[out["TRTSDT"].isna(), "SAFFL"] = "N"
         if "PPROTFL" in out.columns and "SURGOUT" in out.columns:
-            out.loc[~out["SURGOUT"].isin(_RESECTED), "PPROTFL"] = "N"
+            out.loc[~operated(out), "PPROTFL"] = "N"
     return out.reset_index(drop=True)
 
 

@@ -13,6 +13,7 @@ from osteo_stats.derive.efficacy import (
     format_date,
     format_dates,
 )
+from osteo_stats.derive.surgery import operated
 from osteo_stats.sap import Pathology
 
 _GRADES = ("I", "II", "III", "IV")
@@ -105,16 +106,16 @@ def derive_pathology(
     final = check_analysis_type(analysis_type) == "final"
     cut = as_cutoff(cutoff)
     out = adsl
-    operated = out["SURGDT"].notna()
-    pending = ~operated & (out["SURGOUT"] == "PENDING")
-    huvos = compute_huvos(out["NECRPCT"].where(operated), sap_pathology.huvos_grade_lower_bounds)
+    is_operated = operated(out)
+    pending = ~is_operated & (out["SURGOUT"] == "PENDING")
+    huvos = compute_huvos(out["NECRPCT"].where(is_operated), sap_pathology.huvos_grade_lower_bounds)
     planned = np.where(
         out["SURGPLDT"].notna(),
         "(planned " + format_dates(out["SURGPLDT"]) + ")",
         "(no planned date)",
     )
     rule = np.select(
-        [operated, pending & ~final, pending & final], ["P1", "P3", "P4"], default="P2"
+        [is_operated, pending & ~final, pending & final], ["P1", "P3", "P4"], default="P2"
     )
     status = pd.Series(rule, index=out.index).map(
         {"P1": "OPERATED", "P2": "NOT OPERATED", "P3": "NOT EVALUABLE YET", "P4": "NOT OPERATED"}
@@ -135,8 +136,8 @@ def derive_pathology(
     derived = pd.DataFrame(
         {
             "USUBJID": out["USUBJID"],
-            "OPERFL": np.where(operated, "Y", "N"),
-            "R0FL": np.where(operated & (out["SURGOUT"] == "R0"), "Y", "N"),
+            "OPERFL": np.where(is_operated, "Y", "N"),
+            "R0FL": np.where(is_operated & (out["SURGOUT"] == "R0"), "Y", "N"),
             "HUVOS": huvos,
             "GOODRESP": np.where(huvos.isin(sap_pathology.good_response_grades), "Y", "N"),
             "COMPRESP": np.where(huvos.isin(sap_pathology.complete_response_grades), "Y", "N"),

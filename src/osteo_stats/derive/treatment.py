@@ -13,10 +13,8 @@ import pandas as pd
 
 from osteo_stats.derive.analysis_data import in_population
 from osteo_stats.derive.efficacy import compute_aval_days
+from osteo_stats.derive.surgery import operated
 from osteo_stats.sap import Schedule
-
-#: Surgery outcomes of an operated patient (SAP 4: operated = SURGOUT in R0, R1, R2).
-OPERATED_OUTCOMES: tuple[str, ...] = ("R0", "R1", "R2")
 
 #: Why a FAS patient is not in the PPS, in the order the first applicable reason is taken.
 PPS_EXCLUSION_REASONS: tuple[str, ...] = (
@@ -31,16 +29,6 @@ POSTOP_PHASES: tuple[str, ...] = ("POST-OPERATIVE", "MAINTENANCE")
 
 #: The drugs given in cycles; SBRT is given in fractions (SAP 1.3).
 CYCLED_DRUGS: tuple[str, ...] = ("GEMCITABINE", "PENPULIMAB")
-
-
-def operated(adsl: pd.DataFrame) -> pd.Series:
-    """Per ADSL row: operated, i.e. SURGOUT in R0, R1 or R2 (SAP 4) -- the one definition.
-
-    On ADSL at a cut-off a surgery after the cut-off is already ``PENDING`` (SAP 6.2), and a
-    validated operated patient always has SURGDT (SAP 8.1), so this is also "SURGDT on or
-    before the cut-off".
-    """
-    return adsl["SURGOUT"].isin(OPERATED_OUTCOMES)
 
 
 def administered(adex: pd.DataFrame) -> pd.DataFrame:

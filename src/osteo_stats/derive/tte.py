@@ -42,7 +42,7 @@ OS (SAP 3.2, 8.4):
 
 EFS from a landmark at surgery (SAP 7.6 point 5), ``EFSSURG``, for the post-SBRT biomarkers:
 
-- L1 an operated patient (SURGDT on record) without an EFS event on or before SURGDT keeps the
+- L1 an operated patient (SURGOUT R0, R1 or R2) without an EFS event on or before SURGDT keeps the
   EFS record, timed from ``STARTDT = SURGDT``; RULE names L1 and the EFS rule behind it.
 - L2 such a patient whose EFS is censored before SURGDT: censored on SURGDT, AVAL 1.
 
@@ -69,6 +69,7 @@ from osteo_stats.derive.efficacy import (
     format_dates,
     landmark_aval,
 )
+from osteo_stats.derive.surgery import operated
 from osteo_stats.sap import SAP
 
 #: The parameters :func:`derive_adtte` can build, with their PARAM labels, in output order.
@@ -626,11 +627,6 @@ def derive_primary_endpoint(
 
 #: ADTTE parameters whose time origin is not enrollment (STARTDT = SURGDT).
 LANDMARK_PARAMS = ("EFSSURG",)
-
-
-def operated(adsl: pd.DataFrame) -> pd.Series:
-    """Operated by the cut-off: a surgery date on record (on ADSL as it stood at the cut-off)."""
-    return adsl["SURGDT"].notna()
 
 
 def _efs_from_surgery(adsl: pd.DataFrame, efs: pd.DataFrame) -> pd.DataFrame:

@@ -19,10 +19,8 @@ import pandas as pd
 
 from osteo_stats.load.coerce import Coerced
 from osteo_stats.load.issues import Severity, ValidationIssue, safe_value
-from osteo_stats.load.schemas import EXPOSURE_UNITS
+from osteo_stats.load.schemas import EXPOSURE_UNITS, RESECTION_OUTCOMES
 from osteo_stats.sap import SAP
-
-OPERATED = ("R0", "R1", "R2")
 
 
 @dataclass
@@ -160,7 +158,7 @@ def check_conditional_fields(ctx: Context) -> list[ValidationIssue]:
         return []
     adsl = ctx.frame("ADSL")
     out, stt, dth = adsl["SURGOUT"], adsl["EOSSTT"], adsl["DTHDT"]
-    operated = out.isin(OPERATED)
+    operated = out.isin(RESECTION_OUTCOMES)
     issues: list[ValidationIssue] = []
     rules = [
         (
@@ -472,7 +470,7 @@ def check_analysis_set_flags(ctx: Context) -> list[ValidationIssue]:
     adsl = ctx.frame("ADSL")
     fas, saf, pps = adsl["FASFL"], adsl["SAFFL"], adsl["PPROTFL"]
     dosed = adsl["TRTSDT"].notna()
-    operated = adsl["SURGOUT"].isin(OPERATED)
+    operated = adsl["SURGOUT"].isin(RESECTION_OUTCOMES)
     issues = ctx.flag(
         "ADSL",
         fas.eq("N"),

@@ -23,6 +23,9 @@ from osteo_stats.sap import SAP
 
 Kind = Literal["text", "free", "flag", "int", "number", "date"]
 
+#: SURGOUT values of a resection (R0, R1, R2): the patient was operated (SAP 3.4, 4).
+RESECTION_OUTCOMES: tuple[str, ...] = ("R0", "R1", "R2")
+
 KIND_DTYPES: dict[str, str] = {
     "text": "object",
     "free": "object",
@@ -119,7 +122,7 @@ def dataset_specs(sap: SAP) -> dict[str, DatasetSpec]:
             Col("TRTEDT", "date", nullable=True),
             Col("SURGPLDT", "date", nullable=True),
             Col("SURGDT", "date", nullable=True),
-            Col("SURGOUT", "text", allowed=("R0", "R1", "R2", "NOT DONE", "PENDING")),
+            Col("SURGOUT", "text", allowed=(*RESECTION_OUTCOMES, "NOT DONE", "PENDING")),
             Col(
                 "SURGNDRS",
                 "text",

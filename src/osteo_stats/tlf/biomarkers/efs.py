@@ -18,7 +18,7 @@ from osteo_stats.analyse.survival import (
 )
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.derive.efficacy import compute_event_indicator
-from osteo_stats.derive.tte import operated
+from osteo_stats.derive.surgery import operated
 from osteo_stats.tlf.ard import ARD, ARDBuilder
 from osteo_stats.tlf.biomarkers.common import (
     CHANGE,

@@ -15,12 +15,12 @@ from osteo_stats.derive.baseline import (
     eligibility_deviations,
 )
 from osteo_stats.derive.treatment import (
-    OPERATED_OUTCOMES,
     completed_preop,
     operated,
     pps_exclusion_reason,
     started_postop,
 )
+from osteo_stats.load.schemas import RESECTION_OUTCOMES
 from osteo_stats.tlf.ard import ARDBuilder, ARDView
 from osteo_stats.tlf.disposition._common import (
     MODULE,
@@ -53,7 +53,7 @@ def disposition_table(ad: AnalysisData) -> TLFOutput:
     ]
     specs += [
         (f"  {code} resection", {"CATEGORY": "OPERATED", "SURGOUT": code}, surgout.eq(code))
-        for code in OPERATED_OUTCOMES
+        for code in RESECTION_OUTCOMES
     ]
     specs.append(("Surgery not done", {"CATEGORY": "SURGERY NOT DONE"}, surgout.eq("NOT DONE")))
     codes = adsl_codelist(ad.sap, "SURGNDRS")

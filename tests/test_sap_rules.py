@@ -320,14 +320,10 @@ def test_planned_end_of_the_shipped_study(shipped):
 
 
 def _html(ad, kind: str) -> str:
-    from osteo_stats.render.provenance import collect_provenance
+    from osteo_stats.render.context import build_report_context
     from osteo_stats.render.report import render_report_html
-    from osteo_stats.sap import default_sap_path
 
-    provenance = collect_provenance(
-        ad.trial, default_sap_path(), ad.sap.sap_version, ad.cutoff, ["osteo-stats"], None
-    )
-    return render_report_html(kind, ad, [], provenance)
+    return render_report_html(kind, build_report_context(ad, ["osteo-stats"]), [])
 
 
 def test_final_report_before_the_planned_end_says_it_is_an_interim_look(shipped):

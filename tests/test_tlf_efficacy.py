@@ -22,9 +22,6 @@ from hypothesis import strategies as st
 from osteo_stats.analyse.proportions import binomial_ci
 from osteo_stats.analyse.survival import kaplan_meier, reverse_km_followup
 from osteo_stats.analyse.two_stage import two_stage_inference
-from osteo_stats.derive.analysis_data import derive_analysis_data
-from osteo_stats.load import load_trial
-from osteo_stats.sap import load_sap
 from osteo_stats.tlf.ard import ARD
 from osteo_stats.tlf.build import combined_ard
 from osteo_stats.tlf.design import build_design_tlfs
@@ -36,22 +33,14 @@ ARD_KEYS = ["analysis_id", "analysis_set", "parameter", "group", "statistic"]
 
 
 @pytest.fixture(scope="module")
-def trial_and_sap():
-    sap = load_sap()
-    return load_trial("data/synthetic", sap), sap
-
-
-@pytest.fixture(scope="module")
-def final(trial_and_sap):
-    trial, sap = trial_and_sap
-    ad = derive_analysis_data(trial, sap)
+def final(shipped_ad):
+    ad = shipped_ad
     return ad, {o.tlf.label: o for o in build_efficacy_tlfs(ad) + build_design_tlfs(ad)}
 
 
 @pytest.fixture(scope="module")
-def interim(trial_and_sap):
-    trial, sap = trial_and_sap
-    ad = derive_analysis_data(trial, sap, INTERIM)
+def interim(shipped_analysis):
+    ad = shipped_analysis(INTERIM)
     return ad, {o.tlf.label: o for o in build_efficacy_tlfs(ad)}
 
 
@@ -301,10 +290,9 @@ def test_every_output_has_a_source_line_and_its_ids(built):
         assert (tlf.body is None) == (tlf.kind == "Figure")
 
 
-def test_degenerate_early_cutoff_does_not_crash(trial_and_sap):
+def test_degenerate_early_cutoff_does_not_crash(shipped_analysis):
     """Two patients, no events: medians not reached, nothing to fit, yet every TLF is built."""
-    trial, sap = trial_and_sap
-    ad = derive_analysis_data(trial, sap, date(2022, 6, 1))
+    ad = shipped_analysis(date(2022, 6, 1))
     outputs = build_efficacy_tlfs(ad)
     efs = next(o for o in outputs if o.tlf.label == "Table 14.2.9")
     assert efs.ard.value("EFF-EFS-01", "events", parameter="EFS") == 0

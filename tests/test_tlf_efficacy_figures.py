@@ -10,18 +10,14 @@ import numpy as np
 import pytest
 
 from osteo_stats.analyse.survival import kaplan_meier
-from osteo_stats.derive.analysis_data import derive_analysis_data
-from osteo_stats.load import load_trial
-from osteo_stats.sap import load_sap
 from osteo_stats.tlf.design import oc_figure
 from osteo_stats.tlf.efficacy import km_figure, swimmer_figure, waterfall_figure
 from osteo_stats.tlf.plots.efficacy import month_ticks
 
 
 @pytest.fixture(scope="module", params=[None, date(2025, 1, 1)], ids=["final", "interim"])
-def ad(request):
-    sap = load_sap()
-    return derive_analysis_data(load_trial("data/synthetic", sap), sap, request.param)
+def ad(request, shipped_analysis):
+    return shipped_analysis(request.param)
 
 
 @pytest.fixture(scope="module")

@@ -28,12 +28,12 @@ import pandas as pd
 
 from osteo_stats.derive.analysis_data import derive_analysis_data
 from osteo_stats.load import load_trial
+from osteo_stats.render.context import build_report_context
 from osteo_stats.render.html import render_html, tlf_view
 from osteo_stats.render.pdf import html_to_pdf
-from osteo_stats.render.provenance import collect_provenance
-from osteo_stats.render.report import report_context, write_report
+from osteo_stats.render.report import template_context, write_report
 from osteo_stats.render.spec import report_spec
-from osteo_stats.sap import default_sap_path, load_sap
+from osteo_stats.sap import load_sap
 from osteo_stats.tlf.build import build_tlfs
 from osteo_stats.tlf.model import TLF
 
@@ -66,9 +66,10 @@ def bench_report(kind: str, repeats: int) -> None:
         record("TLF build", seconds)
         n_tlfs = len(outputs)
         with tempfile.TemporaryDirectory() as tmp:
-            result = write_report(kind, ad, outputs, Path(tmp) / kind, ["bench"], None)
+            context, seconds = _timed(lambda: build_report_context(ad, ["bench"]))  # noqa: B023
+            result = write_report(kind, context, outputs, Path(tmp) / kind)
         pages = result.pages
-        record("HTML render", result.timings["html"] + result.timings["provenance"])
+        record("HTML render", result.timings["html"] + seconds)
         record("WeasyPrint layout", result.timings["pdf_layout"])
         record("PDF write", result.timings["pdf_write"])
         record("ARD/RTF/CSV/SVG files", result.timings["files"])
@@ -121,10 +122,7 @@ def bench_listing_scaling() -> None:
     sap = load_sap()
     ad = derive_analysis_data(load_trial(DATA, sap), sap)
     spec = report_spec("dmc")
-    provenance = collect_provenance(
-        ad.trial, default_sap_path(), sap.sap_version, ad.cutoff, ["bench"], None
-    )
-    base = report_context(spec, ad, [], provenance)
+    base = template_context(spec, build_report_context(ad, ["bench"]), [])
     print("listing layout scaling (one long listing appended to the DMC report):")
     baseline = None
     for n_rows in (0, 100, 200, 400, 800):

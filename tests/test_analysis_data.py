@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from osteo_stats import DataValidationError, load_sap
 from osteo_stats.derive.analysis_data import derive_analysis_data
-from osteo_stats.load import load_trial
-
-SHIPPED = Path(__file__).resolve().parents[1] / "data" / "synthetic"
 
 
 @pytest.fixture(scope="module")
-def trial():
-    return load_trial(SHIPPED, load_sap())
+def trial(shipped_trial):
+    return shipped_trial
 
 
-def test_final_cutoff_has_every_patient_and_parameter(trial):
-    ad = derive_analysis_data(trial, load_sap())
+def test_final_cutoff_has_every_patient_and_parameter(trial, shipped_ad):
+    ad = shipped_ad
     assert ad.cutoff == trial.cutoff
     assert len(ad.adsl) == 43
     assert set(ad.adtte["PARAMCD"]) == {"EFS", "EFSSENSA", "EFSSENSB", "OS", "EFSSURG"}
@@ -34,9 +30,9 @@ def test_final_cutoff_has_every_patient_and_parameter(trial):
     assert {"TRTEMFL", "APHASE"} <= set(ad.adae.columns)
 
 
-def test_interim_cutoff_drops_everything_after_it(trial):
+def test_interim_cutoff_drops_everything_after_it(shipped_analysis):
     cut = date(2023, 6, 30)
-    ad = derive_analysis_data(trial, load_sap(), cut)
+    ad = shipped_analysis(cut)
     stamp = str(cut)
     assert (ad.adsl["ENRLDT"] <= stamp).all()
     assert len(ad.adsl) < 43
@@ -51,8 +47,8 @@ def test_cutoff_after_the_extract_is_refused(trial):
         derive_analysis_data(trial, load_sap(), date(2030, 1, 1))
 
 
-def test_sets_and_ae_ends_are_as_known_at_the_cutoff(trial):
-    ad = derive_analysis_data(trial, load_sap(), date(2023, 6, 30))
+def test_sets_and_ae_ends_are_as_known_at_the_cutoff(trial, shipped_analysis):
+    ad = shipped_analysis(date(2023, 6, 30))
     adsl = ad.adsl
     assert not (adsl["SAFFL"].eq("Y") & adsl["TRTSDT"].isna()).any()
     assert adsl.loc[adsl["PPROTFL"].eq("Y"), "SURGOUT"].isin(["R0", "R1", "R2"]).all()

@@ -22,10 +22,7 @@ from test_render_fixtures import SYNTHETIC, synthetic_ad
 from typer.testing import CliRunner
 
 from osteo_stats.cli import app
-from osteo_stats.derive.analysis_data import derive_analysis_data
-from osteo_stats.load import load_trial
 from osteo_stats.render.csv_export import body_frame
-from osteo_stats.sap import load_sap
 from osteo_stats.tlf.build import build_tlfs
 
 #: cut-off -> (enrolled, treated) by that date
@@ -41,12 +38,6 @@ SWEEP = {
 
 
 @cache
-def _trial():
-    sap = load_sap()
-    return load_trial(SYNTHETIC, sap), sap
-
-
-@cache
 def _full_catalogue() -> tuple[tuple[str, str], ...]:
     return tuple((o.tlf.kind, o.tlf.number) for o in build_tlfs(synthetic_ad()))
 
@@ -57,9 +48,8 @@ def _cells(tlf) -> list[str]:
 
 
 @pytest.mark.parametrize("cutoff", list(SWEEP))
-def test_whole_catalogue_builds_at_early_cutoffs(cutoff):
-    trial, sap = _trial()
-    ad = derive_analysis_data(trial, sap, dt.date.fromisoformat(cutoff))
+def test_whole_catalogue_builds_at_early_cutoffs(cutoff, shipped_analysis):
+    ad = shipped_analysis(dt.date.fromisoformat(cutoff))
     enrolled, treated = SWEEP[cutoff]
     assert (len(ad.adsl), int(ad.adsl["SAFFL"].eq("Y").sum())) == (enrolled, treated)
 

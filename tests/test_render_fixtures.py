@@ -8,20 +8,15 @@ table, and an efficacy table that the DMC report must leave out.
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
 import pandas as pd
+from shipped import SHIPPED, shipped_analysis
 
-from osteo_stats.derive.analysis_data import AnalysisData, derive_analysis_data
-from osteo_stats.load import load_trial
-from osteo_stats.sap import load_sap
+from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.tlf.ard import ARDBuilder
 from osteo_stats.tlf.model import TLF, TLFOutput
 from osteo_stats.tlf.plots.style import figure_style, figure_to_svg, new_figure
 
-REPO = Path(__file__).resolve().parents[1]
-SYNTHETIC = REPO / "data" / "synthetic"
+SYNTHETIC = SHIPPED
 
 #: Hostile verbatim AE text: markup, local-file and network references, CSS, formulas.
 HOSTILE = (
@@ -40,11 +35,9 @@ HOSTILE = (
 SOURCE = "Source: osteo_stats 0.1.0 (render tests), data cut-off 2026-04-30, SAP 1.0, ARD {ids}"
 
 
-@cache
 def synthetic_ad() -> AnalysisData:
-    """The shipped synthetic trial, derived once per test session."""
-    sap = load_sap()
-    return derive_analysis_data(load_trial(SYNTHETIC, sap), sap)
+    """The shipped synthetic trial, derived once per test session (the ``shipped_ad`` fixture)."""
+    return shipped_analysis()
 
 
 def _tlf(kind, number, title, aset, ids, **kw) -> TLF:

@@ -164,15 +164,11 @@ def test_inline_svg_prefixes_ids_and_drops_prologue():
 def test_full_template_renders_hostile_footnote_escaped():
     from test_render_fixtures import synthetic_ad
 
-    from osteo_stats.render.provenance import collect_provenance
+    from osteo_stats.render.context import build_report_context
     from osteo_stats.render.report import render_report_html
-    from osteo_stats.sap import default_sap_path
 
-    ad = synthetic_ad()
-    provenance = collect_provenance(
-        ad.trial, default_sap_path(), "1.0", ad.cutoff, ["osteo-stats", "<script>x</script>"], 1
-    )
-    html = render_report_html("dmc", ad, [hostile_soc_table()], provenance)
+    context = build_report_context(synthetic_ad(), ["osteo-stats", "<script>x</script>"], 1)
+    html = render_report_html("dmc", context, [hostile_soc_table()])
     assert "<script" not in html
     assert "&lt;script&gt;x&lt;/script&gt;" in html  # the command line, escaped
     assert render_html  # imported for the API check above

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import shutil
+from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 from test_render_fixtures import fixture_outputs
@@ -12,6 +15,8 @@ from typer.testing import CliRunner
 
 import osteo_stats.tlf.build as build
 from osteo_stats.cli import app
+from osteo_stats.render import build_report_context, render_report_html, report_outputs
+from osteo_stats.render.spec import report_spec
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "data" / "synthetic"
@@ -96,12 +101,62 @@ def test_report_dmc_from_the_command_line(tmp_path, fixture_catalogue, monkeypat
     assert "--seed 11" in html
 
 
-def test_report_final_at_an_interim_cutoff_with_the_real_catalogue(tmp_path):
-    """Whatever builders are registered today, both reports render at an interim cut-off."""
+def test_report_final_at_an_interim_cutoff_with_the_real_catalogue(tmp_path, shipped_analysis):
+    """``report final`` at 2024-06-30, before the planned end of the study: an interim look.
+
+    Expected from the SAP alone: the planned end is 2026-02-18, the 24-month date of patient 43
+    (SAP 10.3; tests/test_sap_rules.py); before it ``report final`` runs an interim look, warns,
+    says so in a box on the cover and on the provenance page, and records ``interim`` in every
+    ARD row (SAP 10.3, 12.1). Rule F3 does not apply and there is no design-based inference
+    (SAP 3.1, 7.2, 10.3). A 24-month success needs LMDT (enrollment + 24 months) on or before the
+    cut-off: only the first three patients (enrolled 2022-04-28, 05-30, 06-16; the fourth on
+    2022-07-12, data/synthetic/adsl.csv) can be successes; the other 40 are failures (F1, F2) or
+    not yet evaluable (N1). The real catalogue goes through the whole command, PDF included;
+    the DMC report (a subset of the final report's TLFs) is checked on its HTML only.
+    """
     out = tmp_path / "reports"
-    for kind in ("final", "dmc"):
-        result = _invoke("report", kind, "--cutoff", "2024-06-30", "--out", out)
-        assert result.exit_code == 0, result.output
-        pdf = out / kind / "2024-06-30" / f"PROMIS_{kind}_2024-06-30.pdf"
-        first = PdfReader(pdf).pages[0].extract_text()
-        assert "2024-06-30" in first
+    result = _invoke("report", "final", "--cutoff", "2024-06-30", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "INTERIM LOOK" in result.stderr and "--analysis final" in result.stderr
+    assert "final report written" in result.stdout.lower() or "FINAL report" in result.stdout
+    assert "interim analysis" in result.stdout
+    folder = out / "final" / "2024-06-30"
+    first = PdfReader(folder / "PROMIS_final_2024-06-30.pdf").pages[0].extract_text()
+    assert "2024-06-30" in first and "Interim look" in first
+    html = (folder / "PROMIS_final_2024-06-30.html").read_text(encoding="utf-8")
+    assert (
+        '<p class="cover-interim">Interim look: the data cut-off 2024-06-30 is before the '
+        "planned end of the study, 2026-02-18 (the 24-month date of patient 43)."
+    ) in html
+    assert '<dd class="analysis-type">interim: Interim analysis.' in html
+
+    ard = pd.read_csv(folder / "ard.csv", dtype=str, keep_default_na=False)
+    assert set(ard["analysis_type"]) == {"interim"}
+    primary = ard[(ard["analysis_id"] == "EFF-PRIM-01") & (ard["analysis_set"] == "FAS")]
+    f3 = primary[primary["group"].str.contains("F3") & (primary["statistic"] == "n")]
+    assert f3["value"].astype(float).eq(0).all()  # rule F3 is for the final analysis only
+    design = primary.loc[primary["group"].str.contains("DESIGN"), "statistic"]
+    assert set(design) == {"boundary"}  # r = 12 is shown; no UMVUE, p-value or CI
+
+    def n(status: str) -> int:
+        rows = primary[(primary["group"] == f"STATUS={status}") & (primary["statistic"] == "n")]
+        return int(float(rows["value"].iloc[0]))
+
+    success, failure, pending = n("SUCCESS"), n("FAILURE"), n("NOT EVALUABLE YET")
+    assert success + failure + pending == 43
+    assert success <= 3
+    assert pending >= 40 - failure
+    assert (
+        f"Not yet available at this cut-off ({pending} of 43 patients not yet evaluable)"
+    ) in html_lib.unescape(html)
+
+    # The DMC report at the same cut-off: interim by definition (SAP 10.2), no cover box, and
+    # no efficacy output but the stage-1 status (SAP 10.1).
+    ad = shipped_analysis(date(2024, 6, 30))
+    outputs = build.build_tlfs(ad, report_spec("dmc").areas)
+    dmc = render_report_html("dmc", build_report_context(ad, ["osteo-stats"]), outputs)
+    assert '<p class="cover-interim">' not in dmc
+    assert '<dd class="analysis-type">interim: Interim analysis Planned end' in dmc
+    shown = {o.tlf.label for o in report_outputs(report_spec("dmc"), outputs)}
+    assert shown == set(report_spec("dmc").labels)
+    assert [label for label in shown if " 14.2." in label] == ["Table 14.2.3"]

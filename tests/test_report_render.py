@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 from test_render_fixtures import fixture_outputs, futility_table, synthetic_ad
 
-from osteo_stats.render import write_report
+from osteo_stats.render import build_report_context, write_report
 from osteo_stats.render.html import fit_columns
 from osteo_stats.render.spec import DMC_REPORT, FINAL_REPORT, report_spec
 from osteo_stats.render.summary import committee_summary
@@ -30,24 +30,24 @@ ARGV = ["osteo-stats", "report", "dmc", "--data", "data/synthetic"]
 @pytest.fixture(scope="module")
 def dmc_runs(tmp_path_factory):
     """The DMC report rendered twice with the same SOURCE_DATE_EPOCH."""
-    ad = synthetic_ad()
     outputs = fixture_outputs(n_listing_rows=120)
     runs = []
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
         for i in range(2):
             out = tmp_path_factory.mktemp(f"dmc{i}") / "dmc"
-            runs.append(write_report("dmc", ad, outputs, out, ARGV, seed=None))
+            context = build_report_context(synthetic_ad(), ARGV, seed=None)
+            runs.append(write_report("dmc", context, outputs, out))
     return runs
 
 
 @pytest.fixture(scope="module")
 def final_run(tmp_path_factory):
-    ad = synthetic_ad()
     out = tmp_path_factory.mktemp("final") / "final"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        return write_report("final", ad, fixture_outputs(40), out, ARGV, seed=7, paper="letter")
+        context = build_report_context(synthetic_ad(), ARGV, seed=7)
+        return write_report("final", context, fixture_outputs(40), out, paper="letter")
 
 
 def _pdf_pages(path: Path) -> list[str]:
@@ -225,9 +225,9 @@ def test_pdf_metadata_dates_come_from_source_date_epoch(dmc_runs):
 def test_failed_report_writes_nothing_and_keeps_the_previous_one(tmp_path, monkeypatch):
     import osteo_stats.render.report as report_module
 
-    ad = synthetic_ad()
+    context = build_report_context(synthetic_ad(), ARGV)
     out = tmp_path / "dmc"
-    write_report("dmc", ad, [futility_table()], out, ARGV)
+    write_report("dmc", context, [futility_table()], out)
     previous = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
     def boom(*args, **kwargs):
@@ -235,7 +235,7 @@ def test_failed_report_writes_nothing_and_keeps_the_previous_one(tmp_path, monke
 
     monkeypatch.setattr(report_module, "tlf_to_rtf", boom)
     with pytest.raises(RuntimeError, match="RTF writer failed"):
-        write_report("dmc", ad, [futility_table()], out, ARGV, replace=True)
+        write_report("dmc", context, [futility_table()], out, replace=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dmc"]
     assert {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()} == previous
 
@@ -243,7 +243,10 @@ def test_failed_report_writes_nothing_and_keeps_the_previous_one(tmp_path, monke
 def test_duplicate_tlf_numbers_are_refused(tmp_path):
     with pytest.raises(ValueError, match="two TLF builders produced Table 14.2.3"):
         write_report(
-            "dmc", synthetic_ad(), [futility_table(), futility_table()], tmp_path / "x", ARGV
+            "dmc",
+            build_report_context(synthetic_ad(), ARGV),
+            [futility_table(), futility_table()],
+            tmp_path / "x",
         )
     assert not (tmp_path / "x").exists()
 

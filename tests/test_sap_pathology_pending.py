@@ -23,17 +23,14 @@ Expected values, from the SAP text alone:
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from test_derive_efficacy import SAP, T, adsl, at, no_surgery
 
-from osteo_stats.derive.analysis_data import AnalysisData, derive_analysis_data
+from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.derive.pathology import derive_pathology
-from osteo_stats.load import load_trial
-from osteo_stats.sap import load_sap
 from osteo_stats.tlf.efficacy import pathology_table, r0_table
 
 CUT = "2023-06-30"
@@ -203,19 +200,12 @@ def test_pathology_table_at_the_final_analysis_counts_the_pending_patient_as_non
 # --- the shipped trial: the analysis type reaches the tables ---------------------------------
 
 
-@pytest.fixture(scope="module")
-def shipped():
-    sap = load_sap()
-    return load_trial(Path("data/synthetic"), sap), sap
-
-
 @pytest.mark.parametrize(("analysis_type", "n_fas"), [("interim", 42), ("final", 43)])
-def test_shipped_pending_patient_at_may_2024(shipped, analysis_type, n_fas):
+def test_shipped_pending_patient_at_may_2024(shipped_analysis, analysis_type, n_fas):
     # Cut-off 2024-05-10: 43 FAS patients; 32 resected R0, 4 R1/R2, 6 not operated, and
     # PROMIS-01-023 (surgery planned 2024-04-08) still PENDING. Interim: R0 32/42 with 1 pending
     # outside the denominator; declared final (SAP 10.3): R0 32/43, the pending patient not R0.
-    trial, sap = shipped
-    ad = derive_analysis_data(trial, sap, date(2024, 5, 10), analysis_type=analysis_type)
+    ad = shipped_analysis(date(2024, 5, 10), analysis_type=analysis_type)
     pending = ad.adsl.loc[ad.adsl["SURGOUT"] == "PENDING", "USUBJID"].tolist()
     assert pending == ["PROMIS-01-023"]
     r0 = r0_table(ad).ard

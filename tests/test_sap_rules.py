@@ -222,21 +222,19 @@ SHIPPED = Path("data/synthetic")
 
 
 @pytest.fixture(scope="module")
-def shipped():
-    sap = load_sap()
-    return load_trial(SHIPPED, sap), sap
+def shipped(shipped_trial):
+    return shipped_trial, load_sap()
 
 
 def _tlfs(ad) -> dict:
     return {o.tlf.label: o for o in build_efficacy_tlfs(ad)}
 
 
-def test_orr_at_may_2024_leaves_the_pending_patient_out_of_the_denominator(shipped):
+def test_orr_at_may_2024_leaves_the_pending_patient_out_of_the_denominator(shipped_analysis):
     # Cut-off 2024-05-10: 43 patients enrolled; PROMIS-01-023 (enrolled 2024-02-12, surgery
     # planned 2024-04-08) still has SURGOUT PENDING, so its window is open (SAP 3.3): it is not
     # yet evaluable, and ORR is 6 / (43 - 1) = 6/42 (issue 10: the code gave 6/43).
-    trial, sap = shipped
-    ad = derive_analysis_data(trial, sap, date(2024, 5, 10))
+    ad = shipped_analysis(date(2024, 5, 10))
     tlfs = _tlfs(ad)
     bor = tlfs["Table 14.2.5"].ard
     assert bor.value("EFF-BOR-01", "n", parameter="BOR", group={"BOR": "NOT YET EVALUABLE"}) == 1
@@ -326,21 +324,17 @@ def test_planned_end_of_the_shipped_study(shipped):
 
 
 def _html(ad, kind: str) -> str:
-    from osteo_stats.render.provenance import collect_provenance
+    from osteo_stats.render.context import build_report_context
     from osteo_stats.render.report import render_report_html
-    from osteo_stats.sap import default_sap_path
 
-    provenance = collect_provenance(
-        ad.trial, default_sap_path(), ad.sap.sap_version, ad.cutoff, ["osteo-stats"], None
-    )
-    return render_report_html(kind, ad, [], provenance)
+    return render_report_html(kind, build_report_context(ad, ["osteo-stats"]), [])
 
 
-def test_final_report_before_the_planned_end_says_it_is_an_interim_look(shipped):
+def test_final_report_before_the_planned_end_says_it_is_an_interim_look(shipped, shipped_analysis):
     trial, sap = shipped
     early = choose_analysis_type(trial, sap, date(2025, 6, 30), None, "final")
     html = _html(
-        derive_analysis_data(trial, sap, date(2025, 6, 30), analysis_type=early.analysis_type),
+        shipped_analysis(date(2025, 6, 30), analysis_type=early.analysis_type),
         "final",
     )
     assert (
@@ -350,14 +344,12 @@ def test_final_report_before_the_planned_end_says_it_is_an_interim_look(shipped)
     assert "Interim look, not the final analysis (SAP 10.3)." in html
     assert '<dd class="analysis-type">interim: Interim analysis.' in html  # provenance page
 
-    final = _html(derive_analysis_data(trial, sap, analysis_type="final"), "final")
+    final = _html(shipped_analysis(analysis_type="final"), "final")
     assert '<p class="cover-interim">' not in final
     assert '<dd class="analysis-type">Final analysis (SAP 10.3)' in final
     assert '<dd class="analysis-type">final: Final analysis (SAP 10.3)' in final
 
-    declared = _html(
-        derive_analysis_data(trial, sap, date(2025, 6, 30), analysis_type="final"), "final"
-    )
+    declared = _html(shipped_analysis(date(2025, 6, 30), analysis_type="final"), "final")
     assert (
         "Declared final (--analysis final) before the planned end of the study, 2026-02-18"
     ) in declared
@@ -411,14 +403,11 @@ def test_analyze_records_the_analysis_type_in_the_ard_and_warns_on_an_interim_lo
         (date(2026, 4, 30), None, "43"),
     ],
 )
-def test_planned_accrual_is_evaluated_at_the_cutoff(shipped, cutoff, days, shown):
+def test_planned_accrual_is_evaluated_at_the_cutoff(shipped_analysis, cutoff, days, shown):
     from osteo_stats.render.summary import committee_summary
     from osteo_stats.tlf.disposition import build_disposition_tlfs
 
-    trial, sap = shipped
-    outputs = {
-        o.tlf.label: o for o in build_disposition_tlfs(derive_analysis_data(trial, sap, cutoff))
-    }
+    outputs = {o.tlf.label: o for o in build_disposition_tlfs(shipped_analysis(cutoff))}
     table = outputs["Table 14.1.3"]
     planned = table.ard.value(
         "DSP-ACCR-01", "expected", parameter="CUMULATIVE ENROLLED", group={"AT": "DATA CUT-OFF"}
@@ -451,14 +440,13 @@ def test_last_reachable_toxicity_look():
     assert last_reachable_look(looks, n_treated=12, enrollment_complete=False) == 9
 
 
-def test_toxicity_table_names_the_last_look_when_43_cannot_be_reached(shipped):
+def test_toxicity_table_names_the_last_look_when_43_cannot_be_reached(shipped_ad):
     # The shipped trial: 43 enrolled, 42 treated (PROMIS-02-010 never dosed), 40 evaluable at
     # the extract's cut-off. The last look is look 8 at 40 patients; the boundary there is 12
     # (tests/test_tlf_monitoring.py, R clinfun::toxbdry). Look 9 (43) can never be reached.
     from osteo_stats.tlf.monitoring import build_monitoring_tlfs
 
-    trial, sap = shipped
-    out = {o.tlf.label: o for o in build_monitoring_tlfs(derive_analysis_data(trial, sap))}
+    out = {o.tlf.label: o for o in build_monitoring_tlfs(shipped_ad)}
     table = out["Table 14.3.5"]
     assert table.ard.value("TOX-BDRY-01", "N", parameter="LAST LOOK", group={"LOOK": 8}) == 40
     assert table.tlf.body["Crossed"].tolist()[8] == "Cannot be reached"

@@ -7,7 +7,6 @@ they catch a generator that drifts from the specification.
 
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -327,13 +326,6 @@ def test_no_global_random_state_is_touched(sap):
     before = np.random.get_state()[1].copy()  # noqa: NPY002
     generate_trial(sap, seed=7)
     assert np.array_equal(before, np.random.get_state()[1])  # noqa: NPY002
-
-
-def test_generation_is_fast(sap):
-    start = time.perf_counter()
-    generate_trial(sap, seed=11)
-    # Typically ~0.2 s; the bound leaves room for a busy CI machine.
-    assert time.perf_counter() - start < 3.0
 
 
 # --- file formats ---------------------------------------------------------------------------
@@ -662,11 +654,11 @@ def test_huge_synth_n_is_refused_up_front(sap, tmp_path):
 
     from osteo_stats.cli import app
 
-    start = time.monotonic()
+    # Refused before anything is generated (a run would not end); the time it takes to generate
+    # is measured in benchmarks/bench_synth.py, not asserted here.
     with pytest.raises(ValueError, match=r"n_patients \(--n\) must be from 1 to 10,000"):
         generate_trial(sap, n_patients=10**9, seed=1)
     result = CliRunner().invoke(app, ["synth", "--n", "1000000000", "--out", str(tmp_path / "o")])
-    assert time.monotonic() - start < 10
     assert result.exit_code == 2
     assert "--n" in result.output and "10000" in result.output
     assert not (tmp_path / "o").exists()

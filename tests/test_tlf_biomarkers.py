@@ -28,14 +28,12 @@ from osteo_stats.tlf.biomarkers import build_biomarker_tlfs
 from osteo_stats.tlf.build import combined_ard
 from osteo_stats.tlf.format import fmt_p
 
-SHIPPED = Path(__file__).resolve().parents[1] / "data" / "synthetic"
 MARKERS = ("CD8DENS", "TLSCNT", "PDL1TPS")
 
 
 @pytest.fixture(scope="module")
-def ad():
-    sap = load_sap()
-    return derive_analysis_data(load_trial(SHIPPED, sap), sap)
+def ad(shipped_ad):
+    return shipped_ad
 
 
 @pytest.fixture(scope="module")
@@ -174,9 +172,8 @@ def test_availability_body_is_formatted_from_the_ard(outputs):
     assert body.loc[body.iloc[:, 0].eq("Neither time point")].iloc[0, 1] == "0"
 
 
-def test_surgery_pending_at_an_interim_cutoff_is_a_reason_not_an_imputation():
-    sap = load_sap()
-    ad = derive_analysis_data(load_trial(SHIPPED, sap), sap, date(2022, 9, 1))
+def test_surgery_pending_at_an_interim_cutoff_is_a_reason_not_an_imputation(shipped_analysis):
+    ad = shipped_analysis(date(2022, 9, 1))
     outs = build_biomarker_tlfs(ad)
     ard = combined_ard(outs)
     group = {"AVAIL": "PRE ONLY", "ATPT": "POST-SBRT", "REASON": "NO RECORD: SURGERY PENDING"}

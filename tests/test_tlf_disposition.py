@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,17 +21,10 @@ from osteo_stats.load import load_trial
 from osteo_stats.tlf.catalogue import expected_tlf
 from osteo_stats.tlf.disposition import build_disposition_tlfs
 
-SHIPPED = Path(__file__).resolve().parents[1] / "data" / "synthetic"
-
-
-@pytest.fixture(scope="module")
-def trial():
-    return load_trial(SHIPPED, load_sap())
-
 
 @pytest.fixture(scope="module", params=[None, date(2025, 1, 1)], ids=["final", "2025-01-01"])
-def ad(request, trial):
-    return derive_analysis_data(trial, load_sap(), request.param)
+def ad(request, shipped_analysis):
+    return shipped_analysis(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -213,16 +205,16 @@ def test_surgery_timing(ad, tlfs):
         assert _v(out, "n", "SURGOUT", SURGOUT=code) == (ad.adsl["SURGOUT"] == code).sum()
 
 
-def test_sets_at_a_cut_off_before_the_first_dose_and_before_surgery(trial):
+def test_sets_at_a_cut_off_before_the_first_dose_and_before_surgery(shipped_analysis):
     """At 2022-04-28 the first patient is enrolled but not dosed (TRTSDT 2022-05-04): not in
     the SAF, although the extract's SAFFL is Y. At 2023-06-30 two of the extract's PPS patients
     are not yet operated: not in the PPS at that cut-off (SAP 4.2)."""
-    early = derive_analysis_data(trial, load_sap(), date(2022, 4, 28))
+    early = shipped_analysis(date(2022, 4, 28))
     out = {o.tlf.label: o for o in build_disposition_tlfs(early)}
     assert _v(out["Table 14.1.1"], "n", "DISPOSITION", CATEGORY="ENROLLED") == 1
     assert _v(out["Table 14.1.1"], "n", "DISPOSITION", CATEGORY="TREATED") == 0
     assert out["Table 14.1.6"].tlf.analysis_set == "Safety analysis set (N = 0)"
-    mid = derive_analysis_data(trial, load_sap(), date(2023, 6, 30))
+    mid = shipped_analysis(date(2023, 6, 30))
     sets = next(o for o in build_disposition_tlfs(mid) if o.tlf.number == "14.1.2")
     operated_pps = (mid.adsl["PPROTFL"] == "Y") & mid.adsl["SURGOUT"].isin(["R0", "R1", "R2"])
     assert _v(sets, "n", "ANALYSIS SET", SET="PPS") == operated_pps.sum()
@@ -438,10 +430,10 @@ def test_administration_listing(ad, tlfs):
     assert _plain(body)
 
 
-def test_listings_and_deviations_before_the_first_dose(trial):
+def test_listings_and_deviations_before_the_first_dose(shipped_analysis):
     """At 2022-04-28 the only enrolled patient is not yet dosed: excluded from the PPS as not
     dosed, listed in 16.2.2, and Listing 16.2.5 has no rows."""
-    early = derive_analysis_data(trial, load_sap(), date(2022, 4, 28))
+    early = shipped_analysis(date(2022, 4, 28))
     out = {o.tlf.label: o for o in build_disposition_tlfs(early)}
     assert _v(out["Table 14.1.4"], "n", "PPS EXCLUSION", REASON="NOT DOSED") == 1
     assert out["Listing 16.2.5"].tlf.body.empty

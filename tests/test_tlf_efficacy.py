@@ -19,12 +19,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from osteo_stats.analyse.proportions import binomial_ci
-from osteo_stats.analyse.survival import kaplan_meier, reverse_km_followup
-from osteo_stats.analyse.two_stage import two_stage_inference
-from osteo_stats.derive.analysis_data import derive_analysis_data
-from osteo_stats.load import load_trial
-from osteo_stats.sap import load_sap
 from osteo_stats.tlf.ard import ARD
 from osteo_stats.tlf.build import combined_ard
 from osteo_stats.tlf.design import build_design_tlfs
@@ -36,22 +30,14 @@ ARD_KEYS = ["analysis_id", "analysis_set", "parameter", "group", "statistic"]
 
 
 @pytest.fixture(scope="module")
-def trial_and_sap():
-    sap = load_sap()
-    return load_trial("data/synthetic", sap), sap
-
-
-@pytest.fixture(scope="module")
-def final(trial_and_sap):
-    trial, sap = trial_and_sap
-    ad = derive_analysis_data(trial, sap)
+def final(shipped_ad):
+    ad = shipped_ad
     return ad, {o.tlf.label: o for o in build_efficacy_tlfs(ad) + build_design_tlfs(ad)}
 
 
 @pytest.fixture(scope="module")
-def interim(trial_and_sap):
-    trial, sap = trial_and_sap
-    ad = derive_analysis_data(trial, sap, INTERIM)
+def interim(shipped_analysis):
+    ad = shipped_analysis(INTERIM)
     return ad, {o.tlf.label: o for o in build_efficacy_tlfs(ad)}
 
 
@@ -83,18 +69,31 @@ def test_bor_counts_match_pandas(built):
         assert ard.value("EFF-BOR-01", "N", parameter="BOR", group={"BOR": level}) == len(fas)
 
 
+#: Clopper-Pearson 95% limits from R 4.2 ``binom.test(x, n)$conf.int`` for the (x, n) of the
+#: shipped trial (ORR and DCR, FAS and PPS, at both cut-offs)::
+#:
+#:     for (p in list(c(6,43), c(37,43), c(6,35), c(35,35)))
+#:       print(binom.test(p[1], p[2])$conf.int, digits = 15)
+R_BINOM_TEST = {
+    (6, 43): (0.0529765738668172, 0.279324800314149),
+    (37, 43): (0.720675199685851, 0.947023426133183),
+    (6, 35): (0.0656218011562507, 0.336498300018197),
+    (35, 35): (0.899967564427895, 1.0),
+}
+
+
 def test_orr_and_dcr_counts_and_exact_ci(built):
     ad, out = built
     ard = out["Table 14.2.6"].ard
     for name, frame in (("FAS", _fas(ad)), ("PPS", _fas(ad).query("PPROTFL == 'Y'"))):
         for param, levels in (("ORR", ["CR", "PR"]), ("DCR", ["CR", "PR", "SD"])):
             x = int(frame["BOR"].isin(levels).sum())
-            ci = binomial_ci(x, len(frame))
+            lower, upper = R_BINOM_TEST[(x, len(frame))]
             keys = {"parameter": param, "analysis_set": name}
             assert ard.value("EFF-ORR-01", "n", **keys) == x
             assert ard.value("EFF-ORR-01", "N", **keys) == len(frame)
-            assert ard.value("EFF-ORR-01", "lcl", **keys) == pytest.approx(ci.lower, abs=1e-12)
-            assert ard.value("EFF-ORR-01", "ucl", **keys) == pytest.approx(ci.upper, abs=1e-12)
+            assert ard.value("EFF-ORR-01", "lcl", **keys) == pytest.approx(lower, abs=1e-12)
+            assert ard.value("EFF-ORR-01", "ucl", **keys) == pytest.approx(upper, abs=1e-12)
     # no hypothesis test for ORR: the SAP has none (SAP 7.1)
     assert "p_value" not in set(ard.frame["statistic"])
 
@@ -132,35 +131,95 @@ def test_r0_counts(built):
         assert ard.value("EFF-R0-01", "N", parameter="R0", analysis_set=name) == n
 
 
-# --- Kaplan-Meier against kaplan_meier on ADTTE --------------------------------------------------
+# --- Kaplan-Meier against R survival on ADTTE ----------------------------------------------------
+
+NA = math.nan
+
+#: R 4.2.2, survival 3.5-3, on the shipped ADTTE (PARAMCD, AVALM, CNSR written to <tag>.csv
+#: at the extract's cut-off and at 2025-01-01)::
+#:
+#:     fit <- survfit(Surv(AVALM, 1 - CNSR) ~ 1, data = s, conf.type = "log-log")
+#:     quantile(fit, c(0.5, 0.25, 0.75))                  # (est, lower, upper)
+#:     summary(fit, times = c(12, 24, 36), extend = TRUE)  # (surv, lower, n.risk)
+#:     quantile(survfit(Surv(AVALM, CNSR) ~ 1, data = s, conf.type = "log-log"), 0.5)$quantile
+#:
+#: (the last: median follow-up by reverse Kaplan-Meier). NA = not reached. At 36 months with
+#: nobody at risk, R's default (``extend = FALSE``) gives no row and ``extend = TRUE`` carries
+#: the last estimate forward; the table shows the rate as not estimable (NA).
+R_SURVFIT = {
+    ("final", "EFS"): {
+        "MEDIAN": (16.06570841889117, 13.141683778234086, 29.79876796714579),
+        "Q1": (8.870636550308008, 1.7084188911704312, 13.207392197125257),
+        "Q3": (NA, 18.661190965092402, NA),
+        "MONTHS": {
+            12: (0.6829268292682926, 0.5173900911294717, 28),
+            24: (0.3569844789356984, 0.21380285534450902, 14),
+            36: (NA, NA, 0),
+        },
+        "FOLLOWUP": 34.72689938398357,
+    },
+    ("final", "OS"): {
+        "MEDIAN": (35.285420944558524, 29.700205338809035, NA),
+        "Q1": (24.279260780287473, 14.817248459958932, 30.981519507186857),
+        "Q3": (NA, NA, NA),
+        "MONTHS": {
+            12: (0.9268292682926829, 0.7900463055404313, 38),
+            24: (0.77710027100271, 0.6151963791551055, 31),
+            36: (0.47626519571690595, 0.3014268547948935, 12),
+        },
+        "FOLLOWUP": 36.04106776180698,
+    },
+    ("interim", "EFS"): {
+        "MEDIAN": (18.39835728952772, 13.141683778234086, NA),
+        "Q1": (8.870636550308008, 1.7084188911704312, 13.207392197125257),
+        "Q3": (NA, 18.661190965092402, NA),
+        "MONTHS": {
+            12: (0.7030917621004168, 0.5362619040516121, 26),
+            24: (0.4137424600052453, 0.23629204642998314, 4),
+            36: (NA, NA, 0),
+        },
+        "FOLLOWUP": 20.73100616016427,
+    },
+    ("interim", "OS"): {
+        "MEDIAN": (NA, NA, NA),
+        "Q1": (NA, 14.817248459958932, NA),
+        "Q3": (NA, NA, NA),
+        "MONTHS": {
+            12: (0.9268292682926829, 0.7900463055404313, 35),
+            24: (0.7784679313459801, 0.5722383844067764, 11),
+            36: (NA, NA, 0),
+        },
+        "FOLLOWUP": 20.303901437371664,
+    },
+}
 
 
 @pytest.mark.parametrize(
     ("paramcd", "label", "aid"),
     [("EFS", "Table 14.2.9", "EFF-EFS-01"), ("OS", "Table 14.2.11", "EFF-OS-01")],
 )
-def test_km_summary_matches_kaplan_meier(built, paramcd, label, aid):
+def test_km_summary_matches_r_survfit(built, paramcd, label, aid):
     ad, out = built
     ard = out[label].ard
-    time, event = _efs(ad, paramcd)
-    km = kaplan_meier(time, event, conf_level=0.95, conf_type="log-log")
+    _, event = _efs(ad, paramcd)
+    expected = R_SURVFIT[("interim" if ad.cutoff == INTERIM else "final", paramcd)]
 
-    def same(statistic, expected, group):
+    def same(statistic, value, group):
         got = ard.value(aid, statistic, parameter=paramcd, group=group)
-        assert (math.isnan(got) and math.isnan(expected)) or got == pytest.approx(expected, 1e-12)
+        assert (math.isnan(got) and math.isnan(value)) or got == pytest.approx(value, 1e-12), (
+            statistic,
+            group,
+        )
 
     assert ard.value(aid, "events", parameter=paramcd) == event.sum()
-    for key, p in (("MEDIAN", 0.5), ("Q1", 0.25), ("Q3", 0.75)):
-        q = km.quantile(p)
-        for stat, value in (("est", q.estimate), ("lcl", q.lower), ("ucl", q.upper)):
+    for key in ("MEDIAN", "Q1", "Q3"):
+        for stat, value in zip(("est", "lcl", "ucl"), expected[key], strict=True):
             same(stat, value, {"QUANTILE": key})
-    rates = km.survival_at([12, 24, 36])
-    for month, row in zip((12, 24, 36), rates.itertuples(), strict=True):
-        same("est", row.surv, {"MONTH": month})
-        same("lcl", row.lower, {"MONTH": month})
-        same("n_risk", row.n_risk, {"MONTH": month})
-    fu = reverse_km_followup(time, event)
-    same("est", fu.estimate, {"FOLLOWUP": "REVERSE KM"})
+    for month, (surv, lower, n_risk) in expected["MONTHS"].items():
+        same("est", surv, {"MONTH": month})
+        same("lcl", lower, {"MONTH": month})
+        same("n_risk", n_risk, {"MONTH": month})
+    same("est", expected["FOLLOWUP"], {"FOLLOWUP": "REVERSE KM"})
 
 
 def test_efs_events_by_rule_add_up(built):
@@ -195,25 +254,34 @@ def test_primary_not_available_at_interim(interim):
 
 
 def test_primary_design_based_inference_at_final(final):
-    """UMVUE, p-value and CI equal two_stage_inference on the success count taken from ADSL."""
+    """14 successes among 43 at the extract's cut-off (13 + PROMIS-01-021, tests/test_sap_rules.py).
+
+    UMVUE, stage-wise p-value and exact 90% CI for x = 14 in the 3/13, 12/43 design at
+    p0 = 0.20 from the independent R implementation of the textbook formulas
+    (``R_SCRIPT`` in tests/test_two_stage.py, R 4.2.2)."""
     ad, out = final
     primary = out["Table 14.2.1"]
     statuses = _fas(ad)["PRIMSTAT"]
     assert not (statuses == "NOT EVALUABLE YET").any()
     x = int((statuses == "SUCCESS").sum())
-    d = ad.sap.design
-    res = two_stage_inference(x, d.r1, d.n1, d.n, d.p0, d.alpha)
+    assert x == 14
+    umvue, p_value, lower, upper = (
+        0.38219262532367232,
+        0.026785164568522993,
+        0.2173894349633109,
+        0.50637461559238894,
+    )
     group = {"METHOD": "DESIGN-BASED"}
     ard = primary.ard
-    assert ard.value("EFF-PRIM-01", "n", group=group) == x
-    assert ard.value("EFF-PRIM-01", "umvue", group=group) == res.umvue
-    assert ard.value("EFF-PRIM-01", "p_value", group=group) == res.p_value
-    assert ard.value("EFF-PRIM-01", "lcl", group=group) == res.lower
-    assert ard.value("EFF-PRIM-01", "ucl", group=group) == res.upper
-    assert ard.value("EFF-PRIM-01", "crossed", group=group) == float(x > d.r)
+    assert ard.value("EFF-PRIM-01", "n", group=group) == 14
+    assert ard.value("EFF-PRIM-01", "umvue", group=group) == pytest.approx(umvue, abs=1e-14)
+    assert ard.value("EFF-PRIM-01", "p_value", group=group) == pytest.approx(p_value, rel=1e-10)
+    assert ard.value("EFF-PRIM-01", "lcl", group=group) == pytest.approx(lower, abs=1e-10)
+    assert ard.value("EFF-PRIM-01", "ucl", group=group) == pytest.approx(upper, abs=1e-10)
+    assert ard.value("EFF-PRIM-01", "crossed", group=group) == 1.0  # 14 > r = 12
     cells = _cells(primary)
-    assert fmt_number(100 * res.umvue, 1) in cells
-    assert ("H0 rejected" in cells) == (x > d.r)
+    assert "38.2" in cells  # 100 x UMVUE, one decimal
+    assert "H0 rejected" in cells
 
 
 def test_design_table_values(final):
@@ -301,10 +369,9 @@ def test_every_output_has_a_source_line_and_its_ids(built):
         assert (tlf.body is None) == (tlf.kind == "Figure")
 
 
-def test_degenerate_early_cutoff_does_not_crash(trial_and_sap):
+def test_degenerate_early_cutoff_does_not_crash(shipped_analysis):
     """Two patients, no events: medians not reached, nothing to fit, yet every TLF is built."""
-    trial, sap = trial_and_sap
-    ad = derive_analysis_data(trial, sap, date(2022, 6, 1))
+    ad = shipped_analysis(date(2022, 6, 1))
     outputs = build_efficacy_tlfs(ad)
     efs = next(o for o in outputs if o.tlf.label == "Table 14.2.9")
     assert efs.ard.value("EFF-EFS-01", "events", parameter="EFS") == 0

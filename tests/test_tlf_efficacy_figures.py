@@ -7,21 +7,19 @@ import math
 from datetime import date
 
 import numpy as np
+import pandas as pd
 import pytest
+from test_tlf_efficacy import R_SURVFIT
 
 from osteo_stats.analyse.survival import kaplan_meier
-from osteo_stats.derive.analysis_data import derive_analysis_data
-from osteo_stats.load import load_trial
-from osteo_stats.sap import load_sap
 from osteo_stats.tlf.design import oc_figure
 from osteo_stats.tlf.efficacy import km_figure, swimmer_figure, waterfall_figure
 from osteo_stats.tlf.plots.efficacy import month_ticks
 
 
 @pytest.fixture(scope="module", params=[None, date(2025, 1, 1)], ids=["final", "interim"])
-def ad(request):
-    sap = load_sap()
-    return derive_analysis_data(load_trial("data/synthetic", sap), sap, request.param)
+def ad(request, shipped_analysis):
+    return shipped_analysis(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -68,17 +66,37 @@ def test_at_risk_counts_equal_follow_up_at_least_the_tick(ad, figures, paramcd, 
 
 
 @pytest.mark.parametrize(("paramcd", "aid"), [("EFS", "EFF-EFS-01"), ("OS", "EFF-OS-01")])
-def test_plotted_curve_is_the_kaplan_meier_table(ad, figures, paramcd, aid):
+def test_plotted_curve_steps_through_r_survfit(ad, figures, paramcd, aid):
+    """The plotted step function, read at 12, 24 and 36 months, is R's survfit estimate (and its
+    log-log lower limit) there (R_SURVFIT in tests/test_tlf_efficacy.py); at every plotted time
+    the number at risk is the count of patients with AVALM at least that time."""
     tte = ad.adtte.loc[ad.adtte["PARAMCD"] == paramcd]
-    table = kaplan_meier(tte["AVALM"].to_numpy(float), (tte["CNSR"] == 0).to_numpy()).table
-    ard = figures[paramcd].ard
-    for i, row in enumerate(table.itertuples(index=False)):
-        group = {"PLOT": "KM", "ROW": i}
-        assert ard.value(aid, "time", parameter=paramcd, group=group) == row.time
-        assert ard.value(aid, "surv", parameter=paramcd, group=group) == row.surv
-        assert ard.value(aid, "n_risk", parameter=paramcd, group=group) == row.n_risk
-        lcl = ard.value(aid, "lcl", parameter=paramcd, group=group)
-        assert (math.isnan(lcl) and math.isnan(row.lower)) or lcl == row.lower
+    months = tte["AVALM"].to_numpy(float)
+    rows = ard_rows(figures[paramcd].ard, aid, paramcd)
+    assert rows["time"].is_monotonic_increasing
+    assert rows["surv"].is_monotonic_decreasing
+    for time, n_risk in zip(rows["time"], rows["n_risk"], strict=True):
+        assert n_risk == int((months >= time).sum())
+    expected = R_SURVFIT[("final" if ad.cutoff == ad.trial.cutoff else "interim", paramcd)]
+    for month, (surv, lower, _) in expected["MONTHS"].items():
+        if math.isnan(surv):
+            continue  # nobody at risk: R gives no estimate
+        step = rows.loc[rows["time"] <= month].iloc[-1]
+        assert step["surv"] == pytest.approx(surv, abs=1e-12)
+        assert step["lcl"] == pytest.approx(lower, abs=1e-12)
+
+
+def ard_rows(ard, aid, paramcd) -> pd.DataFrame:
+    """The plotted Kaplan-Meier rows (time, surv, n_risk, lcl) of a figure's ARD, in order."""
+    frame = ard.frame
+    km = frame.loc[
+        (frame["analysis_id"] == aid)
+        & (frame["parameter"] == paramcd)
+        & frame["group"].str.startswith("PLOT=KM")
+    ]
+    wide = km.pivot_table(index="group", columns="statistic", values="value", aggfunc="first")
+    wide["row"] = [int(g.rsplit("ROW=", 1)[1]) for g in wide.index]
+    return wide.sort_values("row").reset_index(drop=True)
 
 
 def test_waterfall_bars(ad, figures):

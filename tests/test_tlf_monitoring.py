@@ -5,39 +5,29 @@ from __future__ import annotations
 import dataclasses
 import math
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from osteo_stats import load_sap
 from osteo_stats.analyse.two_stage import (
     STAGE1_CONTINUE,
     STAGE1_PENDING,
     STAGE1_STOP,
     stage1_decision,
 )
-from osteo_stats.derive.analysis_data import derive_analysis_data
 from osteo_stats.derive.monitoring import observed_toxicity_counts, stage1_counts
-from osteo_stats.load import load_trial
 from osteo_stats.tlf.monitoring import build_monitoring_tlfs
 
-SHIPPED = Path(__file__).resolve().parents[1] / "data" / "synthetic"
 LOOKS = [5, 10, 15, 20, 25, 30, 35, 40, 43]
 #: clinfun::toxbdry(0.2, 0.4, c(5, 10, ..., 40, 43), cP0 = 0.1, cP1 = 0.9)$hi.bdry, as checked
 #: against R in tests/test_toxicity.py (SAP 9.4 settings).
 BOUNDARY = [3, 4, 6, 7, 8, 10, 11, 12, 13]
 
 
-@pytest.fixture(scope="module")
-def trial():
-    return load_trial(SHIPPED, load_sap())
-
-
 @pytest.fixture(scope="module", params=[None, date(2025, 1, 1)], ids=["final", "2025-01-01"])
-def ad(request, trial):
-    return derive_analysis_data(trial, load_sap(), request.param)
+def ad(request, shipped_analysis):
+    return shipped_analysis(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +94,9 @@ def _monitoring_adsl(utox: list[bool]) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def base(trial):
+def base(shipped_analysis):
     """Any AnalysisData; the constructed cases replace its ADSL."""
-    return derive_analysis_data(trial, load_sap(), date(2023, 6, 30))
+    return shipped_analysis(date(2023, 6, 30))
 
 
 def _with_adsl(base, adsl):

@@ -12,30 +12,20 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from osteo_stats import load_sap
-from osteo_stats.derive.analysis_data import derive_analysis_data
-from osteo_stats.load import load_trial
 from osteo_stats.tlf.ard import group_label
 from osteo_stats.tlf.safety import build_safety_tlfs
 
-SHIPPED = Path(__file__).resolve().parents[1] / "data" / "synthetic"
 GRADES = ("1", "2", "3", "4", "5")
 CLAVIEN = ("I", "II", "IIIa", "IIIb", "IVa", "IVb", "V")
 
 
-@pytest.fixture(scope="module")
-def trial():
-    return load_trial(SHIPPED, load_sap())
-
-
 @pytest.fixture(scope="module", params=[None, date(2025, 1, 1)], ids=["final", "2025-01-01"])
-def ad(request, trial):
-    return derive_analysis_data(trial, load_sap(), request.param)
+def ad(request, shipped_analysis):
+    return shipped_analysis(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -304,11 +294,11 @@ GI, SKIN, GEN = (
 
 
 @pytest.fixture(scope="module")
-def handmade(trial):
+def handmade(shipped_ad):
     """Three SAF patients: A has Nausea at grades 1 and 3 (same term, two grades); B has Nausea
     grade 2 and Rash grade 1 (two SOCs); C has Nausea grade 2 plus Nausea with a missing grade,
     and Fatigue with only a missing grade. A pre-treatment AE (TRTEMFL = N) must be ignored."""
-    ad = derive_analysis_data(trial, load_sap())
+    ad = shipped_ad
     adsl = ad.adsl.loc[ad.adsl["SAFFL"] == "Y"].head(3).copy()
     a, b, c = adsl["USUBJID"]
     rows = [
@@ -386,9 +376,9 @@ def test_handmade_listing_keeps_hostile_text_and_imputation_flag(handmade):
     assert list(grade3["Grade"]) == ["3"]  # the missing grades do not qualify for >= 3
 
 
-def test_patient_not_yet_dosed_is_not_in_the_saf(trial):
+def test_patient_not_yet_dosed_is_not_in_the_saf(shipped_analysis):
     """At 2022-04-28 the only enrolled patient is dosed on 2022-05-04: SAF N = 0."""
-    early = derive_analysis_data(trial, load_sap(), date(2022, 4, 28))
+    early = shipped_analysis(date(2022, 4, 28))
     overview = build_safety_tlfs(early)[0]
     assert overview.ard.value("SAF-AE-01", "N", parameter="TEAE") == 0
     assert overview.tlf.analysis_set == "Safety analysis set (N = 0)"

@@ -837,7 +837,7 @@ def _report(
     analysis: AnalysisKind | None = None,
 ) -> None:
     from osteo_stats.outputs import check_output_dir
-    from osteo_stats.render import write_report
+    from osteo_stats.render import build_report_context, write_report
     from osteo_stats.render.adam import adam_writer
     from osteo_stats.render.spec import report_spec
     from osteo_stats.sap import default_sap_path
@@ -872,15 +872,14 @@ def _report(
             *(("--sap", sap_path) if sap_path is not None else ()),
             *(("--force",) if force else ()),
         )
+        status.update("Collecting provenance")
         with _user_errors():
+            context = build_report_context(ad, argv, seed, sap_path=sap_path or default_sap_path())
             result = write_report(
                 kind,
-                ad,
+                context,
                 outputs,
                 out / kind / f"{ad.cutoff:%Y-%m-%d}",
-                argv,
-                seed,
-                sap_path=sap_path or default_sap_path(),
                 paper=paper.value,
                 on_step=status.update,
                 replace=force,

@@ -3,6 +3,7 @@
 Nothing here computes a statistic; numbers arrive formatted in the TLFs, backed by the ARD.
 """
 
+from osteo_stats.render.context import ReportContext, build_report_context
 from osteo_stats.render.report import (
     ReportResult,
     render_report_html,
@@ -16,7 +17,9 @@ __all__ = [
     "DMC_REPORT",
     "FINAL_REPORT",
     "REPORT_KINDS",
+    "ReportContext",
     "ReportResult",
+    "build_report_context",
     "render_report_html",
     "report_outputs",
     "report_spec",

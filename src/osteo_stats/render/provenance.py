@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime
 from importlib import metadata
 from pathlib import Path
 
-from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.load import TrialData
 from osteo_stats.sap import file_sha256
 
@@ -137,51 +136,4 @@ def collect_provenance(
         data_cutoff=trial.cutoff,
         sap_version=sap_version,
         generated_at=report_timestamp(),
-    )
-
-
-@dataclass(frozen=True)
-class AnalysisStatement:
-    """The analysis type as the cover and the provenance page state it (SAP 10.3).
-
-    ``label`` names the type; ``warning`` is set when a final report is only an interim look
-    (cut-off before the planned end of the study), ``note`` when the final analysis was
-    declared before the planned end.
-    """
-
-    analysis_type: str
-    label: str
-    planned_end: str
-    warning: str = ""
-    note: str = ""
-
-
-def analysis_statement(ad: AnalysisData, report_kind: str) -> AnalysisStatement:
-    """What the report says about its analysis type (SAP 3.1, 10.3)."""
-    sap = ad.sap
-    landmark = f"{sap.primary_endpoint.landmark_months:g}-month date"
-    planned_end = (
-        f"{ad.planned_end:%Y-%m-%d} (the {landmark} of patient {sap.design.n})"
-        if ad.planned_end is not None
-        else f"not yet known (fewer than {sap.design.n} patients enrolled)"
-    )
-    if ad.analysis_type == "interim":
-        warning = ""
-        if report_kind == "final":
-            warning = (
-                f"Interim look: the data cut-off {ad.cutoff:%Y-%m-%d} is before the planned end "
-                f"of the study, {planned_end}. This is not the final analysis (SAP 10.3): "
-                "patients not yet evaluable are not counted."
-            )
-        return AnalysisStatement("interim", "Interim analysis", planned_end, warning=warning)
-    note = ""
-    if ad.before_planned_end:
-        note = (
-            f"Declared final (--analysis final) before the planned end of the study, {planned_end}."
-        )
-    return AnalysisStatement(
-        "final",
-        "Final analysis (SAP 10.3): patients still not evaluable count as failures (SAP 3.1)",
-        planned_end,
-        note=note,
     )

@@ -24,22 +24,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.outputs import (
     atomic_output_dir,
     atomic_write_bytes,
     atomic_write_text,
     check_output_dir,
 )
+from osteo_stats.render.context import ReportContext, analysis_statement
 from osteo_stats.render.csv_export import tlf_to_csv
 from osteo_stats.render.html import MissingView, TLFView, anchor_for, render_html, tlf_view
 from osteo_stats.render.methods import methods_text
 from osteo_stats.render.pdf import html_to_pdf
-from osteo_stats.render.provenance import Provenance, analysis_statement, collect_provenance
 from osteo_stats.render.rtf import PAPER_INCHES, tlf_to_rtf
 from osteo_stats.render.spec import ReportSpec, SectionSpec, report_spec
 from osteo_stats.render.summary import committee_summary
-from osteo_stats.sap import default_sap_path
 from osteo_stats.tlf.ard import ARD
 from osteo_stats.tlf.catalogue import expected_tlf
 from osteo_stats.tlf.model import TLFOutput
@@ -116,11 +114,10 @@ def _section_view(
     )
 
 
-def report_context(
+def template_context(
     spec: ReportSpec,
-    ad: AnalysisData,
+    context: ReportContext,
     outputs: list[TLFOutput],
-    provenance: Provenance,
     paper: str = "A4",
 ) -> dict[str, Any]:
     """Everything the report template needs; every number already formatted by a TLF."""
@@ -149,11 +146,11 @@ def report_context(
         raw = committee_summary(
             ARD.concat(output.ard for output in shown),
             {label: output.tlf for label, output in index.items()},
-            planned_enrollment=ad.sap.study.planned_enrollment,
-            n_data_warnings=len(ad.trial.warnings),
+            planned_enrollment=context.sap.study.planned_enrollment,
+            n_data_warnings=len(context.data_warnings),
             n_missing_outputs=len(missing),
             n_outputs=len(labels),
-            accrual_shortfall=ad.sap.dmc_report.accrual_shortfall_fraction,
+            accrual_shortfall=context.sap.dmc_report.accrual_shortfall_fraction,
         )
         # The template shows a TLF inside the summary through the same view as in its section.
         blocks = tuple(
@@ -162,40 +159,38 @@ def report_context(
         )
         summary = dataclasses.replace(raw, blocks=blocks)
     methods = [
-        {"title": section.title, "sap": section.sap, "text": methods_text(section.key, ad.sap)}
+        {"title": section.title, "sap": section.sap, "text": methods_text(section.key, context.sap)}
         for section in spec.sections
     ]
     return {
         "report": spec,
-        "study": ad.sap.study,
-        "cutoff": ad.cutoff,
+        "study": context.sap.study,
+        "cutoff": context.cutoff,
         "paper": paper,
         "sections": sections,
         "summary": summary,
         "methods": [row for row in methods if row["text"]],
-        "provenance": provenance,
-        "analysis": analysis_statement(ad, spec.kind),
+        "provenance": context.provenance,
+        "analysis": analysis_statement(context, spec.kind),
         "missing": missing,
     }
 
 
 def render_report_html(
     kind: str,
-    ad: AnalysisData,
+    context: ReportContext,
     outputs: list[TLFOutput],
-    provenance: Provenance,
     paper: str = "A4",
 ) -> str:
     """The report as one self-contained HTML document (CSS inline, figures as inline SVG)."""
     spec = report_spec(kind)
-    context = report_context(spec, ad, outputs, provenance, paper)
-    return render_html(f"{spec.kind}.html.j2", context)
+    return render_html(f"{spec.kind}.html.j2", template_context(spec, context, outputs, paper))
 
 
-def report_name(kind: str, ad: AnalysisData) -> str:
+def report_name(kind: str, context: ReportContext) -> str:
     """File stem such as ``PROMIS_dmc_2026-04-30``."""
-    study = re.sub(r"[^A-Za-z0-9_-]+", "_", ad.sap.study.studyid) or "study"
-    return f"{study}_{kind}_{ad.cutoff:%Y-%m-%d}"
+    study = re.sub(r"[^A-Za-z0-9_-]+", "_", context.sap.study.studyid) or "study"
+    return f"{study}_{kind}_{context.cutoff:%Y-%m-%d}"
 
 
 def write_tlf_files(
@@ -253,13 +248,10 @@ def write_analysis(
 
 def write_report(
     kind: str,
-    ad: AnalysisData,
+    context: ReportContext,
     outputs: list[TLFOutput],
     out_dir: Path,
-    argv: list[str],
-    seed: int | None = None,
     *,
-    sap_path: Path | None = None,
     paper: str = "A4",
     on_step: StepCallback | None = None,
     replace: bool = False,
@@ -272,17 +264,15 @@ def write_report(
     ----------
     kind
         ``"dmc"`` or ``"final"``.
-    ad, outputs
-        The analysis datasets at the cut-off and the TLFs built from them (any subset of the
-        SAP 11 catalogue; missing ones are shown as not yet available).
+    context, outputs
+        What the report knows about the analysis, with its provenance
+        (:func:`osteo_stats.render.context.build_report_context`), and the TLFs built at that
+        cut-off (any subset of the SAP 11 catalogue; missing ones are shown as not yet
+        available).
     out_dir
         Written atomically when every file is complete. It may not hold an earlier report
         unless ``replace`` is true, nor anything osteo-stats did not write
         (:func:`osteo_stats.outputs.check_output_dir`, with ``keep_out``).
-    argv, seed
-        Recorded on the provenance page (and ``argv`` in the manifest).
-    sap_path
-        The SAP file whose SHA-256 is recorded (default: the packaged ``sap.yaml``).
     paper
         ``"A4"`` (default) or ``"letter"``.
     on_step
@@ -298,17 +288,10 @@ def write_report(
     timings: dict[str, float] = {}
     shown = report_outputs(spec, outputs)
 
-    step("Collecting provenance")
-    started = time.perf_counter()
-    provenance = collect_provenance(
-        ad.trial, Path(sap_path or default_sap_path()), ad.sap.sap_version, ad.cutoff, argv, seed
-    )
-    timings["provenance"] = time.perf_counter() - started
-
     step("Rendering HTML")
     started = time.perf_counter()
-    context = report_context(spec, ad, outputs, provenance, paper)
-    html = render_html(f"{spec.kind}.html.j2", context)
+    template = template_context(spec, context, outputs, paper)
+    html = render_html(f"{spec.kind}.html.j2", template)
     timings["html"] = time.perf_counter() - started
 
     step("Laying out the PDF (WeasyPrint)")
@@ -318,12 +301,16 @@ def write_report(
 
     step("Writing ARD, RTF, CSV and SVG files")
     started = time.perf_counter()
-    name = report_name(kind, ad)
-    with atomic_output_dir(out_dir, command=argv, replace=replace, keep_out=keep_out) as scratch:
+    name = report_name(kind, context)
+    with atomic_output_dir(
+        out_dir, command=context.argv, replace=replace, keep_out=keep_out
+    ) as scratch:
         atomic_write_bytes(scratch / f"{name}.pdf", pdf.pdf)
         atomic_write_text(scratch / f"{name}.html", html)
         files = [scratch / f"{name}.pdf", scratch / f"{name}.html"]
-        files += write_ard(ARD.concat(output.ard for output in shown), scratch, ad.analysis_type)
+        files += write_ard(
+            ARD.concat(output.ard for output in shown), scratch, context.analysis_type
+        )
         files += write_tlf_files(shown, scratch / "tlfs", rtf=True, paper=paper)
         files += extra_files(scratch) if extra_files is not None else []
         names = tuple(sorted(str(path.relative_to(scratch)) for path in files))
@@ -337,7 +324,7 @@ def write_report(
         files=names,
         pages=pdf.pages,
         shown=tuple(output.tlf.label for output in shown),
-        missing=tuple(context["missing"]),
+        missing=tuple(template["missing"]),
         timings=timings,
         refused_urls=pdf.refused_urls,
     )

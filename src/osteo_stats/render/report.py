@@ -40,6 +40,7 @@ from osteo_stats.render.spec import ReportSpec, SectionSpec, report_spec
 from osteo_stats.render.summary import committee_summary
 from osteo_stats.sap import default_sap_path
 from osteo_stats.tlf.ard import ARD
+from osteo_stats.tlf.build import unavailable
 from osteo_stats.tlf.catalogue import expected_tlf
 from osteo_stats.tlf.model import TLFOutput
 
@@ -96,14 +97,18 @@ def report_outputs(spec: ReportSpec, outputs: list[TLFOutput]) -> list[TLFOutput
 
 
 def _section_view(
-    section: SectionSpec, index: dict[str, TLFOutput], views: dict[str, TLFView]
+    section: SectionSpec,
+    index: dict[str, TLFOutput],
+    views: dict[str, TLFView],
+    reasons: dict[str, str],
 ) -> SectionView:
     items: list[TLFView | MissingView] = []
     for label in section.tlfs:
         if label in index:
             items.append(views[label])
         else:
-            items.append(MissingView(label, expected_tlf(label).title, anchor_for(label)))
+            title = expected_tlf(label).title
+            items.append(MissingView(label, title, anchor_for(label), reasons.get(label, "")))
     return SectionView(
         key=section.key,
         anchor=f"sec-{section.key}",
@@ -127,7 +132,8 @@ def report_context(
     shown = report_outputs(spec, outputs)
     index = _index(shown)
     views = {label: tlf_view(output.tlf) for label, output in index.items()}
-    sections = [_section_view(section, index, views) for section in spec.sections]
+    reasons = unavailable(ad.trial)  # TLFs these data cannot give (--mapping, not collected)
+    sections = [_section_view(section, index, views, reasons) for section in spec.sections]
     unplaced = [label for label in index if label not in set(spec.labels)]
     if unplaced:
         sections.append(
@@ -152,6 +158,7 @@ def report_context(
             n_missing_outputs=len(missing),
             n_outputs=len(labels),
             accrual_shortfall=ad.sap.dmc_report.accrual_shortfall_fraction,
+            unavailable=reasons,
         )
         # The template shows a TLF inside the summary through the same view as in its section.
         blocks = tuple(

@@ -393,38 +393,30 @@ def _derive(
                 "Y" if v in derivation.related else "N" if v in derivation.not_related else None
             )
         )
-        unlisted = flag.isna() & text.ne("")
-        for row in frame.index[unlisted]:
-            out.issues.append(
-                ValidationIssue(
-                    name,
-                    int(row),
-                    safe_value(frame.at[row, "USUBJID"]) if "USUBJID" in frame else None,
-                    f"{source_col} (derived {', '.join(derivation.to)})",
-                    safe_value(values[row]),
-                    f"is listed neither as related nor as not_related in mapping {mapping_name}",
-                    "add the value to related or not_related in the mapping",
-                )
-            )
+        out.issues += _unlisted(
+            name,
+            frame,
+            values,
+            flag.isna() & text.ne(""),
+            f"{source_col} (derived {', '.join(derivation.to)})",
+            f"is listed neither as related nor as not_related in mapping {mapping_name}",
+            "add the value to related or not_related in the mapping",
+        )
         for target in derivation.to:
             frame[target] = flag.where(flag.notna(), values.where(text.eq(""), None))
             origins[target] = f"{source_col} (derived {target})"
     elif isinstance(derivation, GradeFromSeverity):
         text = values.map(_text)
         grade = text.map(derivation.grades)
-        unlisted = grade.isna() & text.ne("")
-        for row in frame.index[unlisted]:
-            out.issues.append(
-                ValidationIssue(
-                    name,
-                    int(row),
-                    safe_value(frame.at[row, "USUBJID"]) if "USUBJID" in frame else None,
-                    f"{source_col} (derived {derivation.to})",
-                    safe_value(values[row]),
-                    f"has no grade in mapping {mapping_name} (grade_from_severity.grades)",
-                    "add the severity to grades, or correct the value",
-                )
-            )
+        out.issues += _unlisted(
+            name,
+            frame,
+            values,
+            grade.isna() & text.ne(""),
+            f"{source_col} (derived {derivation.to})",
+            f"has no grade in mapping {mapping_name} (grade_from_severity.grades)",
+            "add the severity to grades, or correct the value",
+        )
         frame[derivation.to] = grade.map(lambda g: "" if pd.isna(g) else str(int(g)))
         origins[derivation.to] = f"{source_col} (derived {derivation.to})"
     else:
@@ -437,6 +429,30 @@ def _derive(
             phase = phase.mask(when > pd.to_datetime(surgdt), POST_OPERATIVE)
         frame[derivation.to] = phase.where(when.notna(), None)
         origins[derivation.to] = f"{source_col} (derived {derivation.to})"
+
+
+def _unlisted(
+    name: str,
+    frame: pd.DataFrame,
+    values: pd.Series,
+    unlisted: pd.Series,
+    column: str,
+    rule: str,
+    hint: str,
+) -> list[ValidationIssue]:
+    """One issue per row whose value a derivation does not list (never guessed)."""
+    return [
+        ValidationIssue(
+            name,
+            int(row),
+            safe_value(frame.at[row, "USUBJID"]) if "USUBJID" in frame else None,
+            column,
+            safe_value(values[row]),
+            rule,
+            hint,
+        )
+        for row in frame.index[unlisted]
+    ]
 
 
 def _dates(values: pd.Series) -> pd.Series:

@@ -372,3 +372,24 @@ def test_the_admiral_mapping_is_shipped_and_valid():
 def test_parse_mapping_accepts_text():
     mapping = parse_mapping("name: t\ndatasets:\n  ADTR:\n    keep: {PARAMCD: [SDIAM]}\n")
     assert mapping.datasets["ADTR"].keep == {"PARAMCD": ("SDIAM",)}
+
+
+# ------------------------------------------------------------------------------ the command
+
+
+def test_cli_validate_takes_the_mapping_and_refuses_a_bad_one(tmp_path, capsys):
+    from osteo_stats.cli import main
+
+    tables = minimal_trial()
+    tables["ADSL"] = tables["ADSL"].rename(columns={"ENRLDT": "RANDDT"})
+    data = write_trial(tables, tmp_path / "data")
+    good = _mapping(tmp_path, "name: t\ndatasets:\n  ADSL:\n    rename: {RANDDT: ENRLDT}\n")
+    assert main(["validate", str(data), "--mapping", str(good)]) == 0
+    assert main(["validate", str(data)]) == 1  # without it, ENRLDT is missing
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: t\ndatasets:\n  ADSL:\n    rename: RANDDT\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["validate", str(data), "--mapping", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}: the mapping is invalid" in " ".join(err.split())
+    assert "datasets.ADSL.rename = 'RANDDT'" in err

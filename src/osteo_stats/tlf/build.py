@@ -7,6 +7,7 @@ is :mod:`osteo_stats.tlf.catalogue`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 
@@ -145,6 +146,37 @@ COLUMN_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
     "Table 14.3.2": {"ADAE.AETOXGR": ("Grade >= 3",)},
 }
 
+#: The ARD rows behind those cells (regular expressions on "<parameter>|<group>"): dropped, so
+#: the ARD never records a count the table marks "not collected".
+ARD_NEEDS: dict[str, dict[str, str]] = {
+    "Table 14.1.1": {
+        "ADSL.SURGOUT": r"CATEGORY=(COMPLETED PRE-OPERATIVE|OPERATED|SURGERY|STARTED POST)",
+        "ADSL.DCSREAS": r"DCSREAS=",
+    },
+    "Table 14.1.2": {"ADSL.PPROTFL": r"SET=PPS"},
+    "Table 14.1.4": {
+        "ADSL.PSSCORE": r"CHECK=(ANY|ECOG|LANSKY)",
+        "ADSL.PSTYPE": r"CHECK=PS SCALE",
+        "ADSL.PPROTFL": r"^PPS EXCLUSION\||SET=PPS",
+    },
+    "Table 14.1.5": {
+        "ADSL.PSTYPE": r"^PSTYPE\|",
+        "ADSL.NNODULE": r"^NNODULE",
+        "ADSL.LATERAL": r"^LATERAL\|",
+        "ADSL.DFIMO": r"^DFIMO\|",
+        "ADSL.PRIORLN": r"^PRIORLN\|",
+    },
+    "Table 14.1.6": {"ADEX.EXFRACN": r"^(ALL )?FRACTIONS\|", "ADEX.CYCLE": r"^(CYCLES|DELAYED)\|"},
+    "Table 14.3.1": {
+        "ADAE.AETOXGR": r"ROW=GRADE",
+        "ADAE.AEIRFL": r"ROW=IMMUNE",
+        "ADAE.AESDLYFL": r"ROW=SURGERY DELAY",
+        "ADAE.AECLAVDN": r"ROW=CLAVIEN",
+    },
+    "Table 14.3.2": {"ADAE.AETOXGR": r"GRADE=GE3"},
+    "Table 14.3.4.5": {"ADAE.AETOXGR": r"ROW=GRADE 5"},
+}
+
 #: Which TLFs show a dataset's values, for the mapping's footnotes (a grade derived from
 #: severity, a recoded response): TLF label prefixes per dataset.
 SHOWS: dict[str, tuple[str, ...]] = {
@@ -236,9 +268,18 @@ def _as_mapped(output: TLFOutput, trial: TrialData) -> TLFOutput:
                 note = mapping.footnote(dataset, column)
                 if note and note not in notes:
                     notes.append(note)
-    if not notes:
+    ard = output.ard
+    patterns = [p for c, p in ARD_NEEDS.get(tlf.label, {}).items() if c in missing]
+    if patterns:
+        frame = ard.frame
+        keys = frame["parameter"].astype(str) + "|" + frame["group"].astype(str)
+        found = re.compile("|".join(f"(?:{p})" for p in patterns)).search
+        gone = keys.map(lambda key: found(key) is not None).astype(bool)
+        ard = ARD(frame.loc[~gone].reset_index(drop=True))
+    if not notes and ard is output.ard:
         return output
-    return replace(output, tlf=replace(tlf, body=body, footnotes=(*tlf.footnotes, *notes)))
+    tlf = replace(tlf, body=body, footnotes=(*tlf.footnotes, *notes))
+    return TLFOutput(tlf, ard)
 
 
 def _ich_order(output: TLFOutput) -> tuple[int, tuple[int, ...]]:

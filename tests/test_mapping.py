@@ -177,7 +177,7 @@ def test_an_unlisted_arel_value_is_named_with_row_and_source_column(tmp_path, sa
     tables["ADAE"] = adae
     trial, issues = _run(tmp_path, sap, tables, RELATED)
     assert trial is None
-    bad = _errors(issues)[0]
+    [bad] = _errors(issues)  # one message, not one more per empty flag
     assert (bad.dataset, bad.row, bad.value) == ("ADAE", 3, "DEFINITE")
     assert bad.column == "AREL (derived AERELSB, AERELPD, AERELGM)"
     assert "neither as related nor as not_related" in bad.rule
@@ -393,3 +393,17 @@ def test_cli_validate_takes_the_mapping_and_refuses_a_bad_one(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"{bad}: the mapping is invalid" in " ".join(err.split())
     assert "datasets.ADSL.rename = 'RANDDT'" in err
+
+
+def test_the_mapping_reads_sas_transport_values(tmp_path, sap):
+    """Dates arrive as SAS dates, numbers as doubles: filters, maps and phases work the same."""
+    tables = minimal_trial()
+    expected_phase = list(tables["ADRS"]["APHASE"])
+    tables["ADRS"] = _bds_adrs(tables)
+    tables["ADTR"]["ABLFL"] = tables["ADTR"]["ABLFL"].replace("N", "")
+    data = write_trial(tables, tmp_path / "xpt", fmt="xpt")
+    text = textwrap.dedent(ADRS_MAPPING) + "  ADTR:\n    values: {ABLFL: {'': N}}\n"
+    trial, issues = validate_trial(data, sap, _mapping(tmp_path, text))
+    assert _errors(issues) == []
+    assert list(trial.adrs["APHASE"]) == expected_phase
+    assert list(trial.adtr["ABLFL"]) == ["Y", "N", "Y", "N", "Y", "N"]

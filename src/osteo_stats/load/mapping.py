@@ -279,6 +279,8 @@ class Mapped:
     #: (dataset, model column) pairs the data do not hold.
     not_collected: set[tuple[str, str]] = field(default_factory=set)
     issues: list[ValidationIssue] = field(default_factory=list)
+    #: (dataset, row, model column) cells a mapping issue already names: not reported again.
+    reported: set[tuple[str, int, str]] = field(default_factory=set)
 
 
 def _blank(values: pd.Series) -> pd.Series:
@@ -393,11 +395,13 @@ def _derive(
                 "Y" if v in derivation.related else "N" if v in derivation.not_related else None
             )
         )
+        unlisted = flag.isna() & text.ne("")
+        out.reported |= {(name, int(r), t) for r in frame.index[unlisted] for t in derivation.to}
         out.issues += _unlisted(
             name,
             frame,
             values,
-            flag.isna() & text.ne(""),
+            unlisted,
             f"{source_col} (derived {', '.join(derivation.to)})",
             f"is listed neither as related nor as not_related in mapping {mapping_name}",
             "add the value to related or not_related in the mapping",
@@ -408,11 +412,13 @@ def _derive(
     elif isinstance(derivation, GradeFromSeverity):
         text = values.map(_text)
         grade = text.map(derivation.grades)
+        unlisted = grade.isna() & text.ne("")
+        out.reported |= {(name, int(r), derivation.to) for r in frame.index[unlisted]}
         out.issues += _unlisted(
             name,
             frame,
             values,
-            grade.isna() & text.ne(""),
+            unlisted,
             f"{source_col} (derived {derivation.to})",
             f"has no grade in mapping {mapping_name} (grade_from_severity.grades)",
             "add the severity to grades, or correct the value",

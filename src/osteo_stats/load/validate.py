@@ -150,7 +150,12 @@ def validate_trial(
         issues += run_checks(ctx)
 
     if mapped is not None and mapping is not None:
-        issues = [i for i in issues if (i.dataset, i.column) not in mapped.not_collected]
+        issues = [
+            i
+            for i in issues
+            if (i.dataset, i.column) not in mapped.not_collected
+            and (i.dataset, i.row, i.column) not in mapped.reported
+        ]
         issues = [relabel(i, mapped) for i in issues]
         issues += not_collected_notices(mapped, mapping.name)
     issues = _ordered(issues)

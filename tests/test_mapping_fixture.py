@@ -58,6 +58,38 @@ def test_the_admiral_mapping_alone_stops_on_what_is_not_promis(sap):
     assert ("ADEX", "EXTRT") in errors
 
 
+def test_response_and_overall_survival_still_work_without_surgery_data(sap):
+    from osteo_stats.derive.analysis_data import derive_analysis_data
+    from osteo_stats.tlf.build import build_tlfs, unavailable
+
+    trial = validate_trial(FIXTURE, sap, EXAMPLE)[0]
+    ad = derive_analysis_data(trial, sap, None, analysis_type="interim")
+    built = {o.tlf.label: o for o in build_tlfs(ad, ["efficacy"])}
+    # everything else in the area needs surgery, necrosis, PPROTFL or the Cox factors
+    assert set(built) == {
+        "Table 14.2.5",
+        "Table 14.2.6",
+        "Table 14.2.11",
+        "Figure 14.2.2",
+        "Figure 14.2.3",
+    }
+    reasons = unavailable(trial)
+    assert (
+        reasons["Table 14.2.13"] == "not available: SURGOUT, NNODULE, DFIMO, LATERAL not collected"
+    )
+    assert reasons["Figure 14.2.1"] == "not available: SURGOUT not collected"
+    # OS: no death recorded in the fixture (DTHDT empty), so every FAS patient is censored
+    os_rows = built["Table 14.2.11"].tlf.body
+    os_cells = dict(zip(os_rows.iloc[:, 0], os_rows.iloc[:, 1], strict=True))
+    assert os_cells["Patients, N"] == "35"
+    assert os_cells["Patients with an event, n (%)"] == "0"
+    orr = built["Table 14.2.6"]
+    assert [c for c in orr.tlf.body.columns if c.startswith("PPS")]
+    assert set(orr.tlf.body.filter(like="PPS").iloc[:, 0]) == {"not collected (PPROTFL)"}
+    assert set(orr.ard.frame["analysis_set"]) == {"FAS"}
+    assert any("NON-CR/NON-PD" in note for note in built["Table 14.2.5"].tlf.footnotes)
+
+
 def _n(cell: str) -> int:
     match = re.fullmatch(r"(\d+)(?: \((\d+(?:\.\d)?)\))?", cell.strip())
     assert match, cell

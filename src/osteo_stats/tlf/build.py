@@ -81,17 +81,25 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "Figure 14.4.3": ("ADSL.SURGOUT",),
 }
 
-#: An area whose builder cannot run at all without these columns (it computes every TLF of
-#: the area in one pass), and the TLFs it would have built.
-AREA_NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "efficacy": (
-        ("ADSL.NNODULE", "ADSL.DFIMO", "ADSL.LATERAL"),  # the Cox factors (SAP 7.4)
-        (
-            *(f"Table 14.2.{n}" for n in (1, *range(4, 15))),
-            *(f"Figure 14.2.{n}" for n in range(1, 5)),
-            *(f"Listing 16.2.6.{n}" for n in range(1, 4)),
-        ),
-    ),
+
+def _efficacy_without_factors(ad: AnalysisData) -> list[TLFOutput]:
+    """The efficacy TLFs that need neither surgery nor the prognostic factors, one by one."""
+    from osteo_stats.tlf import efficacy
+
+    return [
+        efficacy.bor_table(ad),
+        efficacy.orr_table(ad),
+        efficacy.os_table(ad),
+        efficacy.km_figure(ad, "OS"),
+        efficacy.waterfall_figure(ad),
+    ]
+
+
+#: An area whose builder cannot run at all without these columns (it computes every TLF of the
+#: area in one pass; the efficacy Cox table codes the SAP 7.4 factors), and what is built
+#: instead: the TLFs of the area whose own NEEDS do not include those columns.
+AREA_NEEDS: dict[str, tuple[tuple[str, ...], Builder]] = {
+    "efficacy": (("ADSL.NNODULE", "ADSL.DFIMO", "ADSL.LATERAL"), _efficacy_without_factors),
 }
 
 #: Mixed tables: TLF -> column -> rows (first-column labels) that depend on it. ``"X"`` is row
@@ -141,14 +149,16 @@ ROW_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-#: Mixed tables by column: TLF -> column -> the table columns (headers) that depend on it.
+#: Mixed tables by column: TLF -> column -> the table columns (header prefixes) that depend on it.
 COLUMN_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "Table 14.2.6": {"ADSL.PPROTFL": ("PPS",)},
     "Table 14.3.2": {"ADAE.AETOXGR": ("Grade >= 3",)},
 }
 
-#: The ARD rows behind those cells (regular expressions on "<parameter>|<group>"): dropped, so
-#: the ARD never records a count the table marks "not collected".
+#: The ARD rows behind those cells, as regular expressions on "<parameter>|<group>|<analysis
+#: set>": dropped, so the ARD never records a count the table marks "not collected".
 ARD_NEEDS: dict[str, dict[str, str]] = {
+    "Table 14.2.6": {"ADSL.PPROTFL": r"\|PPS$"},
     "Table 14.1.1": {
         "ADSL.SURGOUT": r"CATEGORY=(COMPLETED PRE-OPERATIVE|OPERATED|SURGERY|STARTED POST)",
         "ADSL.DCSREAS": r"DCSREAS=",
@@ -195,11 +205,6 @@ def unavailable(trial: TrialData) -> dict[str, str]:
     """TLF label -> "not available: <COL> not collected" for the TLFs these data cannot give."""
     missing = _not_collected(trial)
     reasons: dict[str, str] = {}
-    for needs, labels in AREA_NEEDS.values():
-        absent = [c for c in needs if c in missing]
-        if absent:
-            for label in labels:
-                reasons[label] = _not_available(absent)
     for label, needs in NEEDS.items():
         absent = [c for c in needs if c in missing]
         if absent:
@@ -245,9 +250,9 @@ def _as_mapped(output: TLFOutput, trial: TrialData) -> TLFOutput:
     columns = COLUMN_NEEDS.get(tlf.label, {})
     if body is not None and any(c in missing for c in (*rows, *columns)):
         body = _mask_rows(body, rows, missing)
-        for column, headers in columns.items():
+        for column, prefixes in columns.items():
             if column in missing:
-                for header in headers:
+                for header in [h for h in body.columns if str(h).startswith(prefixes)]:
                     body[header] = f"not collected ({column.split('.')[1]})"
         masked = ", ".join(c.split(".")[1] for c in (*rows, *columns) if c in missing)
         notes.append(
@@ -272,7 +277,13 @@ def _as_mapped(output: TLFOutput, trial: TrialData) -> TLFOutput:
     patterns = [p for c, p in ARD_NEEDS.get(tlf.label, {}).items() if c in missing]
     if patterns:
         frame = ard.frame
-        keys = frame["parameter"].astype(str) + "|" + frame["group"].astype(str)
+        keys = (
+            frame["parameter"].astype(str)
+            + "|"
+            + frame["group"].astype(str)
+            + "|"
+            + frame["analysis_set"].astype(str)
+        )
         found = re.compile("|".join(f"(?:{p})" for p in patterns)).search
         gone = keys.map(lambda key: found(key) is not None).astype(bool)
         ard = ARD(frame.loc[~gone].reset_index(drop=True))
@@ -302,10 +313,9 @@ def build_tlfs(ad: AnalysisData, areas: Collection[str] | None = None) -> list[T
     missing = _not_collected(trial)
     outputs: list[TLFOutput] = []
     for area in wanted:
-        needs = AREA_NEEDS.get(area, ((), ()))[0]
-        if any(column in missing for column in needs):
-            continue  # its builder cannot run on these data; unavailable() says why
-        outputs.extend(BUILDERS[area](ad))
+        needs, fallback = AREA_NEEDS.get(area, ((), BUILDERS[area]))
+        runnable = not any(column in missing for column in needs)
+        outputs.extend((BUILDERS[area] if runnable else fallback)(ad))
     if trial.mapping is not None:
         outputs = [_as_mapped(o, trial) for o in outputs if o.tlf.label not in gone]
     return sorted(outputs, key=_ich_order)

@@ -57,6 +57,15 @@ SapOption = Annotated[
     Path | None,
     typer.Option("--sap", help="SAP configuration file (default: the packaged sap.yaml)."),
 ]
+MappingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--mapping",
+        metavar="FILE|NAME",
+        help="Read a standard CDISC ADaM through a declared mapping: a YAML file, or the name "
+        "of a shipped one (admiral). See sap/MAPPING.md.",
+    ),
+]
 
 
 @contextmanager
@@ -151,6 +160,7 @@ def validate(
         ),
     ] = None,
     sap_path: SapOption = None,
+    mapping: MappingOption = None,
 ) -> None:
     """Validate a data directory against the SAP data model: a grouped summary of the problems."""
     from osteo_stats.load import validate_trial
@@ -167,7 +177,7 @@ def validate(
         raise typer.Exit(EXIT_USAGE)
     sap = _load_sap(sap_path)
     with _user_errors():
-        data, issues = validate_trial(data_dir, sap)
+        data, issues = validate_trial(data_dir, sap, mapping)
     if issues_file is not None:
         _write_issues(issues, issues_file, data_dir, sap_path)
         pointer = f"Every issue, one row each: {_plain(issues_file)} ({len(issues):,} rows)"
@@ -742,6 +752,7 @@ def _analysis_outputs(
     areas: tuple[str, ...] | None = None,
     analysis: AnalysisKind | None = None,
     default_analysis: str = "final",
+    mapping: str | None = None,
 ) -> tuple[Any, list[Any], SAP]:
     """Load + validate, derive and build every TLF; exit 1 with the issue table on bad data."""
     from osteo_stats.derive.analysis_data import choose_analysis_type, derive_analysis_data
@@ -752,7 +763,7 @@ def _analysis_outputs(
     cutoff_date = _parse_date(cutoff, "--cutoff")
     status.update(f"Loading and validating {data_dir}")
     with _user_errors():
-        data, issues = validate_trial(data_dir, sap)
+        data, issues = validate_trial(data_dir, sap, mapping)
     if data is None:
         status.stop()
         _print_issues(
@@ -792,6 +803,7 @@ def analyze(
     out: Annotated[Path, typer.Option("--out", help=OUT_HELP)] = DEFAULT_REPORT_DIR / "analysis",
     sap_path: SapOption = None,
     analysis: AnalysisOption = None,
+    mapping: MappingOption = None,
 ) -> None:
     """Write the ARD (CSV, JSON) and every TLF as CSV (tables, listings) or SVG (figures)."""
     from osteo_stats.outputs import check_output_dir
@@ -801,12 +813,15 @@ def analyze(
     with _user_errors():
         check_output_dir(out, keep_out=_keep_out(data_dir))
     with console.status("Starting") as status:
-        ad, outputs, _ = _analysis_outputs(data_dir, cutoff, sap_path, status, analysis=analysis)
+        ad, outputs, _ = _analysis_outputs(
+            data_dir, cutoff, sap_path, status, analysis=analysis, mapping=mapping
+        )
         argv = _effective_command(
             "analyze", "--data", data_dir, "--cutoff", f"{ad.cutoff:%Y-%m-%d}"
         )
         argv += ["--analysis", ad.analysis_type, "--out", str(out)]
         argv += ["--sap", str(sap_path)] if sap_path is not None else []
+        argv += ["--mapping", mapping] if mapping is not None else []
         status.update(f"Writing {out}")
         with _user_errors():
             files = write_analysis(
@@ -835,6 +850,7 @@ def _report(
     sap_path: Path | None,
     force: bool,
     analysis: AnalysisKind | None = None,
+    mapping: str | None = None,
 ) -> None:
     from osteo_stats.outputs import check_output_dir
     from osteo_stats.render import build_report_context, write_report
@@ -853,7 +869,7 @@ def _report(
     with console.status("Starting") as status:
         areas = report_spec(kind).areas
         ad, outputs, _ = _analysis_outputs(
-            data_dir, cutoff, sap_path, status, areas, analysis, default_analysis
+            data_dir, cutoff, sap_path, status, areas, analysis, default_analysis, mapping
         )
         argv = _effective_command(
             "report",
@@ -870,6 +886,7 @@ def _report(
             ad.analysis_type,
             *(("--seed", seed) if seed is not None else ()),
             *(("--sap", sap_path) if sap_path is not None else ()),
+            *(("--mapping", mapping) if mapping is not None else ()),
             *(("--force",) if force else ()),
         )
         status.update("Collecting provenance")
@@ -916,9 +933,10 @@ def report_dmc(
     sap_path: SapOption = None,
     force: ForceOption = False,
     analysis: AnalysisOption = None,
+    mapping: MappingOption = None,
 ) -> None:
     """The DMC interim safety report (SAP 10.2) in OUT/dmc/<cut-off>/: PDF, HTML, ARD, RTF..."""
-    _report("dmc", data_dir, cutoff, out, paper, seed, sap_path, force, analysis)
+    _report("dmc", data_dir, cutoff, out, paper, seed, sap_path, force, analysis, mapping)
 
 
 @report_app.command("final")
@@ -933,9 +951,10 @@ def report_final(
     sap_path: SapOption = None,
     force: ForceOption = False,
     analysis: AnalysisOption = None,
+    mapping: MappingOption = None,
 ) -> None:
     """The final study report (SAP 10.3) in OUT/final/<cut-off>/: PDF, HTML, ARD, RTF..."""
-    _report("final", data_dir, cutoff, out, paper, seed, sap_path, force, analysis)
+    _report("final", data_dir, cutoff, out, paper, seed, sap_path, force, analysis, mapping)
 
 
 def main(argv: list[str] | None = None) -> int:

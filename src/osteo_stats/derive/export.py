@@ -221,6 +221,14 @@ def variable_spec(dataset: str, name: str) -> VariableSpec:
     )
 
 
+def _declared(dataset: str, name: str) -> bool:
+    try:
+        variable_spec(dataset, name)
+    except KeyError:
+        return False
+    return True
+
+
 def is_source(dataset: str, name: str) -> bool:
     """True when ``dataset.name`` is a variable of the source data model (SAP Appendix A)."""
     source = "ADSL" if dataset == "ADPRIM" else dataset
@@ -303,7 +311,11 @@ def export_datasets(ad: AnalysisData, *, efficacy: bool = True) -> dict[str, pd.
         out.update(ADTTE=_adtte(ad), ADRS=_adrs(ad), ADPRIM=_adprim(ad))
     renamed = {}
     for name in (name for name in DATASETS if name in out):
-        frame = out[name].rename(
+        # Columns a user's file holds beyond the data model (kept by the loader, e.g. SUBJID of a
+        # standard ADaM) are the user's, not the package's derivation: not exported (SAP 12.4).
+        source = getattr(ad.trial, name.lower(), None)
+        extra = [] if source is None else [c for c in source if not _declared(name, c)]
+        frame = out[name].drop(columns=[c for c in extra if c in out[name]]).rename(
             columns={old: new for (ds, old), new in EXPORT_NAMES.items() if ds == name}
         )
         if not efficacy:

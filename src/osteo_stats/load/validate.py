@@ -15,7 +15,7 @@ Code past this point may assume the data are valid.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +26,14 @@ from osteo_stats.load.checks import Context, run_checks
 from osteo_stats.load.coerce import Coerced, coerce_dataset
 from osteo_stats.load.dates import RULE_ANCHORS, impute
 from osteo_stats.load.issues import ValidationIssue
+from osteo_stats.load.mapping import (
+    Mapped,
+    MappingSource,
+    apply_mapping,
+    load_mapping,
+    not_collected_notices,
+    relabel,
+)
 from osteo_stats.load.readers import SourceFile, find_dataset_files, read_dataset, source_file
 from osteo_stats.load.schemas import (
     KIND_DTYPES,
@@ -58,12 +66,20 @@ class TrialData:
     sources: tuple[SourceFile, ...]
     warnings: tuple[ValidationIssue, ...]
     cutoff: date
+    #: The mapping applied before validation (``--mapping``), if any, for provenance/footnotes.
+    mapping: MappingSource | None = None
+    #: (dataset, column) pairs the mapping declares not collected: empty, never analysed.
+    not_collected: frozenset[tuple[str, str]] = frozenset()
 
 
 def validate_trial(
-    data_dir: Path | str, sap: SAP
+    data_dir: Path | str, sap: SAP, mapping: MappingSource | str | Path | None = None
 ) -> tuple[TrialData | None, list[ValidationIssue]]:
     """Validate a data directory and collect every issue in one pass.
+
+    ``mapping`` (a :class:`~osteo_stats.load.mapping.MappingSource`, a mapping file or the name
+    of a shipped one) is applied to the cells as read, before any check, so messages still name
+    the file's rows and its own column names.
 
     Returns
     -------
@@ -72,6 +88,8 @@ def validate_trial(
         ordered by dataset, then row.
     """
     data_dir = Path(data_dir)
+    if mapping is not None and not isinstance(mapping, MappingSource):
+        mapping = load_mapping(mapping)
     specs = dataset_specs(sap)
     issues = _sap_issues(specs, sap)
     files, found_issues = find_dataset_files(
@@ -83,6 +101,7 @@ def validate_trial(
     data: dict[str, Coerced] = {}
     partial = sap.date_imputation.partial_allowed
     partial_text = ", ".join(f"{ds}.{c}" for ds, cols in partial.items() for c in cols)
+    raws: dict[str, pd.DataFrame] = {}
     for name in DATASETS:
         if name not in files:
             continue
@@ -105,6 +124,14 @@ def validate_trial(
                 )
             )
             continue
+        raws[name] = raw
+    mapped = None
+    if mapping is not None:
+        mapped = apply_mapping(raws, mapping)
+        raws = mapped.frames
+        issues += mapped.issues
+        specs = _mapped_specs(specs, mapped, mapping)
+    for name, raw in raws.items():
         data[name] = coerce_dataset(raw, specs[name], set(partial.get(name, [])), partial_text)
         issues += data[name].issues
 
@@ -122,6 +149,15 @@ def validate_trial(
     if "ADSL" in data:
         issues += run_checks(ctx)
 
+    if mapped is not None and mapping is not None:
+        issues = [
+            i
+            for i in issues
+            if (i.dataset, i.column) not in mapped.not_collected
+            and (i.dataset, i.row, i.column) not in mapped.reported
+        ]
+        issues = [relabel(i, mapped) for i in issues]
+        issues += not_collected_notices(mapped, mapping.name)
     issues = _ordered(issues)
     if any(i.severity == "error" for i in issues):
         return None, issues
@@ -145,12 +181,16 @@ def validate_trial(
         sources=tuple(sources),
         warnings=warnings,
         cutoff=ctx.cutoff.date(),
+        mapping=mapping,
+        not_collected=frozenset(mapped.not_collected) if mapped is not None else frozenset(),
     )
     return trial, issues
 
 
-def load_trial(data_dir: Path | str, sap: SAP) -> TrialData:
-    """Validate and return the trial data.
+def load_trial(
+    data_dir: Path | str, sap: SAP, mapping: MappingSource | str | Path | None = None
+) -> TrialData:
+    """Validate and return the trial data (``mapping`` as for :func:`validate_trial`).
 
     Raises
     ------
@@ -158,10 +198,28 @@ def load_trial(data_dir: Path | str, sap: SAP) -> TrialData:
         When any error-severity issue is found; ``.issues`` holds every error (warnings are
         returned in ``TrialData.warnings`` on success).
     """
-    trial, issues = validate_trial(data_dir, sap)
+    trial, issues = validate_trial(data_dir, sap, mapping)
     if trial is None:
         raise DataValidationError([i for i in issues if i.severity == "error"])
     return trial
+
+
+def _mapped_specs(
+    specs: dict[str, DatasetSpec], mapped: Mapped, mapping: MappingSource
+) -> dict[str, DatasetSpec]:
+    """The model as the mapping declares it: not-collected columns may be empty, and STUDYID
+    may also take the values the mapping accepts besides the SAP's."""
+    out = {}
+    for name, spec in specs.items():
+        columns = []
+        for col in spec.columns:
+            if (name, col.name) in mapped.not_collected:
+                col = replace(col, nullable=True)
+            elif col.name == "STUDYID" and mapping.mapping.also_accept_studyid:
+                col = replace(col, allowed=col.allowed + mapping.mapping.also_accept_studyid)
+            columns.append(col)
+        out[name] = replace(spec, columns=tuple(columns))
+    return out
 
 
 def _sap_issues(specs: dict[str, DatasetSpec], sap: SAP) -> list[ValidationIssue]:

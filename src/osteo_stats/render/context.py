@@ -7,14 +7,17 @@ is built once, where the CLI hands the derived data over to the report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from osteo_stats.load import ValidationIssue
 from osteo_stats.render.provenance import Provenance, collect_provenance
 from osteo_stats.sap import SAP, default_sap_path
+from osteo_stats.tlf.build import unavailable
 
 if TYPE_CHECKING:
     from osteo_stats.derive.analysis_data import AnalysisData
@@ -25,7 +28,8 @@ class ReportContext:
     """The analysis a report describes (SAP 10.3) and where it came from.
 
     ``argv`` is the effective command line, recorded in the output manifest (the provenance
-    page shows it from ``provenance.command_line``).
+    page shows it from ``provenance.command_line``). ``unavailable`` maps a TLF label to why these
+    data cannot give it ("not available: SURGOUT not collected", from a ``--mapping``).
     """
 
     sap: SAP
@@ -36,6 +40,7 @@ class ReportContext:
     data_warnings: tuple[ValidationIssue, ...]
     provenance: Provenance
     argv: tuple[str, ...]
+    unavailable: Mapping[str, str] = field(default_factory=dict)
 
 
 def build_report_context(
@@ -59,6 +64,7 @@ def build_report_context(
         data_warnings=tuple(ad.trial.warnings),
         provenance=provenance,
         argv=tuple(argv),
+        unavailable=MappingProxyType(unavailable(ad.trial)),
     )
 
 

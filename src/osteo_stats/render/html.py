@@ -72,6 +72,8 @@ class MissingView:
     label: str
     title: str
     anchor: str
+    #: Why these data cannot give it ("not available: SURGOUT not collected"), if so.
+    reason: str = ""
 
 
 def anchor_for(label: str) -> str:

@@ -96,14 +96,18 @@ def report_outputs(spec: ReportSpec, outputs: list[TLFOutput]) -> list[TLFOutput
 
 
 def _section_view(
-    section: SectionSpec, index: dict[str, TLFOutput], views: dict[str, TLFView]
+    section: SectionSpec,
+    index: dict[str, TLFOutput],
+    views: dict[str, TLFView],
+    reasons: dict[str, str],
 ) -> SectionView:
     items: list[TLFView | MissingView] = []
     for label in section.tlfs:
         if label in index:
             items.append(views[label])
         else:
-            items.append(MissingView(label, expected_tlf(label).title, anchor_for(label)))
+            title = expected_tlf(label).title
+            items.append(MissingView(label, title, anchor_for(label), reasons.get(label, "")))
     return SectionView(
         key=section.key,
         anchor=f"sec-{section.key}",
@@ -126,7 +130,8 @@ def template_context(
     shown = report_outputs(spec, outputs)
     index = _index(shown)
     views = {label: tlf_view(output.tlf) for label, output in index.items()}
-    sections = [_section_view(section, index, views) for section in spec.sections]
+    reasons = context.unavailable
+    sections = [_section_view(section, index, views, reasons) for section in spec.sections]
     unplaced = [label for label in index if label not in set(spec.labels)]
     if unplaced:
         sections.append(
@@ -151,6 +156,7 @@ def template_context(
             n_missing_outputs=len(missing),
             n_outputs=len(labels),
             accrual_shortfall=context.sap.dmc_report.accrual_shortfall_fraction,
+            unavailable=reasons,
         )
         # The template shows a TLF inside the summary through the same view as in its section.
         blocks = tuple(

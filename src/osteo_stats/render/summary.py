@@ -115,7 +115,9 @@ def _count(value: float | None) -> str:
     return f"{value:.1f}" if value != int(value) else f"{int(value)}"
 
 
-def _missing(label: str) -> str:
+def _missing(label: str, reasons: dict[str, str]) -> str:
+    if label in reasons:  # the data do not hold what it needs (--mapping, not collected)
+        return f"{label} {expected_tlf(label).title}: {reasons[label]}"
     return f"Not yet available: {label} {expected_tlf(label).title}"
 
 
@@ -128,9 +130,11 @@ def committee_summary(
     n_outputs: int,
     *,
     accrual_shortfall: float,
+    unavailable: dict[str, str] | None = None,
 ) -> CommitteeSummary:
     """The summary blocks and the list of items needing the committee's attention."""
     attention: list[str] = []
+    reasons = unavailable or {}
 
     # Enrollment against plan.
     enrolled = _single(ard, "DSP-ACCR-01", "N", "ENROLLED")
@@ -164,7 +168,7 @@ def committee_summary(
         "safety",
         "Key safety counts",
         tlf=overview,
-        missing="" if overview is not None else _missing("Table 14.3.1"),
+        missing="" if overview is not None else _missing("Table 14.3.1", reasons),
     )
 
     # Fatal events are always put before the committee, whatever the boundary says.
@@ -233,7 +237,7 @@ def committee_summary(
         "toxicity",
         "Toxicity stopping boundary (SAP 9.4)",
         lines=tuple(tox_lines) if "Table 14.3.5" in tlfs or look is not None else (),
-        missing="" if "Table 14.3.5" in tlfs else _missing("Table 14.3.5"),
+        missing="" if "Table 14.3.5" in tlfs else _missing("Table 14.3.5", reasons),
         status=status,
         attention=bool(crossed),
     )
@@ -280,7 +284,7 @@ def committee_summary(
         )
         if futility_tlf is not None
         else (),
-        missing="" if futility_tlf is not None else _missing("Table 14.2.3"),
+        missing="" if futility_tlf is not None else _missing("Table 14.2.3", reasons),
         status=futility_status,
         attention=futile,
     )

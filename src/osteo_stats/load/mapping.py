@@ -1,0 +1,538 @@
+"""A declared mapping from a standard CDISC ADaM to the PROMIS data model (``sap/MAPPING.md``).
+
+A mapping is a YAML file, read with the strict reader of :mod:`osteo_stats.config_yaml` and
+validated by pydantic. It says, per dataset, which rows to keep (PARAMCD filters), which values
+to recode, which model columns to derive from standard variables the SAP allows (one AREL to the
+three relatedness flags, a CTCAE grade from severity only where the mapping says how, the
+treatment phase from dates), which columns to rename, and which model columns the data do not
+hold ("not collected"). It is applied to the cells as read, **before** validation, so every
+validation message still names the user's file, row and original column.
+
+Nothing here guesses: a value that a value map or derivation does not list is left as it is
+(and validation then names it), and a column declared "not collected" is empty, never filled
+with an invented value; the analyses that need it say "not available: <COL> not collected".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from osteo_stats.config_yaml import ConfigFileError, parse_config_yaml
+from osteo_stats.errors import OsteoStatsError
+from osteo_stats.load.issues import ValidationIssue, safe_value
+
+DatasetName = Literal["ADSL", "ADAE", "ADRS", "ADTR", "ADEX", "ADBM"]
+
+#: The model's phases (DATA_MODEL.md, ADRS and ADEX APHASE) that dates alone can tell apart.
+PRE_OPERATIVE, POST_OPERATIVE = "PRE-OPERATIVE", "POST-OPERATIVE"
+
+_Upper = Annotated[str, Field(min_length=1, pattern=r"^[A-Z][A-Z0-9_]{0,31}$")]
+
+
+class MappingError(OsteoStatsError):
+    """A mapping file cannot be read or is not a valid mapping; the message names file and key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Relatedness(_Strict):
+    """One investigator causality variable (AREL) -> the model's three relatedness flags.
+
+    The SAP (9.2) counts an AE as related to a component when the investigator says so; a
+    single AREL cannot tell the components apart, so an AE related to "study treatment" is
+    related to each component (``to``). Every value of ``source`` must be listed in ``related``
+    or ``not_related``.
+    """
+
+    kind: Literal["relatedness"]
+    source: _Upper
+    related: tuple[str, ...] = Field(min_length=1)
+    not_related: tuple[str, ...] = Field(min_length=1)
+    to: tuple[_Upper, ...] = ("AERELSB", "AERELPD", "AERELGM")
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> Relatedness:
+        both = set(self.related) & set(self.not_related)
+        if both:
+            raise ValueError(f"{sorted(both)} listed as both related and not_related")
+        return self
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return self.to
+
+
+class GradeFromSeverity(_Strict):
+    """A CTCAE grade from a severity-only ADAE (MILD/MODERATE/SEVERE), declared, footnoted."""
+
+    kind: Literal["grade_from_severity"]
+    source: _Upper
+    grades: dict[str, Annotated[int, Field(ge=1, le=5)]] = Field(min_length=1)
+    footnote: str = Field(min_length=10)
+    to: _Upper = "AETOXGR"
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.to,)
+
+
+class PhaseFromDates(_Strict):
+    """Treatment phase from dates: on or before the patient's ADSL.SURGDT (or no surgery date
+    recorded) is PRE-OPERATIVE, after it POST-OPERATIVE (DATA_MODEL.md APHASE)."""
+
+    kind: Literal["phase_from_dates"]
+    date: _Upper
+    to: _Upper = "APHASE"
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.to,)
+
+
+class Constant(_Strict):
+    """One value on every kept row, where the SAP defines it so: FASFL = Y on every ADSL row,
+    because ADSL holds enrolled patients only (SAP 4.2)."""
+
+    kind: Literal["constant"]
+    to: _Upper
+    value: str
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (self.to,)
+
+
+Derivation = Annotated[
+    Relatedness | GradeFromSeverity | PhaseFromDates | Constant, Field(discriminator="kind")
+]
+
+
+class DatasetMapping(_Strict):
+    """How one standard dataset becomes one model dataset (all names as in the user's file,
+    except ``not_collected`` and ``footnotes``, which name model columns)."""
+
+    keep: dict[_Upper, tuple[str, ...]] = {}
+    keep_present: tuple[_Upper, ...] = ()
+    values: dict[_Upper, dict[str, str]] = {}
+    derive: tuple[Derivation, ...] = ()
+    rename: dict[_Upper, _Upper] = {}
+    not_collected: tuple[_Upper, ...] = ()
+    footnotes: dict[_Upper, str] = {}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DatasetMapping:
+        targets = list(self.rename.values())
+        for derivation in self.derive:
+            targets += derivation.targets
+        twice = sorted({t for t in targets if targets.count(t) > 1})
+        if twice:
+            raise ValueError(f"{twice} would be produced twice (by rename or derive)")
+        derived = {t for d in self.derive for t in d.targets}
+        clash = sorted(derived & set(self.not_collected))
+        if clash:
+            raise ValueError(f"{clash} are both derived and declared not_collected")
+        return self
+
+
+class Cutoff(_Strict):
+    """DCUTDT when the data do not hold it: the latest of the listed ``DATASET.COLUMN`` dates
+    (model names), stated in a notice. A DCUTDT column in ADSL always wins."""
+
+    latest_of: tuple[Annotated[str, Field(pattern=r"^AD[A-Z]{2}\.[A-Z][A-Z0-9_]*$")], ...] = Field(
+        min_length=1
+    )
+
+
+class Mapping(_Strict):
+    """The whole mapping file."""
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    also_accept_studyid: tuple[str, ...] = ()
+    cutoff: Cutoff | None = None
+    datasets: dict[DatasetName, DatasetMapping] = {}
+
+
+@dataclass(frozen=True)
+class MappingSource:
+    """The mapping as used: for the provenance page and the footnotes of the tables."""
+
+    name: str
+    path: Path
+    sha256: str
+    mapping: Mapping
+
+    def footnote(self, dataset: str, column: str) -> str | None:
+        """The mapping's footnote for a model column (a severity-derived grade, a recoding)."""
+        ds = self.mapping.datasets.get(dataset)  # type: ignore[call-overload]
+        if ds is None:
+            return None
+        for derivation in ds.derive:
+            if isinstance(derivation, GradeFromSeverity) and derivation.to == column:
+                return derivation.footnote
+        return ds.footnotes.get(column)
+
+
+def mappings_dir() -> Path:
+    """The mappings shipped with the package (``osteo_stats/mappings``)."""
+    return Path(str(resources.files("osteo_stats") / "mappings"))
+
+
+def shipped_mappings() -> list[str]:
+    return sorted(p.stem for p in mappings_dir().glob("*.yaml"))
+
+
+def load_mapping(name_or_path: str | Path) -> MappingSource:
+    """Read a mapping by file path or by the name of a shipped one (``admiral``).
+
+    Raises
+    ------
+    MappingError
+        The file cannot be read, is not acceptable YAML, or is not a valid mapping; the message
+        names the file, the key path, the value and a hint.
+    """
+    text = str(name_or_path)
+    path = Path(text)
+    if not path.suffix and not path.exists():
+        shipped = mappings_dir() / f"{text}.yaml"
+        if not shipped.is_file():
+            raise MappingError(
+                f"--mapping {text}: no such file and no shipped mapping of that name. Hint: give "
+                f"a YAML file, or one of: {', '.join(shipped_mappings())}."
+            )
+        path = shipped
+    from osteo_stats.config_yaml import load_config_yaml
+
+    try:
+        raw = load_config_yaml(path)
+    except ConfigFileError as exc:
+        raise MappingError(f"{path}: mapping: {exc}") from None
+    mapping = parse_mapping(raw, str(path))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return MappingSource(mapping.name, path, digest, mapping)
+
+
+def parse_mapping(raw: Any, where: str = "mapping") -> Mapping:
+    """Validate parsed YAML (or text) as a :class:`Mapping`; :class:`MappingError` names keys."""
+    if isinstance(raw, str):
+        try:
+            raw = parse_config_yaml(raw)
+        except ConfigFileError as exc:
+            raise MappingError(f"{where}: {exc}") from None
+    if not isinstance(raw, dict):
+        raise MappingError(
+            f"{where}: expected a mapping with keys name, datasets (and description, cutoff, "
+            "also_accept_studyid) at the top level. Hint: see sap/MAPPING.md."
+        )
+    try:
+        return Mapping.model_validate(raw)
+    except ValidationError as exc:
+        raise MappingError(_format_errors(where, exc)) from None
+
+
+_HINTS = {
+    "missing": "add it as documented in sap/MAPPING.md",
+    "extra_forbidden": "unknown key; check the spelling against sap/MAPPING.md",
+    "literal_error": "see sap/MAPPING.md for the allowed values",
+    "string_pattern_mismatch": "column names are upper-case letters, digits and _ (as in ADaM); "
+    "cut-off dates are DATASET.COLUMN",
+    "less_than_equal": "CTCAE grades are 1-5",
+    "greater_than_equal": "CTCAE grades are 1-5",
+    "union_tag_invalid": "a derivation's kind is relatedness, grade_from_severity, "
+    "phase_from_dates or constant",
+}
+
+
+def _format_errors(where: str, error: ValidationError) -> str:
+    lines = [f"{where}: the mapping is invalid ({error.error_count()} problem(s))"]
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        received = item.get("input")
+        shown = (
+            "" if isinstance(received, dict) or item["type"] == "missing" else f" = {received!r}"
+        )
+        message = item["msg"].removeprefix("Value error, ")
+        hint = _HINTS.get(item["type"], "see sap/MAPPING.md for what this key takes")
+        lines.append(f"  {key}{shown}: {message}. Hint: {hint}.")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- applying a mapping to data
+
+
+@dataclass
+class Mapped:
+    """The outcome of applying a mapping to the frames as read."""
+
+    frames: dict[str, pd.DataFrame]
+    #: dataset -> model column -> what the user's file calls it ("ATOXGR (mapped to AETOXGR)").
+    origins: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: (dataset, model column) pairs the data do not hold.
+    not_collected: set[tuple[str, str]] = field(default_factory=set)
+    issues: list[ValidationIssue] = field(default_factory=list)
+    #: (dataset, row, model column) cells a mapping issue already names: not reported again.
+    reported: set[tuple[str, int, str]] = field(default_factory=set)
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: safe_value(v) is None)
+
+
+def _text(value: object) -> str:
+    shown = safe_value(value)
+    return "" if shown is None else str(value).strip()
+
+
+def apply_mapping(frames: dict[str, pd.DataFrame], source: MappingSource) -> Mapped:
+    """Apply ``source`` to the frames as read (index = the file's data row, kept throughout)."""
+    mapping = source.mapping
+    out = Mapped(frames=dict(frames))
+    for name, spec in mapping.datasets.items():
+        frame = out.frames.get(name)
+        if frame is None:
+            continue
+        out.frames[name] = _apply_dataset(name, frame, spec, source.name, out)
+    if mapping.cutoff is not None:
+        _derive_cutoff(mapping.cutoff, source.name, out)
+    return out
+
+
+def _apply_dataset(
+    name: str, frame: pd.DataFrame, spec: DatasetMapping, mapping_name: str, out: Mapped
+) -> pd.DataFrame:
+    origins = out.origins.setdefault(name, {})
+    frame = frame.copy()
+
+    def needs(column: str, purpose: str) -> bool:
+        if column in frame.columns:
+            return True
+        out.issues.append(
+            ValidationIssue(
+                name,
+                None,
+                None,
+                column,
+                None,
+                f"is needed by mapping {mapping_name} ({purpose}) but is not in the file",
+                "check the mapping against the file's columns, or declare the model column "
+                "not_collected",
+            )
+        )
+        return False
+
+    for column, kept in spec.keep.items():
+        if needs(column, "keep"):
+            frame = frame.loc[frame[column].map(_text).isin(kept)]
+    for column in spec.keep_present:
+        if needs(column, "keep_present"):
+            frame = frame.loc[~_blank(frame[column])]
+    for column, recode in spec.values.items():
+        if needs(column, "values"):
+            blank = recode.get("")
+            frame[column] = frame[column].map(
+                lambda v, r=recode, b=blank: (
+                    (b if b is not None else v) if safe_value(v) is None else r.get(_text(v), v)
+                )
+            )
+    for derivation in spec.derive:
+        _derive(name, frame, derivation, mapping_name, out)
+    for source_col, model_col in spec.rename.items():
+        if source_col not in frame.columns and model_col in spec.not_collected:
+            continue  # the fallback: the model column is then not collected
+        if not needs(source_col, "rename"):
+            continue
+        if model_col in frame.columns:
+            frame = frame.drop(columns=model_col)  # the mapping names which column is meant
+        frame = frame.rename(columns={source_col: model_col})
+        origins[model_col] = f"{source_col} (mapped to {model_col})"
+    for column in spec.not_collected:
+        if column in frame.columns:
+            continue  # the file holds it after all: use it
+        frame[column] = pd.Series(None, index=frame.index, dtype=object)
+        out.not_collected.add((name, column))
+    return frame
+
+
+def _derive(
+    name: str, frame: pd.DataFrame, derivation: Derivation, mapping_name: str, out: Mapped
+) -> None:
+    origins = out.origins.setdefault(name, {})
+    if isinstance(derivation, Constant):
+        frame[derivation.to] = derivation.value
+        origins[derivation.to] = f"{derivation.to} (set to {derivation.value} by the mapping)"
+        return
+    if isinstance(derivation, PhaseFromDates):
+        source_col = derivation.date
+    else:
+        source_col = derivation.source
+    if source_col not in frame.columns:
+        out.issues.append(
+            ValidationIssue(
+                name,
+                None,
+                None,
+                source_col,
+                None,
+                f"is needed by mapping {mapping_name} ({derivation.kind}) but is not in the file",
+                "check the mapping against the file's columns",
+            )
+        )
+        return
+    values = frame[source_col]
+    if isinstance(derivation, Relatedness):
+        text = values.map(_text)
+        flag = text.map(
+            lambda v: (
+                "Y" if v in derivation.related else "N" if v in derivation.not_related else None
+            )
+        )
+        unlisted = flag.isna() & text.ne("")
+        out.reported |= {(name, int(r), t) for r in frame.index[unlisted] for t in derivation.to}
+        out.issues += _unlisted(
+            name,
+            frame,
+            values,
+            unlisted,
+            f"{source_col} (derived {', '.join(derivation.to)})",
+            f"is listed neither as related nor as not_related in mapping {mapping_name}",
+            "add the value to related or not_related in the mapping",
+        )
+        for target in derivation.to:
+            frame[target] = flag.where(flag.notna(), values.where(text.eq(""), None))
+            origins[target] = f"{source_col} (derived {target})"
+    elif isinstance(derivation, GradeFromSeverity):
+        text = values.map(_text)
+        grade = text.map(derivation.grades)
+        unlisted = grade.isna() & text.ne("")
+        out.reported |= {(name, int(r), derivation.to) for r in frame.index[unlisted]}
+        out.issues += _unlisted(
+            name,
+            frame,
+            values,
+            unlisted,
+            f"{source_col} (derived {derivation.to})",
+            f"has no grade in mapping {mapping_name} (grade_from_severity.grades)",
+            "add the severity to grades, or correct the value",
+        )
+        frame[derivation.to] = grade.map(lambda g: "" if pd.isna(g) else str(int(g)))
+        origins[derivation.to] = f"{source_col} (derived {derivation.to})"
+    else:
+        adsl = out.frames.get("ADSL")
+        surgery = _surgery_dates(adsl)
+        when = _dates(values)
+        surgdt = frame["USUBJID"].map(_text).map(surgery) if "USUBJID" in frame else None
+        phase = pd.Series(PRE_OPERATIVE, index=frame.index, dtype=object)
+        if surgdt is not None:
+            phase = phase.mask(when > pd.to_datetime(surgdt), POST_OPERATIVE)
+        frame[derivation.to] = phase.where(when.notna(), None)
+        origins[derivation.to] = f"{source_col} (derived {derivation.to})"
+
+
+def _unlisted(
+    name: str,
+    frame: pd.DataFrame,
+    values: pd.Series,
+    unlisted: pd.Series,
+    column: str,
+    rule: str,
+    hint: str,
+) -> list[ValidationIssue]:
+    """One issue per row whose value a derivation does not list (never guessed)."""
+    return [
+        ValidationIssue(
+            name,
+            int(row),
+            safe_value(frame.at[row, "USUBJID"]) if "USUBJID" in frame else None,
+            column,
+            safe_value(values[row]),
+            rule,
+            hint,
+        )
+        for row in frame.index[unlisted]
+    ]
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """Dates as read (ISO text from CSV, datetimes from SAS) -> datetime64; others NaT."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.normalize()
+    return pd.to_datetime(values.map(_text), format="ISO8601", errors="coerce")
+
+
+def _surgery_dates(adsl: pd.DataFrame | None) -> dict[str, pd.Timestamp]:
+    if adsl is None or "SURGDT" not in adsl or "USUBJID" not in adsl:
+        return {}
+    dates = _dates(adsl["SURGDT"])
+    ids = adsl["USUBJID"].map(_text)
+    return {i: d for i, d in zip(ids, dates, strict=True) if pd.notna(d)}
+
+
+def _derive_cutoff(cutoff: Cutoff, mapping_name: str, out: Mapped) -> None:
+    adsl = out.frames.get("ADSL")
+    if adsl is None or "DCUTDT" in adsl.columns:
+        return
+    latest = None
+    for ref in cutoff.latest_of:
+        dataset, column = ref.split(".")
+        frame = out.frames.get(dataset)
+        if frame is None or column not in frame:
+            continue
+        top = _dates(frame[column]).max()
+        if pd.notna(top) and (latest is None or top > latest):
+            latest = top
+    if latest is None:
+        return  # validation then says DCUTDT is missing
+    adsl = adsl.copy()
+    adsl["DCUTDT"] = f"{latest:%Y-%m-%d}"
+    out.frames["ADSL"] = adsl
+    out.origins.setdefault("ADSL", {})["DCUTDT"] = "DCUTDT (derived: latest date in the data)"
+    out.issues.append(
+        ValidationIssue(
+            "ADSL",
+            None,
+            None,
+            "DCUTDT",
+            f"{latest:%Y-%m-%d}",
+            f"is not in the data; mapping {mapping_name} sets it to the latest of "
+            f"{', '.join(cutoff.latest_of)}",
+            "add DCUTDT to ADSL if the extract has a declared data cut-off",
+            "warning",
+        )
+    )
+
+
+def relabel(issue: ValidationIssue, mapped: Mapped) -> ValidationIssue:
+    """The issue with the user's own column name ("ATOXGR (mapped to AETOXGR)")."""
+    origin = mapped.origins.get(issue.dataset, {}).get(issue.column or "")
+    if origin is None:
+        return issue
+    from dataclasses import replace
+
+    return replace(issue, column=origin)
+
+
+def not_collected_notices(mapped: Mapped, mapping_name: str) -> list[ValidationIssue]:
+    """One notice per column the mapping declares not collected (severity warning)."""
+    return [
+        ValidationIssue(
+            dataset,
+            None,
+            None,
+            column,
+            None,
+            f"not collected (declared by mapping {mapping_name}); the analyses that need it "
+            "show 'not available'",
+            "",
+            "warning",
+        )
+        for dataset, column in sorted(mapped.not_collected)
+    ]

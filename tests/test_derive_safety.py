@@ -461,6 +461,8 @@ def test_unacceptable_toxicity(utox, patient, flag, reason, when):
     row = utox.loc[patient]
     assert row["UTOXFL"] == flag
     assert row["UTOXREAS"] == reason
+    # criterion 4 on its own (Table 14.1.7 counts it): the delay patients above, not MULTI etc.
+    assert row["UTOXDLFL"] == ("Y" if patient in ("DLY29", "PEND35", "CANCEL") else "N")
     if when is None:
         assert pd.isna(row["UTOXDT"])
     else:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from osteo_stats.derive.cutoff import enrolled_by, snapshot_of
 from osteo_stats.derive.efficacy import check_analysis_type, landmark_aval
+from osteo_stats.derive.endpoint_status import enrollment_order
 from osteo_stats.derive.pathology import derive_pathology
 from osteo_stats.derive.response import derive_best_pct_change, derive_bor
 from osteo_stats.derive.safety import derive_ae_phase, derive_teae, derive_unacceptable_toxicity
@@ -113,7 +114,7 @@ def planned_end_of_study(adsl: pd.DataFrame, sap: SAP, cutoff: date) -> date | N
     n = sap.design.n
     if len(enrolled) < n:
         return None
-    last = enrolled.sort_values(["ENRLDT", "USUBJID"], kind="stable")["ENRLDT"].iloc[n - 1]
+    last = enrollment_order(enrolled)["ENRLDT"].iloc[n - 1]
     time = sap.time
     days = landmark_aval(sap.primary_endpoint.landmark_months, time.days_per_month)
     return (last + pd.Timedelta(days=days - time.day_one_offset)).date()

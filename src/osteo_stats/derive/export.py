@@ -138,6 +138,7 @@ DERIVED: tuple[VariableSpec, ...] = (
     _V("ADSL", "UTOXFL", "Unacceptable Toxicity Flag", "9.4", "any of the four events"),
     _V("ADSL", "UTOXDT", "Date of First Unacceptable Toxicity", "9.4", "first qualifying event"),
     _V("ADSL", "UTOXREAS", "Unacceptable Toxicity Criteria Met", "9.4", "criteria in SAP order"),
+    _V("ADSL", "UTOXDLFL", "Surgery Delay by Toxicity > Limit Flag", "9.4", "criterion 4 met"),
     _V("ADSL", "EVALFL", "Evaluable for Toxicity Monitoring Flag", "9.4",
        "pre-operative phase completed"),
     _V("ADSL", "EVALDT", "Date Evaluable for Toxicity Monitoring", "9.4",
@@ -315,8 +316,10 @@ def export_datasets(ad: AnalysisData, *, efficacy: bool = True) -> dict[str, pd.
         # standard ADaM) are the user's, not the package's derivation: not exported (SAP 12.4).
         source = getattr(ad.trial, name.lower(), None)
         extra = [] if source is None else [c for c in source if not _declared(name, c)]
-        frame = out[name].drop(columns=[c for c in extra if c in out[name]]).rename(
-            columns={old: new for (ds, old), new in EXPORT_NAMES.items() if ds == name}
+        frame = (
+            out[name]
+            .drop(columns=[c for c in extra if c in out[name]])
+            .rename(columns={old: new for (ds, old), new in EXPORT_NAMES.items() if ds == name})
         )
         if not efficacy:
             frame = frame.drop(columns=[c for c in frame if variable_spec(name, c).efficacy])

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from osteo_stats.derive.analysis_data import in_population
+from osteo_stats.derive.endpoint_status import enrollment_order
 
 #: PRIMSTAT of a patient whose primary endpoint is still open (SAP 3.1 N1, N2).
 NOT_EVALUABLE_YET = "NOT EVALUABLE YET"
@@ -100,7 +101,7 @@ def stage1_counts(adsl: pd.DataFrame, n1: int) -> Stage1Counts:
 
     The stage-1 patients are the first ``n1`` FAS patients by ENRLDT, then USUBJID (SAP 4).
     """
-    fas = adsl.loc[in_population(adsl, "FAS")].sort_values(["ENRLDT", "USUBJID"], kind="mergesort")
+    fas = enrollment_order(adsl.loc[in_population(adsl, "FAS")])
     status = fas.head(n1)["PRIMSTAT"]
     evaluable = int(status.ne(NOT_EVALUABLE_YET).sum())
     successes = int(status.eq("SUCCESS").sum())

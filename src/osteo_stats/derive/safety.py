@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from osteo_stats.derive.cutoff import CutoffLike, as_cutoff
+from osteo_stats.derive.surgery import operated
 from osteo_stats.sap import SAP, Safety
 
 __all__ = [
@@ -273,6 +274,8 @@ def derive_unacceptable_toxicity(
         ``UTOXREAS``
             Every criterion met by the cut-off, in the order above, joined with ``"; "``
             (empty when ``UTOXFL = "N"``).
+        ``UTOXDLFL``
+            ``"Y"`` when criterion 4 (surgery delayed by toxicity beyond the limit) is met.
         ``EVALFL``
             ``"Y"`` when the patient counts at a look (SAP 9.4: "looks come after every 5
             patients complete the pre-operative phase"): dosed by the cut-off and, on or before
@@ -333,8 +336,8 @@ def derive_unacceptable_toxicity(
     dates["death"] = pd.concat([death_ae, death_adsl], axis=1).min(axis=1)
 
     planned = out["SURGPLDT"]
-    operated = out["SURGDT"].notna()
-    delay_days = (out["SURGDT"].where(operated, cut) - planned).dt.days
+    is_operated = operated(out)
+    delay_days = (out["SURGDT"].where(is_operated, cut) - planned).dt.days
     delaying_ae = subject.isin(te.loc[te["AESDLYFL"].eq("Y"), "USUBJID"])
     cancelled_for_toxicity = out["SURGOUT"].eq("NOT DONE") & out["SURGNDRS"].eq("TOXICITY")
     delayed = (delay_days > tm.surgery_delay_days) & (delaying_ae | cancelled_for_toxicity)
@@ -348,11 +351,12 @@ def derive_unacceptable_toxicity(
     out["UTOXREAS"] = [
         "; ".join(labels[key] for key in met.columns if row[key]) for _, row in met.iterrows()
     ]
+    out["UTOXDLFL"] = _yn(met["delay"])
 
     not_done_end = out["TRTEDT"].fillna(out["EOSDT"]).fillna(out["DTHDT"])
     completion = pd.concat(
         [
-            out["SURGDT"].where(operated),
+            out["SURGDT"].where(is_operated),
             out["UTOXDT"],
             not_done_end.where(out["SURGOUT"].eq("NOT DONE")),
         ],

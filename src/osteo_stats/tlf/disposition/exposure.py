@@ -183,9 +183,7 @@ def surgery_table(ad: AnalysisData) -> TLFOutput:
     te = ad.adae.loc[ad.adae["TRTEMFL"].eq("Y") & ad.adae["AESDLYFL"].eq("Y")]
     delayed_tox = adsl["USUBJID"].isin(te["USUBJID"])
     add_n_pct(b, int(delayed_tox.sum()), n, parameter="DELAYED BY TOXICITY", group=None)
-    # astype(str): with no patient yet the empty column is float, and .str would fail
-    reasons = adsl["UTOXREAS"].fillna("").astype(str)
-    criterion = reasons.str.contains("SURGERY DELAYED", regex=False)
+    criterion = adsl["UTOXDLFL"].eq("Y")
     add_n_pct(b, int(criterion.sum()), n, parameter="DELAYED BY TOXICITY GT LIMIT", group=None)
     ard = b.build()
 

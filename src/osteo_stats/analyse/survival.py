@@ -1,6 +1,8 @@
 """Time-to-event statistics: Kaplan-Meier, reverse-KM follow-up, log-rank tests and Cox models.
 
-Arrays (or a DataFrame for the Cox model) go in; a frozen result comes out. The reference
+Arrays go in (or, with ``data=`` a DataFrame, the names of its columns: the same rule for
+:func:`kaplan_meier`, :func:`logrank_test` and :func:`cox_regression`); a frozen result comes
+out, whose test statistic is ``statistic`` and p-value ``p_value``. The reference
 implementation that every function here follows, and is tested against, is R's ``survival``
 package (3.5): ``survfit`` / ``summary.survfit`` / ``quantile.survfit`` for the Kaplan-Meier
 estimate, ``survdiff`` for the log-rank test and ``coxph(ties = "efron")`` for the Cox model.

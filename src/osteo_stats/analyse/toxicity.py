@@ -17,6 +17,8 @@ ch. 12):
   and the boundary is the binomial quantile
   :math:`r_k = \\min\\{r : P(X_{n_k} > r \\mid p_{acc}) \\le a_k\\}` (R:
   ``qbinom(1 - a_k, n_k, pLo)``).
+  The base level :math:`\\alpha` is searched for (``ToxicityBoundary.base_level``); it is not
+  the ``alpha`` argument, which caps the crossing probability over all looks (clinfun ``cP0``).
 * **Stopping rule.** ``r_k`` is the *maximum acceptable* number of patients with an
   unacceptable toxicity among the first ``n_k``; stop when the count *exceeds* it, i.e. when it
   is ``>= r_k + 1`` (clinfun prints "Stop if the number of toxicities exceeds (i.e. >) the

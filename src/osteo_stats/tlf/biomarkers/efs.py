@@ -149,11 +149,11 @@ def efs_table(
                     _add_curve(fig, km, marker=marker, group=group, analysis_set=aset)
             curves[(marker, atpt)] = groups
             lr_group = {**base, "TEST": "LOG-RANK"}
-            chi2 = df = p_lr = math.nan
+            statistic = df = p_lr = math.nan
             if len(groups) == 2 and events > 0:
                 lr = logrank_test(data["TIME"], data["EVENT"], level)
-                chi2, df, p_lr = lr.statistic, lr.df, lr.p_value
-            b.add("statistic", chi2, parameter=marker, group=lr_group, analysis_set=aset)
+                statistic, df, p_lr = lr.statistic, lr.df, lr.p_value
+            b.add("statistic", statistic, parameter=marker, group=lr_group, analysis_set=aset)
             b.add("df", df, parameter=marker, group=lr_group, analysis_set=aset)
             b.add("p_value", p_lr, parameter=marker, group=lr_group, analysis_set=aset)
             families.setdefault((atpt, "LOG-RANK"), []).append((marker, lr_group, p_lr))

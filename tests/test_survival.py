@@ -733,7 +733,9 @@ def test_km_quantiles_match_r_quantile_survfit(dataset: str, conf_type: str) -> 
     time, event = DATASETS[dataset]
     km = kaplan_meier(time, event, conf_type=conf_type)
     expected = _values(R_KM_QUANTILES[(dataset, conf_type)])
-    got = [[q.p, q.estimate, q.lower, q.upper] for q in map(km.quantile, (0.25, 0.5, 0.75))]
+    got = [
+        [q.probability, q.estimate, q.lower, q.upper] for q in map(km.quantile, (0.25, 0.5, 0.75))
+    ]
     _assert_close(got, expected)
     median = km.median
     _assert_close([median.estimate, median.lower, median.upper], expected[1, 1:])
@@ -1030,6 +1032,12 @@ def test_survival_at_rejects_negative_landmark() -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def _one_sample_values(r) -> list[float]:
+    """In the order of the R snippet below: lambda, O, E, Z, Z^2, one- and two-sided p, O/E."""
+    z = r.statistic
+    return [r.rate, r.observed, r.expected, z, z * z, r.p_value, r.p_value_two_sided, r.smr]
+
+
 def test_one_sample_logrank_matches_r_hand_computation() -> None:
     """aml Maintained (weeks) against an exponential control with S(24) = 0.20, and 6-MP
     against S(8) = 0.5. R::
@@ -1043,7 +1051,7 @@ def test_one_sample_logrank_matches_r_hand_computation() -> None:
     time, event = DATASETS["aml_maintained"]
     r = one_sample_logrank(time, event, survival_at=0.20, landmark=24)
     _assert_close(
-        [r.rate, r.observed, r.expected, r.z, r.chi2, r.p_one_sided, r.p_two_sided, r.smr],
+        _one_sample_values(r),
         [
             0.0670599130180875,
             7,
@@ -1055,11 +1063,11 @@ def test_one_sample_logrank_matches_r_hand_computation() -> None:
             0.246771321527222,
         ],
     )
-    np.testing.assert_allclose(r.p_one_sided, 3.01414491531567e-05, rtol=1e-9)
+    np.testing.assert_allclose(r.p_value, 3.01414491531567e-05, rtol=1e-9)
     time, event = DATASETS["sixmp"]
     r = one_sample_logrank(time, event, ExponentialControl.from_landmark(0.5, 8))
     _assert_close(
-        [r.rate, r.observed, r.expected, r.z, r.chi2, r.p_one_sided, r.p_two_sided, r.smr],
+        _one_sample_values(r),
         [
             0.0866433975699932,
             9,
@@ -1078,7 +1086,7 @@ def test_one_sample_logrank_with_rate() -> None:
     time, event = DATASETS["aml_maintained"]
     r = one_sample_logrank(time, event, rate=0.05)
     _assert_close(
-        [r.observed, r.expected, r.z, r.p_one_sided, r.p_two_sided, r.smr],
+        [r.observed, r.expected, r.statistic, r.p_value, r.p_value_two_sided, r.smr],
         [7, 21.15, -3.07681407790207, 0.00104612877932221, 0.00209225755864442, 0.33096926713948],
     )
     assert one_sample_logrank(time, event, ExponentialControl(rate=0.05)) == r
@@ -1086,9 +1094,9 @@ def test_one_sample_logrank_with_rate() -> None:
 
 def test_one_sample_logrank_more_events_than_expected() -> None:
     r = one_sample_logrank([1, 1, 1, 1], [1, 1, 1, 1], rate=0.5)
-    assert r.z == pytest.approx((4 - 2) / math.sqrt(2))
-    assert r.p_one_sided > 0.5
-    assert r.p_two_sided == pytest.approx(2 * (1 - r.p_one_sided))
+    assert r.statistic == pytest.approx((4 - 2) / math.sqrt(2))
+    assert r.p_value > 0.5
+    assert r.p_value_two_sided == pytest.approx(2 * (1 - r.p_value))
 
 
 @pytest.mark.parametrize(
@@ -1157,7 +1165,7 @@ def test_logrank_two_groups_matches_r_survdiff() -> None:
         }
     )
     r = logrank_test(aml.time, aml.status, aml.x)
-    _assert_close([r.chi2, r.df, r.p], [3.3963886989776, 1, 0.0653393220405051])
+    _assert_close([r.statistic, r.df, r.p_value], [3.3963886989776, 1, 0.0653393220405051])
     assert r.table.group.tolist() == ["Maintained", "Nonmaintained"]
     _assert_close(
         r.table[["n", "observed", "expected", "var"]].to_numpy(dtype=float),
@@ -1176,8 +1184,8 @@ def test_logrank_four_groups_matches_r_survdiff() -> None:
     R's level order is squamous, smallcell, adeno, large; ours is sorted.
     """
     r = logrank_test(VETERAN.time, VETERAN.status, VETERAN.celltype)
-    _assert_close([r.chi2, r.df, r.p], [25.4037003457854, 3, 1.27124593900609e-05])
-    np.testing.assert_allclose(r.p, 1.27124593900609e-05, rtol=1e-9)
+    _assert_close([r.statistic, r.df, r.p_value], [25.4037003457854, 3, 1.27124593900609e-05])
+    np.testing.assert_allclose(r.p_value, 1.27124593900609e-05, rtol=1e-9)
     table = r.table.set_index("group").loc[["squamous", "smallcell", "adeno", "large"]]
     _assert_close(
         table[["n", "observed", "expected"]].to_numpy(dtype=float),
@@ -1216,7 +1224,7 @@ def test_logrank_three_groups_heavy_ties_matches_r_survdiff() -> None:
     status = [1, 1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0]
     grp = list("abcacbbacacbabcabcab")
     r = logrank_test(time, status, grp)
-    _assert_close([r.chi2, r.df, r.p], [2.24002129252252, 2, 0.326276320981593])
+    _assert_close([r.statistic, r.df, r.p_value], [2.24002129252252, 2, 0.326276320981593])
     _assert_close(
         r.table[["n", "observed", "expected", "var"]].to_numpy(dtype=float),
         [
@@ -1231,7 +1239,7 @@ def test_logrank_without_a_testable_contrast_has_nan_p() -> None:
     # Only one group has anyone at risk at the only event time: R's survdiff gives chisq 0
     # on 0 df; we report p = NaN (no test), not R's printed 1.
     r = logrank_test([1, 2, 5], [0, 0, 1], ["a", "b", "b"])
-    assert (r.chi2, r.df) == (0.0, 0) and math.isnan(r.p)
+    assert (r.statistic, r.df) == (0.0, 0) and math.isnan(r.p_value)
 
 
 @pytest.mark.parametrize(
@@ -1263,7 +1271,7 @@ R_VETERAN_SQUAMOUS = """
 
 def _cox_reference(text: str) -> pd.DataFrame:
     rows = [line.strip().split(",") for line in text.strip().splitlines()]
-    frame = pd.DataFrame(rows, columns=["term", "coef", "se", "p"])
+    frame = pd.DataFrame(rows, columns=["term", "coef", "se", "p_value"])
     return frame.set_index("term").astype(float)
 
 
@@ -1283,24 +1291,32 @@ def test_cox_matches_r_coxph_efron_with_stated_reference() -> None:
         # "61.9825294664 6 1.77877781001221e-11"
     """
     result = cox_regression(
-        VETERAN,
         "time",
         "status",
         ["karno", "age", "celltype", "trt"],
+        data=VETERAN,
         reference_levels={"celltype": "squamous"},
     )
     expected = _cox_reference(R_VETERAN_SQUAMOUS)
     table = result.table.set_index("term").loc[expected.index]
-    _assert_close(table[["coef", "se", "p"]].to_numpy(), expected.to_numpy())
-    np.testing.assert_allclose(table.p, expected.p, rtol=1e-6)
+    _assert_close(table[["coef", "se", "p_value"]].to_numpy(), expected.to_numpy())
+    np.testing.assert_allclose(table.p_value, expected.p_value, rtol=1e-6)
     assert result.log_likelihood == pytest.approx(-474.45779018484, abs=1e-6)
     assert result.log_likelihood_null == pytest.approx(-505.449054918058, abs=1e-6)
-    assert result.lr_statistic == pytest.approx(61.9825294664, abs=1e-6)
-    assert result.lr_df == 6
-    assert result.lr_p == pytest.approx(1.77877781001221e-11, rel=1e-5)
+    assert result.lr_test.statistic == pytest.approx(61.9825294664, abs=1e-6)
+    assert result.lr_test.df == 6
+    assert result.lr_test.p_value == pytest.approx(1.77877781001221e-11, rel=1e-5)
     assert dict(result.reference_levels) == {"celltype": "squamous", "trt": "standard"}
     assert (result.n, result.n_events) == (137, 128)
-    assert list(result.table.columns) == ["term", "coef", "se", "hr", "hr_lower", "hr_upper", "p"]
+    assert list(result.table.columns) == [
+        "term",
+        "coef",
+        "se",
+        "hr",
+        "hr_lower",
+        "hr_upper",
+        "p_value",
+    ]
 
 
 def test_cox_default_reference_is_first_sorted_level() -> None:
@@ -1313,7 +1329,7 @@ def test_cox_default_reference_is_first_sorted_level() -> None:
                    ties = "efron", control = ctl)
         summary(f)$coefficients[, c(1, 3, 5)]; exp(confint(f))
     """
-    result = cox_regression(VETERAN, "time", "status", ["karno", "age", "celltype", "trt"])
+    result = cox_regression("time", "status", ["karno", "age", "celltype", "trt"], data=VETERAN)
     assert result.reference_levels["celltype"] == "adeno"
     assert result.table.term.tolist() == [
         "karno",
@@ -1334,7 +1350,7 @@ def test_cox_default_reference_is_first_sorted_level() -> None:
         """
     )
     table = result.table.set_index("term").loc[expected.index]
-    _assert_close(table[["coef", "se", "p"]].to_numpy(), expected.to_numpy())
+    _assert_close(table[["coef", "se", "p_value"]].to_numpy(), expected.to_numpy())
     # exp(confint(f)), printed by R to 7 digits
     np.testing.assert_allclose(
         table[["hr_lower", "hr_upper"]].to_numpy(),
@@ -1360,7 +1376,7 @@ def test_cox_two_level_factors_matches_r_ovarian() -> None:
         summary(f)$coefficients[, c(1, 3, 5)]
     """
     data = OVARIAN.astype({"rx": str, "ecog_ps": str, "resid_ds": str})
-    result = cox_regression(data, "futime", "fustat", ["age", "rx", "ecog_ps", "resid_ds"])
+    result = cox_regression("futime", "fustat", ["age", "rx", "ecog_ps", "resid_ds"], data=data)
     expected = _cox_reference(
         """
         age,0.124813078795161,0.046890363007898,0.00777225158811212
@@ -1371,7 +1387,7 @@ def test_cox_two_level_factors_matches_r_ovarian() -> None:
     )
     table = result.table.set_index("term")
     assert table.index.tolist() == expected.index.tolist()
-    _assert_close(table[["coef", "se", "p"]].to_numpy(), expected.to_numpy())
+    _assert_close(table[["coef", "se", "p_value"]].to_numpy(), expected.to_numpy())
     np.testing.assert_allclose(table.hr, np.exp(expected.coef), rtol=1e-6)
 
 
@@ -1381,11 +1397,11 @@ def test_cox_categorical_dtype_uses_category_order() -> None:
             VETERAN.celltype, categories=["squamous", "smallcell", "adeno", "large"]
         )
     )
-    result = cox_regression(data, "time", "status", ["karno", "age", "celltype", "trt"])
+    result = cox_regression("time", "status", ["karno", "age", "celltype", "trt"], data=data)
     assert result.reference_levels["celltype"] == "squamous"
     expected = _cox_reference(R_VETERAN_SQUAMOUS)
     table = result.table.set_index("term").loc[expected.index]
-    _assert_close(table[["coef", "se", "p"]].to_numpy(), expected.to_numpy())
+    _assert_close(table[["coef", "se", "p_value"]].to_numpy(), expected.to_numpy())
 
 
 @pytest.mark.parametrize(
@@ -1400,14 +1416,14 @@ def test_cox_categorical_dtype_uses_category_order() -> None:
 def test_cox_rejects_bad_arguments(kwargs, message) -> None:
     args = {"covariates": ["karno", "celltype"], **kwargs}
     with pytest.raises(ValueError, match=message):
-        cox_regression(VETERAN, "time", "status", **args)
+        cox_regression("time", "status", data=VETERAN, **args)
 
 
 def test_cox_refuses_missing_values() -> None:
     data = VETERAN.copy()
     data.loc[5, "karno"] = np.nan
     with pytest.raises(ValueError, match="Missing values in column\\(s\\) \\['karno'\\]"):
-        cox_regression(data, "time", "status", ["karno"])
+        cox_regression("time", "status", ["karno"], data=data)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1506,6 +1522,65 @@ def test_cox_with_a_separating_covariate_is_not_estimable() -> None:
     """
     data = pd.DataFrame({"T": [1, 2, 3, 4, 5, 6], "E": [1, 1, 1, 0, 0, 0], "X": [1, 1, 1, 0, 0, 0]})
     with pytest.raises(CoxNotEstimable) as caught:
-        cox_regression(data, "T", "E", ["X"])
+        cox_regression("T", "E", ["X"], data=data)
     assert caught.value.cause == "ConvergenceWarning"
     assert isinstance(caught.value, ValueError)
+
+
+# --------------------------------------------------------------------------------------------
+# One rule for the inputs: arrays, or column names with data= (issue 11)
+# --------------------------------------------------------------------------------------------
+
+
+def test_kaplan_meier_takes_column_names_with_data() -> None:
+    """Three patients, times 1, 2, 3, events at 1 and 3: S = 2/3 after t = 1 and 0 after t = 3
+    (the patient censored at 2 leaves one at risk at 3)."""
+    frame = pd.DataFrame({"T": [1.0, 2.0, 3.0], "E": [1, 0, 1]})
+    km = kaplan_meier("T", "E", data=frame)
+    np.testing.assert_allclose(km.surv, [2 / 3, 2 / 3, 0.0])
+    assert km.n_risk.tolist() == [3, 2, 1]
+
+
+def test_logrank_takes_column_names_with_data() -> None:
+    """The veteran cell-type test of :func:`test_logrank_four_groups_matches_r_survdiff`,
+    given as column names: the same R values (chisq 25.4037003457854 on 3 df)."""
+    r = logrank_test("time", "status", "celltype", data=VETERAN)
+    _assert_close([r.statistic, r.df, r.p_value], [25.4037003457854, 3, 1.27124593900609e-05])
+
+
+def test_cox_takes_arrays_without_data() -> None:
+    """The R reference fit of ``test_cox_matches_r_coxph_efron_with_stated_reference``
+    (veteran, squamous reference), given as arrays and a mapping of covariates instead of
+    column names."""
+    covariates = VETERAN[["karno", "age", "celltype", "trt"]].set_index(VETERAN.index[::-1])
+    result = cox_regression(  # positions, not the (here reversed) index, pair the values
+        VETERAN["time"].to_numpy(),
+        VETERAN["status"].to_list(),
+        covariates,
+        reference_levels={"celltype": "squamous"},
+    )
+    expected = _cox_reference(R_VETERAN_SQUAMOUS)
+    table = result.table.set_index("term").loc[expected.index]
+    _assert_close(table[["coef", "se", "p_value"]].to_numpy(), expected.to_numpy())
+    assert result.lr_test.statistic == pytest.approx(61.9825294664, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: kaplan_meier("T", "E"), "time, event given as column name"),
+        (lambda: logrank_test("T", [1, 0], ["a", "b"]), "time given as column name"),
+        (lambda: kaplan_meier([1.0, 2.0], "E", data=pd.DataFrame({"E": [1, 0]})), "time must be"),
+        (lambda: kaplan_meier("T", "X", data=pd.DataFrame({"T": [1.0]})), "column 'X' \\(event\\)"),
+        (lambda: cox_regression([1.0, 2.0], [1, 0], ["x"]), "covariates must map names"),
+        (
+            lambda: cox_regression(
+                "T", "E", {"x": [1, 2]}, data=pd.DataFrame({"T": [1], "E": [1]})
+            ),
+            "covariates must be a list of column names",
+        ),
+    ],
+)
+def test_inputs_follow_one_rule(call, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()

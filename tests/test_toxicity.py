@@ -68,7 +68,7 @@ def test_promis_pocock_boundary_matches_clinfun():
         # 0.00672 0.0327934976 0.0180588069847 0.0321426630809 0.0467742421778
         # 0.0256162553353 0.0343574006955 0.0432416223763 0.0362280117165
     """
-    b = toxicity_boundary(0.2, 0.4, PROMIS_LOOKS, type1=0.10, power=0.90, shape=0.0)
+    b = toxicity_boundary(0.2, 0.4, PROMIS_LOOKS, alpha=0.10, power=0.90, shape=0.0)
     assert isinstance(b, ToxicityBoundary)
     assert b.looks == tuple(PROMIS_LOOKS)
     assert b.max_acceptable == (3, 4, 6, 7, 8, 10, 11, 12, 13)
@@ -123,9 +123,9 @@ def test_promis_pocock_boundary_matches_clinfun():
         ],
         rtol=1e-10,
     )
-    assert b.attained_type1 == pytest.approx(0.0989684940454, rel=1e-10)
-    assert b.attained_power == pytest.approx(0.9176074475635, rel=1e-10)
-    assert b.meets_type1 and b.meets_power
+    assert b.alpha_attained == pytest.approx(0.0989684940454, rel=1e-10)
+    assert b.power_attained == pytest.approx(0.9176074475635, rel=1e-10)
+    assert b.meets_alpha and b.meets_power
     # clinfun's final base level for hi.bdry gives the same boundary:
     assert b.base_level <= 0.0562934712501 < b.base_level_upper
 
@@ -265,8 +265,8 @@ def test_promis_priority_alt_matches_clinfun_lo_bdry():
     """
     b = toxicity_boundary(0.2, 0.4, PROMIS_LOOKS, priority="alt")
     assert b.max_acceptable == (3, 4, 6, 7, 9, 10, 11, 13, 13)
-    assert b.attained_type1 == pytest.approx(0.0864935571549, rel=1e-10)
-    assert b.attained_power == pytest.approx(0.9068781068974, rel=1e-10)
+    assert b.alpha_attained == pytest.approx(0.0864935571549, rel=1e-10)
+    assert b.power_attained == pytest.approx(0.9068781068974, rel=1e-10)
 
 
 def test_bdrycross_prob_matches_clinfun():
@@ -349,7 +349,7 @@ def test_clinfun_help_example_small_sample_warns_as_a_fact():
     #  pcross.hi: 0.117 0.213 0.341 0.487 0.632 0.758
     #  ess.hi:    71.6  69.0  65.4  61.0  56.1  51.0
     """
-    b = toxicity_boundary(0.2, 0.3, [20, 40, 60, 75], type1=0.15, power=0.8)
+    b = toxicity_boundary(0.2, 0.3, [20, 40, 60, 75], alpha=0.15, power=0.8)
     assert b.max_acceptable == (7, 12, 16, 20)
     np.testing.assert_array_equal(
         b.operating_characteristics["p_cross"].round(3), [0.117, 0.213, 0.341, 0.487, 0.632, 0.758]
@@ -357,7 +357,7 @@ def test_clinfun_help_example_small_sample_warns_as_a_fact():
     np.testing.assert_array_equal(
         b.operating_characteristics["expected_n"].round(1), [71.6, 69.0, 65.4, 61.0, 56.1, 51.0]
     )
-    assert b.meets_type1 and not b.meets_power  # clinfun's warning, as a fact in the result
+    assert b.meets_alpha and not b.meets_power  # clinfun's warning, as a fact in the result
 
 
 def test_clinfun_help_example_continuous_monitoring():
@@ -404,7 +404,7 @@ def test_clinfun_help_example_priority_alt():
     np.testing.assert_array_equal(
         b.operating_characteristics["expected_n"].round(1), [22.8, 20.5, 17.8, 15.0, 12.5, 10.3]
     )
-    assert b.meets_power and not b.meets_type1
+    assert b.meets_power and not b.meets_alpha
 
 
 def test_exact_search_where_clinfun_stops_early():
@@ -423,8 +423,8 @@ def test_exact_search_where_clinfun_stops_early():
     """
     b = toxicity_boundary(0.08, 0.36, [5, 10, 15, 20, 25, 30, 35], shape=0.5)
     assert b.max_acceptable == (3, 3, 3, 4, 4, 5, 5)
-    assert b.attained_type1 == pytest.approx(0.07926296, rel=1e-6)
-    assert b.attained_power == pytest.approx(0.99654450, rel=1e-6)
+    assert b.alpha_attained == pytest.approx(0.07926296, rel=1e-6)
+    assert b.power_attained == pytest.approx(0.99654450, rel=1e-6)
     oc = boundary_crossing_probability(b.max_acceptable, b.looks, [0.08, 0.36])
     np.testing.assert_allclose(oc["p_stop_early"], [0.06011761, 0.98753502], rtol=1e-6)
     np.testing.assert_allclose(oc["expected_n"], [34.09328, 13.49468], rtol=1e-6)
@@ -483,18 +483,18 @@ def _settings(draw):
     n_looks = draw(st.integers(1, 8))
     looks = [step * (k + 1) for k in range(n_looks)]
     looks[-1] += draw(st.integers(0, 4))
-    type1 = draw(st.sampled_from([0.05, 0.1, 0.15]))
+    alpha = draw(st.sampled_from([0.05, 0.1, 0.15]))
     shape = draw(st.sampled_from([0.0, 0.1, 0.25, 0.5]))
-    return p_lo, p_hi, looks, type1, shape
+    return p_lo, p_hi, looks, alpha, shape
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(_settings())
-def test_type1_is_respected_and_crossing_grows_with_p(case):
-    p_lo, p_hi, looks, type1, shape = case
-    b = toxicity_boundary(p_lo, p_hi, looks, type1=type1, shape=shape)
-    assert b.attained_type1 <= type1
-    assert b.meets_type1
+def test_alpha_is_respected_and_crossing_grows_with_p(case):
+    p_lo, p_hi, looks, alpha, shape = case
+    b = toxicity_boundary(p_lo, p_hi, looks, alpha=alpha, shape=shape)
+    assert b.alpha_attained <= alpha
+    assert b.meets_alpha
     grid = np.linspace(0.0, 1.0, 41)
     oc = boundary_crossing_probability(b.max_acceptable, looks, grid)
     assert np.all(np.diff(oc["p_cross"]) >= -1e-12)
@@ -505,8 +505,8 @@ def test_type1_is_respected_and_crossing_grows_with_p(case):
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(_settings())
 def test_pocock_boundaries_never_decrease_with_n(case):
-    p_lo, p_hi, looks, type1, _ = case
-    b = toxicity_boundary(p_lo, p_hi, looks, type1=type1, shape=0.0)
+    p_lo, p_hi, looks, alpha, _ = case
+    b = toxicity_boundary(p_lo, p_hi, looks, alpha=alpha, shape=0.0)
     assert all(np.diff(b.max_acceptable) >= 0)
 
 
@@ -514,7 +514,7 @@ def test_pocock_boundaries_never_decrease_with_n(case):
 def test_promis_boundaries_never_decrease_with_n(shape):
     b = toxicity_boundary(0.2, 0.4, PROMIS_LOOKS, shape=shape)
     assert all(np.diff(b.max_acceptable) >= 0)
-    assert b.attained_type1 <= 0.10
+    assert b.alpha_attained <= 0.10
 
 
 def test_result_is_frozen():
@@ -528,7 +528,7 @@ def test_result_is_frozen():
     [
         ({"p_acceptable": 0.4, "p_unacceptable": 0.2}, "must be below p_unacceptable"),
         ({"p_acceptable": 0.0}, "p_acceptable must be a probability"),
-        ({"type1": 1.2}, "type1 must be a probability"),
+        ({"alpha": 1.2}, "alpha must be a probability"),
         ({"shape": 0.7}, r"shape must lie in \[0, 0.5\]"),
         ({"priority": "power"}, "unknown priority 'power'; allowed: null, alt"),
         ({"looks": [10, 5]}, "strictly increasing"),

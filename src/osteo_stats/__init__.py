@@ -12,14 +12,44 @@ imported on first use, so ``import osteo_stats`` stays light.
 
 from typing import TYPE_CHECKING, Any
 
+from osteo_stats.analyse.batch_km import BatchLandmark, batch_km_landmark
+from osteo_stats.analyse.biomarkers import (
+    FisherResult,
+    RankSumResult,
+    SignedRankResult,
+    benjamini_hochberg,
+    fisher_exact,
+    proportion_increased,
+    rank_sum_test,
+    signed_rank_test,
+)
 from osteo_stats.analyse.design import (
+    DesignCheck,
+    FixedSizeSearch,
+    SimonDesign,
+    SimonFrontier,
+    SingleStageDesign,
     check_design,
+    compare_rules,
     operating_characteristics,
+    simon_design_for_n,
+    simon_design_from_rules,
     simon_designs,
     single_stage_design,
 )
-from osteo_stats.analyse.proportions import binomial_ci, binomial_test
+from osteo_stats.analyse.design_timing import Stage1Timing, stage1_timing
+from osteo_stats.analyse.logrank_design import LogrankDesign, logrank_design
+from osteo_stats.analyse.proportions import BinomialCI, BinomialTest, binomial_ci, binomial_test
 from osteo_stats.analyse.survival import (
+    ChiSquareTest,
+    CoxNotEstimable,
+    CoxResult,
+    ExponentialControl,
+    FollowUpResult,
+    KaplanMeierResult,
+    LogrankResult,
+    OneSampleLogrankResult,
+    SurvivalQuantile,
     cox_regression,
     kaplan_meier,
     logrank_test,
@@ -31,7 +61,7 @@ from osteo_stats.analyse.toxicity import (
     boundary_crossing_probability,
     toxicity_boundary,
 )
-from osteo_stats.analyse.two_stage import two_stage_inference
+from osteo_stats.analyse.two_stage import TwoStageInference, two_stage_inference
 from osteo_stats.errors import DataValidationError, DesignError, OsteoStatsError, SAPConfigError
 from osteo_stats.sap import SAP, load_sap
 
@@ -64,32 +94,70 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    # data entry points
     "SAP",
     "AnalysisData",
     "TrialData",
     "derive_analysis_data",
     "export_adam",
     "export_datasets",
+    "load_sap",
     "load_trial",
     "validate_trial",
+    # errors
+    "CoxNotEstimable",
     "DataValidationError",
     "DesignError",
     "OsteoStatsError",
     "SAPConfigError",
+    # analysis results
+    "BatchLandmark",
+    "BinomialCI",
+    "BinomialTest",
+    "ChiSquareTest",
+    "CoxResult",
+    "DesignCheck",
+    "ExponentialControl",
+    "FisherResult",
+    "FixedSizeSearch",
+    "FollowUpResult",
+    "KaplanMeierResult",
+    "LogrankDesign",
+    "LogrankResult",
+    "OneSampleLogrankResult",
+    "RankSumResult",
+    "SignedRankResult",
+    "SimonDesign",
+    "SimonFrontier",
+    "SingleStageDesign",
+    "Stage1Timing",
+    "SurvivalQuantile",
     "ToxicityBoundary",
+    "TwoStageInference",
+    # analysis functions
+    "batch_km_landmark",
+    "benjamini_hochberg",
     "binomial_ci",
     "binomial_test",
     "boundary_crossing_probability",
     "check_design",
+    "compare_rules",
     "cox_regression",
+    "fisher_exact",
     "kaplan_meier",
-    "load_sap",
+    "logrank_design",
     "logrank_test",
     "one_sample_logrank",
     "operating_characteristics",
+    "proportion_increased",
+    "rank_sum_test",
     "reverse_km_followup",
+    "signed_rank_test",
+    "simon_design_for_n",
+    "simon_design_from_rules",
     "simon_designs",
     "single_stage_design",
+    "stage1_timing",
     "toxicity_boundary",
     "two_stage_inference",
 ]

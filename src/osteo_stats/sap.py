@@ -216,6 +216,8 @@ class ToxicityMonitoring(_Section):
     surgery_delay_days: int = Field(gt=0)
     p_acceptable: float = Field(gt=0, lt=1)
     p_unacceptable: float = Field(gt=0, lt=1)
+    # The SAP's key, kept so that existing SAP files still load; the Python API calls it
+    # alpha (toxicity_boundary(alpha=), ToxicityBoundary.alpha).
     type1: float = Field(gt=0, lt=1)
     power: float = Field(gt=0, lt=1)
     shape: float = Field(ge=0, le=0.5)

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from osteo_stats.analyse.survival import ConfType, _check_conf, _km_confint
 
@@ -77,7 +77,7 @@ def _readonly(values: np.ndarray) -> np.ndarray:
 
 
 def _check_batch(
-    time: Any, event: Any, include: Any, landmarks: Any
+    time: ArrayLike, event: ArrayLike, include: ArrayLike | None, landmarks: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     t = np.asarray(time, dtype=float)
     if t.ndim != 2:
@@ -124,11 +124,11 @@ def _check_batch(
 
 
 def batch_km_landmark(
-    time: Any,
-    event: Any,
-    landmarks: Any,
+    time: ArrayLike,
+    event: ArrayLike,
+    landmarks: ArrayLike,
     *,
-    include: Any = None,
+    include: ArrayLike | None = None,
     conf_level: float = 0.95,
     conf_type: ConfType = "log-log",
 ) -> BatchLandmark:

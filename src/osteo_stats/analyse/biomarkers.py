@@ -62,6 +62,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import optimize, stats
 
 from osteo_stats.analyse.proportions import BinomialCI, binomial_ci
@@ -237,7 +238,7 @@ class FisherResult:
 # --------------------------------------------------------------------------------------------
 
 
-def _as_values(func: str, name: str, values: Any) -> np.ndarray:
+def _as_values(func: str, name: str, values: ArrayLike) -> np.ndarray:
     try:
         out = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
@@ -388,8 +389,8 @@ def _median_sorted(values: np.ndarray) -> float:
 
 
 def signed_rank_test(
-    pre: Any,
-    post: Any,
+    pre: ArrayLike,
+    post: ArrayLike,
     conf_level: float = 0.95,
     method: RankMethod = "auto",
     correct: bool = True,
@@ -539,8 +540,8 @@ def signed_rank_test(
 
 
 def rank_sum_test(
-    x: Any,
-    y: Any,
+    x: ArrayLike,
+    y: ArrayLike,
     conf_level: float = 0.95,
     method: RankMethod = "auto",
     correct: bool = True,
@@ -671,7 +672,7 @@ def rank_sum_test(
 # --------------------------------------------------------------------------------------------
 
 
-def _as_table(func: str, table: Any) -> np.ndarray:
+def _as_table(func: str, table: ArrayLike) -> np.ndarray:
     try:
         t = np.asarray(table)
         ok = t.shape == (2, 2) and np.all(np.asarray(t, dtype=float) == np.rint(t))
@@ -685,7 +686,7 @@ def _as_table(func: str, table: Any) -> np.ndarray:
     return np.asarray(t, dtype=np.int64)
 
 
-def fisher_exact(table: Any, conf_level: float = 0.95) -> FisherResult:
+def fisher_exact(table: ArrayLike, conf_level: float = 0.95) -> FisherResult:
     """Fisher's exact test of independence in a 2 x 2 table, two-sided, as R ``fisher.test``.
 
     Given the margins, the top-left count :math:`X` is hypergeometric under :math:`H_0`, and
@@ -767,7 +768,7 @@ def fisher_exact(table: Any, conf_level: float = 0.95) -> FisherResult:
 # --------------------------------------------------------------------------------------------
 
 
-def benjamini_hochberg(p: Any) -> np.ndarray:
+def benjamini_hochberg(p_values: ArrayLike) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values, as R ``p.adjust(p, method = "BH")``.
 
     With the :math:`m` non-missing p-values sorted as :math:`p_{(1)} \\le \\dots \\le p_{(m)}`,
@@ -781,7 +782,7 @@ def benjamini_hochberg(p: Any) -> np.ndarray:
 
     Parameters
     ----------
-    p : array-like of float
+    p_values : array-like of float
         Raw p-values in [0, 1] (or NaN), one family (SAP 7.6 point 6).
 
     Returns
@@ -789,10 +790,10 @@ def benjamini_hochberg(p: Any) -> np.ndarray:
     numpy.ndarray
         Adjusted p-values in the input order.
     """
-    values = np.asarray(p, dtype=float)
+    values = np.asarray(p_values, dtype=float)
     if values.ndim != 1:
         raise ValueError(
-            f"benjamini_hochberg: p must be 1-dimensional; got shape {values.shape}. "
+            f"benjamini_hochberg: p_values must be 1-dimensional; got shape {values.shape}. "
             "Pass the p-values of one family."
         )
     present = ~np.isnan(values)
@@ -813,7 +814,7 @@ def benjamini_hochberg(p: Any) -> np.ndarray:
     return out
 
 
-def proportion_increased(pre: Any, post: Any, conf_level: float = 0.95) -> BinomialCI:
+def proportion_increased(pre: ArrayLike, post: ArrayLike, conf_level: float = 0.95) -> BinomialCI:
     """The proportion of pairs with ``post > pre`` among all pairs, Clopper-Pearson CI.
 
     Ties (``post == pre``) count in the denominator as not increased (SAP 7.6).

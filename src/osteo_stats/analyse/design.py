@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import special, stats
 
 from osteo_stats.errors import DesignError
@@ -716,7 +717,7 @@ def _check_rule(r1: int, n1: int, r: int, n: int) -> None:
         )
 
 
-def operating_characteristics(design: SimonDesign | _HasRules, p: Any) -> pd.DataFrame:
+def operating_characteristics(design: SimonDesign | _HasRules, p: ArrayLike) -> pd.DataFrame:
     """Exact operating characteristics of a two-stage rule at any true response rates.
 
     .. math::

@@ -1,6 +1,8 @@
 """Time-to-event statistics: Kaplan-Meier, reverse-KM follow-up, log-rank tests and Cox models.
 
-Arrays (or a DataFrame for the Cox model) go in; a frozen result comes out. The reference
+Arrays go in (or, with ``data=`` a DataFrame, the names of its columns: the same rule for
+:func:`kaplan_meier`, :func:`logrank_test` and :func:`cox_regression`); a frozen result comes
+out, whose test statistic is ``statistic`` and p-value ``p_value``. The reference
 implementation that every function here follows, and is tested against, is R's ``survival``
 package (3.5): ``survfit`` / ``summary.survfit`` / ``quantile.survfit`` for the Kaplan-Meier
 estimate, ``survdiff`` for the log-rank test and ``coxph(ties = "efron")`` for the Cox model.
@@ -30,12 +32,14 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
 __all__ = [
     "CONF_TYPES",
     "LANDMARK_COLUMNS",
     "TABLE_COLUMNS",
+    "ChiSquareTest",
     "CoxResult",
     "ExponentialControl",
     "FollowUpResult",
@@ -159,6 +163,38 @@ def _readonly(values: np.ndarray) -> np.ndarray:
     return values
 
 
+def _from_data(func: str, data: pd.DataFrame | None, **arrays: Any) -> list[Any]:
+    """The one rule for array arguments of :func:`kaplan_meier`, :func:`logrank_test` and
+    :func:`cox_regression`: arrays, or, with ``data=`` a frame, the names of its columns."""
+    if data is None:
+        named = [name for name, value in arrays.items() if isinstance(value, str)]
+        if named:
+            raise ValueError(
+                f"{func}: {', '.join(named)} given as column name(s) "
+                f"({', '.join(repr(arrays[n]) for n in named)}) but no data= frame; pass "
+                "data=<DataFrame>, or pass the values themselves."
+            )
+        return list(arrays.values())
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(
+            f"{func}: data must be a pandas DataFrame; received {type(data).__name__}."
+        )
+    resolved = []
+    for name, value in arrays.items():
+        if not isinstance(value, str):
+            raise ValueError(
+                f"{func}: with data=, {name} must be a column name; received "
+                f"{type(value).__name__}."
+            )
+        if value not in data.columns:
+            raise ValueError(
+                f"{func}: column {value!r} ({name}) not found in data; available: "
+                f"{list(data.columns)}."
+            )
+        resolved.append(data[value].to_numpy())
+    return resolved
+
+
 # --------------------------------------------------------------------------------------------
 # Kaplan-Meier
 # --------------------------------------------------------------------------------------------
@@ -170,9 +206,10 @@ class SurvivalQuantile:
 
     Attributes
     ----------
-    p : float
-        The probability: the ``p`` quantile is the time by which a fraction ``p`` has had the
-        event, i.e. where :math:`\\hat S(t)` crosses :math:`1 - p` (``p = 0.5``: the median).
+    probability : float
+        The quantile level ``p`` (not a p-value): the ``p`` quantile is the time by which a
+        fraction ``p`` has had the event, i.e. where :math:`\\hat S(t)` crosses :math:`1 - p`
+        (``p = 0.5``: the median).
     estimate, lower, upper : float
         The quantile and its confidence limits. ``NaN`` when not reached (the curve, or the
         confidence band, never falls to :math:`1 - p`); this is a fact, not an error.
@@ -182,7 +219,7 @@ class SurvivalQuantile:
         Scale of the pointwise survival CI whose crossings give ``lower``/``upper``.
     """
 
-    p: float
+    probability: float
     estimate: float
     lower: float
     upper: float
@@ -305,7 +342,7 @@ class KaplanMeierResult:
         lower = _r_findq(x, np.concatenate(([0.0], 1 - self.lower)), p)
         upper = _r_findq(x, np.concatenate(([0.0], 1 - self.upper)), p)
         return SurvivalQuantile(
-            p=p,
+            probability=p,
             estimate=estimate,
             lower=lower,
             upper=upper,
@@ -313,7 +350,7 @@ class KaplanMeierResult:
             conf_type=self.conf_type,
         )
 
-    def survival_at(self, times: Any) -> pd.DataFrame:
+    def survival_at(self, times: ArrayLike) -> pd.DataFrame:
         """The survival estimate at landmark times, with CI and the number at risk.
 
         Follows R's ``summary(fit, times = times)``: :math:`\\hat S` is the step function
@@ -431,10 +468,12 @@ def _km_confint(
 
 
 def kaplan_meier(
-    time: Any,
-    event: Any,
+    time: ArrayLike | str,
+    event: ArrayLike | str,
     conf_level: float = 0.95,
     conf_type: ConfType = "log-log",
+    *,
+    data: pd.DataFrame | None = None,
 ) -> KaplanMeierResult:
     """Kaplan-Meier estimate with Greenwood standard errors and pointwise confidence limits.
 
@@ -475,6 +514,9 @@ def kaplan_meier(
     conf_type : {"log-log", "log", "plain"}, default "log-log"
         Scale of the pointwise CI (R's ``conf.type``; SAS's ``CONFTYPE=LOGLOG | LOG |
         LINEAR``). The median and other quantiles use the same scale.
+    data : pandas.DataFrame, optional
+        When given, ``time`` and ``event`` are names of its columns (the same rule as
+        :func:`logrank_test` and :func:`cox_regression`).
 
     Returns
     -------
@@ -493,7 +535,7 @@ def kaplan_meier(
     (2002), section 1.3 (log-log limits). Therneau TM, R package ``survival``, ``survfit``.
     """
     z = _check_conf(conf_level, conf_type)
-    t, e = _time_event(time, event)
+    t, e = _time_event(*_from_data("kaplan_meier", data, time=time, event=event))
     n = t.size
 
     times, inverse, counts = np.unique(t, return_inverse=True, return_counts=True)
@@ -561,8 +603,8 @@ class FollowUpResult:
 
 
 def reverse_km_followup(
-    time: Any,
-    event: Any,
+    time: ArrayLike,
+    event: ArrayLike,
     conf_level: float = 0.95,
     conf_type: ConfType = "log-log",
 ) -> FollowUpResult:
@@ -666,14 +708,14 @@ class OneSampleLogrankResult:
         :math:`O`, the number of events.
     expected : float
         :math:`E = \\sum_i \\lambda t_i`, the events expected under the control.
-    z : float
-        :math:`(O - E)/\\sqrt{E}`; negative when there are fewer events than expected.
-    chi2 : float
-        :math:`z^2` (1 degree of freedom).
-    p_one_sided : float
-        :math:`\\Phi(z)`, for the alternative "better than the control" (fewer events).
-    p_two_sided : float
-        :math:`2\\min\\{\\Phi(z), 1 - \\Phi(z)\\}`.
+    statistic : float
+        :math:`Z = (O - E)/\\sqrt{E}`; negative when there are fewer events than expected
+        (its square is the 1-df chi-square form of the test).
+    p_value : float
+        :math:`\\Phi(Z)`, the one-sided p-value for the alternative "better than the control"
+        (fewer events): the test the SAP specifies.
+    p_value_two_sided : float
+        :math:`2\\min\\{\\Phi(Z), 1 - \\Phi(Z)\\}`.
     rate : float
         The control hazard :math:`\\lambda` used.
     smr : float
@@ -682,17 +724,16 @@ class OneSampleLogrankResult:
 
     observed: int
     expected: float
-    z: float
-    chi2: float
-    p_one_sided: float
-    p_two_sided: float
+    statistic: float
+    p_value: float
+    p_value_two_sided: float
     rate: float
     smr: float
 
 
 def one_sample_logrank(
-    time: Any,
-    event: Any,
+    time: ArrayLike,
+    event: ArrayLike,
     reference: ExponentialControl | None = None,
     *,
     rate: float | None = None,
@@ -781,10 +822,9 @@ def one_sample_logrank(
     return OneSampleLogrankResult(
         observed=observed,
         expected=expected,
-        z=z,
-        chi2=z * z,
-        p_one_sided=float(stats.norm.cdf(z)),
-        p_two_sided=float(2 * stats.norm.sf(abs(z))),
+        statistic=z,
+        p_value=float(stats.norm.cdf(z)),
+        p_value_two_sided=float(2 * stats.norm.sf(abs(z))),
         rate=float(reference.rate),
         smr=observed / expected,
     )
@@ -801,12 +841,12 @@ class LogrankResult:
 
     Attributes
     ----------
-    chi2 : float
+    statistic : float
         The log-rank chi-square statistic.
     df : int
         Degrees of freedom: the number of groups with :math:`E_k > 0`, minus 1.
-    p : float
-        :math:`P(\\chi^2_{df} \\ge \\text{chi2})`; ``NaN`` when ``df`` is 0.
+    p_value : float
+        :math:`P(\\chi^2_{df} \\ge \\text{statistic})`; ``NaN`` when ``df`` is 0.
     table : pandas.DataFrame
         One row per group (sorted as :func:`numpy.unique` sorts the labels): ``group, n,
         observed, expected, o_minus_e, var`` (``var`` is the diagonal of the variance matrix).
@@ -814,14 +854,20 @@ class LogrankResult:
         The :math:`k \\times k` variance matrix of :math:`O - E` (R's ``survdiff(...)$var``).
     """
 
-    chi2: float
+    statistic: float
     df: int
-    p: float
+    p_value: float
     table: pd.DataFrame = field(repr=False)
     variance: np.ndarray = field(repr=False)
 
 
-def logrank_test(time: Any, event: Any, group: Any) -> LogrankResult:
+def logrank_test(
+    time: ArrayLike | str,
+    event: ArrayLike | str,
+    group: ArrayLike | str,
+    *,
+    data: pd.DataFrame | None = None,
+) -> LogrankResult:
     """The log-rank test of equal survival in two or more groups (R's ``survdiff``, rho = 0).
 
     At each distinct event time :math:`t_j`, with :math:`n_j` at risk, :math:`d_j` events and
@@ -846,11 +892,15 @@ def logrank_test(time: Any, event: Any, group: Any) -> LogrankResult:
         1 = event, 0 = censored.
     group : array-like
         Group label per patient (at least two distinct labels; no missing values).
+    data : pandas.DataFrame, optional
+        When given, ``time``, ``event`` and ``group`` are names of its columns (the same rule
+        as :func:`kaplan_meier` and :func:`cox_regression`).
 
     Returns
     -------
     LogrankResult
     """
+    time, event, group = _from_data("logrank_test", data, time=time, event=event, group=group)
     t, e = _time_event(time, event)
     g = np.asarray(group)
     if g.ndim != 1 or g.shape[0] != t.size:
@@ -895,12 +945,12 @@ def logrank_test(time: Any, event: Any, group: Any) -> LogrankResult:
     used = expected > 0
     df = int(used.sum()) - 1
     if df < 1:
-        chi2, p = 0.0, math.nan
+        statistic, p_value = 0.0, math.nan
     else:
         diff = (observed - expected)[used][1:]
         v = variance[np.ix_(used, used)][1:, 1:]
-        chi2 = float(diff @ np.linalg.solve(v, diff))
-        p = float(stats.chi2.sf(chi2, df))
+        statistic = float(diff @ np.linalg.solve(v, diff))
+        p_value = float(stats.chi2.sf(statistic, df))
 
     table = pd.DataFrame(
         {
@@ -912,12 +962,33 @@ def logrank_test(time: Any, event: Any, group: Any) -> LogrankResult:
             "var": np.diag(variance).copy(),
         }
     )
-    return LogrankResult(chi2=chi2, df=df, p=p, table=table, variance=_readonly(variance))
+    return LogrankResult(
+        statistic=statistic, df=df, p_value=p_value, table=table, variance=_readonly(variance)
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Cox proportional hazards regression
 # --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChiSquareTest:
+    """A chi-square test carried inside a larger result (e.g. :attr:`CoxResult.lr_test`).
+
+    Attributes
+    ----------
+    statistic : float
+        The chi-square statistic.
+    df : int
+        Its degrees of freedom.
+    p_value : float
+        :math:`P(\\chi^2_{df} \\ge \\text{statistic})`.
+    """
+
+    statistic: float
+    df: int
+    p_value: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -927,7 +998,8 @@ class CoxResult:
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per model term: ``term, coef, se, hr, hr_lower, hr_upper, p``. A numeric
+        One row per model term: ``term, coef, se, hr, hr_lower, hr_upper, p_value`` (the Wald
+        test of the term). A numeric
         covariate's term is its column name; a categorical covariate gives one term per
         non-reference level, named ``"{covariate}={level}"``.
     n : int
@@ -940,7 +1012,7 @@ class CoxResult:
         The maximised partial log-likelihood (Efron).
     log_likelihood_null : float
         The partial log-likelihood at :math:`\\beta = 0` (R's ``fit$loglik[1]``).
-    lr_statistic, lr_df, lr_p : float, int, float
+    lr_test : ChiSquareTest
         Likelihood-ratio test of the whole model against :math:`\\beta = 0`, as R's
         ``summary(coxph)$logtest``:
 
@@ -956,9 +1028,7 @@ class CoxResult:
     reference_levels: Mapping[str, str]
     log_likelihood: float
     log_likelihood_null: float
-    lr_statistic: float
-    lr_df: int
-    lr_p: float
+    lr_test: ChiSquareTest
     conf_level: float
 
 
@@ -981,10 +1051,11 @@ class CoxNotEstimable(ValueError):
 
 
 def cox_regression(
-    data: pd.DataFrame,
-    time: str,
-    event: str,
-    covariates: Sequence[str],
+    time: ArrayLike | str,
+    event: ArrayLike | str,
+    covariates: pd.DataFrame | Mapping[str, ArrayLike] | Sequence[str],
+    *,
+    data: pd.DataFrame | None = None,
     reference_levels: Mapping[str, Any] | None = None,
     conf_level: float = 0.95,
 ) -> CoxResult:
@@ -1013,12 +1084,13 @@ def cox_regression(
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        One row per patient.
-    time, event : str
-        Column names of the follow-up time and of the event indicator (1 = event).
-    covariates : sequence of str
-        Column names of the covariates, in the order of the output table.
+    time, event : array-like, or str with ``data=``
+        Follow-up time and event indicator (1 = event) per patient.
+    covariates : mapping of name to array-like (e.g. a DataFrame), or sequence of str with ``data=``
+        The covariates, in the order of the output table.
+    data : pandas.DataFrame, optional
+        One row per patient. When given, ``time``, ``event`` and ``covariates`` are names of
+        its columns (the same rule as :func:`kaplan_meier` and :func:`logrank_test`).
     reference_levels : mapping, optional
         ``{covariate: level}`` for categorical covariates.
     conf_level : float, default 0.95
@@ -1041,6 +1113,35 @@ def cox_regression(
 
     if not isinstance(conf_level, numbers.Real) or not 0 < float(conf_level) < 1:
         raise ValueError(f"conf_level must be a number in (0, 1); received {conf_level!r}.")
+    if data is None:
+        time, event = _from_data("cox_regression", None, time=time, event=event)
+        if not isinstance(covariates, (Mapping, pd.DataFrame)):
+            raise ValueError(
+                "cox_regression: without data=, covariates must map names to values (a dict "
+                f"or a DataFrame); received {type(covariates).__name__}. To name columns, pass "
+                "data=<DataFrame>."
+            )
+        clash = sorted({"time", "event"} & set(covariates))
+        if clash:
+            raise ValueError(
+                f"cox_regression: covariate name(s) {clash} clash with time/event; rename them."
+            )
+        columns = {"time": time, "event": event, **dict(covariates.items())}
+        # by position, like the arrays of kaplan_meier: a Series' own index is not aligned on
+        data = pd.DataFrame(
+            {
+                name: values.reset_index(drop=True) if isinstance(values, pd.Series) else values
+                for name, values in columns.items()
+            }
+        )
+        time, event = "time", "event"
+    elif isinstance(covariates, (Mapping, pd.DataFrame, str)):
+        raise ValueError(
+            "cox_regression: with data=, covariates must be a list of column names; received "
+            f"{type(covariates).__name__}."
+        )
+    else:
+        _from_data("cox_regression", data, time=time, event=event)
     covariates = list(covariates)
     if not covariates:
         raise ValueError("covariates is empty; give at least one column name.")
@@ -1133,7 +1234,7 @@ def cox_regression(
             "hr": np.exp(coef),
             "hr_lower": np.exp(coef - z * se),
             "hr_upper": np.exp(coef + z * se),
-            "p": 2 * stats.norm.sf(np.abs(coef / se)),
+            "p_value": 2 * stats.norm.sf(np.abs(coef / se)),
         }
     )
     lr_test = fitter.log_likelihood_ratio_test()
@@ -1145,8 +1246,10 @@ def cox_regression(
         reference_levels=MappingProxyType(used_refs),
         log_likelihood=log_likelihood,
         log_likelihood_null=log_likelihood - float(lr_test.test_statistic) / 2,
-        lr_statistic=float(lr_test.test_statistic),
-        lr_df=int(lr_test.degrees_freedom),
-        lr_p=float(lr_test.p_value),
+        lr_test=ChiSquareTest(
+            statistic=float(lr_test.test_statistic),
+            df=int(lr_test.degrees_freedom),
+            p_value=float(lr_test.p_value),
+        ),
         conf_level=float(conf_level),
     )

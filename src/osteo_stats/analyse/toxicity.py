@@ -17,6 +17,8 @@ ch. 12):
   and the boundary is the binomial quantile
   :math:`r_k = \\min\\{r : P(X_{n_k} > r \\mid p_{acc}) \\le a_k\\}` (R:
   ``qbinom(1 - a_k, n_k, pLo)``).
+  The base level :math:`\\alpha` is searched for (``ToxicityBoundary.base_level``); it is not
+  the ``alpha`` argument, which caps the crossing probability over all looks (clinfun ``cP0``).
 * **Stopping rule.** ``r_k`` is the *maximum acceptable* number of patients with an
   unacceptable toxicity among the first ``n_k``; stop when the count *exceeds* it, i.e. when it
   is ``>= r_k + 1`` (clinfun prints "Stop if the number of toxicities exceeds (i.e. >) the
@@ -24,7 +26,7 @@ ch. 12):
 * **Search.** As :math:`\\alpha` grows every :math:`r_k` can only fall, so the candidate
   boundaries form a chain and :math:`P(\\text{cross} \\mid p)` grows along it. With
   ``priority="null"`` the boundary is the most aggressive one in the chain whose crossing
-  probability at ``p_acceptable`` is ``<= type1`` (clinfun's ``hi.bdry``); with
+  probability at ``p_acceptable`` is ``<= alpha`` (clinfun's ``hi.bdry``); with
   ``priority="alt"`` it is the least aggressive one whose crossing probability at
   ``p_unacceptable`` is ``>= power`` (clinfun's ``lo.bdry``). clinfun finds these by a
   bisection/secant search limited to ``niter`` steps; here every change point of the chain is
@@ -52,6 +54,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from osteo_stats.errors import DesignError
@@ -73,7 +76,7 @@ class ToxicityBoundary:
 
     Attributes
     ----------
-    p_acceptable, p_unacceptable, type1, power, shape, priority
+    p_acceptable, p_unacceptable, alpha, power, shape, priority
         The inputs (clinfun ``pLo``, ``pHi``, ``cP0``, ``cP1``, ``delta``, ``priority``).
     looks
         Cumulative numbers of evaluable patients at each look.
@@ -88,12 +91,12 @@ class ToxicityBoundary:
         :math:`\\alpha` in ``[base_level, base_level_upper)`` gives the same boundary.
     base_level_upper
         See ``base_level``.
-    attained_type1
+    alpha_attained
         Exact P(cross | ``p_acceptable``).
-    attained_power
+    power_attained
         Exact P(cross | ``p_unacceptable``).
-    meets_type1, meets_power
-        Whether ``attained_type1 <= type1`` and ``attained_power >= power``. The constraint named
+    meets_alpha, meets_power
+        Whether ``alpha_attained <= alpha`` and ``power_attained >= power``. The constraint named
         by ``priority`` always holds; the other one may not if the sample size is too small
         (clinfun warns "Max sample size ... may be small").
     table
@@ -110,7 +113,7 @@ class ToxicityBoundary:
 
     p_acceptable: float
     p_unacceptable: float
-    type1: float
+    alpha: float
     power: float
     shape: float
     priority: str
@@ -119,9 +122,9 @@ class ToxicityBoundary:
     stop_at: tuple[int, ...]
     base_level: float
     base_level_upper: float
-    attained_type1: float
-    attained_power: float
-    meets_type1: bool
+    alpha_attained: float
+    power_attained: float
+    meets_alpha: bool
     meets_power: bool
     table: pd.DataFrame
     operating_characteristics: pd.DataFrame
@@ -202,7 +205,7 @@ def _summarise(crossing: np.ndarray, looks: np.ndarray, p: np.ndarray) -> pd.Dat
 def boundary_crossing_probability(
     max_acceptable: Sequence[int],
     looks: Sequence[int],
-    p: float | Sequence[float],
+    p: ArrayLike,
 ) -> pd.DataFrame:
     """Exact operating characteristics of a given toxicity boundary (clinfun ``bdrycross.prob``).
 
@@ -277,7 +280,7 @@ def toxicity_boundary(
     p_acceptable: float,
     p_unacceptable: float,
     looks: Sequence[int],
-    type1: float = 0.10,
+    alpha: float = 0.10,
     power: float = 0.90,
     shape: float = 0.0,
     *,
@@ -294,7 +297,7 @@ def toxicity_boundary(
         Unacceptable rate (clinfun ``pHi``; SAP: 0.40).
     looks
         Cumulative numbers of evaluable patients at the looks (SAP: 5, 10, ..., 40, 43).
-    type1
+    alpha
         Maximum crossing probability at ``p_acceptable`` (clinfun ``cP0``).
     power
         Minimum crossing probability at ``p_unacceptable`` (clinfun ``cP1``).
@@ -302,10 +305,10 @@ def toxicity_boundary(
         Boundary shape :math:`\\Delta` in [0, 0.5]: 0 = Pocock (the same nominal level at every
         look), 0.5 = O'Brien-Fleming-like (clinfun ``delta``).
     priority
-        ``"null"`` (default, as clinfun): the ``type1`` constraint is met and the boundary is the
+        ``"null"`` (default, as clinfun): the ``alpha`` constraint is met and the boundary is the
         most aggressive such one; ``"alt"``: the ``power`` constraint is met and the boundary is
         the least aggressive such one. Whether the other constraint also holds is reported in
-        ``meets_type1`` / ``meets_power``.
+        ``meets_alpha`` / ``meets_power``.
     grid
         True rates for the operating characteristics; default six equally spaced rates from
         ``p_acceptable`` to ``p_unacceptable`` (clinfun ``ngrid=6``).
@@ -340,7 +343,7 @@ def toxicity_boundary(
     for name, value in (
         ("p_acceptable", p_acceptable),
         ("p_unacceptable", p_unacceptable),
-        ("type1", type1),
+        ("alpha", alpha),
         ("power", power),
     ):
         if not (isinstance(value, Real) and 0 < float(value) < 1):
@@ -368,7 +371,7 @@ def toxicity_boundary(
     anchor = p_acceptable if priority == "null" else p_unacceptable
     p_cross = _first_crossing(chain, looks_arr, np.full(len(chain), anchor)).sum(axis=1)
     if priority == "null":
-        index = int(np.flatnonzero(p_cross <= type1)[-1])  # row 0 (never stop) always qualifies
+        index = int(np.flatnonzero(p_cross <= alpha)[-1])  # row 0 (never stop) always qualifies
     else:
         reaching = np.flatnonzero(p_cross >= power)
         if reaching.size == 0:
@@ -387,7 +390,7 @@ def toxicity_boundary(
 
     anchors = np.array([p_acceptable, p_unacceptable], dtype=float)
     first = _first_crossing(np.broadcast_to(r, (2, r.size)), looks_arr, anchors)
-    attained_type1, attained_power = (float(v) for v in first.sum(axis=1))
+    alpha_attained, power_attained = (float(v) for v in first.sum(axis=1))
     table = pd.DataFrame(
         {
             "look": np.arange(1, looks_arr.size + 1),
@@ -410,7 +413,7 @@ def toxicity_boundary(
     return ToxicityBoundary(
         p_acceptable=float(p_acceptable),
         p_unacceptable=float(p_unacceptable),
-        type1=float(type1),
+        alpha=float(alpha),
         power=float(power),
         shape=float(shape),
         priority=priority,
@@ -419,10 +422,10 @@ def toxicity_boundary(
         stop_at=tuple(int(v) + 1 for v in r),
         base_level=base_level,
         base_level_upper=base_level_upper,
-        attained_type1=attained_type1,
-        attained_power=attained_power,
-        meets_type1=attained_type1 <= type1,
-        meets_power=attained_power >= power,
+        alpha_attained=alpha_attained,
+        power_attained=power_attained,
+        meets_alpha=alpha_attained <= alpha,
+        meets_power=power_attained >= power,
         table=table,
         operating_characteristics=oc,
     )

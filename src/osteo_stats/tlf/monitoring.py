@@ -54,7 +54,7 @@ def _int(value: float) -> int:
 def _sap_boundary(ad: AnalysisData) -> ToxicityBoundary:
     tm = ad.sap.toxicity_monitoring
     return toxicity_boundary(
-        tm.p_acceptable, tm.p_unacceptable, tm.looks, tm.type1, tm.power, tm.shape
+        tm.p_acceptable, tm.p_unacceptable, tm.looks, alpha=tm.type1, power=tm.power, shape=tm.shape
     )
 
 
@@ -157,8 +157,8 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
     if last is not None:
         b.add("N", bdry.looks[last - 1], parameter="LAST LOOK", group={"LOOK": last})
     p_acc, p_unacc = f"{tm.p_acceptable:.2f}", f"{tm.p_unacceptable:.2f}"
-    b.add("alpha_attained", bdry.attained_type1, parameter="BOUNDARY", group={"P": p_acc})
-    b.add("power", bdry.attained_power, parameter="BOUNDARY", group={"P": p_unacc})
+    b.add("alpha_attained", bdry.alpha_attained, parameter="BOUNDARY", group={"P": p_acc})
+    b.add("power", bdry.power_attained, parameter="BOUNDARY", group={"P": p_unacc})
     grid = [f"{rate:.2f}" for rate in bdry.operating_characteristics["p"]]
     for rate, oc in zip(grid, bdry.operating_characteristics.itertuples(), strict=True):
         g = {"P": rate}

@@ -80,7 +80,7 @@ def _fit_cox(frame: pd.DataFrame, conf: float) -> pd.Series | None:
     (SAP 7.4, applied to SAP 7.6).
     """
     try:
-        fit = cox_regression(frame, "TIME", "EVENT", ["X"], conf_level=conf)
+        fit = cox_regression("TIME", "EVENT", ["X"], data=frame, conf_level=conf)
     except CoxNotEstimable:
         return None
     return fit.table.iloc[0]
@@ -122,7 +122,7 @@ def efs_table(
                 if term is None:
                     not_converged.append(f"{marker} {TIMEPOINT_LABEL[atpt].lower()}")
                 else:
-                    coef, se, p_cox = term["coef"], term["se"], term["p"]
+                    coef, se, p_cox = term["coef"], term["se"], term["p_value"]
                     hr, lcl, ucl = term["hr"], term["hr_lower"], term["hr_upper"]
             b.add("coef", coef, parameter=marker, group=cox_group, analysis_set=aset)
             b.add("se", se, parameter=marker, group=cox_group, analysis_set=aset)
@@ -149,11 +149,11 @@ def efs_table(
                     _add_curve(fig, km, marker=marker, group=group, analysis_set=aset)
             curves[(marker, atpt)] = groups
             lr_group = {**base, "TEST": "LOG-RANK"}
-            chi2 = df = p_lr = math.nan
+            statistic = df = p_lr = math.nan
             if len(groups) == 2 and events > 0:
                 lr = logrank_test(data["TIME"], data["EVENT"], level)
-                chi2, df, p_lr = lr.chi2, lr.df, lr.p
-            b.add("statistic", chi2, parameter=marker, group=lr_group, analysis_set=aset)
+                statistic, df, p_lr = lr.statistic, lr.df, lr.p_value
+            b.add("statistic", statistic, parameter=marker, group=lr_group, analysis_set=aset)
             b.add("df", df, parameter=marker, group=lr_group, analysis_set=aset)
             b.add("p_value", p_lr, parameter=marker, group=lr_group, analysis_set=aset)
             families.setdefault((atpt, "LOG-RANK"), []).append((marker, lr_group, p_lr))

@@ -59,15 +59,16 @@ def _cox_model(
     if not reason:
         try:
             result = cox_regression(
-                fit_data,
                 "TIME",
                 "EVENT",
                 [f.key for f in factors],
+                data=fit_data,
                 reference_levels={f.key: f.levels[0] for f in factors},
                 conf_level=level,
             )
             table = result.table.set_index("term")
-            lr_test = {"statistic": result.lr_statistic, "df": result.lr_df, "p_value": result.lr_p}
+            lr = result.lr_test
+            lr_test = {"statistic": lr.statistic, "df": lr.df, "p_value": lr.p_value}
         except CoxNotEstimable as exc:
             reason = f"model not estimable ({exc.cause})"
     for statistic, value in lr_test.items():
@@ -85,7 +86,7 @@ def _cox_model(
             group=group,
             **keys,
         )
-        b.add("p_value", row["p"] if row is not None else nan, group=group, **keys)
+        b.add("p_value", row["p_value"] if row is not None else nan, group=group, **keys)
     return reason
 
 
@@ -237,9 +238,9 @@ def subgroup_table(ad: AnalysisData) -> TLFOutput:
                     level[known].to_numpy(),
                 )
             group = {"FACTOR": f.key}
-            b.add("statistic", test.chi2 if test else math.nan, group=group, **keys)
+            b.add("statistic", test.statistic if test else math.nan, group=group, **keys)
             b.add("df", test.df if test else math.nan, group=group, **keys)
-            b.add("p_value", test.p if test else math.nan, group=group, **keys)
+            b.add("p_value", test.p_value if test else math.nan, group=group, **keys)
     ard = b.build()
 
     lv_ci = pct_label(inf.conf_level)

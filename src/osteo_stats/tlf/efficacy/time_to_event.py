@@ -324,9 +324,9 @@ def one_sample_logrank_table(ad: AnalysisData) -> TLFOutput:
             res.observed,
             res.expected,
             res.smr,
-            res.z,
-            res.p_one_sided,
-            res.p_two_sided,
+            res.statistic,
+            res.p_value,
+            res.p_value_two_sided,
         )
     else:
         values = (math.nan,) * 7

@@ -18,7 +18,7 @@ from osteo_stats.load import validate_trial
 from osteo_stats.sap import load_sap
 
 FIXTURE = Path(__file__).parent / "data" / "pharmaverseadam"
-EXAMPLE = FIXTURE / "pharmaverse_example.yaml"
+EXAMPLE = "pharmaverse-example"  # a shipped mapping: admiral + three declared choices
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -58,6 +58,42 @@ def test_the_admiral_mapping_alone_stops_on_what_is_not_promis(sap):
     errors = {(i.dataset, i.column) for i in issues if i.severity == "error"}
     assert {column for _, column in errors} == {"STUDYID", "EXTRT", "EXPLDOS"}
     assert ("ADEX", "EXTRT") in errors
+
+
+def _validate_lines(capsys, mapping: str) -> tuple[int, list[str]]:
+    capsys.readouterr()
+    code = main(["validate", "--data", str(FIXTURE), "--mapping", mapping])
+    out = capsys.readouterr()
+    text = out.out + out.err
+    return code, [" ".join(line.split()) for line in text.splitlines()]
+
+
+def test_cli_validate_with_the_example_mapping_leaves_only_notices(capsys):
+    code, lines = _validate_lines(capsys, "pharmaverse-example")
+    assert code == 0
+    totals = [line for line in lines if line.startswith("Totals:")]
+    assert len(totals) == 1 and totals[0].startswith("Totals: 0 errors,")
+    issues = [line for line in lines if re.match(r"(Warning: )?AD[A-Z]{2}: ", line)]
+    assert issues and all(line.startswith("Warning: ") for line in issues)
+
+
+def test_cli_validate_with_admiral_names_exactly_what_is_another_studys(capsys):
+    """STUDYID CDISCPILOT01, EXTRT XANOMELINE/PLACEBO and the placebo's dose 0 are refused; the
+    hint for the study and treatment says how a mapping declares another study's data."""
+    code, lines = _validate_lines(capsys, "admiral")
+    assert code == 1
+    errors = [line for line in lines if re.match(r"AD[A-Z]{2}: ", line)]
+    columns = {re.match(r"AD[A-Z]{2}: (\w+)", line).group(1) for line in errors}
+    assert columns == {"STUDYID", "EXTRT", "EXPLDOS"}
+    hint = (
+        "Hint: this is another study's data: a mapping can declare it for a trial run, e.g. "
+        "--mapping pharmaverse-example; see sap/MAPPING.md"
+    )
+    for line in errors:
+        assert line.endswith(hint) == (" EXPLDOS " not in line), line
+    assert [line for line in lines if line.startswith("Totals:")] == [
+        "Totals: 436 errors, 53 warnings, 1 note; 35 patients affected."
+    ]
 
 
 def test_response_and_overall_survival_still_work_without_surgery_data(sap):
@@ -106,7 +142,7 @@ def test_report_dmc_on_the_fixture_matches_a_pandas_groupby(tmp_path):
             "--data",
             str(FIXTURE),
             "--mapping",
-            str(EXAMPLE),
+            EXAMPLE,
             "--out",
             str(tmp_path),
             "--analysis",
@@ -166,6 +202,6 @@ def test_report_dmc_on_the_fixture_matches_a_pandas_groupby(tmp_path):
     assert not (tlfs / "table_14_1_7.csv").exists()
     # the mapping and its SHA-256 are on the provenance page
     assert "Mapping pharmaverse-example" in html
-    assert re.search(
-        r"pharmaverse_example\.yaml</td><td>yaml</td><td class=\"hash\">[0-9a-f]{64}", html
-    )
+    # ... and so is the admiral mapping it extends, with its own hash
+    for name in ("pharmaverse-example", "admiral"):
+        assert re.search(rf"{name}\.yaml</td><td>yaml</td><td class=\"hash\">[0-9a-f]{{64}}", html)

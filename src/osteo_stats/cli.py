@@ -63,7 +63,7 @@ MappingOption = Annotated[
         "--mapping",
         metavar="FILE|NAME",
         help="Read a standard CDISC ADaM through a declared mapping: a YAML file, or the name "
-        "of a shipped one (admiral). See sap/MAPPING.md.",
+        "of a shipped one (admiral, pharmaverse-example). See sap/MAPPING.md.",
     ),
 ]
 

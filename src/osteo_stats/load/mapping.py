@@ -16,6 +16,7 @@ with an invented value; the analyses that need it say "not available: <COL> not 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -628,8 +629,16 @@ def other_study_hint(issue: ValidationIssue) -> ValidationIssue:
     return replace(issue, hint=OTHER_STUDY_HINT)
 
 
+#: The rule of a "not collected" notice; the summary groups them by dataset and mapping.
+NOT_COLLECTED_RULE = (
+    "not collected (declared by mapping {mapping}); the analyses that need it show 'not available'"
+)
+NOT_COLLECTED_PATTERN = re.compile(r"not collected \(declared by mapping (?P<mapping>.+)\);")
+
+
 def not_collected_notices(mapped: Mapped, mapping_name: str) -> list[ValidationIssue]:
-    """One notice per column the mapping declares not collected (severity warning)."""
+    """One notice per column the mapping declares not collected (severity warning); the
+    printed summary groups them per dataset, ``--issues`` keeps one row each."""
     return [
         ValidationIssue(
             dataset,
@@ -637,8 +646,7 @@ def not_collected_notices(mapped: Mapped, mapping_name: str) -> list[ValidationI
             None,
             column,
             None,
-            f"not collected (declared by mapping {mapping_name}); the analyses that need it "
-            "show 'not available'",
+            NOT_COLLECTED_RULE.format(mapping=mapping_name),
             "",
             "warning",
         )

@@ -134,7 +134,7 @@ def _n(cell: str) -> int:
     return int(match.group(1))
 
 
-def test_report_dmc_on_the_fixture_matches_a_pandas_groupby(tmp_path):
+def test_report_dmc_on_the_fixture_matches_a_pandas_groupby(tmp_path, capsys):
     code = main(
         [
             "report",
@@ -150,6 +150,9 @@ def test_report_dmc_on_the_fixture_matches_a_pandas_groupby(tmp_path):
         ]
     )
     assert code == 0
+    # the outputs missing for want of data are "not available (not collected)", not "not yet"
+    printed = " ".join(capsys.readouterr().out.split())
+    assert re.search(r"\d+ TLFs shown, 10 not available \(not collected\), 0 not yet", printed)
     [folder] = (tmp_path / "dmc").iterdir()
     tlfs = folder / "tlfs"
 
@@ -200,6 +203,8 @@ def test_report_dmc_on_the_fixture_matches_a_pandas_groupby(tmp_path):
     assert "Stage-1 futility status: not available: SURGOUT not collected" in html
     assert "not available: AECLAVDN not collected" in html
     assert not (tlfs / "table_14_1_7.csv").exists()
+    assert "outputs of this report are not available (not collected)" in html
+    assert "not yet available; each is marked" not in html
     # the mapping and its SHA-256 are on the provenance page
     assert "Mapping pharmaverse-example" in html
     # ... and so is the admiral mapping it extends, with its own hash

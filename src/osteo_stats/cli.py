@@ -911,8 +911,14 @@ def _report(
         ),
         highlight=False,
     )
+    not_collected = (
+        f"{len(result.not_collected)} not available (not collected), "
+        if result.not_collected
+        else ""
+    )
     console.print(
-        f"{len(result.shown)} TLFs shown, {len(result.missing)} not yet available; "
+        f"{len(result.shown)} TLFs shown, {not_collected}"
+        f"{len(result.not_yet_available)} not yet available; "
         f"{len(result.files)} files in {result.out_dir}",
         markup=False,
         highlight=False,

@@ -151,8 +151,16 @@ def test_report_dmc_on_the_fixture_matches_a_pandas_groupby(tmp_path, capsys):
     )
     assert code == 0
     # the outputs missing for want of data are "not available (not collected)", not "not yet"
-    printed = " ".join(capsys.readouterr().out.split())
+    captured = capsys.readouterr()
+    printed = " ".join(captured.out.split())
     assert re.search(r"\d+ TLFs shown, 10 not available \(not collected\), 0 not yet", printed)
+    # the valid data's "not collected" columns are said up front, one line per dataset
+    notices = [line for line in captured.err.splitlines() if "not collected" in line]
+    assert [line.split(":")[1] for line in notices] == [" ADSL", " ADAE", " ADRS", " ADEX"]
+    assert notices[1] == (
+        "Warning: ADAE: 3 columns not collected (mapping pharmaverse-example): AECLAVDN, AEIRFL, "
+        'AESDLYFL; the analyses that need them show "not available".'
+    )
     [folder] = (tmp_path / "dmc").iterdir()
     tlfs = folder / "tlfs"
 

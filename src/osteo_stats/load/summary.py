@@ -150,6 +150,12 @@ def group_issues(issues: Iterable[ValidationIssue]) -> list[IssueGroup]:
     return [IssueGroup(ds, col, rule, sev, tuple(found)) for (ds, col, rule, sev), found in ordered]
 
 
+def not_collected_lines(issues: Iterable[ValidationIssue]) -> list[str]:
+    """The columns a mapping declares "not collected", one line per dataset: what the commands
+    that analyse valid data print, so the user sees them without running validate."""
+    return [group.line() for group in group_issues(issues) if group.not_collected_by]
+
+
 def model_columns(sap: SAP) -> dict[str, list[str]]:
     """Each dataset's model columns (sap/DATA_MODEL.md), for :func:`summary_lines`."""
     return {name: list(spec.names) for name, spec in dataset_specs(sap).items()}

@@ -218,3 +218,17 @@ def test_report_dmc_on_the_fixture_matches_a_pandas_groupby(tmp_path, capsys):
     # ... and so is the admiral mapping it extends, with its own hash
     for name in ("pharmaverse-example", "admiral"):
         assert re.search(rf"{name}\.yaml</td><td>yaml</td><td class=\"hash\">[0-9a-f]{{64}}", html)
+
+
+def test_analyze_on_the_fixture_writes_adrs_with_bor_rows(tmp_path, capsys):
+    """analyze exports ADRS with the BOR rows; the mapped file's own extra columns (SUBJID,
+    RSTESTCD, ...) are not exported (SAP 12.4) and once made the BOR rows fail to line up."""
+    assert (
+        main(["analyze", "--data", str(FIXTURE), "--mapping", EXAMPLE, "--out", str(tmp_path)]) == 0
+    )
+    adrs = pd.read_csv(tmp_path / "adam" / "adrs.csv", dtype=str, keep_default_na=False)
+    source = _read("adrs")
+    assert "RSTESTCD" in source and "RSTESTCD" not in adrs
+    fas = _read("adsl").query("RANDDT != ''")["USUBJID"]
+    assert sorted(adrs.loc[adrs["PARAMCD"].ne("OVRLRESP"), "USUBJID"]) == sorted(fas)
+    assert "ADSL: 16 columns not collected" in capsys.readouterr().err

@@ -776,8 +776,7 @@ def _analysis_outputs(
     if mapping is not None:  # what the tables will show as "not available", said up front
         from osteo_stats.load.summary import not_collected_lines
 
-        for line in not_collected_lines(issues):
-            err_console.print(_plain(line), markup=False, highlight=False)
+        _write_plain([_plain(line) for line in not_collected_lines(issues)])
     status.update("Deriving analysis datasets")
     requested = analysis.value if analysis is not None else None
     choice = choose_analysis_type(data, sap, cutoff_date, requested, default_analysis)

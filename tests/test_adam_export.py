@@ -236,8 +236,9 @@ def test_dmc_selection_holds_no_efficacy(shipped_ad, tmp_path):
 @pytest.fixture
 def fixture_catalogue(monkeypatch):
     """The TLF catalogue replaced by fixture TLFs: the reports render fast; data are real."""
-    builders = {area: (lambda ad: []) for area in build.BUILDERS}
-    builders["disposition"] = lambda ad: fixture_outputs(3)
+    builders = {area: {} for area in build.BUILDERS}
+    labels = tuple(output.tlf.label for output in fixture_outputs(3))
+    builders["disposition"] = {labels: lambda ad: fixture_outputs(3)}
     monkeypatch.setattr(build, "BUILDERS", builders)
 
 

@@ -6,6 +6,7 @@ it; the expected result is worked out from the mapping's rule and written in the
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -372,6 +373,180 @@ def test_the_admiral_mapping_is_shipped_and_valid():
 def test_parse_mapping_accepts_text():
     mapping = parse_mapping("name: t\ndatasets:\n  ADTR:\n    keep: {PARAMCD: [SDIAM]}\n")
     assert mapping.datasets["ADTR"].keep == {"PARAMCD": ("SDIAM",)}
+
+
+# -------------------------------------------------------------------------------- extends
+
+PARENT = """\
+name: parent
+description: the parent
+also_accept_studyid: [STUDYA]
+cutoff: {latest_of: [ADSL.LSTALVDT]}
+datasets:
+  ADSL:
+    keep_present: [RANDDT]
+    rename: {RANDDT: ENRLDT}
+    not_collected: [SURGOUT, NECRPCT]
+  ADAE:
+    values:
+      AEACN: {"": UNKNOWN, NONE: DOSE NOT CHANGED}
+    derive:
+      - {kind: relatedness, source: AREL, related: [PROBABLE], not_related: [NONE]}
+    rename: {ATOXGR: AETOXGR}
+    not_collected: [AETOXGR, AEIRFL]
+    footnotes: {AEACN: parent's AEACN note, AERELSB: parent's AREL note}
+  ADEX:
+    keep: {PARAMCD: [DOSE]}
+"""
+
+CHILD = """\
+name: child
+extends: parent.yaml
+also_accept_studyid: [STUDYB, STUDYA]
+datasets:
+  ADSL:
+    not_collected: [NECRPCT, DFIMO]
+  ADAE:
+    values:
+      AEACN: {NONE: DRUG WITHDRAWN}
+      AESER: {"": N}
+    derive:
+      - {kind: grade_from_severity, source: ASEV, grades: {MILD: 1}, footnote: Mild is grade 1.}
+    footnotes: {AEACN: child's AEACN note}
+  ADEX:
+    keep: {EXTRT: [DRUGX], PARAMCD: [DOSE, PLDOSE]}
+  ADTR:
+    keep: {PARAMCD: [SDIAM]}
+"""
+
+
+def test_extends_merges_dataset_keys_as_documented(tmp_path):
+    """The rules of sap/MAPPING.md ("extends"), one by one, on a hand-made parent and child."""
+    (tmp_path / "parent.yaml").write_text(PARENT, encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "child.yaml").write_text(
+        CHILD.replace("extends: parent.yaml", "extends: ../parent.yaml"), encoding="utf-8"
+    )
+    source = load_mapping(tmp_path / "sub" / "child.yaml")  # extends relative to the child
+    merged = source.mapping
+    # top level: the child's name; studies add up; cutoff and description not overridden
+    assert (merged.name, merged.extends) == ("child", "../parent.yaml")
+    assert merged.description == ""
+    assert merged.also_accept_studyid == ("STUDYA", "STUDYB")
+    assert merged.cutoff.latest_of == ("ADSL.LSTALVDT",)
+    adsl, adae, adex = (merged.datasets[n] for n in ("ADSL", "ADAE", "ADEX"))
+    # lists add up (no repeats), dicts untouched by the child stay
+    assert adsl.not_collected == ("SURGOUT", "NECRPCT", "DFIMO")
+    assert (adsl.keep_present, adsl.rename) == (("RANDDT",), {"RANDDT": "ENRLDT"})
+    # values: entries of the same column merge, the child's wins for the same value
+    assert adae.values == {
+        "AEACN": {"": "UNKNOWN", "NONE": "DRUG WITHDRAWN"},
+        "AESER": {"": "N"},
+    }
+    # AETOXGR is now derived by the child: the parent's rename and not_collected for it go;
+    # the parent's relatedness (other targets) stays, the child's derivation comes after it
+    assert [d.kind for d in adae.derive] == ["relatedness", "grade_from_severity"]
+    assert adae.rename == {}
+    assert adae.not_collected == ("AEIRFL",)
+    assert adae.footnotes == {"AEACN": "child's AEACN note", "AERELSB": "parent's AREL note"}
+    # keep: the child's list replaces the parent's for the same column, other columns add
+    assert adex.keep == {"PARAMCD": ("DOSE", "PLDOSE"), "EXTRT": ("DRUGX",)}
+    # a dataset only the child maps is the child's
+    assert merged.datasets["ADTR"].keep == {"PARAMCD": ("SDIAM",)}
+    # provenance: both files, each with its own hash
+    assert [m.name for m in source.chain] == ["child", "parent"]
+    assert source.parent.path == (tmp_path / "sub" / ".." / "parent.yaml")
+    assert source.sha256 != source.parent.sha256 and len(source.parent.sha256) == 64
+
+
+def test_a_child_rename_replaces_the_parents_way_to_the_same_column(tmp_path):
+    (tmp_path / "parent.yaml").write_text(PARENT, encoding="utf-8")
+    child = _mapping(
+        tmp_path,
+        "name: c\nextends: parent.yaml\ndatasets:\n  ADAE:\n    rename: {AETOXGRN: AETOXGR}\n",
+    )
+    adae = load_mapping(child).mapping.datasets["ADAE"]
+    assert adae.rename == {"AETOXGRN": "AETOXGR"}
+    assert adae.not_collected == ("AEIRFL",)  # the parent's fallback for AETOXGR is dropped
+
+
+def test_a_mapping_extends_a_shipped_one_by_name(tmp_path):
+    child = _mapping(tmp_path, "name: mine\nextends: admiral\nalso_accept_studyid: [X1]\n")
+    source = load_mapping(child)
+    admiral = load_mapping("admiral")
+    assert source.mapping.datasets == admiral.mapping.datasets
+    assert source.mapping.also_accept_studyid == ("X1",)
+    assert [m.name for m in source.chain] == ["mine", "admiral"]
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {"map.yaml": "name: t\nextends: admirall\n"},
+            r"map\.yaml: extends = 'admirall': no such file and no shipped mapping of that name\. "
+            r"Hint: .*relative to the extending file.* one of: admiral",
+        ),
+        (
+            {"map.yaml": "name: t\nextends: nowhere/p.yaml\n"},
+            r"map\.yaml: extends = 'nowhere/p\.yaml': no such file",
+        ),
+        (
+            {"map.yaml": "name: t\nextends: map.yaml\n"},
+            r"map\.yaml: extends = 'map\.yaml' makes a cycle \(map\.yaml -> map\.yaml\)\. "
+            r"Hint: a mapping cannot build on itself",
+        ),
+        (
+            {"map.yaml": "name: a\nextends: b.yaml\n", "b.yaml": "name: b\nextends: map.yaml\n"},
+            r"b\.yaml: extends = 'map\.yaml' makes a cycle \(map\.yaml -> b\.yaml -> map\.yaml\)",
+        ),
+        (
+            {"map.yaml": "name: t\nextends: 3\n"},
+            r"map\.yaml: the mapping is invalid .*\n  extends = 3: Input should be a valid string",
+        ),
+        (  # the merge is validated again: the parent derives FASFL, the child says not collected
+            {
+                "map.yaml": "name: c\nextends: p.yaml\ndatasets:\n  ADSL:\n"
+                "    not_collected: [FASFL]\n",
+                "p.yaml": "name: p\ndatasets:\n  ADSL:\n"
+                "    derive: [{kind: constant, to: FASFL, value: 'Y'}]\n",
+            },
+            r"map\.yaml \(extends p\): the mapping is invalid .*\n  datasets\.ADSL: \['FASFL'\] "
+            r"are both derived and declared not_collected",
+        ),
+        (  # a bad parent is named as the parent's own file
+            {"map.yaml": "name: c\nextends: p.yaml\n", "p.yaml": "name: p\nrenmae: {}\n"},
+            r"p\.yaml: the mapping is invalid .*\n  renmae: ",
+        ),
+    ],
+)
+def test_bad_extends_messages(tmp_path, files, expected):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    with pytest.raises(MappingError) as info:
+        load_mapping(tmp_path / "map.yaml")
+    assert re.search(expected, str(info.value)), str(info.value)
+
+
+def test_the_pharmaverse_example_mapping_is_admiral_plus_three_choices():
+    example, admiral = load_mapping("pharmaverse-example"), load_mapping("admiral")
+    assert example.mapping.extends == "admiral"
+    assert example.parent.path == admiral.path
+    assert example.mapping.also_accept_studyid == ("CDISCPILOT01",)
+    changed = {
+        name
+        for name, spec in example.mapping.datasets.items()
+        if spec != admiral.mapping.datasets[name]
+    }
+    assert changed == {"ADAE", "ADEX"}
+    adae = example.mapping.datasets["ADAE"]
+    [grade] = [d for d in adae.derive if d.kind == "grade_from_severity"]
+    assert grade.grades == {"MILD": 1, "MODERATE": 2, "SEVERE": 3}
+    assert "AETOXGR" not in adae.not_collected and adae.rename == {}
+    assert example.mapping.datasets["ADEX"].keep == {
+        "PARAMCD": ("DOSE",),
+        "EXTRT": ("XANOMELINE",),
+    }
 
 
 # ------------------------------------------------------------------------------ the command

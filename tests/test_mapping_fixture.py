@@ -18,7 +18,7 @@ from osteo_stats.load import validate_trial
 from osteo_stats.sap import load_sap
 
 FIXTURE = Path(__file__).parent / "data" / "pharmaverseadam"
-EXAMPLE = FIXTURE / "pharmaverse_example.yaml"
+EXAMPLE = "pharmaverse-example"  # a shipped mapping: admiral + three declared choices
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -60,6 +60,42 @@ def test_the_admiral_mapping_alone_stops_on_what_is_not_promis(sap):
     assert ("ADEX", "EXTRT") in errors
 
 
+def _validate_lines(capsys, mapping: str) -> tuple[int, list[str]]:
+    capsys.readouterr()
+    code = main(["validate", "--data", str(FIXTURE), "--mapping", mapping])
+    out = capsys.readouterr()
+    text = out.out + out.err
+    return code, [" ".join(line.split()) for line in text.splitlines()]
+
+
+def test_cli_validate_with_the_example_mapping_leaves_only_notices(capsys):
+    code, lines = _validate_lines(capsys, "pharmaverse-example")
+    assert code == 0
+    totals = [line for line in lines if line.startswith("Totals:")]
+    assert len(totals) == 1 and totals[0].startswith("Totals: 0 errors,")
+    issues = [line for line in lines if re.match(r"(Warning: )?AD[A-Z]{2}: ", line)]
+    assert issues and all(line.startswith("Warning: ") for line in issues)
+
+
+def test_cli_validate_with_admiral_names_exactly_what_is_another_studys(capsys):
+    """STUDYID CDISCPILOT01, EXTRT XANOMELINE/PLACEBO and the placebo's dose 0 are refused; the
+    hint for the study and treatment says how a mapping declares another study's data."""
+    code, lines = _validate_lines(capsys, "admiral")
+    assert code == 1
+    errors = [line for line in lines if re.match(r"AD[A-Z]{2}: ", line)]
+    columns = {re.match(r"AD[A-Z]{2}: (\w+)", line).group(1) for line in errors}
+    assert columns == {"STUDYID", "EXTRT", "EXPLDOS"}
+    hint = (
+        "Hint: this is another study's data: a mapping can declare it for a trial run, e.g. "
+        "--mapping pharmaverse-example; see sap/MAPPING.md"
+    )
+    for line in errors:
+        assert line.endswith(hint) == (" EXPLDOS " not in line), line
+    assert [line for line in lines if line.startswith("Totals:")] == [
+        "Totals: 436 errors, 53 warnings, 1 note; 35 patients affected."
+    ]
+
+
 def test_response_and_overall_survival_still_work_without_surgery_data(sap):
     from osteo_stats.derive.analysis_data import derive_analysis_data
     from osteo_stats.tlf.build import build_tlfs, unavailable
@@ -98,7 +134,7 @@ def _n(cell: str) -> int:
     return int(match.group(1))
 
 
-def test_report_dmc_on_the_fixture_matches_a_pandas_groupby(tmp_path):
+def test_report_dmc_on_the_fixture_matches_a_pandas_groupby(tmp_path, capsys):
     code = main(
         [
             "report",
@@ -106,7 +142,7 @@ def test_report_dmc_on_the_fixture_matches_a_pandas_groupby(tmp_path):
             "--data",
             str(FIXTURE),
             "--mapping",
-            str(EXAMPLE),
+            EXAMPLE,
             "--out",
             str(tmp_path),
             "--analysis",
@@ -114,6 +150,17 @@ def test_report_dmc_on_the_fixture_matches_a_pandas_groupby(tmp_path):
         ]
     )
     assert code == 0
+    # the outputs missing for want of data are "not available (not collected)", not "not yet"
+    captured = capsys.readouterr()
+    printed = " ".join(captured.out.split())
+    assert re.search(r"\d+ TLFs shown, 10 not available \(not collected\), 0 not yet", printed)
+    # the valid data's "not collected" columns are said up front, one line per dataset
+    notices = [line for line in captured.err.splitlines() if "not collected" in line]
+    assert [line.split(":")[1] for line in notices] == [" ADSL", " ADAE", " ADRS", " ADEX"]
+    assert notices[1] == (
+        "Warning: ADAE: 3 columns not collected (mapping pharmaverse-example): AECLAVDN, AEIRFL, "
+        'AESDLYFL; the analyses that need them show "not available".'
+    )
     [folder] = (tmp_path / "dmc").iterdir()
     tlfs = folder / "tlfs"
 
@@ -164,8 +211,24 @@ def test_report_dmc_on_the_fixture_matches_a_pandas_groupby(tmp_path):
     assert "Stage-1 futility status: not available: SURGOUT not collected" in html
     assert "not available: AECLAVDN not collected" in html
     assert not (tlfs / "table_14_1_7.csv").exists()
+    assert "outputs of this report are not available (not collected)" in html
+    assert "not yet available; each is marked" not in html
     # the mapping and its SHA-256 are on the provenance page
     assert "Mapping pharmaverse-example" in html
-    assert re.search(
-        r"pharmaverse_example\.yaml</td><td>yaml</td><td class=\"hash\">[0-9a-f]{64}", html
+    # ... and so is the admiral mapping it extends, with its own hash
+    for name in ("pharmaverse-example", "admiral"):
+        assert re.search(rf"{name}\.yaml</td><td>yaml</td><td class=\"hash\">[0-9a-f]{{64}}", html)
+
+
+def test_analyze_on_the_fixture_writes_adrs_with_bor_rows(tmp_path, capsys):
+    """analyze exports ADRS with the BOR rows; the mapped file's own extra columns (SUBJID,
+    RSTESTCD, ...) are not exported (SAP 12.4) and once made the BOR rows fail to line up."""
+    assert (
+        main(["analyze", "--data", str(FIXTURE), "--mapping", EXAMPLE, "--out", str(tmp_path)]) == 0
     )
+    adrs = pd.read_csv(tmp_path / "adam" / "adrs.csv", dtype=str, keep_default_na=False)
+    source = _read("adrs")
+    assert "RSTESTCD" in source and "RSTESTCD" not in adrs
+    fas = _read("adsl").query("RANDDT != ''")["USUBJID"]
+    assert sorted(adrs.loc[adrs["PARAMCD"].ne("OVRLRESP"), "USUBJID"]) == sorted(fas)
+    assert "ADSL: 16 columns not collected" in capsys.readouterr().err

@@ -77,3 +77,44 @@ def test_teae_overview_marks_only_the_immune_related_row(outputs):
     assert rows["Any TEAE"] != "not collected (AEIRFL)"
     assert "ROW=IMMUNE-RELATED" not in set(output.ard.frame["group"])
     assert "ROW=ANY" in set(output.ard.frame["group"])
+
+
+def test_every_registry_entry_builds_exactly_the_tlfs_it_lists(shipped_ad):
+    """The per-TLF lists of tlf/build.py are the one list the gate reads: an entry's labels must
+    be what its builder returns (else a TLF could be skipped, or built, behind the gate's back),
+    and together they are the SAP 11 catalogue, each TLF once."""
+    from osteo_stats.tlf.build import BUILDERS
+    from osteo_stats.tlf.catalogue import SAP_TLFS
+
+    listed = []
+    for area, entries in BUILDERS.items():
+        for labels, build in entries.items():
+            assert [o.tlf.label for o in build(shipped_ad)] == list(labels), (area, labels)
+            listed += labels
+    assert sorted(listed) == sorted(t.label for t in SAP_TLFS)
+
+
+def test_without_the_prognostic_factors_only_the_cox_tables_are_not_built(tmp_path):
+    """NNODULE, DFIMO and LATERAL not collected, surgery collected: SAP 7.4 codes the factors
+    for the Cox model (Table 14.2.13) and the subgroup table (14.2.14) only, so every other
+    efficacy TLF is built as usual; the gate skips just those two, before running them."""
+    from osteo_stats.tlf import efficacy
+
+    sap = load_sap()
+    factors = ["NNODULE", "DFIMO", "LATERAL"]
+    tables = minimal_trial()
+    tables["ADSL"] = tables["ADSL"].drop(columns=factors)
+    data = write_trial(tables, tmp_path / "data")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        f"name: no-factors\ndatasets:\n  ADSL:\n    not_collected: [{', '.join(factors)}]\n",
+        encoding="utf-8",
+    )
+    trial = load_trial(data, sap, mapping)
+    ad = derive_analysis_data(trial, sap, None, analysis_type="interim")
+    built = [o.tlf.label for o in build_tlfs(ad, ("efficacy",))]
+    every = [label for labels in efficacy.EFFICACY_TLFS for label in labels]
+    assert sorted(built) == sorted(set(every) - {"Table 14.2.13", "Table 14.2.14"})
+    assert unavailable(trial)["Table 14.2.13"] == (
+        "not available: NNODULE, DFIMO, LATERAL not collected"
+    )

@@ -45,8 +45,9 @@ def corrupted(tmp_path) -> Path:
 @pytest.fixture
 def fixture_catalogue(monkeypatch):
     """The catalogue replaced by the fixture TLFs, independent of which builders exist."""
-    builders = {area: (lambda ad: []) for area in build.BUILDERS}
-    builders["disposition"] = lambda ad: fixture_outputs(30)
+    builders = {area: {} for area in build.BUILDERS}
+    labels = tuple(output.tlf.label for output in fixture_outputs(30))
+    builders["disposition"] = {labels: lambda ad: fixture_outputs(30)}
     monkeypatch.setattr(build, "BUILDERS", builders)
 
 

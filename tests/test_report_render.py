@@ -346,6 +346,24 @@ def test_summary_without_any_output_says_not_yet_available():
     assert blocks["futility"].status == "not yet available"
 
 
+def test_summary_says_not_collected_apart_from_not_yet_available():
+    """5 outputs missing of 30: 3 because the data do not hold what they need (a mapping's
+    "not collected"), 2 not yet available at this cut-off: two separate attention items."""
+    summary = committee_summary(
+        ARD.concat([]), {}, 43, 0, 5, 30, accrual_shortfall=0.90, n_not_collected=3
+    )
+    outputs = [item for item in summary.attention if "outputs of this report" in item]
+    assert outputs == [
+        "3 of the 30 outputs of this report are not available (not collected): the data do not "
+        "hold what they need; each section names the columns.",
+        "2 of the 30 outputs of this report are not yet available; each is marked in its section.",
+    ]
+    only = committee_summary(
+        ARD.concat([]), {}, 43, 0, 3, 30, accrual_shortfall=0.90, n_not_collected=3
+    )
+    assert not any("not yet available" in item for item in only.attention)
+
+
 def test_fit_columns_gives_minimums_first_then_shares_the_rest():
     natural = [15.0, 5.0, 60.0, 40.0, 12.0]
     minimum = [15.0, 5.0, 12.0, 10.0, 12.0]

@@ -302,3 +302,40 @@ def test_summary_lines_without_a_model_still_print_one_line_per_missing_column()
         "ADAE: B is a required column but is missing from the file.",
         "Totals: 2 errors, 0 warnings; 0 patients affected.",
     ]
+
+
+def test_not_collected_columns_print_one_line_per_dataset_and_one_row_each_in_the_file(
+    tmp_path: Path,
+) -> None:
+    """Columns a mapping declares not collected: one summary line per dataset naming them all
+    (alphabetically), while --issues still holds one row per column."""
+    tables = minimal_trial()
+    surgery = ["SURGOUT", "SURGDT", "SURGNDRS", "NECRPCT", "PPROTFL"]
+    tables["ADSL"] = tables["ADSL"].drop(columns=surgery)
+    tables["ADAE"] = tables["ADAE"].drop(columns=["AEIRFL"])
+    data = write_trial(tables, tmp_path / "data")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        f"name: nc\ndatasets:\n  ADSL:\n    not_collected: [{', '.join(surgery)}]\n"
+        "  ADAE:\n    not_collected: [AEIRFL]\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "issues.csv"
+    result = _invoke("validate", data, "--mapping", mapping, "--issues", out)
+    assert result.exit_code == 0
+    printed = [line for line in result.stderr.splitlines() if "not collected" in line]
+    assert printed == [
+        "Warning: ADSL: 5 columns not collected (mapping nc): NECRPCT, PPROTFL, SURGDT, "
+        'SURGNDRS, SURGOUT; the analyses that need them show "not available".',
+        "Warning: ADAE: 1 column not collected (mapping nc): AEIRFL; the analyses that need it "
+        'show "not available".',
+    ]
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [(r["dataset"], r["column"]) for r in rows if "not collected" in r["rule"]] == [
+        ("ADSL", "NECRPCT"),
+        ("ADSL", "PPROTFL"),
+        ("ADSL", "SURGDT"),
+        ("ADSL", "SURGNDRS"),
+        ("ADSL", "SURGOUT"),
+        ("ADAE", "AEIRFL"),
+    ]

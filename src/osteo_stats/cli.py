@@ -63,7 +63,7 @@ MappingOption = Annotated[
         "--mapping",
         metavar="FILE|NAME",
         help="Read a standard CDISC ADaM through a declared mapping: a YAML file, or the name "
-        "of a shipped one (admiral). See sap/MAPPING.md.",
+        "of a shipped one (admiral, pharmaverse-example). See sap/MAPPING.md.",
     ),
 ]
 
@@ -773,6 +773,10 @@ def _analysis_outputs(
             pointer=_FULL_LIST.format(data=shlex.quote(str(data_dir))),
         )
         raise typer.Exit(EXIT_INVALID_DATA)
+    if mapping is not None:  # what the tables will show as "not available", said up front
+        from osteo_stats.load.summary import not_collected_lines
+
+        _write_plain([_plain(line) for line in not_collected_lines(issues)])
     status.update("Deriving analysis datasets")
     requested = analysis.value if analysis is not None else None
     choice = choose_analysis_type(data, sap, cutoff_date, requested, default_analysis)
@@ -911,8 +915,14 @@ def _report(
         ),
         highlight=False,
     )
+    not_collected = (
+        f"{len(result.not_collected)} not available (not collected), "
+        if result.not_collected
+        else ""
+    )
     console.print(
-        f"{len(result.shown)} TLFs shown, {len(result.missing)} not yet available; "
+        f"{len(result.shown)} TLFs shown, {not_collected}"
+        f"{len(result.not_yet_available)} not yet available; "
         f"{len(result.files)} files in {result.out_dir}",
         markup=False,
         highlight=False,

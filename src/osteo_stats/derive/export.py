@@ -293,7 +293,8 @@ def _adrs(ad: AnalysisData) -> pd.DataFrame:
             "BORREAS": adsl["BORREAS"].to_numpy(),
         }
     )
-    both = pd.concat([adrs, bor[adrs.columns]], ignore_index=True)
+    # reindex: a mapped file's own columns beyond the model (dropped below) are blank on BOR rows
+    both = pd.concat([adrs, bor.reindex(columns=adrs.columns)], ignore_index=True)
     order = np.where(both["PARAMCD"].eq(_BOR_PARAMCD), 1, 0)
     both = both.assign(_ORDER=order).sort_values(["USUBJID", "_ORDER"], kind="stable")
     return both.drop(columns="_ORDER").reset_index(drop=True)

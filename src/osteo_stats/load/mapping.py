@@ -16,6 +16,7 @@ with an invented value; the analyses that need it say "not available: <COL> not 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -153,9 +154,11 @@ class Cutoff(_Strict):
 
 
 class Mapping(_Strict):
-    """The whole mapping file."""
+    """The whole mapping file (after :func:`load_mapping`, merged with what it ``extends``)."""
 
     name: Annotated[str, Field(min_length=1)]
+    #: Another mapping this one builds on: a shipped name or a file (relative to this file).
+    extends: Annotated[str, Field(min_length=1)] | None = None
     description: str = ""
     also_accept_studyid: tuple[str, ...] = ()
     cutoff: Cutoff | None = None
@@ -170,6 +173,13 @@ class MappingSource:
     path: Path
     sha256: str
     mapping: Mapping
+    #: The mapping this one ``extends`` (as loaded, itself possibly extending another).
+    parent: MappingSource | None = None
+
+    @property
+    def chain(self) -> tuple[MappingSource, ...]:
+        """This mapping, then what it extends, and so on: every file the run depends on."""
+        return (self,) + (self.parent.chain if self.parent is not None else ())
 
     def footnote(self, dataset: str, column: str) -> str | None:
         """The mapping's footnote for a model column (a severity-derived grade, a recoding)."""
@@ -192,33 +202,114 @@ def shipped_mappings() -> list[str]:
 
 
 def load_mapping(name_or_path: str | Path) -> MappingSource:
-    """Read a mapping by file path or by the name of a shipped one (``admiral``).
+    """Read a mapping by file path or by the name of a shipped one (``admiral``), merged with
+    the mapping it ``extends`` (:func:`merge_mappings`).
 
     Raises
     ------
     MappingError
-        The file cannot be read, is not acceptable YAML, or is not a valid mapping; the message
-        names the file, the key path, the value and a hint.
+        The file cannot be read, is not acceptable YAML, or is not a valid mapping; or what it
+        extends cannot be found or extends it back (a cycle). The message names the file, the
+        key path, the value and a hint.
     """
-    text = str(name_or_path)
+    return _load(str(name_or_path), None, ())
+
+
+def _find(text: str, base: Path | None) -> Path | None:
+    """The file ``text`` names (relative to ``base``, the extending file's folder, if given),
+    else the shipped mapping of that name; ``None`` when neither exists."""
     path = Path(text)
-    if not path.suffix and not path.exists():
-        shipped = mappings_dir() / f"{text}.yaml"
-        if not shipped.is_file():
-            raise MappingError(
-                f"--mapping {text}: no such file and no shipped mapping of that name. Hint: give "
-                f"a YAML file, or one of: {', '.join(shipped_mappings())}."
-            )
-        path = shipped
+    if base is not None and not path.is_absolute():
+        path = base / path
+    if path.exists() or (path.suffix and base is None):  # --mapping FILE: the reader says why
+        return path
+    if path.suffix:
+        return None
+    shipped = mappings_dir() / f"{text}.yaml"
+    return shipped if shipped.is_file() else None
+
+
+def _load(text: str, child: Path | None, chain: tuple[Path, ...]) -> MappingSource:
     from osteo_stats.config_yaml import load_config_yaml
 
+    path = _find(text, child.parent if child is not None else None)
+    if path is None:
+        where = f"--mapping {text}" if child is None else f"{child}: extends = {text!r}"
+        raise MappingError(
+            f"{where}: no such file and no shipped mapping of that name. Hint: give a YAML "
+            f"file{' (relative to the extending file)' if child else ''}, or one of: "
+            f"{', '.join(shipped_mappings())}."
+        )
+    if path.resolve() in chain:
+        cycle = " -> ".join(p.name for p in (*chain, path.resolve()))
+        raise MappingError(
+            f"{child}: extends = {text!r} makes a cycle ({cycle}). Hint: a mapping cannot build "
+            "on itself; remove extends from one of them."
+        )
     try:
         raw = load_config_yaml(path)
     except ConfigFileError as exc:
         raise MappingError(f"{path}: mapping: {exc}") from None
     mapping = parse_mapping(raw, str(path))
+    parent = None
+    if mapping.extends is not None:
+        parent = _load(mapping.extends, path, (*chain, path.resolve()))
+        mapping = merge_mappings(parent.mapping, mapping, str(path))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return MappingSource(mapping.name, path, digest, mapping)
+    return MappingSource(mapping.name, path, digest, mapping, parent)
+
+
+def merge_mappings(parent: Mapping, child: Mapping, where: str = "mapping") -> Mapping:
+    """``child`` built on ``parent`` (``extends``; the rules are in sap/MAPPING.md).
+
+    The child's name, description and (if given) cutoff are used; its also_accept_studyid adds
+    to the parent's. Per dataset, keep_present and not_collected add to the parent's lists;
+    keep, rename and footnotes add entries or replace the parent's entry for the same column;
+    values add entries to the parent's map of the same column (the child's entry wins for the
+    same value); derive adds derivations. A model column the child produces (by rename or
+    derive) is produced only the child's way: the parent's rename, derivation and
+    not_collected entry for it are dropped. The merged mapping is validated again.
+    """
+
+    def union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(first + second))
+
+    datasets: dict[str, DatasetMapping] = {}
+    for name in dict.fromkeys([*parent.datasets, *child.datasets]):
+        p = parent.datasets.get(name, DatasetMapping())  # type: ignore[call-overload]
+        c = child.datasets.get(name, DatasetMapping())  # type: ignore[call-overload]
+        produced = set(c.rename.values()) | {t for d in c.derive for t in d.targets}
+        merged = {
+            "keep": {**p.keep, **c.keep},
+            "keep_present": union(p.keep_present, c.keep_present),
+            "values": {
+                col: {**p.values.get(col, {}), **c.values.get(col, {})}
+                for col in dict.fromkeys([*p.values, *c.values])
+            },
+            "derive": tuple(d for d in p.derive if not set(d.targets) & produced) + c.derive,
+            "rename": {
+                **{s: t for s, t in p.rename.items() if t not in produced and s not in c.rename},
+                **c.rename,
+            },
+            "not_collected": union(
+                tuple(col for col in p.not_collected if col not in produced), c.not_collected
+            ),
+            "footnotes": {**p.footnotes, **c.footnotes},
+        }
+        try:
+            datasets[name] = DatasetMapping.model_validate(merged)
+        except ValidationError as exc:
+            raise MappingError(
+                _format_errors(f"{where} (extends {parent.name})", exc, ("datasets", name))
+            ) from None
+    return Mapping(
+        name=child.name,
+        extends=child.extends,
+        description=child.description,
+        also_accept_studyid=union(parent.also_accept_studyid, child.also_accept_studyid),
+        cutoff=child.cutoff if child.cutoff is not None else parent.cutoff,
+        datasets=datasets,  # type: ignore[arg-type]
+    )
 
 
 def parse_mapping(raw: Any, where: str = "mapping") -> Mapping:
@@ -230,8 +321,8 @@ def parse_mapping(raw: Any, where: str = "mapping") -> Mapping:
             raise MappingError(f"{where}: {exc}") from None
     if not isinstance(raw, dict):
         raise MappingError(
-            f"{where}: expected a mapping with keys name, datasets (and description, cutoff, "
-            "also_accept_studyid) at the top level. Hint: see sap/MAPPING.md."
+            f"{where}: expected a mapping with keys name, datasets (and extends, description, "
+            "cutoff, also_accept_studyid) at the top level. Hint: see sap/MAPPING.md."
         )
     try:
         return Mapping.model_validate(raw)
@@ -252,10 +343,10 @@ _HINTS = {
 }
 
 
-def _format_errors(where: str, error: ValidationError) -> str:
+def _format_errors(where: str, error: ValidationError, prefix: tuple[str, ...] = ()) -> str:
     lines = [f"{where}: the mapping is invalid ({error.error_count()} problem(s))"]
     for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        key = ".".join(str(part) for part in (*prefix, *item["loc"])) or "(top level)"
         received = item.get("input")
         shown = (
             "" if isinstance(received, dict) or item["type"] == "missing" else f" = {received!r}"
@@ -520,8 +611,34 @@ def relabel(issue: ValidationIssue, mapped: Mapped) -> ValidationIssue:
     return replace(issue, column=origin)
 
 
+#: STUDYID and EXTRT name the study and its treatments: a mapping never recodes them by itself.
+OTHER_STUDY_COLUMNS = ("STUDYID", "EXTRT")
+OTHER_STUDY_HINT = (
+    "this is another study's data: a mapping can declare it for a trial run, e.g. --mapping "
+    "pharmaverse-example; see sap/MAPPING.md"
+)
+
+
+def other_study_hint(issue: ValidationIssue) -> ValidationIssue:
+    """Under a mapping, a STUDYID or EXTRT outside the SAP's terms means another study's data:
+    the hint says how a mapping declares it, rather than "use one of the listed values"."""
+    if issue.severity != "error" or issue.column not in OTHER_STUDY_COLUMNS or issue.value is None:
+        return issue
+    from dataclasses import replace
+
+    return replace(issue, hint=OTHER_STUDY_HINT)
+
+
+#: The rule of a "not collected" notice; the summary groups them by dataset and mapping.
+NOT_COLLECTED_RULE = (
+    "not collected (declared by mapping {mapping}); the analyses that need it show 'not available'"
+)
+NOT_COLLECTED_PATTERN = re.compile(r"not collected \(declared by mapping (?P<mapping>.+)\);")
+
+
 def not_collected_notices(mapped: Mapped, mapping_name: str) -> list[ValidationIssue]:
-    """One notice per column the mapping declares not collected (severity warning)."""
+    """One notice per column the mapping declares not collected (severity warning); the
+    printed summary groups them per dataset, ``--issues`` keeps one row each."""
     return [
         ValidationIssue(
             dataset,
@@ -529,8 +646,7 @@ def not_collected_notices(mapped: Mapped, mapping_name: str) -> list[ValidationI
             None,
             column,
             None,
-            f"not collected (declared by mapping {mapping_name}); the analyses that need it "
-            "show 'not available'",
+            NOT_COLLECTED_RULE.format(mapping=mapping_name),
             "",
             "warning",
         )

@@ -10,6 +10,7 @@ rule failing on every row. Printed one per line they hide what matters, so comma
 3. one line per missing model column, with the columns each dataset expects named once;
 4. one line per dataset x column x rule, with the count, the first three USUBJIDs and the first
    three values (a rule met once prints as the issue's own message, row and value included);
+   the columns a mapping declares "not collected" on one line per dataset;
 5. the totals: errors, warnings, patients affected.
 
 Every issue, one row each, is written by ``validate --issues FILE`` from :func:`issues_csv_text`
@@ -30,6 +31,7 @@ from osteo_stats.load.issues import (
     ValidationIssue,
     shown_value,
 )
+from osteo_stats.load.mapping import NOT_COLLECTED_PATTERN
 from osteo_stats.load.schemas import dataset_specs
 from osteo_stats.safe_csv import csv_text
 from osteo_stats.sap import SAP
@@ -69,8 +71,24 @@ class IssueGroup:
         """The distinct values received, in order of first appearance."""
         return list(dict.fromkeys(i.value for i in self.issues if i.value is not None))
 
+    @property
+    def not_collected_by(self) -> str | None:
+        """The mapping's name when the group is a dataset's "not collected" notices."""
+        found = NOT_COLLECTED_PATTERN.match(self.rule) if self.column is None else None
+        return found["mapping"] if found else None
+
     def line(self) -> str:
-        """One line: the issue's own message if it occurs once, else counts and examples."""
+        """One line: the issue's own message if it occurs once, else counts and examples; a
+        dataset's "not collected" columns on one line."""
+        mapping = self.not_collected_by
+        if mapping is not None:
+            columns = [str(i.column) for i in self.issues]
+            them = "it" if len(columns) == 1 else "them"
+            return (
+                f"Warning: {self.dataset}: {_count(len(columns), 'column')} not collected "
+                f"(mapping {mapping}): {', '.join(columns)}; the analyses that need {them} show "
+                '"not available".'
+            )
         if len(self.issues) == 1:
             return str(self.issues[0])
         prefix = "Warning: " if self.severity == "warning" else ""
@@ -110,7 +128,8 @@ def is_missing_column(issue: ValidationIssue) -> bool:
 
 
 def group_issues(issues: Iterable[ValidationIssue]) -> list[IssueGroup]:
-    """Errors and warnings by dataset x column x rule; missing columns and notes excluded.
+    """Errors and warnings by dataset x column x rule; missing columns and notes excluded, a
+    dataset's "not collected" notices (one per column) in one group.
 
     Datasets keep the loader's order; within one, errors come before warnings, then the most
     frequent rule first.
@@ -121,13 +140,20 @@ def group_issues(issues: Iterable[ValidationIssue]) -> list[IssueGroup]:
         if issue.severity == "note" or is_missing_column(issue):
             continue
         datasets.setdefault(issue.dataset, len(datasets))
-        key = (issue.dataset, issue.column, rule_pattern(issue.rule), issue.severity)
+        column = None if NOT_COLLECTED_PATTERN.match(issue.rule) else issue.column
+        key = (issue.dataset, column, rule_pattern(issue.rule), issue.severity)
         groups.setdefault(key, []).append(issue)
     ordered = sorted(
         groups.items(),
         key=lambda kv: (datasets[kv[0][0]], _SEVERITY_ORDER[kv[0][3]], -len(kv[1])),
     )
     return [IssueGroup(ds, col, rule, sev, tuple(found)) for (ds, col, rule, sev), found in ordered]
+
+
+def not_collected_lines(issues: Iterable[ValidationIssue]) -> list[str]:
+    """The columns a mapping declares "not collected", one line per dataset: what the commands
+    that analyse valid data print, so the user sees them without running validate."""
+    return [group.line() for group in group_issues(issues) if group.not_collected_by]
 
 
 def model_columns(sap: SAP) -> dict[str, list[str]]:

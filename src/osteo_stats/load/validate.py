@@ -32,6 +32,7 @@ from osteo_stats.load.mapping import (
     apply_mapping,
     load_mapping,
     not_collected_notices,
+    other_study_hint,
     relabel,
 )
 from osteo_stats.load.readers import SourceFile, find_dataset_files, read_dataset, source_file
@@ -156,7 +157,7 @@ def validate_trial(
             if (i.dataset, i.column) not in mapped.not_collected
             and (i.dataset, i.row, i.column) not in mapped.reported
         ]
-        issues = [relabel(i, mapped) for i in issues]
+        issues = [other_study_hint(relabel(i, mapped)) for i in issues]
         issues += not_collected_notices(mapped, mapping.name)
     issues = _ordered(issues)
     if any(i.severity == "error" for i in issues):

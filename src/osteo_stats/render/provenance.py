@@ -124,11 +124,11 @@ def collect_provenance(
         for source in trial.sources
     ]
     inputs.append(InputFile("SAP", str(sap_path), "yaml", file_sha256(sap_path)))
-    if trial.mapping is not None:  # applied before validation (--mapping)
-        mapping = trial.mapping
-        inputs.append(
-            InputFile(f"Mapping {mapping.name}", str(mapping.path), "yaml", mapping.sha256)
-        )
+    if trial.mapping is not None:  # applied before validation (--mapping), with what it extends
+        inputs += [
+            InputFile(f"Mapping {m.name}", str(m.path), "yaml", m.sha256)
+            for m in trial.mapping.chain
+        ]
     return Provenance(
         inputs=tuple(inputs),
         package_version=__version__,

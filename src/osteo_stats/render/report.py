@@ -67,9 +67,16 @@ class ReportResult:
     files: tuple[str, ...]
     pages: int
     shown: tuple[str, ...]
+    #: Outputs of the report not shown: not yet available, or not collected (below).
     missing: tuple[str, ...]
     timings: dict[str, float] = field(default_factory=dict)
     refused_urls: tuple[str, ...] = ()
+    #: Those of ``missing`` the data cannot give: a mapping declares what they need not collected.
+    not_collected: tuple[str, ...] = ()
+
+    @property
+    def not_yet_available(self) -> tuple[str, ...]:
+        return tuple(label for label in self.missing if label not in self.not_collected)
 
 
 def _index(outputs: Iterable[TLFOutput]) -> dict[str, TLFOutput]:
@@ -157,6 +164,7 @@ def template_context(
             n_outputs=len(labels),
             accrual_shortfall=context.sap.dmc_report.accrual_shortfall_fraction,
             unavailable=reasons,
+            n_not_collected=sum(1 for label in missing if label in reasons),
         )
         # The template shows a TLF inside the summary through the same view as in its section.
         blocks = tuple(
@@ -333,4 +341,5 @@ def write_report(
         missing=tuple(template["missing"]),
         timings=timings,
         refused_urls=pdf.refused_urls,
+        not_collected=tuple(label for label in template["missing"] if label in context.unavailable),
     )

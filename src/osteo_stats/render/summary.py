@@ -131,8 +131,13 @@ def committee_summary(
     *,
     accrual_shortfall: float,
     unavailable: dict[str, str] | None = None,
+    n_not_collected: int = 0,
 ) -> CommitteeSummary:
-    """The summary blocks and the list of items needing the committee's attention."""
+    """The summary blocks and the list of items needing the committee's attention.
+
+    ``n_not_collected`` of the ``n_missing_outputs`` are missing because the data do not hold
+    what they need (a mapping's "not collected"): said apart from those not yet available.
+    """
     attention: list[str] = []
     reasons = unavailable or {}
 
@@ -294,9 +299,15 @@ def committee_summary(
             f"{n_data_warnings} data warning(s) were found at validation (not blocking); "
             "run osteo-stats validate on the data directory to list them."
         )
-    if n_missing_outputs:
+    if n_not_collected:
         attention.append(
-            f"{n_missing_outputs} of the {n_outputs} outputs of this report are not yet "
-            "available; each is marked in its section."
+            f"{n_not_collected} of the {n_outputs} outputs of this report are not available "
+            "(not collected): the data do not hold what they need; each section names the "
+            "columns."
+        )
+    if n_missing_outputs - n_not_collected:
+        attention.append(
+            f"{n_missing_outputs - n_not_collected} of the {n_outputs} outputs of this report "
+            "are not yet available; each is marked in its section."
         )
     return CommitteeSummary((enrollment, safety, toxicity, futility), tuple(attention))

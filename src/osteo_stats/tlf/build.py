@@ -1,8 +1,10 @@
 """Every TLF builder, by analysis area, run in one pass in SAP 11 order.
 
-Each analysis area exposes ``build_<area>_tlfs(ad) -> list[TLFOutput]``; this module only
-collects them, so the reports and ``osteo-stats analyze`` see one list. What each TLF is called
-is :mod:`osteo_stats.tlf.catalogue`.
+Each analysis area exposes its TLFs as one list, ``<AREA>_TLFS``: the label(s) each entry builds
+-> the builder (``build_<area>_tlfs(ad)`` runs that list). This module collects them, so the
+reports and ``osteo-stats analyze`` see one list, and skips an entry before running it when every
+TLF it builds needs a column the data do not hold (``NEEDS``). What each TLF is called is
+:mod:`osteo_stats.tlf.catalogue`.
 """
 
 from __future__ import annotations
@@ -16,24 +18,26 @@ import pandas as pd
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.load.validate import TrialData
 from osteo_stats.tlf.ard import ARD
-from osteo_stats.tlf.biomarkers import build_biomarker_tlfs
+from osteo_stats.tlf.biomarkers import BIOMARKER_TLFS
 from osteo_stats.tlf.design import build_design_tlfs
-from osteo_stats.tlf.disposition import build_disposition_tlfs
-from osteo_stats.tlf.efficacy import build_efficacy_tlfs
+from osteo_stats.tlf.disposition import DISPOSITION_TLFS
+from osteo_stats.tlf.efficacy import EFFICACY_TLFS
 from osteo_stats.tlf.model import TLFOutput
 from osteo_stats.tlf.monitoring import build_monitoring_tlfs
-from osteo_stats.tlf.safety import build_safety_tlfs
+from osteo_stats.tlf.safety import SAFETY_TLFS
 
 Builder = Callable[[AnalysisData], list[TLFOutput]]
 
-#: Every builder, by analysis area.
-BUILDERS: dict[str, Builder] = {
-    "disposition": build_disposition_tlfs,
-    "design": build_design_tlfs,
-    "efficacy": build_efficacy_tlfs,
-    "monitoring": build_monitoring_tlfs,
-    "safety": build_safety_tlfs,
-    "biomarkers": build_biomarker_tlfs,
+#: Every TLF, by analysis area: the label(s) an entry builds -> its builder. An entry listing
+#: several labels builds them from one computation (the design and monitoring modules build
+#: theirs together).
+BUILDERS: dict[str, Mapping[tuple[str, ...], Builder]] = {
+    "disposition": DISPOSITION_TLFS,
+    "design": {("Table 14.2.2", "Figure 14.2.5"): build_design_tlfs},
+    "efficacy": EFFICACY_TLFS,
+    "monitoring": {("Table 14.2.3", "Table 14.3.5", "Figure 14.3.1"): build_monitoring_tlfs},
+    "safety": SAFETY_TLFS,
+    "biomarkers": BIOMARKER_TLFS,
 }
 
 
@@ -42,7 +46,9 @@ _KIND_ORDER = ("Table", "Figure", "Listing")
 # What a TLF needs from the data. A standard ADaM read through a mapping (--mapping) may not
 # hold PROMIS-specific facts; the mapping declares them "not collected" and the TLFs built on
 # them say "not available: <COL> not collected" instead of showing numbers computed on empty
-# columns. (Declared here, beside the registry, so the area builders stay as they are.)
+# columns: an entry of BUILDERS whose TLFs all need a column not collected is not run, and the
+# TLFs of an entry that builds several are dropped one by one. (Declared here, beside the
+# registry, so the area builders stay as they are.)
 
 #: TLF -> the model columns ("DATASET.COLUMN") without which it has no meaning at all.
 NEEDS: dict[str, tuple[str, ...]] = {
@@ -81,26 +87,6 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "Figure 14.4.3": ("ADSL.SURGOUT",),
 }
 
-
-def _efficacy_without_factors(ad: AnalysisData) -> list[TLFOutput]:
-    """The efficacy TLFs that need neither surgery nor the prognostic factors, one by one."""
-    from osteo_stats.tlf import efficacy
-
-    return [
-        efficacy.bor_table(ad),
-        efficacy.orr_table(ad),
-        efficacy.os_table(ad),
-        efficacy.km_figure(ad, "OS"),
-        efficacy.waterfall_figure(ad),
-    ]
-
-
-#: An area whose builder cannot run at all without these columns (it computes every TLF of the
-#: area in one pass; the efficacy Cox table codes the SAP 7.4 factors), and what is built
-#: instead: the TLFs of the area whose own NEEDS do not include those columns.
-AREA_NEEDS: dict[str, tuple[tuple[str, ...], Builder]] = {
-    "efficacy": (("ADSL.NNODULE", "ADSL.DFIMO", "ADSL.LATERAL"), _efficacy_without_factors),
-}
 
 #: Mixed tables: TLF -> column -> rows (first-column labels) that depend on it. ``"X"`` is row
 #: X and the rows indented below it, ``"X/"`` only the rows below it, ``"=X"`` row X alone.
@@ -310,12 +296,12 @@ def build_tlfs(ad: AnalysisData, areas: Collection[str] | None = None) -> list[T
         raise ValueError(f"unknown TLF area(s) {unknown}; allowed: {', '.join(BUILDERS)}")
     trial = ad.trial
     gone = unavailable(trial) if trial.not_collected else {}
-    missing = _not_collected(trial)
     outputs: list[TLFOutput] = []
     for area in wanted:
-        needs, fallback = AREA_NEEDS.get(area, ((), BUILDERS[area]))
-        runnable = not any(column in missing for column in needs)
-        outputs.extend((BUILDERS[area] if runnable else fallback)(ad))
+        for labels, build in BUILDERS[area].items():
+            if labels and all(label in gone for label in labels):
+                continue  # the data do not hold what any of them needs: not run at all
+            outputs.extend(build(ad))
     if trial.mapping is not None:
         outputs = [_as_mapped(o, trial) for o in outputs if o.tlf.label not in gone]
     return sorted(outputs, key=_ich_order)

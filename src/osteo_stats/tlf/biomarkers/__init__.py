@@ -22,6 +22,8 @@ Figure 14.4.3 (figures)   KM of EFS by marker group                             
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.tlf.biomarkers.availability import availability_table
 from osteo_stats.tlf.biomarkers.common import marker_displays, marker_values
@@ -31,7 +33,7 @@ from osteo_stats.tlf.biomarkers.paired import paired_table
 from osteo_stats.tlf.biomarkers.response import response_table
 from osteo_stats.tlf.model import TLFOutput
 
-__all__ = ["build_biomarker_tlfs"]
+__all__ = ["BIOMARKER_TLFS", "build_biomarker_tlfs"]
 
 
 def build_biomarker_tlfs(ad: AnalysisData) -> list[TLFOutput]:
@@ -63,3 +65,19 @@ def build_biomarker_tlfs(ad: AnalysisData) -> list[TLFOutput]:
         response_figure(ad, values, displays, resp),
         km_figure(ad, displays, efs, curve_ard, curves),
     ]
+
+
+#: The biomarker TLFs: one entry, as they are built from one computation (the marker values and
+#: the statistics the figures draw). :func:`osteo_stats.tlf.build.build_tlfs` runs it unless none
+#: of them can be built with the data.
+BIOMARKER_TLFS: dict[tuple[str, ...], Callable[[AnalysisData], list[TLFOutput]]] = {
+    (
+        "Table 14.4.1",
+        "Table 14.4.2",
+        "Table 14.4.3",
+        "Table 14.4.4",
+        "Figure 14.4.1",
+        "Figure 14.4.2",
+        "Figure 14.4.3",
+    ): build_biomarker_tlfs,
+}

@@ -13,6 +13,8 @@ Figure 14.1.1), :mod:`.baseline` (14.1.5), :mod:`.exposure` (14.1.6, 14.1.7) and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.tlf.disposition.accrual import accrual_tlfs
 from osteo_stats.tlf.disposition.baseline import baseline_table
@@ -30,7 +32,26 @@ from osteo_stats.tlf.disposition.sets import (
 )
 from osteo_stats.tlf.model import TLFOutput
 
-__all__ = ["build_disposition_tlfs"]
+__all__ = ["DISPOSITION_TLFS", "build_disposition_tlfs"]
+
+
+#: Every disposition TLF in SAP 11 order: the label(s) it builds -> its builder (accrual builds
+#: its table and figure from one computation). The one list: :func:`build_disposition_tlfs` runs
+#: it, and :func:`osteo_stats.tlf.build.build_tlfs` skips, before running it, an entry whose TLFs
+#: need a column the data do not hold (``NEEDS``, --mapping).
+DISPOSITION_TLFS: dict[tuple[str, ...], Callable[[AnalysisData], list[TLFOutput]]] = {
+    ("Table 14.1.1",): lambda ad: [disposition_table(ad)],
+    ("Table 14.1.2",): lambda ad: [analysis_sets_table(ad)],
+    ("Table 14.1.3", "Figure 14.1.1"): accrual_tlfs,
+    ("Table 14.1.4",): lambda ad: [deviations_table(ad)],
+    ("Table 14.1.5",): lambda ad: [baseline_table(ad)],
+    ("Table 14.1.6",): lambda ad: [exposure_table(ad)],
+    ("Table 14.1.7",): lambda ad: [surgery_table(ad)],
+    ("Listing 16.2.1",): lambda ad: [discontinued_listing(ad)],
+    ("Listing 16.2.2",): lambda ad: [deviation_listing(ad)],
+    ("Listing 16.2.4",): lambda ad: [baseline_listing(ad)],
+    ("Listing 16.2.5",): lambda ad: [administration_listing(ad)],
+}
 
 
 def build_disposition_tlfs(ad: AnalysisData) -> list[TLFOutput]:
@@ -48,16 +69,4 @@ def build_disposition_tlfs(ad: AnalysisData) -> list[TLFOutput]:
         14.1.6, 14.1.7, Listing 16.2.1, 16.2.2, 16.2.4, 16.2.5. Each table and figure carries
         the ARD rows it displays; listings carry an empty ARD.
     """
-    return [
-        disposition_table(ad),
-        analysis_sets_table(ad),
-        *accrual_tlfs(ad),
-        deviations_table(ad),
-        baseline_table(ad),
-        exposure_table(ad),
-        surgery_table(ad),
-        discontinued_listing(ad),
-        deviation_listing(ad),
-        baseline_listing(ad),
-        administration_listing(ad),
-    ]
+    return [output for build in DISPOSITION_TLFS.values() for output in build(ad)]

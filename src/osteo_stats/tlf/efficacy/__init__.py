@@ -11,6 +11,8 @@ from the recorded values. The ARD conventions are in :mod:`osteo_stats.tlf.effic
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from osteo_stats.derive.analysis_data import AnalysisData
 from osteo_stats.tlf.efficacy.figures import km_figure, swimmer_figure, waterfall_figure
 from osteo_stats.tlf.efficacy.listings import bor_listing, surgery_listing, tte_listing
@@ -27,6 +29,7 @@ from osteo_stats.tlf.efficacy.time_to_event import (
 from osteo_stats.tlf.model import TLFOutput
 
 __all__ = [
+    "EFFICACY_TLFS",
     "bor_listing",
     "bor_table",
     "build_efficacy_tlfs",
@@ -49,26 +52,32 @@ __all__ = [
 ]
 
 
+#: Every efficacy TLF in catalogue order: the label(s) it builds -> its builder. The one list:
+#: :func:`build_efficacy_tlfs` runs it, and :func:`osteo_stats.tlf.build.build_tlfs` skips, before
+#: running it, an entry whose TLFs need a column the data do not hold (``NEEDS``, --mapping).
+EFFICACY_TLFS: dict[tuple[str, ...], Callable[[AnalysisData], list[TLFOutput]]] = {
+    ("Table 14.2.1",): lambda ad: [primary_endpoint_table(ad)],
+    ("Table 14.2.4",): lambda ad: [primary_sensitivity_table(ad)],
+    ("Table 14.2.5",): lambda ad: [bor_table(ad)],
+    ("Table 14.2.6",): lambda ad: [orr_table(ad)],
+    ("Table 14.2.7",): lambda ad: [pathology_table(ad)],
+    ("Table 14.2.8",): lambda ad: [r0_table(ad)],
+    ("Table 14.2.9",): lambda ad: [efs_table(ad)],
+    ("Table 14.2.10",): lambda ad: [efs_sensitivity_table(ad)],
+    ("Table 14.2.11",): lambda ad: [os_table(ad)],
+    ("Table 14.2.12",): lambda ad: [one_sample_logrank_table(ad)],
+    ("Table 14.2.13",): lambda ad: [cox_table(ad)],
+    ("Table 14.2.14",): lambda ad: [subgroup_table(ad)],
+    ("Figure 14.2.1",): lambda ad: [km_figure(ad, "EFS")],
+    ("Figure 14.2.2",): lambda ad: [km_figure(ad, "OS")],
+    ("Figure 14.2.3",): lambda ad: [waterfall_figure(ad)],
+    ("Figure 14.2.4",): lambda ad: [swimmer_figure(ad)],
+    ("Listing 16.2.6.1",): lambda ad: [bor_listing(ad)],
+    ("Listing 16.2.6.2",): lambda ad: [tte_listing(ad)],
+    ("Listing 16.2.6.3",): lambda ad: [surgery_listing(ad)],
+}
+
+
 def build_efficacy_tlfs(ad: AnalysisData) -> list[TLFOutput]:
     """Every efficacy table, figure and listing at this cut-off (SAP 11), in catalogue order."""
-    return [
-        primary_endpoint_table(ad),
-        primary_sensitivity_table(ad),
-        bor_table(ad),
-        orr_table(ad),
-        pathology_table(ad),
-        r0_table(ad),
-        efs_table(ad),
-        efs_sensitivity_table(ad),
-        os_table(ad),
-        one_sample_logrank_table(ad),
-        cox_table(ad),
-        subgroup_table(ad),
-        km_figure(ad, "EFS"),
-        km_figure(ad, "OS"),
-        waterfall_figure(ad),
-        swimmer_figure(ad),
-        bor_listing(ad),
-        tte_listing(ad),
-        surgery_listing(ad),
-    ]
+    return [output for build in EFFICACY_TLFS.values() for output in build(ad)]

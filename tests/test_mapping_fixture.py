@@ -213,6 +213,9 @@ def test_report_dmc_on_the_fixture_matches_a_pandas_groupby(tmp_path, capsys):
     assert not (tlfs / "table_14_1_7.csv").exists()
     assert "outputs of this report are not available (not collected)" in html
     assert "not yet available; each is marked" not in html
+    # the summary blocks of the missing tables say why, not "not yet available"
+    for block in ("Toxicity stopping boundary (SAP 9.4)", "Stage-1 futility status (SAP 10.1)"):
+        assert f'{block}: <span class="status">not available (not collected)</span>' in html
     # the mapping and its SHA-256 are on the provenance page
     assert "Mapping pharmaverse-example" in html
     # ... and so is the admiral mapping it extends, with its own hash

@@ -115,6 +115,11 @@ def _count(value: float | None) -> str:
     return f"{value:.1f}" if value != int(value) else f"{int(value)}"
 
 
+def _status(label: str, reasons: dict[str, str]) -> str:
+    """The status of a summary block whose table is missing: not collected, or not yet."""
+    return "not available (not collected)" if label in reasons else NOT_AVAILABLE
+
+
 def _missing(label: str, reasons: dict[str, str]) -> str:
     if label in reasons:  # the data do not hold what it needs (--mapping, not collected)
         return f"{label} {expected_tlf(label).title}: {reasons[label]}"
@@ -229,7 +234,9 @@ def committee_summary(
             )
         )
     if crossed is None:
-        status = "no look reached yet" if "Table 14.3.5" in tlfs else NOT_AVAILABLE
+        status = (
+            "no look reached yet" if "Table 14.3.5" in tlfs else _status("Table 14.3.5", reasons)
+        )
     elif crossed:
         status = "Boundary CROSSED"
         attention.append(
@@ -253,7 +260,7 @@ def committee_summary(
     continues = _single(ard, "EFF-PRIM-02", "crossed", "PRIMARY", "STATUS=DECISION")
     futile = False
     if decided is None or (decided == 1 and continues is None):
-        futility_status = NOT_AVAILABLE
+        futility_status = _status(fut_source, reasons)
     elif decided == 0:
         futility_status = "Pending"
     elif continues == 1:

@@ -117,10 +117,11 @@ def _longest(values: Sequence[str], count: int = 5) -> list[str]:
     return sorted(set(values), key=len, reverse=True)[:count]
 
 
-#: A cell that is one unbreakable item: an ID, a date, a count with its percentage, a number.
-#: Readers break lines at spaces and after ``/`` and ``-``: a column of atoms is never narrower
-#: than its widest cell, so its IDs and dates stay on one line.
-_ATOM = re.compile(r"[^\s/]+|[-+<>=\d.,%]+ \([-+<>=\d.,% ]+\)")
+#: A cell that is one unbreakable item: an ID or a date (a token with a digit), a count with its
+#: percentage, a number, a short code (Y, N, IIIa). Readers break lines at spaces and after ``/``
+#: and ``-``: a column of atoms is never narrower than its widest cell, so its IDs and dates
+#: stay on one line; words such as ``Peri-operative`` may break at their hyphen.
+_ATOM = re.compile(r"[^\s/]*\d[^\s/]*|[-+<>=\d.,%]+ \([-+<>=\d.,% ]+\)|\S{1,4}")
 _BREAK = re.compile(r"\s+|(?<=[/-])")
 
 

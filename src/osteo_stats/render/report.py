@@ -5,8 +5,9 @@
     <out_dir>/<STUDY>_<kind>_<cutoff>.pdf     the report
     <out_dir>/<STUDY>_<kind>_<cutoff>.html    the same report as one self-contained HTML file
     <out_dir>/ard.csv, ard.json               the ARD behind every number shown
+    <out_dir>/<STUDY>_<kind>_<cutoff>_tlfs.rtf every TLF of the report in one RTF, in report order
     <out_dir>/tlfs/<slug>.rtf, <slug>.csv     each table and listing
-    <out_dir>/tlfs/<slug>.svg                 each figure
+    <out_dir>/tlfs/<slug>.svg, <slug>.rtf     each figure
     <out_dir>/adam/                           the derived datasets (XPT, CSV, define.json)
 
 plus ``osteo-stats-manifest.json``. If anything fails, nothing is written and an earlier report in
@@ -35,7 +36,7 @@ from osteo_stats.render.csv_export import tlf_to_csv
 from osteo_stats.render.html import MissingView, TLFView, anchor_for, render_html, tlf_view
 from osteo_stats.render.methods import methods_text
 from osteo_stats.render.pdf import html_to_pdf
-from osteo_stats.render.rtf import PAPER_INCHES, tlf_to_rtf
+from osteo_stats.render.rtf import PAPER_INCHES, RunningText, combine_rtf, tlf_to_rtf
 from osteo_stats.render.spec import ReportSpec, SectionSpec, report_spec
 from osteo_stats.render.summary import committee_summary
 from osteo_stats.tlf.ard import ARD
@@ -208,9 +209,15 @@ def report_name(kind: str, context: ReportContext) -> str:
 
 
 def write_tlf_files(
-    outputs: list[TLFOutput], directory: Path, *, rtf: bool, paper: str = "A4"
+    outputs: list[TLFOutput],
+    directory: Path,
+    *,
+    rtf: bool,
+    paper: str = "A4",
+    running: RunningText | None = None,
 ) -> list[Path]:
-    """Each table/listing as CSV (and RTF if asked), each figure as SVG, under ``directory``."""
+    """Each table/listing as CSV, each figure as SVG, and each TLF as RTF if asked (with the
+    running header and footer ``running``), under ``directory``."""
     written = []
     for output in outputs:
         tlf = output.tlf
@@ -220,13 +227,13 @@ def write_tlf_files(
             path = directory / f"{tlf.slug}.svg"
             atomic_write_text(path, tlf.svg)
             written.append(path)
-            continue
-        path = directory / f"{tlf.slug}.csv"
-        atomic_write_text(path, tlf_to_csv(tlf))
-        written.append(path)
+        else:
+            path = directory / f"{tlf.slug}.csv"
+            atomic_write_text(path, tlf_to_csv(tlf))
+            written.append(path)
         if rtf:
             path = directory / f"{tlf.slug}.rtf"
-            atomic_write_text(path, tlf_to_rtf(tlf, paper))
+            atomic_write_text(path, tlf_to_rtf(tlf, paper, running))
             written.append(path)
     return written
 
@@ -325,7 +332,18 @@ def write_report(
         files += write_ard(
             ARD.concat(output.ard for output in shown), scratch, context.analysis_type
         )
-        files += write_tlf_files(shown, scratch / "tlfs", rtf=True, paper=paper)
+        study = context.sap.study
+        running = RunningText(
+            protocol=f"{study.studyid} ({study.registry_id})",
+            cutoff=context.cutoff,
+            program=f"osteo-stats {context.provenance.package_version} report {kind}",
+            run_at=context.provenance.generated_at,
+        )
+        files += write_tlf_files(shown, scratch / "tlfs", rtf=True, paper=paper, running=running)
+        if shown:
+            parts = [(scratch / "tlfs" / f"{o.tlf.slug}.rtf").read_text() for o in shown]
+            atomic_write_text(scratch / f"{name}_tlfs.rtf", combine_rtf(parts))
+            files.append(scratch / f"{name}_tlfs.rtf")
         files += extra_files(scratch) if extra_files is not None else []
         names = tuple(sorted(str(path.relative_to(scratch)) for path in files))
     timings["files"] = time.perf_counter() - started

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData, in_population
+from osteo_stats.derive.cutoff import CUT_RULES
 from osteo_stats.derive.safety import derive_worst_grade
 from osteo_stats.synth._spec import COLUMNS as SOURCE_COLUMNS
 
@@ -82,6 +83,9 @@ DATASETS: dict[str, DatasetSpec] = {
 _V = VariableSpec
 _EFF = True
 #: Every variable the package derives (not in the source data model), by dataset.
+#: Source ADSL variables that only feed efficacy endpoints: left out of the DMC report.
+SOURCE_EFFICACY: frozenset[str] = frozenset({"NECRPCT", "NACTDT", "SMDT"})
+
 DERIVED: tuple[VariableSpec, ...] = (
     _V("ADSL", "NACTDTF", "New Anticancer Therapy Date Imput. Flag", "8.3", "partial date imputed",
        _EFF),
@@ -125,17 +129,6 @@ DERIVED: tuple[VariableSpec, ...] = (
     _V("ADSL", "NADIRDT", "Date of Nadir Sum of Target Diameters", "3.4", "date of nadir", _EFF),
     _V("ADSL", "BESTPCHG", "Best Percent Change in Target Sum", "3.4",
        "100 x (NADIRSUM - BASESUM) / BASESUM", _EFF),
-    _V("ADSL", "TRTSCUFL", "Treatment Start After Cut-off Flag", "6.2", "TRTSDT blanked"),
-    _V("ADSL", "TRTECUFL", "Last Dose After Cut-off Flag", "6.2", "TRTEDT blanked"),
-    _V("ADSL", "SURGCUFL", "Surgery After Cut-off Flag", "6.2",
-       "SURGDT blanked, SURGOUT PENDING"),
-    _V("ADSL", "NACTCUFL", "New Therapy After Cut-off Flag", "6.2", "NACTDT blanked", _EFF),
-    _V("ADSL", "SMCUFL", "Second Malignancy After Cut-off Flag", "6.2", "SMDT blanked", _EFF),
-    _V("ADSL", "DTHCUFL", "Death After Cut-off Flag", "6.2", "DTHDT blanked"),
-    _V("ADSL", "EOSCUFL", "End of Study After Cut-off Flag", "6.2",
-       "EOSDT blanked, EOSSTT ONGOING"),
-    _V("ADSL", "ALVCUFL", "Known Alive After Cut-off Flag", "6.2",
-       "LSTALVDT set to the cut-off"),
     _V("ADSL", "UTOXFL", "Unacceptable Toxicity Flag", "9.4", "any of the four events"),
     _V("ADSL", "UTOXDT", "Date of First Unacceptable Toxicity", "9.4", "first qualifying event"),
     _V("ADSL", "UTOXREAS", "Unacceptable Toxicity Criteria Met", "9.4", "criteria in SAP order"),
@@ -146,7 +139,6 @@ DERIVED: tuple[VariableSpec, ...] = (
        "earliest completion date"),
     _V("ADAE", "ASTDTF", "Analysis Start Date Imputation Flag", "8.3", "partial date imputed"),
     _V("ADAE", "AENDTF", "Analysis End Date Imputation Flag", "8.3", "partial date imputed"),
-    _V("ADAE", "AENDCUFL", "AE End After Cut-off Flag", "6.2", "AENDT blanked: ongoing"),
     _V("ADAE", "TRTEMFL", "Treatment Emergent Analysis Flag", "9.1",
        "TRTSDT <= ASTDT <= TRTEDT + safety.teae_window_days (immune-related: "
        "teae_window_days_immune)"),
@@ -181,9 +173,15 @@ DERIVED: tuple[VariableSpec, ...] = (
     _V("ADRS", "BORREAS", "Best Overall Response Reason (Audit)", "3.3",
        "BOR reason (PARAMCD = BOR records)"),
 )  # fmt: skip
+# The flags of what the SAP 6.2 cut changed come from its one table, so a new cut rule is declared
+# here by itself.
+DERIVED += tuple(
+    _V(rule.dataset, rule.flag, f"{rule.column} After Cut-off Flag", "6.2", rule.meaning,
+       rule.column in SOURCE_EFFICACY)
+    for rule in CUT_RULES
+    if rule.flag is not None
+)  # fmt: skip
 
-#: Source ADSL variables that only feed efficacy endpoints: left out of the DMC report.
-SOURCE_EFFICACY: frozenset[str] = frozenset({"NECRPCT", "NACTDT", "SMDT"})
 
 #: The variables of the primary-endpoint status dataset, in order.
 ADPRIM_COLUMNS: tuple[str, ...] = (

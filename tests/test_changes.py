@@ -47,10 +47,9 @@ import pandas as pd
 import pytest
 from minimal_trial import ADSL_ROWS, _ae, _ex, minimal_trial, write_trial
 from pypdf import PdfReader
-from test_render_fixtures import fixture_outputs
+from test_report_cli import fixture_catalogue  # noqa: F401  (a fixture)
 from typer.testing import CliRunner
 
-import osteo_stats.tlf.build as build
 from osteo_stats.cli import app
 from osteo_stats.derive.analysis_data import derive_analysis_data
 from osteo_stats.errors import OsteoStatsError
@@ -303,17 +302,10 @@ def test_the_latest_archived_dmc_report_before_the_cutoff_is_found(tmp_path):
     assert find_previous_dmc(tmp_path / "absent", date(2025, 6, 30)).cutoff is None
 
 
-@pytest.fixture
-def fixture_catalogue(monkeypatch):
-    """Fast reports: the catalogue replaced by the fixture TLFs (the previous report is found
-    and recorded whatever the TLFs are)."""
-    builders = {area: {} for area in build.BUILDERS}
-    labels = tuple(output.tlf.label for output in fixture_outputs(5))
-    builders["disposition"] = {labels: lambda ad: fixture_outputs(5)}
-    monkeypatch.setattr(build, "BUILDERS", builders)
-
-
-def test_report_dmc_finds_the_previous_report_in_the_output_folder(tmp_path, fixture_catalogue):
+@pytest.mark.usefixtures("fixture_catalogue")
+def test_report_dmc_finds_the_previous_report_in_the_output_folder(tmp_path):
+    """Fast reports (the fixture TLFs of test_report_cli): the previous report is found and
+    recorded whatever the TLFs are."""
     out = tmp_path / "reports"
     first = _invoke("report", "dmc", "--cutoff", "2024-12-31", "--out", out)
     assert first.exit_code == 0, first.output

@@ -241,6 +241,9 @@ def test_summary_block_shows_the_new_counts(outputs):
         "Discontinuations (end of study)": "3",
         "Toxicity looks reached": "1",
     }
+    sources = [line.source for line in block.lines]
+    assert sources == ["Table 14.3.1", "Listing 16.2.7.1", "Listing 16.2.7.2", "Listing 16.2.7.4",
+                       "Listing 16.2.1", "Table 14.3.5"]  # fmt: skip
 
 
 def test_without_a_previous_cutoff_nothing_is_flagged(trial):

@@ -355,5 +355,6 @@ def committee_summary(
             f"{n_missing_outputs - n_not_collected} of the {n_outputs} outputs of this report "
             "are not yet available; each is marked in its section."
         )
-    blocks = (enrollment, _changes_block(ard), safety, toxicity, futility)
+    # Last, so that the blocks of every DMC report keep their place on the first page.
+    blocks = (enrollment, safety, toxicity, futility, _changes_block(ard))
     return CommitteeSummary(blocks, tuple(attention))

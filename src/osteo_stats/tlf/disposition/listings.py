@@ -1,7 +1,8 @@
 """Listings 16.2.1 (discontinued patients), 16.2.2 (eligibility deviations and analysis-set
 exclusions), 16.2.4 (baseline data) and 16.2.5 (study treatment administration), SAP 11.4.
 
-Listings show records, not statistics: their ARD is empty and their source line says so.
+Listings show records, not statistics: their ARD is empty and their source line says so, except
+for the count of new records since the previous DMC report (DMC-NEW-01, SAP 10.4).
 """
 
 from __future__ import annotations

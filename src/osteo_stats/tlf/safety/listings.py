@@ -2,7 +2,8 @@
 complications and unacceptable toxicities (SAP 9, 11.4).
 
 Listings show the records themselves: verbatim terms as plain text (never interpreted), imputed
-dates with their SAP 8.3 flag; they add no ARD rows (SAP 11.4 gives them no analysis id).
+dates with their SAP 8.3 flag; they add no ARD rows (SAP 11.4 gives them no analysis id) except,
+with a previous DMC cut-off, the count of the records marked "New" (DMC-NEW-01, SAP 10.4).
 """
 
 from __future__ import annotations

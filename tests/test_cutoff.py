@@ -298,6 +298,8 @@ VALUE_USES = {
         "a check that ADTTE was derived at the same c (raises)",
     ("tte.py", '("N1", pd.Series(cut < lmdt, index=m.index), "NOT EVALUABLE YET",'):
         "SAP 3.1 N1: the landmark not reached by c",
+    ("changes.py", "if previous >= cutoff:"):
+        "SAP 10.4: the previous DMC cut-off p < c, an error otherwise",
 }  # fmt: skip
 
 _COMPARISON = re.compile(
@@ -318,5 +320,9 @@ def test_no_date_filter_is_left_in_derive_outside_the_cut():
             # The cut itself is called only by derive_analysis_data (and the enrolment count).
             if re.search(r"\b(adsl_at_cutoff|cut_dataset|cut_trial|snapshot_of)\(", code):
                 found.add((path.name, code))
-    allowed_calls = {("analysis_data.py", "snap = snapshot_of(trial, cutoff)")}
+    allowed_calls = {
+        ("analysis_data.py", "snap = snapshot_of(trial, cutoff)"),
+        # SAP 10.4: what was known at the previous DMC cut-off p is the same cut at p.
+        ("changes.py", "before = snapshot_of(trial, previous)"),
+    }
     assert found - allowed_calls == set(VALUE_USES)

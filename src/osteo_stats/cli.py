@@ -753,8 +753,12 @@ def _analysis_outputs(
     analysis: AnalysisKind | None = None,
     default_analysis: str = "final",
     mapping: str | None = None,
+    previous: Callable[[date], date | None] | None = None,
 ) -> tuple[Any, list[Any], SAP]:
-    """Load + validate, derive and build every TLF; exit 1 with the issue table on bad data."""
+    """Load + validate, derive and build every TLF; exit 1 with the issue table on bad data.
+
+    ``previous`` gives the previous DMC cut-off for the analysis cut-off (SAP 10.4), or None.
+    """
     from osteo_stats.derive.analysis_data import choose_analysis_type, derive_analysis_data
     from osteo_stats.load import validate_trial
     from osteo_stats.tlf.build import build_tlfs
@@ -782,8 +786,15 @@ def _analysis_outputs(
     choice = choose_analysis_type(data, sap, cutoff_date, requested, default_analysis)
     if choice.warning:
         err_console.print(f"warning: {choice.warning}", markup=False, highlight=False)
+    previous_cutoff = None if previous is None else previous(cutoff_date or data.cutoff)
     with _user_errors():
-        ad = derive_analysis_data(data, sap, cutoff_date, analysis_type=choice.analysis_type)
+        ad = derive_analysis_data(
+            data,
+            sap,
+            cutoff_date,
+            analysis_type=choice.analysis_type,
+            previous_cutoff=previous_cutoff,
+        )
     status.update("Building tables, listings and figures")
     with _user_errors():
         outputs = build_tlfs(ad, areas)
@@ -855,14 +866,29 @@ def _report(
     force: bool,
     analysis: AnalysisKind | None = None,
     mapping: str | None = None,
+    previous_cutoff: str | None = None,
 ) -> None:
     from osteo_stats.outputs import check_output_dir
     from osteo_stats.render import build_report_context, write_report
     from osteo_stats.render.adam import adam_writer
+    from osteo_stats.render.previous import PreviousDMC, find_previous_dmc, given_previous
     from osteo_stats.render.spec import report_spec
     from osteo_stats.sap import default_sap_path
 
     cutoff_date = _parse_date(cutoff, "--cutoff")
+    given = _parse_date(previous_cutoff, "--previous-cutoff")
+    # SAP 10.4: the DMC report flags what is new since the previous one, given or found in OUT.
+    chosen: list[PreviousDMC] = []
+
+    def previous(analysis_cutoff: date) -> date | None:
+        found = (
+            given_previous(given)
+            if given is not None
+            else find_previous_dmc(out / kind, analysis_cutoff)
+        )
+        chosen.append(found)
+        return found.cutoff
+
     if cutoff_date is not None:  # else the folder is known only from the data's cut-off
         with _user_errors():
             check_output_dir(
@@ -873,8 +899,20 @@ def _report(
     with console.status("Starting") as status:
         areas = report_spec(kind).areas
         ad, outputs, _ = _analysis_outputs(
-            data_dir, cutoff, sap_path, status, areas, analysis, default_analysis, mapping
+            data_dir,
+            cutoff,
+            sap_path,
+            status,
+            areas,
+            analysis,
+            default_analysis,
+            mapping,
+            previous if kind == "dmc" else None,
         )
+        if chosen:
+            console.print(
+                f"Previous DMC cut-off: {chosen[0].statement}", markup=False, highlight=False
+            )
         argv = _effective_command(
             "report",
             kind,
@@ -888,6 +926,11 @@ def _report(
             paper.value,
             "--analysis",
             ad.analysis_type,
+            *(
+                ("--previous-cutoff", f"{ad.previous_cutoff:%Y-%m-%d}")
+                if ad.previous_cutoff
+                else ()
+            ),
             *(("--seed", seed) if seed is not None else ()),
             *(("--sap", sap_path) if sap_path is not None else ()),
             *(("--mapping", mapping) if mapping is not None else ()),
@@ -895,7 +938,13 @@ def _report(
         )
         status.update("Collecting provenance")
         with _user_errors():
-            context = build_report_context(ad, argv, seed, sap_path=sap_path or default_sap_path())
+            context = build_report_context(
+                ad,
+                argv,
+                seed,
+                sap_path=sap_path or default_sap_path(),
+                previous_dmc=chosen[0].statement if chosen else "",
+            )
             result = write_report(
                 kind,
                 context,
@@ -944,9 +993,21 @@ def report_dmc(
     force: ForceOption = False,
     analysis: AnalysisOption = None,
     mapping: MappingOption = None,
+    previous_cutoff: Annotated[
+        str | None,
+        typer.Option(
+            "--previous-cutoff",
+            help="Cut-off YYYY-MM-DD of the previous DMC report: AEs, SAEs, deaths, "
+            "discontinuations and toxicity looks since then are flagged as new (SAP 10.4). "
+            "Default: the latest earlier report in OUT/dmc/.",
+        ),
+    ] = None,
 ) -> None:
     """The DMC interim safety report (SAP 10.2) in OUT/dmc/<cut-off>/: PDF, HTML, ARD, RTF..."""
-    _report("dmc", data_dir, cutoff, out, paper, seed, sap_path, force, analysis, mapping)
+    _report(
+        "dmc", data_dir, cutoff, out, paper, seed, sap_path, force, analysis, mapping,
+        previous_cutoff,
+    )  # fmt: skip
 
 
 @report_app.command("final")

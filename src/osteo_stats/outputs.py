@@ -49,6 +49,7 @@ __all__ = [
     "atomic_write_text",
     "check_output_dir",
     "check_output_file",
+    "read_manifest",
 ]
 
 #: Written into every output directory: what osteo-stats wrote there, so only that is replaced.
@@ -104,6 +105,12 @@ def _listed(files: list[str], limit: int = 5) -> str:
 
 def _read_manifest(directory: Path) -> dict | None:
     return _read_manifest_file(directory / MANIFEST_NAME)
+
+
+def read_manifest(directory: str | Path) -> dict | None:
+    """The manifest osteo-stats wrote in ``directory`` (``written_by``, ``command``, ``files``),
+    or None when there is none or it is not one."""
+    return _read_manifest(Path(directory))
 
 
 def _read_manifest_file(path: Path) -> dict | None:

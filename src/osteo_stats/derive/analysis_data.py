@@ -76,6 +76,10 @@ class AnalysisData:
     planned_end
         The planned end of the study (:func:`planned_end_of_study`), or None when fewer than
         ``design.n`` patients are enrolled by the cut-off.
+    previous_cutoff, new_looks
+        The previous DMC cut-off p and the toxicity looks first reached after it (SAP 10.4,
+        :mod:`osteo_stats.derive.changes`); with p, ADAE has ``NEWFL`` and ADSL ``DTHNEWFL``
+        and ``DSNEWFL``. None and () when no previous cut-off is known.
     """
 
     sap: SAP
@@ -90,6 +94,8 @@ class AnalysisData:
     adbm: pd.DataFrame
     analysis_type: str = "interim"
     planned_end: date | None = None
+    previous_cutoff: date | None = None
+    new_looks: tuple[int, ...] = ()
 
     @property
     def before_planned_end(self) -> bool:
@@ -175,13 +181,20 @@ def choose_analysis_type(
 
 
 def derive_analysis_data(
-    trial: TrialData, sap: SAP, cutoff: date | None = None, *, analysis_type: str = "interim"
+    trial: TrialData,
+    sap: SAP,
+    cutoff: date | None = None,
+    *,
+    analysis_type: str = "interim",
+    previous_cutoff: date | None = None,
 ) -> AnalysisData:
     """Derive every analysis dataset at ``cutoff`` (the extract's DCUTDT by default).
 
     ``analysis_type`` is ``"interim"`` (default) or ``"final"``
     (:data:`~osteo_stats.derive.efficacy.ANALYSIS_TYPES`); see :class:`AnalysisData`. Which one
-    a command runs is decided by :func:`choose_analysis_type`.
+    a command runs is decided by :func:`choose_analysis_type`. With ``previous_cutoff`` (the
+    previous DMC report's), what is new since it is flagged (SAP 10.4,
+    :func:`~osteo_stats.derive.changes.derive_changes`).
 
     Raises
     ------
@@ -189,6 +202,9 @@ def derive_analysis_data(
         The requested cut-off is after the extract's DCUTDT (SAP 6.2): data after the extract's
         cut-off were never collected, so such an analysis would silently under-count.
     """
+    # derive.changes reads the toxicity looks of derive.monitoring, which uses in_population.
+    from osteo_stats.derive.changes import check_previous_cutoff, derive_changes
+
     check_analysis_type(analysis_type)
     cutoff = trial.cutoff if cutoff is None else cutoff
     if cutoff > trial.cutoff:
@@ -206,6 +222,8 @@ def derive_analysis_data(
                 )
             ]
         )
+    if previous_cutoff is not None:
+        check_previous_cutoff(previous_cutoff, cutoff)
     # The one cut (SAP 6.2): every derivation below works on what was known at the cut-off.
     snap = snapshot_of(trial, cutoff)
     cut = snap.cutoff
@@ -218,6 +236,10 @@ def derive_analysis_data(
     adae = derive_teae(snap.adae, adsl, sap.safety)
     adsl = derive_unacceptable_toxicity(adsl, adae, sap, cut)
     adae = derive_ae_phase(adae, adsl, sap.safety)
+    new_looks: tuple[int, ...] = ()
+    if previous_cutoff is not None:
+        changes = derive_changes(trial, sap, previous_cutoff, adsl, adae)
+        adsl, adae, new_looks = changes.adsl, changes.adae, changes.new_looks
 
     return AnalysisData(
         sap=sap,
@@ -232,4 +254,6 @@ def derive_analysis_data(
         adbm=snap.adbm,
         analysis_type=analysis_type,
         planned_end=planned_end_of_study(snap.adsl, sap, cutoff),
+        previous_cutoff=previous_cutoff,
+        new_looks=new_looks,
     )

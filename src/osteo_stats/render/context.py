@@ -49,11 +49,19 @@ def build_report_context(
     seed: int | None = None,
     *,
     sap_path: Path | None = None,
+    previous_dmc: str = "",
 ) -> ReportContext:
     """The report context of ``ad``; collects the provenance (``sap_path``: the SAP whose SHA-256
-    is recorded, default the packaged ``sap.yaml``; ``argv`` and ``seed`` as run)."""
+    is recorded, default the packaged ``sap.yaml``; ``argv`` and ``seed`` as run;
+    ``previous_dmc``: the previous DMC cut-off and its source, SAP 10.4)."""
     provenance = collect_provenance(
-        ad.trial, Path(sap_path or default_sap_path()), ad.sap.sap_version, ad.cutoff, argv, seed
+        ad.trial,
+        Path(sap_path or default_sap_path()),
+        ad.sap.sap_version,
+        ad.cutoff,
+        argv,
+        seed,
+        previous_dmc,
     )
     return ReportContext(
         sap=ad.sap,

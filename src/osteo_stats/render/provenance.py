@@ -54,6 +54,8 @@ class Provenance:
     data_cutoff: date
     sap_version: str
     generated_at: datetime
+    #: The previous DMC cut-off and where it came from (SAP 10.4); empty for other reports.
+    previous_dmc: str = ""
 
 
 def report_timestamp() -> datetime:
@@ -115,6 +117,7 @@ def collect_provenance(
     cutoff: date,
     argv: list[str],
     seed: int | None,
+    previous_dmc: str = "",
 ) -> Provenance:
     """Everything the provenance page shows, gathered once per run."""
     from osteo_stats import __version__
@@ -141,4 +144,5 @@ def collect_provenance(
         data_cutoff=trial.cutoff,
         sap_version=sap_version,
         generated_at=report_timestamp(),
+        previous_dmc=previous_dmc,
     )

@@ -26,6 +26,8 @@ EFF-PRIM-02  N,         PRIMARY                 n1 and r1 of the Simon design
 EFF-PRIM-02  n          PRIMARY, STATUS=...     SUCCESS, FAILURE, PENDING, EVALUABLE
 EFF-PRIM-02  reached,   PRIMARY,                the stage-1 decision is determined (0/1);
              crossed    STATUS=DECISION         successes exceed r1 = continue (0/1)
+DMC-NEW-01   n          category, PREVIOUS      new since the previous DMC cut-off (SAP
+                        CUTOFF=YYYY-MM-DD       10.4); no rows: no previous report found
 ===========  =========  ======================  ===========================================
 
 The key safety counts are Table 14.3.1 (TEAE overview), shown as its builder formatted it.
@@ -124,6 +126,42 @@ def _missing(label: str, reasons: dict[str, str]) -> str:
     if label in reasons:  # the data do not hold what it needs (--mapping, not collected)
         return f"{label} {expected_tlf(label).title}: {reasons[label]}"
     return f"Not yet available: {label} {expected_tlf(label).title}"
+
+
+#: The "new since the previous DMC" block (SAP 10.4): DMC-NEW-01 category -> line label.
+_NEW_LINES = (
+    ("TEAE", "New treatment-emergent AEs"),
+    ("SERIOUS TEAE", "... serious"),
+    ("TEAE GRADE >= 3", "... CTCAE grade >= 3"),
+    ("DEATH", "Deaths"),
+    ("DISCONTINUED", "Discontinuations (end of study)"),
+    ("TOXICITY LOOK REACHED", "Toxicity looks reached"),
+)
+
+
+def _changes_block(ard: ARD) -> SummaryBlock:
+    """What is new since the previous DMC cut-off, or that no previous report was found."""
+    rows = _rows(ard, "DMC-NEW-01", "n")
+    previous = sorted({g.removeprefix("PREVIOUS CUTOFF=") for g in rows["group"]})
+    if len(previous) != 1:
+        return SummaryBlock(
+            "changes",
+            "New since the previous DMC",
+            missing="No previous DMC report found: nothing is flagged as new",
+        )
+    group = f"PREVIOUS CUTOFF={previous[0]}"
+    source = dict(zip(rows["parameter"], rows["tlf"], strict=True))
+    lines = tuple(
+        SummaryLine(
+            label,
+            _count(_single(ard, "DMC-NEW-01", "n", category, group)),
+            source.get(category, "SAP 10.4"),
+        )
+        for category, label in _NEW_LINES
+    )
+    return SummaryBlock(
+        "changes", f"New since the previous DMC (cut-off {previous[0]})", lines=lines
+    )
 
 
 def committee_summary(
@@ -317,4 +355,6 @@ def committee_summary(
             f"{n_missing_outputs - n_not_collected} of the {n_outputs} outputs of this report "
             "are not yet available; each is marked in its section."
         )
-    return CommitteeSummary((enrollment, safety, toxicity, futility), tuple(attention))
+    # Last, so that the blocks of every DMC report keep their place on the first page.
+    blocks = (enrollment, safety, toxicity, futility, _changes_block(ard))
+    return CommitteeSummary(blocks, tuple(attention))

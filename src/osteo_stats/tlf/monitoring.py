@@ -35,6 +35,7 @@ from osteo_stats.derive.monitoring import (
     stage1_counts,
 )
 from osteo_stats.tlf.ard import ARD, ARDBuilder, ARDView
+from osteo_stats.tlf.changes import LOOK, with_new_counts
 from osteo_stats.tlf.format import fmt_number
 from osteo_stats.tlf.model import TLF, TLFOutput, source_line
 from osteo_stats.tlf.plots.monitoring import draw_toxicity_boundary
@@ -270,7 +271,9 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
         body=body,
         landscape=True,
     )
-    return [TLFOutput(table, ard), _toxicity_figure(ad, ard, len(looks), sentence)]
+    # SAP 10.4: the looks first reached since the previous DMC cut-off.
+    new = with_new_counts(TLFOutput(table, ard), ad, {LOOK: len(ad.new_looks)}, "SAF")
+    return [new, _toxicity_figure(ad, ard, len(looks), sentence)]
 
 
 def _toxicity_figure(ad: AnalysisData, table_ard: ARD, n_looks: int, sentence: str) -> TLFOutput:

@@ -1,7 +1,8 @@
 """Listings 16.2.1 (discontinued patients), 16.2.2 (eligibility deviations and analysis-set
 exclusions), 16.2.4 (baseline data) and 16.2.5 (study treatment administration), SAP 11.4.
 
-Listings show records, not statistics: their ARD is empty and their source line says so.
+Listings show records, not statistics: their ARD is empty and their source line says so, except
+for the count of new records since the previous DMC report (DMC-NEW-01, SAP 10.4).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from osteo_stats.derive.treatment import (
     operated,
     pps_exclusion_reason,
 )
+from osteo_stats.tlf.changes import DISCONTINUED, new_note, with_new_column, with_new_counts
 from osteo_stats.tlf.disposition._common import (
     DISPLAY,
     MODULE,
@@ -61,6 +63,7 @@ def discontinued_listing(ad: AnalysisData) -> TLFOutput:
     fas = fas_sorted(ad)
     dc = fas.loc[fas["EOSSTT"].eq("DISCONTINUED")]
     last = last_dose(dc, ad.adex)
+    new = dc.get("DSNEWFL", pd.Series("N", index=dc.index))
     body = pd.DataFrame(
         {
             "Patient": text_cells(dc["USUBJID"]),
@@ -74,6 +77,7 @@ def discontinued_listing(ad: AnalysisData) -> TLFOutput:
         },
         dtype=object,
     )
+    body = with_new_column(body, ad, new)
     notes = (
         "FAS patients with EOSSTT = DISCONTINUED at the data cut-off, sorted by patient. Reason "
         "as recorded (DCSREAS).",
@@ -81,10 +85,12 @@ def discontinued_listing(ad: AnalysisData) -> TLFOutput:
         "before the cut-off. Surgery outcome with the date of surgery, or the reason surgery was "
         "not done (SURGNDRS).",
         _DATE_NOTE,
+        *new_note(ad, "end of study (EOSDT)"),
     )
-    return listing_output(
+    output = listing_output(
         MODULE, ad, "16.2.1", population_label(set_name("FAS"), len(fas)), notes, body
     )
+    return with_new_counts(output, ad, {DISCONTINUED: int(new.eq("Y").sum())}, "FAS")
 
 
 def deviation_listing(ad: AnalysisData) -> TLFOutput:

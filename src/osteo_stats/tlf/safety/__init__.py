@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData
+from osteo_stats.tlf import changes
 from osteo_stats.tlf.model import TLFOutput
 from osteo_stats.tlf.safety._common import COMPONENT_LABEL, COMPONENTS, CTCAE, teae
 from osteo_stats.tlf.safety.by_grade import any_and_high_table, by_grade_table, phase_table
@@ -56,11 +57,20 @@ def _high(te: pd.DataFrame) -> pd.DataFrame:
     return te.loc[(te["AETOXGR"] >= CTCAE.high_rank).fillna(False).astype(bool)]
 
 
+def _new_records(te: pd.DataFrame) -> int:
+    """AE records new since the previous DMC cut-off (SAP 10.4; 0 without one)."""
+    return int(te.get("NEWFL", pd.Series(dtype=object)).eq("Y").sum())
+
+
 #: Every safety TLF in SAP 11 order: the label(s) it builds -> its builder. The one list:
 #: :func:`build_safety_tlfs` runs it, and :func:`osteo_stats.tlf.build.build_tlfs` skips, before
 #: running it, an entry whose TLFs need a column the data do not hold (``NEEDS``, --mapping).
 SAFETY_TLFS: dict[tuple[str, ...], Callable[[AnalysisData], list[TLFOutput]]] = {
-    ("Table 14.3.1",): lambda ad: [overview_table(ad)],
+    ("Table 14.3.1",): lambda ad: [
+        changes.with_new_counts(
+            overview_table(ad), ad, {changes.TEAE: _new_records(teae(ad))}, "SAF"
+        )
+    ],
     ("Table 14.3.2",): lambda ad: [any_and_high_table(ad)],
     ("Table 14.3.3",): lambda ad: [
         by_grade_table(ad, analysis_id="SAF-AE-03", number="14.3.3", sections=[("", {}, teae(ad))])
@@ -91,20 +101,23 @@ SAFETY_TLFS: dict[tuple[str, ...], Callable[[AnalysisData], list[TLFOutput]]] = 
     ("Table 14.3.4.5",): lambda ad: [deaths_table(ad)],
     ("Table 14.3.4.6",): lambda ad: [surgical_complications_table(ad)],
     ("Listing 16.2.7.1",): lambda ad: [
-        ae_listing(ad, "16.2.7.1", _serious(teae(ad)), selection="Serious (AESER = Y).")
+        ae_listing(ad, "16.2.7.1", _serious(teae(ad)), selection="Serious (AESER = Y).",
+                   category=changes.SERIOUS)
     ],
     ("Listing 16.2.7.2",): lambda ad: [
         ae_listing(ad, "16.2.7.2", _high(teae(ad)),
-                   selection="CTCAE grade >= 3 (a missing grade does not qualify).")
+                   selection="CTCAE grade >= 3 (a missing grade does not qualify).",
+                   category=changes.HIGH_GRADE)
     ],
     ("Listing 16.2.7.3",): lambda ad: [
-        ae_listing(ad, "16.2.7.3", _immune(teae(ad)), selection="Immune-related (AEIRFL = Y).")
+        ae_listing(ad, "16.2.7.3", _immune(teae(ad)), selection="Immune-related (AEIRFL = Y).",
+                   category=changes.IMMUNE)
     ],
     ("Listing 16.2.7.4",): lambda ad: [death_listing(ad)],
     ("Listing 16.2.7.5",): lambda ad: [
         ae_listing(ad, "16.2.7.5", (te := teae(ad)).loc[te["AECLAVDN"].notna()],
                    selection="Surgical complications (Clavien-Dindo grade present).",
-                   clavien=True)
+                   category=changes.SURGICAL, clavien=True)
     ],
     ("Listing 16.2.7.6",): lambda ad: [utox_listing(ad)],
 }  # fmt: skip

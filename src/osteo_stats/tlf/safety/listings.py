@@ -2,7 +2,8 @@
 complications and unacceptable toxicities (SAP 9, 11.4).
 
 Listings show the records themselves: verbatim terms as plain text (never interpreted), imputed
-dates with their SAP 8.3 flag; they add no ARD rows (SAP 11.4 gives them no analysis id).
+dates with their SAP 8.3 flag; they add no ARD rows (SAP 11.4 gives them no analysis id) except,
+with a previous DMC cut-off, the count of the records marked "New" (DMC-NEW-01, SAP 10.4).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData, in_population
 from osteo_stats.derive.treatment import days_from_last_dose, last_dose
+from osteo_stats.tlf.changes import DEATH, new_note, with_new_column, with_new_counts
 from osteo_stats.tlf.format import date_cells, text_cells
 from osteo_stats.tlf.model import TLFOutput
 from osteo_stats.tlf.safety._common import (
@@ -76,10 +78,14 @@ def ae_listing(
     records: pd.DataFrame,
     *,
     selection: str,
+    category: str,
     clavien: bool = False,
 ) -> TLFOutput:
+    """An AE listing of ``records``; with a previous DMC cut-off, a "New" column and the
+    DMC-NEW-01 count of ``category`` (SAP 10.4)."""
     n = len(operated_saf(ad)) if clavien else len(ad.population("SAF"))
-    body = _ae_listing_frame(ad, records, clavien)
+    new = records.get("NEWFL", pd.Series("N", index=records.index))
+    body = with_new_column(_ae_listing_frame(ad, records, clavien), ad, new)
     population = (
         population_label("Safety analysis set, operated patients", n)
         if clavien
@@ -89,8 +95,10 @@ def ae_listing(
         f"{selection} Treatment-emergent AEs (SAP 9.1) of SAF patients, sorted by patient and "
         "onset. Verbatim terms as recorded.",
         _DATE_NOTE,
+        *new_note(ad, "AE onset"),
     ]
-    return listing_output(MODULE, ad, number, population, notes, body)
+    output = listing_output(MODULE, ad, number, population, notes, body)
+    return with_new_counts(output, ad, {category: int(new.eq("Y").sum())}, "SAF")
 
 
 def death_listing(ad: AnalysisData) -> TLFOutput:
@@ -106,6 +114,7 @@ def death_listing(ad: AnalysisData) -> TLFOutput:
         .apply(lambda s: "; ".join(sorted(map(str, s))))
     )
     within = pd.Series(np.where(days.between(0, window), "Y", "N"), index=dead.index)
+    new = dead.get("DTHNEWFL", pd.Series("N", index=dead.index))
     body = pd.DataFrame(
         {
             "Patient": text_cells(dead["USUBJID"]),
@@ -121,14 +130,17 @@ def death_listing(ad: AnalysisData) -> TLFOutput:
         },
         dtype=object,
     )
+    body = with_new_column(body, ad, new)
     notes = [
         "All deaths on or before the data cut-off in the FAS, sorted by patient. Days from last "
         "dose = DTHDT - TRTEDT (failing TRTEDT, the last ADEX administration).",
         _DATE_NOTE,
+        *new_note(ad, "death"),
     ]
-    return listing_output(
+    output = listing_output(
         MODULE, ad, "16.2.7.4", population_label("Full analysis set", len(fas)), notes, body
     )
+    return with_new_counts(output, ad, {DEATH: int(new.eq("Y").sum())}, "FAS")
 
 
 def utox_listing(ad: AnalysisData) -> TLFOutput:

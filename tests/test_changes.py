@@ -1,0 +1,375 @@
+"""What changed since the previous DMC report (SAP 10.4), on a hand-made six-patient trial.
+
+The previous cut-off is p = 2024-12-31 and the analysis cut-off c = 2025-06-30. Events sit
+before p, on p, between p and c, on c and after c. The expected flags below were written from
+the SAP 10.4 text before the code ran: new = known at c and not at p under the SAP 6.2 cut,
+so an event dated p is not new and an event dated c is.
+
+Patients (all dosed; the toxicity looks come every 5 evaluable patients, SAP 9.4):
+
+====  ==========  ==========================================  ===========================
+pt    enrolled    end of study / death                        evaluable (EVALDT)
+====  ==========  ==========================================  ===========================
+001   2024-06-05  ongoing                                     surgery 2024-08-05
+002   2024-07-01  died and discontinued on c, 2025-06-30      surgery 2024-09-10
+003   2024-08-01  died and discontinued on p, 2024-12-31      no surgery, last dose 09-16
+004   2025-02-01  withdrew 2025-05-15 (enrolled after p)      no surgery, last dose 04-01
+005   2024-09-01  died and discontinued 2025-03-01            surgery 2024-11-05
+006   2024-10-01  died and discontinued after c, 2025-07-01   surgery 2025-01-10
+====  ==========  ==========================================  ===========================
+
+AEs (TEAE window open at both cut-offs):
+
+- 001-1 2024-10-01 grade 3 serious (before p); 001-2 2024-12-31 grade 3 serious (on p);
+  001-3 2025-01-01 grade 1 (day after p); 001-4 2025-03-15 grade 3 serious immune-related;
+  001-5 2025-06-30 grade 2 serious (on c); 001-6 2025-07-01 grade 4 serious (after c: not in
+  the analysis); 001-7 onset missing, grade 3 (kept by every cut, SAP 6.2: never new).
+- 002-1 2024-12-15 grade 4 (before p); 003-1 2024-09-01 grade 2 (before p);
+  004-1 2025-02-20 grade 3 (new patient); 006-1 2025-01-11 grade 2 surgical complication.
+
+Expected at c with p:
+
+- new TEAEs: 001-3, 001-4, 001-5, 004-1, 006-1 (5); serious: 001-4, 001-5 (2);
+  grade >= 3: 001-4, 004-1 (2); immune-related: 001-4 (1); surgical complication: 006-1 (1).
+- new deaths: 002 (on c), 005 (2); not 003 (on p) nor 006 (after c, alive at c).
+- new discontinuations: 002, 004, 005 (3); not 003 (on p) nor 006 (ongoing at c).
+- looks: at p 4 patients are evaluable (001, 002, 003, 005), at c 6: look 1 (5 patients) is
+  reached since p, look 2 (10) is not. New looks: (1,).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from minimal_trial import ADSL_ROWS, _ae, _ex, minimal_trial, write_trial
+from pypdf import PdfReader
+from test_report_cli import fixture_catalogue  # noqa: F401  (a fixture)
+from typer.testing import CliRunner
+
+from osteo_stats.cli import app
+from osteo_stats.derive.analysis_data import derive_analysis_data
+from osteo_stats.errors import OsteoStatsError
+from osteo_stats.load import load_trial
+from osteo_stats.outputs import MANIFEST_NAME
+from osteo_stats.render.previous import find_previous_dmc
+from osteo_stats.render.summary import committee_summary
+from osteo_stats.sap import load_sap
+from osteo_stats.tlf.build import build_tlfs, combined_ard
+
+SAP = load_sap()
+PREVIOUS, CUTOFF = date(2024, 12, 31), date(2025, 6, 30)
+SOC = "General disorders and administration site conditions"
+
+_ALIVE = dict(DTHDT="", DTHCAUS="", EOSSTT="ONGOING", DCSREAS="", EOSDT="")
+
+
+def _patient(n: int, enrolled: str, first: str, last: str, **kw: str) -> dict[str, str]:
+    row = dict(ADSL_ROWS[0])
+    row.update(
+        USUBJID=f"PROMIS-00{n}", RFICDT=enrolled, ENRLDT=enrolled, TRTSDT=first, TRTEDT=last,
+        NACTDT="", SMDT="", LSTALVDT="2025-09-30", DCUTDT="2025-09-30", PPROTFL="N", **_ALIVE,
+    )  # fmt: skip
+    row.update(kw)
+    return row
+
+
+def _operated(planned: str, done: str) -> dict[str, str]:
+    return dict(SURGPLDT=planned, SURGDT=done, SURGOUT="R0", SURGNDRS="", NECRPCT="95")
+
+
+def _not_operated(planned: str, reason: str) -> dict[str, str]:
+    return dict(SURGPLDT=planned, SURGDT="", SURGOUT="NOT DONE", SURGNDRS=reason, NECRPCT="")
+
+
+def _died(day: str) -> dict[str, str]:
+    return dict(DTHDT=day, DTHCAUS="DISEASE PROGRESSION", LSTALVDT=day,
+                EOSSTT="DISCONTINUED", DCSREAS="DEATH", EOSDT=day)  # fmt: skip
+
+
+PATIENTS = [
+    _patient(1, "2024-06-05", "2024-06-10", "2025-09-01", **_operated("2024-08-02", "2024-08-05")),
+    _patient(2, "2024-07-01", "2024-07-03", "2024-11-20", **_operated("2024-09-06", "2024-09-10"),
+             **_died("2025-06-30")),
+    _patient(3, "2024-08-01", "2024-08-05", "2024-09-16", **_not_operated("2024-09-27",
+             "PROGRESSION"), **_died("2024-12-31")),
+    _patient(4, "2025-02-01", "2025-02-03", "2025-04-01", **_not_operated("2025-03-28",
+             "WITHDRAWAL"), LSTALVDT="2025-05-15", EOSSTT="DISCONTINUED",
+             DCSREAS="WITHDRAWAL BY SUBJECT", EOSDT="2025-05-15"),
+    _patient(5, "2024-09-01", "2024-09-03", "2024-12-01", **_operated("2024-11-01", "2024-11-05"),
+             **_died("2025-03-01")),
+    _patient(6, "2024-10-01", "2024-10-03", "2025-03-01", **_operated("2025-01-07", "2025-01-10"),
+             **_died("2025-07-01")),
+]  # fmt: skip
+
+
+def _event(n: int, seq: int, onset: str, grade: str, **kw: str) -> dict[str, str]:
+    return _ae(f"PROMIS-00{n}", seq, f"event {n}-{seq}", "Fatigue", SOC, grade, onset, "", **kw)
+
+
+EVENTS = [
+    _event(1, 1, "2024-10-01", "3", AESER="Y"),
+    _event(1, 2, "2024-12-31", "3", AESER="Y"),
+    _event(1, 3, "2025-01-01", "1"),
+    _event(1, 4, "2025-03-15", "3", AESER="Y", AEIRFL="Y", AERELPD="Y"),
+    _event(1, 5, "2025-06-30", "2", AESER="Y"),
+    _event(1, 6, "2025-07-01", "4", AESER="Y"),
+    _event(1, 7, "", "3"),
+    _event(2, 1, "2024-12-15", "4"),
+    _event(3, 1, "2024-09-01", "2"),
+    _event(4, 1, "2025-02-20", "3"),
+    _event(6, 1, "2025-01-11", "2", AECLAVDN="II"),
+]
+
+NEW_AES = {("PROMIS-001", 3), ("PROMIS-001", 4), ("PROMIS-001", 5), ("PROMIS-004", 1),
+           ("PROMIS-006", 1)}  # fmt: skip
+EXPECTED_COUNTS = {
+    "TEAE": 5,
+    "SERIOUS TEAE": 2,
+    "TEAE GRADE >= 3": 2,
+    "IMMUNE-RELATED TEAE": 1,
+    "SURGICAL COMPLICATION": 1,
+    "DEATH": 2,
+    "DISCONTINUED": 3,
+    "TOXICITY LOOK REACHED": 1,
+}
+
+
+def _tables() -> dict[str, pd.DataFrame]:
+    tables = minimal_trial()
+    tables["ADSL"] = pd.DataFrame(PATIENTS).astype(str)
+    tables["ADAE"] = pd.DataFrame(EVENTS).astype(str)
+    tables["ADEX"] = pd.DataFrame(
+        [_ex(p["USUBJID"], "SBRT", "PRE-OPERATIVE", "", "1", p["TRTSDT"], "8", "8")
+         for p in PATIENTS]
+    ).astype(str)  # fmt: skip
+    for name in ("ADRS", "ADTR", "ADBM"):
+        tables[name] = tables[name].iloc[0:0]
+    return tables
+
+
+@pytest.fixture(scope="module")
+def trial(tmp_path_factory):
+    return load_trial(write_trial(_tables(), tmp_path_factory.mktemp("changes")), SAP)
+
+
+@pytest.fixture(scope="module")
+def ad(trial):
+    return derive_analysis_data(trial, SAP, CUTOFF, previous_cutoff=PREVIOUS)
+
+
+@pytest.fixture(scope="module")
+def outputs(ad):
+    return {o.tlf.label: o for o in build_tlfs(ad, ("disposition", "monitoring", "safety"))}
+
+
+def test_flags_exactly_the_events_after_the_previous_cutoff(ad):
+    te = ad.adae.loc[ad.adae["TRTEMFL"].eq("Y")]
+    new = te.loc[te["NEWFL"].eq("Y")]
+    assert set(zip(new["USUBJID"], new["AESEQ"], strict=True)) == NEW_AES
+    assert ("PROMIS-001", 6) not in set(zip(ad.adae["USUBJID"], ad.adae["AESEQ"], strict=True))
+    flagged = ad.adsl.set_index("USUBJID")
+    assert set(flagged.index[flagged["DTHNEWFL"].eq("Y")]) == {"PROMIS-002", "PROMIS-005"}
+    assert set(flagged.index[flagged["DSNEWFL"].eq("Y")]) == {
+        "PROMIS-002",
+        "PROMIS-004",
+        "PROMIS-005",
+    }
+    assert ad.new_looks == (1,)
+    assert ad.previous_cutoff == PREVIOUS
+
+
+def test_ard_counts_the_new_events_with_the_previous_cutoff(outputs):
+    ard = combined_ard(list(outputs.values())).frame
+    rows = ard.loc[ard["analysis_id"].eq("DMC-NEW-01")]
+    assert set(rows["statistic"]) == {"n"}
+    assert set(rows["group"]) == {"PREVIOUS CUTOFF=2024-12-31"}
+    assert dict(zip(rows["parameter"], rows["value"], strict=True)) == EXPECTED_COUNTS
+    where = dict(zip(rows["parameter"], rows["tlf"], strict=True))
+    assert where["SERIOUS TEAE"] == "Listing 16.2.7.1"
+    assert where["DISCONTINUED"] == "Listing 16.2.1"
+    for label in set(rows["tlf"]):
+        assert "DMC-NEW-01" in outputs[label].tlf.analysis_ids
+
+
+def _new_rows(output, key=("Patient",)):
+    body = output.tlf.body
+    return {tuple(r) for r in body.loc[body["New"].eq("Y"), list(key)].itertuples(index=False)}
+
+
+def test_listings_mark_the_new_rows(outputs):
+    ae_key = ("Patient", "AE no.")
+    assert _new_rows(outputs["Listing 16.2.7.1"], ae_key) == {("PROMIS-001", "4"),
+                                                               ("PROMIS-001", "5")}  # fmt: skip
+    assert _new_rows(outputs["Listing 16.2.7.2"], ae_key) == {("PROMIS-001", "4"),
+                                                               ("PROMIS-004", "1")}  # fmt: skip
+    # Listed but not new: 001-1 (before p), 001-2 (on p), 001-7 (onset missing), 002-1.
+    listed = set(map(tuple, outputs["Listing 16.2.7.2"].tlf.body[list(ae_key)].to_numpy()))
+    assert {("PROMIS-001", "1"), ("PROMIS-001", "2"), ("PROMIS-001", "7")} <= listed
+    assert _new_rows(outputs["Listing 16.2.7.3"], ae_key) == {("PROMIS-001", "4")}
+    assert _new_rows(outputs["Listing 16.2.7.5"], ae_key) == {("PROMIS-006", "1")}
+    assert _new_rows(outputs["Listing 16.2.7.4"]) == {("PROMIS-002",), ("PROMIS-005",)}
+    assert _new_rows(outputs["Listing 16.2.1"]) == {("PROMIS-002",), ("PROMIS-004",),
+                                                    ("PROMIS-005",)}  # fmt: skip
+    body = outputs["Listing 16.2.1"].tlf.body
+    assert list(body.columns[:2]) == ["Patient", "New"]
+    assert any("2024-12-31" in note for note in outputs["Listing 16.2.1"].tlf.footnotes)
+
+
+def test_summary_block_shows_the_new_counts(outputs):
+    ard = combined_ard(list(outputs.values()))
+    summary = committee_summary(
+        ard,
+        {label: o.tlf for label, o in outputs.items()},
+        planned_enrollment=43,
+        n_data_warnings=0,
+        n_missing_outputs=0,
+        n_outputs=len(outputs),
+        accrual_shortfall=0.5,
+    )
+    block = next(b for b in summary.blocks if b.key == "changes")
+    assert "2024-12-31" in block.title
+    shown = {line.label: line.value for line in block.lines}
+    assert shown == {
+        "New treatment-emergent AEs": "5",
+        "... serious": "2",
+        "... CTCAE grade >= 3": "2",
+        "Deaths": "2",
+        "Discontinuations (end of study)": "3",
+        "Toxicity looks reached": "1",
+    }
+    sources = [line.source for line in block.lines]
+    assert sources == ["Table 14.3.1", "Listing 16.2.7.1", "Listing 16.2.7.2", "Listing 16.2.7.4",
+                       "Listing 16.2.1", "Table 14.3.5"]  # fmt: skip
+
+
+def test_without_a_previous_cutoff_nothing_is_flagged(trial):
+    ad = derive_analysis_data(trial, SAP, CUTOFF)
+    assert ad.previous_cutoff is None and "NEWFL" not in ad.adae
+    outputs = build_tlfs(ad, ("disposition", "safety"))
+    assert "DMC-NEW-01" not in set(combined_ard(outputs).frame["analysis_id"])
+    listing = next(o for o in outputs if o.tlf.label == "Listing 16.2.7.1")
+    assert "New" not in listing.tlf.body.columns
+    summary = committee_summary(combined_ard(outputs), {}, 43, 0, 0, 0, accrual_shortfall=0.5)
+    block = next(b for b in summary.blocks if b.key == "changes")
+    assert block.missing == "No previous DMC report found: nothing is flagged as new"
+
+
+def test_previous_cutoff_before_the_first_enrollment_makes_everything_new(trial):
+    ad = derive_analysis_data(trial, SAP, CUTOFF, previous_cutoff=date(2024, 1, 1))
+    assert ad.adae["NEWFL"].eq("Y").all()
+    assert ad.adsl.loc[ad.adsl["DTHDT"].notna(), "DTHNEWFL"].eq("Y").all()
+    assert ad.new_looks == (1,)
+
+
+@pytest.mark.parametrize("previous", [CUTOFF, date(2025, 7, 1)])
+def test_previous_cutoff_not_before_the_cutoff_is_refused(trial, previous):
+    with pytest.raises(OsteoStatsError) as err:
+        derive_analysis_data(trial, SAP, CUTOFF, previous_cutoff=previous)
+    message = str(err.value)
+    assert f"{previous:%Y-%m-%d}" in message and "2025-06-30" in message
+    assert "Hint:" in message and "SAP 10.4" in message
+
+
+# --- Finding the previous report, and the command line ----------------------------------------
+
+_runner = CliRunner()
+
+
+def _invoke(*args: object):
+    return _runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def _archive(dmc: Path, name: str, command: list[str]) -> None:
+    folder = dmc / name
+    folder.mkdir(parents=True)
+    manifest = {"written_by": "osteo-stats", "command": command, "files": {}}
+    (folder / MANIFEST_NAME).write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_the_latest_archived_dmc_report_before_the_cutoff_is_found(tmp_path):
+    dmc = tmp_path / "dmc"
+    for name in ("2024-06-30", "2024-12-31", "2025-06-30", "2025-12-31"):
+        _archive(dmc, name, ["osteo-stats", "report", "dmc", "--cutoff", name])
+    _archive(dmc, "2025-03-31", ["osteo-stats", "analyze"])  # not a DMC report
+    (dmc / "2025-04-30").mkdir()  # no manifest: not written by osteo-stats
+    _archive(dmc, "latest", ["osteo-stats", "report", "dmc"])  # not named by a cut-off
+    found = find_previous_dmc(dmc, date(2025, 6, 30))
+    assert found.cutoff == date(2024, 12, 31)  # strictly before c: not the report at c itself
+    assert str(dmc / "2024-12-31") in found.statement
+    nothing = find_previous_dmc(dmc, date(2024, 6, 30))
+    assert nothing.cutoff is None and "no previous DMC report found" in nothing.statement
+    assert find_previous_dmc(tmp_path / "absent", date(2025, 6, 30)).cutoff is None
+
+
+@pytest.mark.usefixtures("fixture_catalogue")
+def test_report_dmc_finds_the_previous_report_in_the_output_folder(tmp_path):
+    """Fast reports (the fixture TLFs of test_report_cli): the previous report is found and
+    recorded whatever the TLFs are."""
+    out = tmp_path / "reports"
+    first = _invoke("report", "dmc", "--cutoff", "2024-12-31", "--out", out)
+    assert first.exit_code == 0, first.output
+    assert "Previous DMC cut-off: no previous DMC report found" in first.stdout
+    second = _invoke("report", "dmc", "--cutoff", "2025-06-30", "--out", out)
+    assert second.exit_code == 0, second.output
+    folder = out / "dmc" / "2025-06-30"
+    said = f"Previous DMC cut-off: 2024-12-31 (the DMC report in {out / 'dmc' / '2024-12-31'})"
+    assert said in " ".join(second.stdout.split())
+    html = (folder / "PROMIS_dmc_2025-06-30.html").read_text(encoding="utf-8")
+    assert '<dd class="previous-dmc">2024-12-31 (the DMC report in' in html
+    manifest = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+    command = manifest["command"]
+    assert command[command.index("--previous-cutoff") + 1] == "2024-12-31"
+
+
+def test_report_dmc_with_previous_cutoff_flags_the_shipped_events(tmp_path):
+    """The shipped trial at c = 2025-06-30 with p = 2024-12-31, counted independently from the
+    CSV files (data/synthetic): deaths with DTHDT in (p, c]: 6; EOSSTT DISCONTINUED with EOSDT
+    in (p, c]: 7. Two AEs start in (p, c]: PROMIS-01-022 #15 (2025-02-09, grade 1, not serious;
+    last dose 2025-01-20, inside the 30-day TEAE window) and PROMIS-01-013 #10 (2025-01-08,
+    grade 3 serious, last dose 2024-03-11: outside the TEAE window), so 1 new TEAE, 0 serious,
+    0 of grade >= 3. All 8 looks (5 ... 40 evaluable patients) were reached by p (the last of
+    the 42 SAF patients, enrolled 2024-02-19, evaluable from 2024-03-25): 0 new looks."""
+    out = tmp_path / "reports"
+    result = _invoke(
+        "report", "dmc", "--cutoff", "2025-06-30", "--previous-cutoff", "2024-12-31", "--out", out
+    )
+    assert result.exit_code == 0, result.output
+    assert "Previous DMC cut-off: 2024-12-31 (given with --previous-cutoff)" in result.stdout
+    folder = out / "dmc" / "2025-06-30"
+    ard = pd.read_csv(folder / "ard.csv", dtype=str, keep_default_na=False)
+    new = ard.loc[ard["analysis_id"].eq("DMC-NEW-01")]
+    assert set(new["group"]) == {"PREVIOUS CUTOFF=2024-12-31"}
+    counts = {p: float(v) for p, v in zip(new["parameter"], new["value"], strict=True)}
+    assert counts == {
+        "TEAE": 1,
+        "SERIOUS TEAE": 0,
+        "TEAE GRADE >= 3": 0,
+        "IMMUNE-RELATED TEAE": 0,
+        "SURGICAL COMPLICATION": 0,
+        "DEATH": 6,
+        "DISCONTINUED": 7,
+        "TOXICITY LOOK REACHED": 0,
+    }
+    listing = pd.read_csv(folder / "tlfs" / "listing_16_2_7_4.csv", dtype=str)
+    assert (listing["New"] == "Y").sum() == 6
+    pdf = PdfReader(folder / "PROMIS_dmc_2025-06-30.pdf")
+    summary = " ".join(" ".join(page.extract_text() for page in pdf.pages[:4]).split())
+    assert "New since the previous DMC (cut-off 2024-12-31)" in summary
+    assert "Deaths 6 Listing 16.2.7.4" in summary
+
+
+@pytest.mark.parametrize("previous", ["2025-06-30", "2025-09-01"])
+def test_previous_cutoff_on_or_after_the_cutoff_exits_1_and_writes_nothing(tmp_path, previous):
+    out = tmp_path / "reports"
+    result = _invoke(
+        "report", "dmc", "--cutoff", "2025-06-30", "--previous-cutoff", previous, "--out", out
+    )
+    assert result.exit_code == 1
+    message = " ".join(result.stderr.split())
+    assert f"--previous-cutoff {previous} is not before the analysis cut-off 2025-06-30" in message
+    assert "Hint:" in message
+    assert not out.exists()

@@ -36,6 +36,7 @@ study with an AE): 41, 102, 394, 467: n 4, median 248.0, range 41-467.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -309,3 +310,37 @@ def test_the_dmc_summary_lists_the_overdue_patients(ad):
     frame = ard.frame.copy()
     frame.loc[frame["group"] == "STATUS=ON STUDY; ASSESSMENT=OVERDUE", "value"] = 0.0
     assert attention(type(ard)(frame)) == []
+
+
+def test_shipped_trial_counts_against_an_independent_computation(shipped_analysis):
+    """On the shipped trial at 2025-01-01, Table 14.1.8 against counts made here from the cut
+    source records, and against the rows of Listing 16.2.9."""
+    ad = shipped_analysis(date(2025, 1, 1), "interim")
+    cut = pd.Timestamp("2025-01-01")
+    adsl = ad.adsl.set_index("USUBJID")
+    on = adsl["DTHDT"].isna() & adsl["EOSSTT"].eq("ONGOING")
+    efs = ad.adtte.loc[ad.adtte["PARAMCD"].eq("EFS")].set_index("USUBJID")["CNSR"]
+    scheduled = on & efs.reindex(adsl.index).eq(1)
+    rs = ad.adrs.loc[ad.adrs["AVISIT"].ne("SCREENING")].groupby("USUBJID")["ADT"].max()
+    tr = ad.adtr.loc[ad.adtr["ABLFL"].ne("Y")].groupby("USUBJID")["ADT"].max()
+    last = pd.concat([rs, tr], axis=1).max(axis=1).reindex(adsl.index)
+    due = (last + pd.Timedelta(days=84)).fillna(adsl["ENRLDT"] + pd.Timedelta(days=41))
+    overdue = scheduled & (due + pd.Timedelta(days=14) < cut)
+    pending = adsl["SURGOUT"].eq("PENDING") & (adsl["ENRLDT"] + pd.Timedelta(days=62) < cut)
+
+    table = _rows(currency_table(ad))
+    listing = currency_listing(ad).tlf.body
+    n = len(adsl)
+    for label, mask, shown in (
+        ("Patients on study at the cut-off", on, listing["Status at cut-off"].str.startswith(
+            "On study")),
+        ("Overdue for a scheduled assessment", overdue, listing["Days past due"].ne("")),
+        ("Outstanding surgery outcome (window passed)", pending,
+         listing["Surgery"].str.startswith("OUTSTANDING")),
+    ):  # fmt: skip
+        count = int(mask.sum())
+        expected = "0" if count == 0 else f"{count} ({100 * count / n:.1f})"
+        assert table[label] == expected, label
+        assert int(shown.sum()) == count, label
+    assert int(overdue.sum()) >= 1  # the case is exercised
+    assert len(listing) == n

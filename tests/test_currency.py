@@ -344,3 +344,13 @@ def test_shipped_trial_counts_against_an_independent_computation(shipped_analysi
         assert int(shown.sum()) == count, label
     assert int(overdue.sum()) >= 1  # the case is exercised
     assert len(listing) == n
+
+
+def test_at_the_final_analysis_a_pending_surgery_is_still_outstanding(ad):
+    # SAP 3.4 P4: at the final analysis the pending surgery counts as not operated for the
+    # endpoints, but the outcome is still missing from the data: outstanding all the same.
+    final = derive_analysis_data(ad.trial, ad.sap, CUT.date(), analysis_type="final")
+    cur = derive_currency(final).set_index("USUBJID")
+    assert final.adsl.set_index("USUBJID").at["PROMIS-005", "PATHRULE"] == "P4"
+    assert cur.loc[cur["SURGOSFL"] == "Y"].index.tolist() == ["PROMIS-005"]
+    assert cur.at["PROMIS-005", "SURGOSDY"] == 58

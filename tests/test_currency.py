@@ -48,7 +48,14 @@ from osteo_stats.load import load_trial
 from osteo_stats.sap import load_sap
 from osteo_stats.tlf.build import build_tlfs
 from osteo_stats.tlf.disposition.currency import currency_listing, currency_table
-from tests.minimal_trial import ADSL_ROWS, _ae, _rs, minimal_trial, write_trial
+from tests.minimal_trial import (
+    ADSL_ROWS,
+    _ae,
+    _rs,
+    load_not_collected,
+    minimal_trial,
+    write_trial,
+)
 
 CUT = pd.Timestamp("2026-06-30")
 
@@ -272,15 +279,7 @@ def test_currency_tlfs_are_built_with_the_disposition_area(ad):
 def test_surgery_and_pathology_not_collected(tmp_path):
     sap = load_sap()
     surgery = ["SURGOUT", "SURGDT", "SURGNDRS", "NECRPCT", "PPROTFL"]
-    tables = _tables()
-    tables["ADSL"] = tables["ADSL"].drop(columns=surgery)
-    data = write_trial(tables, tmp_path / "data")
-    mapping = tmp_path / "map.yaml"
-    mapping.write_text(
-        f"name: no-surgery\ndatasets:\n  ADSL:\n    not_collected: [{', '.join(surgery)}]\n",
-        encoding="utf-8",
-    )
-    trial = load_trial(data, sap, mapping)
+    trial = load_not_collected(_tables(), sap, tmp_path, {"ADSL": surgery})
     ad = derive_analysis_data(trial, sap, CUT.date())
     built = {o.tlf.label: o for o in build_tlfs(ad, ("disposition",))}
     rows = _rows(built["Table 14.1.8"])

@@ -333,6 +333,23 @@ def write_trial(tables: dict[str, pd.DataFrame], directory: Path, fmt: str = "cs
     return directory
 
 
+def load_not_collected(
+    tables: dict[str, pd.DataFrame], sap: object, directory: Path, columns: dict[str, list[str]]
+) -> object:
+    """``tables`` without ``columns`` (dataset -> model columns), loaded through a mapping that
+    declares them not collected, as a generic ADaM without them would be: the ``TrialData``."""
+    from osteo_stats.load import load_trial
+
+    lines = ["name: not-collected", "datasets:"]
+    for dataset, names in columns.items():
+        tables[dataset] = tables[dataset].drop(columns=names)
+        lines += [f"  {dataset}:", f"    not_collected: [{', '.join(names)}]"]
+    data = write_trial(tables, directory / "data")
+    mapping = directory / "map.yaml"
+    mapping.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return load_trial(data, sap, mapping)  # type: ignore[arg-type]
+
+
 # Columns stored as SAS numerics / SAS dates in the transport round trip. Partial-date columns
 # (ASTDT, AENDT, DTHDT, NACTDT) stay character, as DATA_MODEL.md allows.
 SAS_NUMERIC = {

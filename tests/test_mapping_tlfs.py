@@ -13,7 +13,7 @@ from osteo_stats.derive.analysis_data import derive_analysis_data
 from osteo_stats.load import load_trial
 from osteo_stats.sap import load_sap
 from osteo_stats.tlf.build import build_tlfs, unavailable
-from tests.minimal_trial import minimal_trial, write_trial
+from tests.minimal_trial import load_not_collected, minimal_trial, write_trial
 
 SURGERY = ["SURGOUT", "SURGDT", "SURGNDRS", "NECRPCT", "PPROTFL"]
 
@@ -102,15 +102,7 @@ def test_without_the_prognostic_factors_only_the_cox_tables_are_not_built(tmp_pa
 
     sap = load_sap()
     factors = ["NNODULE", "DFIMO", "LATERAL"]
-    tables = minimal_trial()
-    tables["ADSL"] = tables["ADSL"].drop(columns=factors)
-    data = write_trial(tables, tmp_path / "data")
-    mapping = tmp_path / "map.yaml"
-    mapping.write_text(
-        f"name: no-factors\ndatasets:\n  ADSL:\n    not_collected: [{', '.join(factors)}]\n",
-        encoding="utf-8",
-    )
-    trial = load_trial(data, sap, mapping)
+    trial = load_not_collected(minimal_trial(), sap, tmp_path, {"ADSL": factors})
     ad = derive_analysis_data(trial, sap, None, analysis_type="interim")
     built = [o.tlf.label for o in build_tlfs(ad, ("efficacy",))]
     every = [label for labels in efficacy.EFFICACY_TLFS for label in labels]

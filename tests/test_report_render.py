@@ -102,7 +102,7 @@ def test_dmc_pdf_outline_has_sections_and_tlfs(dmc_runs):
 
     outline = list(titles(reader.outline))
     assert "Summary for the committee" in outline
-    assert "5. Adverse events: overview and tables" in outline
+    assert "6. Adverse events: overview and tables" in outline
     assert any(title.startswith("Listing 16.2.7.2") for title in outline)
     assert any(title.startswith("Figure 14.3.1") for title in outline)
 
@@ -110,10 +110,10 @@ def test_dmc_pdf_outline_has_sections_and_tlfs(dmc_runs):
 def test_toc_page_numbers_point_at_the_sections(dmc_runs):
     pages = _pdf_pages(dmc_runs[0].pdf)
     toc = pages[1]
-    match = re.search(r"10\. Toxicity stopping boundary[ .]*?(\d+)\s*$", toc, re.M)
+    match = re.search(r"11\. Toxicity stopping boundary[ .]*?(\d+)\s*$", toc, re.M)
     assert match, toc
     page = int(match[1])
-    assert "10. Toxicity stopping boundary" in pages[page - 1]
+    assert "11. Toxicity stopping boundary" in pages[page - 1]
 
 
 def test_long_listing_repeats_its_header_on_every_page(dmc_runs):

@@ -15,6 +15,7 @@ statuses the tables count, so that each such rule is written once:
 - a best overall response still pending (SAP 3.3): :func:`bor_pending`;
 - a surgery still pending at an interim cut-off (P3) or at the final analysis (P4), SAP 3.4:
   :func:`surgery_pending`;
+- alive and still on study at the cut-off (SAP 3.3, 8.5): :func:`on_study`.
 """
 
 from __future__ import annotations
@@ -117,3 +118,10 @@ def surgery_pending(patients: pd.DataFrame, *, final: bool) -> pd.Series:
     rule P3 (not yet evaluable, out of the denominator); at the final analysis rule P4 (in the
     denominator, no good pathological response and not R0)."""
     return patients["PATHRULE"] == ("P4" if final else "P3")
+
+
+def on_study(patients: pd.DataFrame) -> pd.Series:
+    """Patients alive and still on study at the cut-off: no death (``DTHDT``) and ``EOSSTT``
+    neither ``DISCONTINUED`` nor ``COMPLETED`` (SAP 3.3 open window, SAP 8.5 data currency).
+    On ADSL at a cut-off (SAP 6.2) a later death or end of study is already undone."""
+    return ~patients["EOSSTT"].isin(["DISCONTINUED", "COMPLETED"]) & patients["DTHDT"].isna()

@@ -20,6 +20,7 @@ from osteo_stats.derive.efficacy import (
     compute_aval_days,
     format_date,
 )
+from osteo_stats.derive.endpoint_status import on_study
 from osteo_stats.sap import Response
 
 #: Best-first order of RECIST 1.1 overall responses (SAP 3.3).
@@ -86,12 +87,12 @@ def derive_preop_window(
     operated = out["SURGDT"].notna()
     end = end.where(~operated, out["SURGDT"])
     reason = reason.where(~operated, "SURGERY")
-    on_study = ~out["EOSSTT"].isin(["DISCONTINUED", "COMPLETED"]) & out["DTHDT"].isna()
-    awaiting_surgery = (out["SURGOUT"] == "PENDING") & out["NACTDT"].isna() & on_study
+    alive_on_study = on_study(out)
+    awaiting_surgery = (out["SURGOUT"] == "PENDING") & out["NACTDT"].isna() & alive_on_study
     capped = (end > cut) | (awaiting_surgery & ~final)
     out["WINENDT"] = end.where(~capped, cut).astype("datetime64[ns]")
     out["WINENDRS"] = reason.where(~capped, "DATA CUT-OFF")
-    out["WINOPENFL"] = np.where(capped & on_study & ~final, "Y", "N")
+    out["WINOPENFL"] = np.where(capped & alive_on_study & ~final, "Y", "N")
     return out
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from osteo_stats.derive.efficacy import compute_event_indicator
+from osteo_stats.derive.endpoint_status import on_study
 from osteo_stats.sap import SAP
 
 #: The time columns of :func:`derive_timeline`, in months from enrollment.
@@ -88,7 +89,7 @@ def derive_timeline(
 
     efs = adtte_efs.loc[adtte_efs["PARAMCD"] == "EFS"].set_index("USUBJID")
     efs_event = patients["USUBJID"].map(efs["ADT"].where(compute_event_indicator(efs["CNSR"])))
-    ongoing = patients["DTHDT"].isna() & ~patients["EOSSTT"].isin(["DISCONTINUED", "COMPLETED"])
+    ongoing = on_study(patients)
     return pd.DataFrame(
         {
             "USUBJID": patients["USUBJID"],

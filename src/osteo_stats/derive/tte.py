@@ -70,7 +70,7 @@ from osteo_stats.derive.efficacy import (
     landmark_aval,
 )
 from osteo_stats.derive.surgery import operated
-from osteo_stats.sap import SAP
+from osteo_stats.sap import SAP, EFSRules
 
 #: The parameters :func:`derive_adtte` can build, with their PARAM labels, in output order.
 PARAMS: dict[str, str] = {
@@ -232,6 +232,21 @@ def _last_adequate(rs: pd.DataFrame, limit: pd.Series, *, strictly_before: bool)
     bound = adequate["USUBJID"].map(limit)
     keep = adequate["ADT"] < bound if strictly_before else adequate["ADT"] <= bound
     return adequate.loc[keep].groupby("USUBJID")["ADT"].max()
+
+
+def missed_assessments(first_due: pd.Series, until: pd.Series, rules: EFSRules) -> pd.Series:
+    """The scheduled tumour assessments missed by ``until`` (SAP 3.2.4): the number of j = 0,
+    1, ... with ``first_due + j x interval + window < until`` (``interval =
+    efs.tumour_assessment_interval_days``, ``window = efs.assessment_window_days``). An
+    assessment is missed once its tolerance has passed without one; 0 where a date is missing.
+
+    The one home of the schedule rule: EFS sensitivity (b) (rule C4, ``first_due`` = the last
+    adequate assessment + interval, ``until`` = the event) and the data currency at the cut-off
+    (SAP 8.5, :mod:`~osteo_stats.derive.currency`) count with it.
+    """
+    late = (until - first_due).dt.days - rules.assessment_window_days
+    count = np.ceil(late / rules.tumour_assessment_interval_days)
+    return count.where(late > 0, 0).fillna(0).astype(int)
 
 
 def _censor_at_assessment(
@@ -427,9 +442,12 @@ def _efs_sensitivity_b(
     with_events = base.merge(events[["USUBJID", "ADT"]], on="USUBJID", how="inner")
     anchor = with_events["USUBJID"].map(previous).fillna(with_events["STARTDT"])
     gap = (with_events["ADT"] - anchor).dt.days
-    late = with_events.loc[gap > max_gap]
+    interval = pd.Timedelta(days=rules.tumour_assessment_interval_days)
+    missed = missed_assessments(anchor + interval, with_events["ADT"], rules)
+    after = missed >= rules.missed_assessments_for_censoring  # i.e. gap > max_gap
+    late = with_events.loc[after]
     text = (
-        "Event " + gap[gap > max_gap].astype(str) + f" days after last adequate assessment"
+        "Event " + gap[after].astype(str) + f" days after last adequate assessment"
         f" (> {max_gap}): censored at that assessment"
     )
     c4 = _censor_at_assessment(

@@ -105,6 +105,13 @@ _TEXT: dict[str, Callable[[SAP], str]] = {
         "Counts of enrolled patients (FAS denominator); analysis-set membership as defined in "
         "SAP 4; eligibility findings and protocol deviations as recorded."
     ),
+    "data-currency": lambda sap: (
+        f"Per FAS patient at the cut-off: last tumour assessment, last AE onset or end date, last "
+        f"known alive; a scheduled assessment (week {sap.schedule.preop_assessment_week:g}, then "
+        f"every {sap.efs.tumour_assessment_interval_days} days) is overdue once its due date + "
+        f"{sap.efs.assessment_window_days} days has passed, for patients on study whose EFS is "
+        "not yet an event; outstanding surgery after the protocol window; outstanding pathology."
+    ),
     "baseline": lambda sap: (
         "Continuous variables: n, mean, SD, median, quartiles, range; categorical: n (%) of FAS."
     ),

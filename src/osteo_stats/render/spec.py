@@ -72,6 +72,9 @@ _DISPOSITION = _section(
     "4 7.8",
     "Table 14.1.1, Table 14.1.2, Table 14.1.4, Listing 16.2.1, Listing 16.2.2",
 )
+_CURRENCY = _section(
+    "data-currency", "Data currency at the cut-off", "8.5", "Table 14.1.8, Listing 16.2.9"
+)
 _BASELINE = _section("baseline", "Baseline characteristics", "7.8", "Table 14.1.5, Listing 16.2.4")
 _EXPOSURE = _section(
     "exposure",
@@ -134,6 +137,7 @@ DMC_REPORT = ReportSpec(
     sections=(
         _ACCRUAL,
         _DISPOSITION,
+        _CURRENCY,
         _BASELINE,
         _EXPOSURE_DMC,
         _AE,
@@ -156,6 +160,7 @@ FINAL_REPORT = ReportSpec(
     sections=(
         _ACCRUAL,
         _DISPOSITION,
+        _CURRENCY,
         _BASELINE,
         _EXPOSURE,
         _section(

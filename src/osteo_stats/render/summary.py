@@ -28,6 +28,9 @@ EFF-PRIM-02  reached,   PRIMARY,                the stage-1 decision is determin
              crossed    STATUS=DECISION         successes exceed r1 = continue (0/1)
 DMC-NEW-01   n          category, PREVIOUS      new since the previous DMC cut-off (SAP
                         CUTOFF=YYYY-MM-DD       10.4); no rows: no previous report found
+DSP-CURR-01  n          CURRENCY, STATUS=ON     patients on study overdue for a scheduled
+                        STUDY; ASSESSMENT=      tumour assessment (SAP 8.5)
+                        OVERDUE
 ===========  =========  ======================  ===========================================
 
 The key safety counts are Table 14.3.1 (TEAE overview), shown as its builder formatted it.
@@ -339,6 +342,12 @@ def committee_summary(
         attention=futile,
     )
 
+    overdue = _single(ard, "DSP-CURR-01", "n", "CURRENCY", "STATUS=ON STUDY; ASSESSMENT=OVERDUE")
+    if overdue:
+        attention.append(
+            f"{_count(overdue)} patient(s) on study overdue for a scheduled tumour assessment "
+            "at the data cut-off (Table 14.1.8; Listing 16.2.9; SAP 8.5)."
+        )
     if n_data_warnings:
         attention.append(
             f"{n_data_warnings} data warning(s) were found at validation (not blocking); "

@@ -21,6 +21,7 @@ from osteo_stats.tlf.ard import ARD
 from osteo_stats.tlf.biomarkers import BIOMARKER_TLFS
 from osteo_stats.tlf.design import build_design_tlfs
 from osteo_stats.tlf.disposition import DISPOSITION_TLFS
+from osteo_stats.tlf.disposition.currency import CURRENCY_TLFS
 from osteo_stats.tlf.efficacy import EFFICACY_TLFS
 from osteo_stats.tlf.model import TLFOutput
 from osteo_stats.tlf.monitoring import build_monitoring_tlfs
@@ -32,7 +33,7 @@ Builder = Callable[[AnalysisData], list[TLFOutput]]
 #: several labels builds them from one computation (the design and monitoring modules build
 #: theirs together).
 BUILDERS: dict[str, Mapping[tuple[str, ...], Builder]] = {
-    "disposition": DISPOSITION_TLFS,
+    "disposition": {**DISPOSITION_TLFS, **CURRENCY_TLFS},
     "design": {("Table 14.2.2", "Figure 14.2.5"): build_design_tlfs},
     "efficacy": EFFICACY_TLFS,
     "monitoring": {("Table 14.2.3", "Table 14.3.5", "Figure 14.3.1"): build_monitoring_tlfs},
@@ -127,6 +128,10 @@ ROW_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
     "Table 14.3.4.5": {"ADAE.AETOXGR": ("=Patients with a fatal (grade 5) TEAE",)},
+    "Table 14.1.8": {
+        "ADSL.SURGOUT": ("Outstanding surgery outcome (window passed)",),
+        "ADSL.NECRPCT": ("Outstanding pathology result (operated)",),
+    },
     "Table 14.3.1": {
         "ADAE.AETOXGR": ("TEAE of grade >= 3", "TEAE of grade 4", "TEAE of grade 5 (fatal)"),
         "ADAE.AEIRFL": ("Immune-related TEAE",),
@@ -139,6 +144,7 @@ ROW_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
 COLUMN_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
     "Table 14.2.6": {"ADSL.PPROTFL": ("PPS",)},
     "Table 14.3.2": {"ADAE.AETOXGR": ("Grade >= 3",)},
+    "Listing 16.2.9": {"ADSL.SURGOUT": ("Surgery",), "ADSL.NECRPCT": ("Pathology",)},
 }
 
 #: The ARD rows behind those cells, as regular expressions on "<parameter>|<group>|<analysis
@@ -171,6 +177,10 @@ ARD_NEEDS: dict[str, dict[str, str]] = {
     },
     "Table 14.3.2": {"ADAE.AETOXGR": r"GRADE=GE3"},
     "Table 14.3.4.5": {"ADAE.AETOXGR": r"ROW=GRADE 5"},
+    "Table 14.1.8": {
+        "ADSL.SURGOUT": r"OUTSTANDING=SURGERY",
+        "ADSL.NECRPCT": r"OUTSTANDING=PATHOLOGY",
+    },
 }
 
 #: Which TLFs show a dataset's values, for the mapping's footnotes (a grade derived from

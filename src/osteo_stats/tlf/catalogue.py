@@ -42,6 +42,7 @@ SAP_TLFS: tuple[ExpectedTLF, ...] = (
         14.1.5 Demographic and baseline characteristics
         14.1.6 Exposure to SBRT, gemcitabine and penpulimab
         14.1.7 Surgery: timing, delay and outcome
+        14.1.8 Data currency at the cut-off
         14.2.1 Primary endpoint: 2-year EFS rate with design-based inference
         14.2.2 Simon two-stage design check and operating characteristics
         14.2.3 Stage-1 futility status
@@ -103,7 +104,8 @@ SAP_TLFS: tuple[ExpectedTLF, ...] = (
         16.2.7.4 Deaths
         16.2.7.5 Surgical complications (Clavien-Dindo)
         16.2.7.6 Unacceptable toxicities (SAP 9.4 components)
-        """,
+        16.2.9 Data currency per patient: last assessment, last AE update, overdue assessments, outstanding surgery or pathology
+        """,  # noqa: E501 (titles are kept whole)
     )
 )
 

@@ -8,7 +8,8 @@ Figure 14.1.1 from :mod:`osteo_stats.tlf.plots.disposition`.
 
 One module per table family: :mod:`.sets` (14.1.1, 14.1.2, 14.1.4), :mod:`.accrual` (14.1.3,
 Figure 14.1.1), :mod:`.baseline` (14.1.5), :mod:`.exposure` (14.1.6, 14.1.7) and
-:mod:`.listings` (16.2.1, 16.2.2, 16.2.4, 16.2.5).
+:mod:`.listings` (16.2.1, 16.2.2, 16.2.4, 16.2.5); :mod:`.currency` (14.1.8, 16.2.9, data
+currency, registered beside this list in :mod:`osteo_stats.tlf.build`).
 """
 
 from __future__ import annotations

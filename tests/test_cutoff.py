@@ -298,6 +298,8 @@ VALUE_USES = {
         "a check that ADTTE was derived at the same c (raises)",
     ("tte.py", '("N1", pd.Series(cut < lmdt, index=m.index), "NOT EVALUABLE YET",'):
         "SAP 3.1 N1: the landmark not reached by c",
+    ("currency.py", "surgery_out = surgery_pending(adsl, final=final) & (window_end < cut)"):
+        "SAP 8.5: the planned surgery window closed before c (a date from the plan)",
     ("changes.py", "if previous >= cutoff:"):
         "SAP 10.4: the previous DMC cut-off p < c, an error otherwise",
 }  # fmt: skip

@@ -217,7 +217,7 @@ _OPEN_NOTE = "Patient listings are in the closed-session report only."
 DMC_OPEN_REPORT = ReportSpec(
     kind="dmc",
     name="dmc-open",
-    title="Data Monitoring Committee report (interim, safety): open session",
+    title=DMC_REPORT.title,
     short_title="DMC report",
     sections=tuple(
         _without_listings(section, _OPEN_NOTE)

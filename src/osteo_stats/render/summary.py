@@ -356,6 +356,29 @@ class KeyBlock:
     note: str = ""
 
 
+#: The safety figures of the key-results page: label, table, and its ARD row (n; N of ALL).
+_KEY_SAFETY: tuple[tuple[str, str, str, str, dict[str, str]], ...] = (
+    ("Patients with any TEAE, n (%)", "Table 14.3.1", "SAF-AE-01", "TEAE", {"ROW": "ANY"}),
+    ("  with a TEAE of grade >= 3", "Table 14.3.1", "SAF-AE-01", "TEAE", {"ROW": "GRADE GE 3"}),
+    ("  with a serious TEAE", "Table 14.3.1", "SAF-AE-01", "TEAE", {"ROW": "SERIOUS"}),
+    (
+        "  with a treatment-related TEAE of grade >= 3",
+        "Table 14.3.4.1",
+        "SAF-AE-04",
+        "TEAE",
+        {"RELATED": "ANY", "GRADE": "GE3"},
+    ),
+    ("Deaths, n (%)", "Table 14.3.4.5", "SAF-DTH-01", "DEATH", {"ROW": "ANY"}),
+    (
+        "Patients with an unacceptable toxicity (SAP 9.4), n (%)",
+        "Table 14.3.5",
+        "TOX-BDRY-01",
+        "UTOX",
+        {"STATUS": "UNACCEPTABLE TOXICITY"},
+    ),
+)
+
+
 def key_results(
     ard: ARD,
     shown: set[str] | frozenset[str],
@@ -498,37 +521,9 @@ def key_results(
     safety = KeyBlock(
         "safety",
         "Safety, SAF (SAP 9)",
-        (
-            line(
-                "Patients with any TEAE, n (%)",
-                "Table 14.3.1",
-                safety_count("SAF-AE-01", "TEAE", {"ROW": "ANY"}),
-            ),
-            line(
-                "  with a TEAE of grade >= 3",
-                "Table 14.3.1",
-                safety_count("SAF-AE-01", "TEAE", {"ROW": "GRADE GE 3"}),
-            ),
-            line(
-                "  with a serious TEAE",
-                "Table 14.3.1",
-                safety_count("SAF-AE-01", "TEAE", {"ROW": "SERIOUS"}),
-            ),
-            line(
-                "  with a treatment-related TEAE of grade >= 3",
-                "Table 14.3.4.1",
-                safety_count("SAF-AE-04", "TEAE", {"RELATED": "ANY", "GRADE": "GE3"}),
-            ),
-            line(
-                "Deaths, n (%)",
-                "Table 14.3.4.5",
-                safety_count("SAF-DTH-01", "DEATH", {"ROW": "ANY"}),
-            ),
-            line(
-                "Patients with an unacceptable toxicity (SAP 9.4), n (%)",
-                "Table 14.3.5",
-                safety_count("TOX-BDRY-01", "UTOX", {"STATUS": "UNACCEPTABLE TOXICITY"}),
-            ),
+        tuple(
+            line(label, source, safety_count(analysis_id, parameter, group))
+            for label, source, analysis_id, parameter, group in _KEY_SAFETY
         ),
     )
     return (

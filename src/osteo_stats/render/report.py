@@ -336,12 +336,12 @@ def write_report(
     keep_out: Mapping[Path, str] | None = None,
     extra_files: ExtraFiles | None = None,
 ) -> ReportResult:
-    """Render and write one committee report (see the module docstring for the files).
+    """Render and write a committee report (see the module docstring for the files).
 
     Parameters
     ----------
     kind
-        ``"dmc"`` or ``"final"``.
+        ``"dmc"`` (the closed- and the open-session report, SAP 10.2) or ``"final"``.
     context, outputs
         What the report knows about the analysis, with its provenance
         (:func:`osteo_stats.render.context.build_report_context`), and the TLFs built at that

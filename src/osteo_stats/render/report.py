@@ -10,11 +10,11 @@
     <out_dir>/tlfs/<slug>.svg, <slug>.rtf     each figure
     <out_dir>/adam/                           the derived datasets (XPT, CSV, define.json)
 
-plus ``osteo-stats-manifest.json``, for each report of the command (``spec.REPORT_SETS``:
-``report dmc`` writes the closed-session report ``dmc`` and the open-session report ``dmc-open``,
-whose TLFs are a subset of the closed report's, so one ARD and one ``tlfs/`` serve both). If
-anything fails, nothing is written and an earlier report in
-``out_dir`` is left as it was. A report is a record: an earlier one in ``out_dir`` is replaced
+plus ``osteo-stats-manifest.json``. ``report dmc`` writes two reports (``spec.REPORT_SETS``,
+SAP 10.2): the PDF, HTML and combined RTF of the closed-session report (name ``dmc``) and of the
+open-session report (``dmc-open``); the open report's TLFs are a subset of the closed report's, so
+one ARD and one ``tlfs/`` serve both. If anything fails, nothing is written and an earlier report
+in ``out_dir`` is left as it was. A report is a record: an earlier one in ``out_dir`` is replaced
 only when the caller says so (``replace=True``, the CLI's ``--force``).
 """
 
@@ -66,6 +66,7 @@ class RenderedReport:
     """One report of a run: its files, pages, TLFs and the seconds of each rendering step."""
 
     name: str
+    #: The session it is for ("Closed session", "Open session"), else its short title.
     title: str
     pdf: Path
     html: Path

@@ -277,3 +277,18 @@ def fixture_outputs(n_listing_rows: int = 240) -> list[TLFOutput]:
         boundary_figure(),
         long_listing(n_listing_rows),
     ]
+
+
+def key_result_rows(html: str) -> list[tuple[str, str, str, str]]:
+    """The key-results page of a final report's HTML: (label, value, link target, link text)."""
+    import html as html_lib
+    import re
+
+    start = html.index('<section class="key-results"')
+    page = html[start : html.index("</section>", start)]
+    rows = re.findall(
+        r'<tr><th scope="row"(?: class="indent")?>(.*?)</th><td class="value">(.*?)</td>'
+        r'<td class="from"><a href="#(.*?)">(.*?)</a></td></tr>',
+        page,
+    )
+    return [tuple(html_lib.unescape(cell) for cell in row) for row in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as html_lib
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -10,13 +11,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from pypdf import PdfReader
-from test_render_fixtures import fixture_outputs
+from test_render_fixtures import fixture_outputs, key_result_rows
 from typer.testing import CliRunner
 
 import osteo_stats.tlf.build as build
 from osteo_stats.cli import app
 from osteo_stats.render import build_report_context, render_report_html, report_outputs
 from osteo_stats.render.spec import report_spec
+from osteo_stats.tlf.catalogue import SAP_TLFS
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "data" / "synthetic"
@@ -94,6 +96,18 @@ def test_report_dmc_from_the_command_line(tmp_path, fixture_catalogue, monkeypat
     result = _invoke("report", "dmc", "--out", out, "--seed", "11")
     assert result.exit_code == 0, result.output
     assert "DMC report written" in result.stdout
+    # One command, one folder, both session reports (SAP 10.2), each timed apart.
+    folder = out / "dmc" / "2026-04-30"
+    stdout = " ".join(result.stdout.split())
+    for name, session in (("dmc", "closed session"), ("dmc-open", "open session")):
+        assert f"PROMIS_{name}_2026-04-30.pdf (" in stdout
+        assert (folder / f"PROMIS_{name}_2026-04-30.html").is_file()
+        assert re.search(rf"{session}, interim analysis\)", stdout), session
+    assert re.search(
+        r"Time: closed session: html [\d.]+s, pdf_layout [\d.]+s, pdf_write [\d.]+s; "
+        r"open session: html [\d.]+s, pdf_layout [\d.]+s, pdf_write [\d.]+s; files [\d.]+s",
+        stdout,
+    ), stdout
     pdf = out / "dmc" / "2026-04-30" / "PROMIS_dmc_2026-04-30.pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "Table 14.3.1" in text and "Confidential" in text
@@ -151,6 +165,55 @@ def test_report_final_at_an_interim_cutoff_with_the_real_catalogue(tmp_path, shi
         f"Not yet available at this cut-off ({pending} of 43 patients not yet evaluable)"
     ) in html_lib.unescape(html)
 
+    # The key-results page (SAP 10.3) shows the counts of Table 14.2.1 and withholds what SAP 7.2
+    # computes only once the outcome is complete: the decision, UMVUE, CI and p-value.
+    rows = {label: value for label, value, _target, _source in key_result_rows(html)}
+    assert rows["Success / failure / not yet evaluable, n"] == f"{success} / {failure} / {pending}"
+    design_based = [
+        label
+        for label in rows
+        if label.startswith(("Successes / patients", "Decision", "UMVUE", "Exact 90%", "One-sided"))
+    ]
+    assert len(design_based) == 5
+    assert {rows[label] for label in design_based} == {"not yet available at this cut-off"}
+    start = html.index('<section class="key-results"')
+    key_page = html[start : html.index("</section>", start)]
+    assert "H0 rejected" not in key_page and "H0 not rejected" not in key_page
+    assert "Primary endpoint: 2-year EFS rate (SAP 3.1, 7.2): " in html_lib.unescape(
+        re.sub(r"<[^>]+>", "", key_page)
+    )
+
+    # Tables first, then every listing in the closing appendix, in SAP 11.4 order (SAP 10.3);
+    # the key-results links are named destinations of the PDF.
+    reader = PdfReader(folder / "PROMIS_final_2024-06-30.pdf")
+    outline: list[tuple[str, int]] = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                outline.append((item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline)
+
+    def page(prefix: str) -> int:
+        return next(number for title, number in outline if title.startswith(prefix))
+
+    assert page("Key results") < page("1. ") < page("Table 14.2.1") < page("Listing 16.2.1")
+    appendix = page("Appendix C. Patient listings")
+    assert page("Appendix B. Data provenance") <= appendix
+    listings = [(title, number) for title, number in outline if title.startswith("Listing")]
+    assert [title.split()[1] for title, _ in listings] == [
+        tlf.number for tlf in SAP_TLFS if tlf.kind == "Listing"
+    ]
+    assert min(number for _, number in listings) >= appendix
+    assert page("Listing 16.2.5") > page("Table 14.3.5")  # the long one is no longer in front
+    annotations = reader.pages[page("Key results") - 1].get("/Annots") or []
+    targets = {a.get_object()["/Dest"] for a in annotations}
+    assert targets == {target for _l, _v, target, _s in key_result_rows(html)}
+    assert targets <= set(reader.named_destinations)
+
     # The DMC report at the same cut-off: interim by definition (SAP 10.2), no cover box, and
     # no efficacy output but the stage-1 status (SAP 10.1).
     ad = shipped_analysis(date(2024, 6, 30))
@@ -161,3 +224,11 @@ def test_report_final_at_an_interim_cutoff_with_the_real_catalogue(tmp_path, shi
     shown = {o.tlf.label for o in report_outputs(report_spec("dmc"), outputs)}
     assert shown == set(report_spec("dmc").labels)
     assert [label for label in shown if " 14.2." in label] == ["Table 14.2.3"]
+    # The open-session report (SAP 10.2): no boundary, futility or patient listing.
+    open_html = render_report_html("dmc-open", build_report_context(ad, ["osteo-stats"]), outputs)
+    for label in ("Table 14.3.5", "Figure 14.3.1", "Table 14.2.3"):
+        assert label in dmc and label not in open_html, label
+    # No listing is shown; two table footnotes name theirs (Tables 14.1.4, 14.3.4.5).
+    assert '<section class="tlf listing' in dmc and 'id="listing-' in dmc
+    assert '<section class="tlf listing' not in open_html and 'id="listing-' not in open_html
+    assert "futility" in dmc.lower() and "futility" not in open_html.lower()

@@ -9,18 +9,30 @@ from __future__ import annotations
 
 import html as html_lib
 import io
+import json
+import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from pypdf import PdfReader
-from test_render_fixtures import fixture_outputs, futility_table, synthetic_ad
+from test_render_fixtures import fixture_outputs, futility_table, key_result_rows, synthetic_ad
 
-from osteo_stats.render import build_report_context, write_report
+from osteo_stats.outputs import MANIFEST_NAME
+from osteo_stats.render import build_report_context, render_report_html, write_report
 from osteo_stats.render.html import fit_columns
-from osteo_stats.render.spec import DMC_REPORT, FINAL_REPORT, report_spec
-from osteo_stats.render.summary import committee_summary
+from osteo_stats.render.spec import (
+    DMC_OPEN_REPORT,
+    DMC_REPORT,
+    FINAL_REPORT,
+    REPORT_SETS,
+    report_spec,
+)
+from osteo_stats.render.summary import committee_summary, key_results
 from osteo_stats.tlf.ard import ARD
+from osteo_stats.tlf.build import build_tlfs
 from osteo_stats.tlf.catalogue import SAP_TLFS
 
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
@@ -145,6 +157,161 @@ def test_final_report_on_letter_shows_efficacy_and_placeholders(final_run):
     assert "Seed" in text and "7" in text
 
 
+def test_one_dmc_run_writes_the_closed_and_the_open_session_report(dmc_runs):
+    """SAP 10.2: one folder, one manifest; the closed report keeps its name and holds the
+    boundary, futility and listing outputs; the open report holds none of them."""
+    result = dmc_runs[0]
+    closed, open_ = result.reports
+    assert closed.pdf == result.pdf and closed.pdf.name == "PROMIS_dmc_2026-04-30.pdf"
+    assert open_.pdf.name == "PROMIS_dmc-open_2026-04-30.pdf"
+    assert open_.html.name == "PROMIS_dmc-open_2026-04-30.html"
+    both = {
+        f"PROMIS_{name}_2026-04-30{ext}"
+        for name in ("dmc", "dmc-open")
+        for ext in (".pdf", ".html", "_tlfs.rtf")
+    }
+    assert both <= set(result.files)
+    manifests = [p.name for p in result.out_dir.iterdir() if "manifest" in p.name]
+    assert manifests == [MANIFEST_NAME]
+    listed = json.loads((result.out_dir / MANIFEST_NAME).read_text())["files"]
+    assert both <= set(listed)
+
+    closed_pages, open_pages = _pdf_pages(closed.pdf), _pdf_pages(open_.pdf)
+    assert "Closed session" in closed_pages[0] and "Open session" not in closed_pages[0]
+    assert "Open session" in open_pages[0] and "Closed session" not in open_pages[0]
+    assert "Summary for the open session" in open_pages[2]
+    closed_text, open_text = "\n".join(closed_pages), "\n".join(open_pages)
+    closed_html, open_html = _html(result), open_.html.read_text(encoding="utf-8")
+    open_rtf = (result.out_dir / "PROMIS_dmc-open_2026-04-30_tlfs.rtf").read_text()
+    # Table 14.3.5 is not among the fixture TLFs: the closed report names it as not available.
+    withheld = ("Table 14.3.5", "Figure 14.3.1", "Table 14.2.3", "Listing 16.2.7.2")
+    for label in withheld:
+        assert label in closed_text and label in closed_html, label
+        assert label not in open_text and label not in open_html, label
+        assert label not in open_rtf, label
+    assert "Listing 16.2" not in open_html and "Listing 16.2" not in open_text
+    for word in ("futility", "stopping boundary", "Stage-1"):
+        assert word in closed_text, word
+        assert word not in open_text, word
+    for label in ("Table 14.1.3", "Table 14.3.1", "Table 14.3.2"):  # pooled summaries stay
+        assert label in open_text and label in open_rtf
+    assert open_.shown == ("Table 14.1.3", "Table 14.3.1", "Table 14.3.2")
+    assert set(open_.timings) == {"html", "pdf_layout", "pdf_write"}
+
+
+def _half_up(value: float, decimals: int) -> str:
+    """SAS ROUND (half away from zero) of the decimal text of ``value``, as SAP 6.3 asks."""
+    quantum = Decimal(1).scaleb(-decimals)
+    return str(abs(Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)))
+
+
+def test_key_results_are_the_ard_rows_each_linked_to_its_table(shipped_analysis):
+    """SAP 10.3: every key figure of the final report equals its ARD row, formatted as the
+    tables format (SAP 6.3), and links to the table the row belongs to (the ARD's ``tlf``).
+
+    The ARD is read back from its CSV with pandas, apart from the package's ARD lookups.
+    """
+    ad = shipped_analysis(None, "final")  # 2026-04-30, after the planned end: final analysis
+    outputs = build_tlfs(ad, FINAL_REPORT.areas)
+    html = render_report_html("final", build_report_context(ad, ARGV), outputs)
+    ard = pd.read_csv(io.StringIO(ARD.concat(o.ard for o in outputs).to_csv_text()))
+
+    def row(aid: str, aset: str, parameter: str, group: str, statistic: str):
+        hit = ard[
+            (ard["analysis_id"] == aid)
+            & (ard["analysis_set"] == aset)
+            & (ard["parameter"] == parameter)
+            & (ard["group"] == group)
+            & (ard["statistic"] == statistic)
+        ]
+        assert len(hit) == 1, (aid, aset, parameter, group, statistic)
+        return hit["value"].iloc[0], hit["tlf"].iloc[0]
+
+    def count(aid, aset, parameter, group, denominator_group="ALL"):
+        n, tlf = row(aid, aset, parameter, group, "n")
+        big_n, _ = row(aid, aset, parameter, denominator_group, "N")
+        text = "0" if n == 0 else f"{n:.0f} ({_half_up(100 * n / big_n, 1)})"
+        return text, tlf
+
+    def ci(aid, aset, parameter, group, scale=100.0):
+        values = [row(aid, aset, parameter, group, s)[0] for s in ("est", "lcl", "ucl")]
+        if math.isnan(values[0]):
+            return "NE", row(aid, aset, parameter, group, "est")[1]
+        est, lcl, ucl = ("NR" if math.isnan(v) else _half_up(scale * v, 1) for v in values)
+        return f"{est} ({lcl}, {ucl})", row(aid, aset, parameter, group, "est")[1]
+
+    design = "METHOD=DESIGN-BASED"
+    x, tlf = row("EFF-PRIM-01", "FAS", "PRIMARY", design, "n")
+    n, _ = row("EFF-PRIM-01", "FAS", "PRIMARY", design, "N")
+    r, _ = row("EFF-PRIM-01", "FAS", "PRIMARY", design, "boundary")
+    crossed, _ = row("EFF-PRIM-01", "FAS", "PRIMARY", design, "crossed")
+    umvue, _ = row("EFF-PRIM-01", "FAS", "PRIMARY", design, "umvue")
+    lcl, _ = row("EFF-PRIM-01", "FAS", "PRIMARY", design, "lcl")
+    ucl, _ = row("EFF-PRIM-01", "FAS", "PRIMARY", design, "ucl")
+    p_value, _ = row("EFF-PRIM-01", "FAS", "PRIMARY", design, "p_value")
+    statuses = [
+        row("EFF-PRIM-01", "FAS", "PRIMARY", f"STATUS={s}", "n")[0]
+        for s in ("SUCCESS", "FAILURE", "NOT EVALUABLE YET")
+    ]
+    n_primary, _ = row("EFF-PRIM-01", "FAS", "PRIMARY", "STATUS=SUCCESS", "N")
+    expected = [
+        (f"{n_primary:.0f}", tlf),
+        (" / ".join(f"{k:.0f}" for k in statuses), tlf),
+        (f"{x:.0f} / {n:.0f}", tlf),
+        ("H0 rejected" if crossed == 1 else "H0 not rejected", tlf),
+        (_half_up(100 * umvue, 1), tlf),
+        (f"({_half_up(100 * lcl, 1)}, {_half_up(100 * ucl, 1)})", tlf),
+        (_half_up(p_value, 4), tlf),
+    ]
+    for aid, parameter in (("EFF-EFS-01", "EFS"), ("EFF-OS-01", "OS")):
+        events, source = row(aid, "FAS", parameter, "ALL", "events")
+        total, _ = row(aid, "FAS", parameter, "ALL", "N")
+        expected.append((f"{events:.0f} ({_half_up(100 * events / total, 1)})", source))
+        expected.append(ci(aid, "FAS", parameter, "QUANTILE=MEDIAN", scale=1.0))
+        expected += [ci(aid, "FAS", parameter, f"MONTH={m}") for m in (12, 24, 36)]
+    expected += [
+        count("EFF-ORR-01", "FAS", "ORR", "ALL", "ALL"),
+        ci("EFF-ORR-01", "FAS", "ORR", "ALL"),
+        count("EFF-R0-01", "FAS", "R0", "ALL", "ALL"),
+        ci("EFF-R0-01", "FAS", "R0", "ALL"),
+        count("EFF-R0-01", "FAS-OPERATED", "R0", "ALL", "ALL"),
+        ci("EFF-R0-01", "FAS-OPERATED", "R0", "ALL"),
+        count("SAF-AE-01", "SAF", "TEAE", "ROW=ANY"),
+        count("SAF-AE-01", "SAF", "TEAE", "ROW=GRADE GE 3"),
+        count("SAF-AE-01", "SAF", "TEAE", "ROW=SERIOUS"),
+        count("SAF-AE-04", "SAF", "TEAE", "RELATED=ANY; GRADE=GE3"),
+        count("SAF-DTH-01", "SAF", "DEATH", "ROW=ANY"),
+        count("TOX-BDRY-01", "SAF", "UTOX", "STATUS=UNACCEPTABLE TOXICITY"),
+    ]
+    shown = key_result_rows(html)
+    assert [(value, source) for _label, value, _target, source in shown] == expected
+    # The design of SAP 5.2 and the landmarks of SAP 7.3 as the page names them.
+    assert r == 12 and "r = 12 of 43" in shown[3][0]
+    assert [label for label, *_ in shown if label.startswith("EFS rate at")] == [
+        f"EFS rate at {m} months, % (95% CI)" for m in (12, 24, 36)
+    ]
+    # Each link is the id of its table in this report.
+    for _label, _value, target, source in shown:
+        assert target == re.sub(r"[^a-z0-9]+", "-", source.lower()).strip("-")
+        assert html.count(f'id="{target}"') == 1, target
+    assert "not yet available" not in " ".join(value for _l, value, *_ in shown)
+
+
+def test_key_results_say_not_yet_available_without_their_table():
+    """A key figure whose table is not in the report says so, never a placeholder number."""
+    blocks = key_results(ARD.concat([]), frozenset(), synthetic_ad().sap)
+    values = {line.value for block in blocks for line in block.lines}
+    assert values == {"not yet available"}
+    collected = key_results(
+        ARD.concat([]),
+        frozenset(),
+        synthetic_ad().sap,
+        unavailable={"Table 14.2.8": "not available: SURGOUT not collected"},
+    )
+    r0 = [line for block in collected for line in block.lines if line.source == "Table 14.2.8"]
+    assert r0 and {line.value for line in r0} == {"not available (not collected)"}
+
+
 # --- HTML structure --------------------------------------------------------------------------
 
 
@@ -260,8 +427,37 @@ def test_specs_name_only_sap_tlfs_and_dmc_has_no_efficacy_estimates():
         assert set(report_spec(kind).labels) <= labels
     dmc_efficacy = [label for label in DMC_REPORT.labels if " 14.2." in label]
     assert dmc_efficacy == ["Table 14.2.3"]  # the stage-1 status only (SAP 10.1)
-    with pytest.raises(ValueError, match="unknown report 'weekly'; allowed: dmc, final"):
+    with pytest.raises(ValueError, match="unknown report 'weekly'; allowed: dmc, dmc-open, final"):
         report_spec("weekly")
+
+
+def test_open_dmc_report_is_the_closed_one_without_listings_boundary_or_futility():
+    """SAP 10.2: the open session sees the closed report's sections as pooled summaries only."""
+    closed, open_ = DMC_REPORT.labels, DMC_OPEN_REPORT.labels
+    withheld = {"Table 14.3.5", "Figure 14.3.1", "Table 14.2.3"}  # boundary, futility
+    assert not [label for label in open_ if label.startswith("Listing")]
+    assert not withheld & set(open_)
+    # Everything else of the closed report is open, in the same order.
+    assert list(open_) == [
+        label for label in closed if not label.startswith("Listing") and label not in withheld
+    ]
+    assert DMC_OPEN_REPORT.name == "dmc-open" and DMC_OPEN_REPORT.session == "Open session"
+    assert DMC_REPORT.session == "Closed session"
+    assert REPORT_SETS["dmc"] == (DMC_REPORT, DMC_OPEN_REPORT)
+    assert REPORT_SETS["final"] == (FINAL_REPORT,)
+
+
+def test_final_report_puts_tables_first_and_every_listing_in_a_closing_appendix():
+    """SAP 10.3: the listings of the sections form the last section, in SAP 11.4 order."""
+    *body, appendix = FINAL_REPORT.sections
+    assert appendix.appendix and appendix.title == "Patient listings"
+    assert not any(section.appendix for section in body)
+    assert not [label for s in body for label in s.tlfs if label.startswith("Listing")]
+    sap_listings = [tlf.label for tlf in SAP_TLFS if tlf.kind == "Listing"]
+    assert list(appendix.tlfs) == sap_listings  # every SAP 11.4 listing, in its order
+    assert "Listing 16.2.5" in appendix.tlfs  # the long administration listing
+    exposure = next(s for s in body if s.key == "exposure")
+    assert "Listing 16.2.5" in exposure.intro  # the section says where its listing went
 
 
 def test_summary_flags_boundary_and_futility_from_the_ard():

@@ -957,13 +957,15 @@ def _report(
                 # The DMC report discloses no efficacy (SAP 10.1, 12.4): no ADTTE, ADRS, ADPRIM.
                 extra_files=adam_writer(ad, efficacy=kind != "dmc"),
             )
-    console.print(
-        Text.assemble(
-            (f"{kind.upper()} report written:", "bold green"),
-            f" {result.pdf} ({result.pages} pages, {ad.analysis_type} analysis)",
-        ),
-        highlight=False,
-    )
+    for report in result.reports:  # report dmc: the closed- and the open-session report
+        session = f"{report.title.lower()}, " if len(result.reports) > 1 else ""
+        console.print(
+            Text.assemble(
+                (f"{kind.upper()} report written:", "bold green"),
+                f" {report.pdf} ({report.pages} pages, {session}{ad.analysis_type} analysis)",
+            ),
+            highlight=False,
+        )
     not_collected = (
         f"{len(result.not_collected)} not available (not collected), "
         if result.not_collected
@@ -976,8 +978,14 @@ def _report(
         markup=False,
         highlight=False,
     )
-    timing = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in result.timings.items())
-    console.print(f"Time: {timing}", highlight=False)
+    # Each report's rendering time apart (the open DMC report adds a layout), then the files.
+    parts = [
+        (f"{report.title.lower()}: " if len(result.reports) > 1 else "")
+        + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in report.timings.items())
+        for report in result.reports
+    ]
+    parts.append(f"files {result.timings['files']:.1f}s")
+    console.print(f"Time: {'; '.join(parts)}", highlight=False)
 
 
 @report_app.command("dmc")
@@ -1003,7 +1011,8 @@ def report_dmc(
         ),
     ] = None,
 ) -> None:
-    """The DMC interim safety report (SAP 10.2) in OUT/dmc/<cut-off>/: PDF, HTML, ARD, RTF..."""
+    """The DMC interim safety reports (SAP 10.2) in OUT/dmc/<cut-off>/: the closed-session report
+    (PROMIS_dmc_*), the open-session report (PROMIS_dmc-open_*), one ARD, RTF..."""
     _report(
         "dmc", data_dir, cutoff, out, paper, seed, sap_path, force, analysis, mapping,
         previous_cutoff,

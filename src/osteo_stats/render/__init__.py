@@ -11,12 +11,21 @@ from osteo_stats.render.report import (
     write_analysis,
     write_report,
 )
-from osteo_stats.render.spec import DMC_REPORT, FINAL_REPORT, REPORT_KINDS, report_spec
+from osteo_stats.render.spec import (
+    DMC_OPEN_REPORT,
+    DMC_REPORT,
+    FINAL_REPORT,
+    REPORT_KINDS,
+    REPORT_SETS,
+    report_spec,
+)
 
 __all__ = [
+    "DMC_OPEN_REPORT",
     "DMC_REPORT",
     "FINAL_REPORT",
     "REPORT_KINDS",
+    "REPORT_SETS",
     "ReportContext",
     "ReportResult",
     "build_report_context",

@@ -2,16 +2,19 @@
 
 ``write_report`` produces, in one directory written atomically (:mod:`osteo_stats.outputs`)::
 
-    <out_dir>/<STUDY>_<kind>_<cutoff>.pdf     the report
-    <out_dir>/<STUDY>_<kind>_<cutoff>.html    the same report as one self-contained HTML file
+    <out_dir>/<STUDY>_<name>_<cutoff>.pdf     the report
+    <out_dir>/<STUDY>_<name>_<cutoff>.html    the same report as one self-contained HTML file
+    <out_dir>/<STUDY>_<name>_<cutoff>_tlfs.rtf every TLF of the report in one RTF, in report order
     <out_dir>/ard.csv, ard.json               the ARD behind every number shown
-    <out_dir>/<STUDY>_<kind>_<cutoff>_tlfs.rtf every TLF of the report in one RTF, in report order
     <out_dir>/tlfs/<slug>.rtf, <slug>.csv     each table and listing
     <out_dir>/tlfs/<slug>.svg, <slug>.rtf     each figure
     <out_dir>/adam/                           the derived datasets (XPT, CSV, define.json)
 
-plus ``osteo-stats-manifest.json``. If anything fails, nothing is written and an earlier report in
-``out_dir`` is left as it was. A report is a record: an earlier one in ``out_dir`` is replaced
+plus ``osteo-stats-manifest.json``. ``report dmc`` writes two reports (``spec.REPORT_SETS``,
+SAP 10.2): the PDF, HTML and combined RTF of the closed-session report (name ``dmc``) and of the
+open-session report (``dmc-open``); the open report's TLFs are a subset of the closed report's, so
+one ARD and one ``tlfs/`` serve both. If anything fails, nothing is written and an earlier report
+in ``out_dir`` is left as it was. A report is a record: an earlier one in ``out_dir`` is replaced
 only when the caller says so (``replace=True``, the CLI's ``--force``).
 """
 
@@ -35,10 +38,10 @@ from osteo_stats.render.context import ReportContext, analysis_statement
 from osteo_stats.render.csv_export import tlf_to_csv
 from osteo_stats.render.html import MissingView, TLFView, anchor_for, render_html, tlf_view
 from osteo_stats.render.methods import methods_text
-from osteo_stats.render.pdf import html_to_pdf
+from osteo_stats.render.pdf import PDFResult, html_to_pdf
 from osteo_stats.render.rtf import PAPER_INCHES, RunningText, combine_rtf, tlf_to_rtf
-from osteo_stats.render.spec import ReportSpec, SectionSpec, report_spec
-from osteo_stats.render.summary import committee_summary
+from osteo_stats.render.spec import REPORT_SETS, ReportSpec, SectionSpec, report_spec
+from osteo_stats.render.summary import committee_summary, key_results
 from osteo_stats.tlf.ard import ARD
 from osteo_stats.tlf.catalogue import expected_tlf
 from osteo_stats.tlf.model import TLFOutput
@@ -59,8 +62,39 @@ class SectionView:
 
 
 @dataclass(frozen=True)
+class RenderedReport:
+    """One report of a run: its files, pages, TLFs and the seconds of each rendering step."""
+
+    name: str
+    #: The session it is for ("Closed session", "Open session"), else its short title.
+    title: str
+    pdf: Path
+    html: Path
+    pages: int
+    shown: tuple[str, ...]
+    missing: tuple[str, ...]
+    timings: dict[str, float]
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    """A report laid out in memory, before the files are written."""
+
+    spec: ReportSpec
+    shown: list[TLFOutput]
+    missing: list[str]
+    html: str
+    pdf: PDFResult
+    timings: dict[str, float]
+
+
+@dataclass(frozen=True)
 class ReportResult:
-    """What a run wrote and how long each step took (seconds)."""
+    """What a run wrote and how long each step took (seconds, summed over its reports).
+
+    ``pdf``, ``html``, ``pages``, ``shown`` and ``missing`` are those of the main report (the
+    closed DMC report, the final report); ``reports`` holds every report the run wrote.
+    """
 
     out_dir: Path
     pdf: Path
@@ -74,6 +108,7 @@ class ReportResult:
     refused_urls: tuple[str, ...] = ()
     #: Those of ``missing`` the data cannot give: a mapping declares what they need not collected.
     not_collected: tuple[str, ...] = ()
+    reports: tuple[RenderedReport, ...] = ()
 
     @property
     def not_yet_available(self) -> tuple[str, ...]:
@@ -139,7 +174,16 @@ def template_context(
     index = _index(shown)
     views = {label: tlf_view(output.tlf) for label, output in index.items()}
     reasons = context.unavailable
-    sections = [_section_view(section, index, views, reasons) for section in spec.sections]
+    sections = [
+        _section_view(section, index, views, reasons)
+        for section in spec.sections
+        if not section.appendix
+    ]
+    appendices = [
+        _section_view(section, index, views, reasons)
+        for section in spec.sections
+        if section.appendix
+    ]
     unplaced = [label for label in index if label not in set(spec.labels)]
     if unplaced:
         sections.append(
@@ -171,8 +215,17 @@ def template_context(
         blocks = tuple(
             dataclasses.replace(block, tlf=views[block.tlf.label] if block.tlf else None)
             for block in raw.blocks
+            if spec.summary_blocks is None or block.key in spec.summary_blocks
         )
         summary = dataclasses.replace(raw, blocks=blocks)
+    key = None
+    if spec.key_results:
+        key = key_results(
+            ARD.concat(output.ard for output in shown),
+            frozenset(index),
+            context.sap,
+            unavailable=reasons,
+        )
     methods = [
         {"title": section.title, "sap": section.sap, "text": methods_text(section.key, context.sap)}
         for section in spec.sections
@@ -183,7 +236,9 @@ def template_context(
         "cutoff": context.cutoff,
         "paper": paper,
         "sections": sections,
+        "appendices": appendices,
         "summary": summary,
+        "key_results": key,
         "methods": [row for row in methods if row["text"]],
         "provenance": context.provenance,
         "analysis": analysis_statement(context, spec.kind),
@@ -197,15 +252,18 @@ def render_report_html(
     outputs: list[TLFOutput],
     paper: str = "A4",
 ) -> str:
-    """The report as one self-contained HTML document (CSS inline, figures as inline SVG)."""
+    """The report as one self-contained HTML document (CSS inline, figures as inline SVG).
+
+    ``kind`` is a report name of :data:`osteo_stats.render.spec.REPORTS` (``"dmc-open"`` too).
+    """
     spec = report_spec(kind)
     return render_html(f"{spec.kind}.html.j2", template_context(spec, context, outputs, paper))
 
 
-def report_name(kind: str, context: ReportContext) -> str:
-    """File stem such as ``PROMIS_dmc_2026-04-30``."""
+def report_name(name: str, context: ReportContext) -> str:
+    """File stem such as ``PROMIS_dmc_2026-04-30`` (``name``: ``ReportSpec.name``)."""
     study = re.sub(r"[^A-Za-z0-9_-]+", "_", context.sap.study.studyid) or "study"
-    return f"{study}_{kind}_{context.cutoff:%Y-%m-%d}"
+    return f"{study}_{name}_{context.cutoff:%Y-%m-%d}"
 
 
 def write_tlf_files(
@@ -279,12 +337,12 @@ def write_report(
     keep_out: Mapping[Path, str] | None = None,
     extra_files: ExtraFiles | None = None,
 ) -> ReportResult:
-    """Render and write one committee report (see the module docstring for the files).
+    """Render and write a committee report (see the module docstring for the files).
 
     Parameters
     ----------
     kind
-        ``"dmc"`` or ``"final"``.
+        ``"dmc"`` (the closed- and the open-session report, SAP 10.2) or ``"final"``.
     context, outputs
         What the report knows about the analysis, with its provenance
         (:func:`osteo_stats.render.context.build_report_context`), and the TLFs built at that
@@ -305,32 +363,44 @@ def write_report(
     step = on_step or (lambda _description: None)
     # Refuse before the slow layout, not after; atomic_output_dir checks again at the swap.
     check_output_dir(out_dir, replace=replace, keep_out=keep_out)
-    spec = report_spec(kind)
-    timings: dict[str, float] = {}
-    shown = report_outputs(spec, outputs)
+    specs = REPORT_SETS[report_spec(kind).kind]
+    rendered: list[_Rendered] = []
+    for spec in specs:
+        label = f" ({spec.session.lower()})" if spec.session else ""
+        timings: dict[str, float] = {}
+        shown = report_outputs(spec, outputs)
+        step(f"Rendering HTML{label}")
+        started = time.perf_counter()
+        template = template_context(spec, context, outputs, paper)
+        html = render_html(f"{spec.kind}.html.j2", template)
+        timings["html"] = time.perf_counter() - started
+        step(f"Laying out the PDF{label} (WeasyPrint)")
+        pdf = html_to_pdf(html)
+        timings["pdf_layout"] = pdf.layout_seconds
+        timings["pdf_write"] = pdf.write_seconds
+        rendered.append(_Rendered(spec, shown, template["missing"], html, pdf, timings))
 
-    step("Rendering HTML")
-    started = time.perf_counter()
-    template = template_context(spec, context, outputs, paper)
-    html = render_html(f"{spec.kind}.html.j2", template)
-    timings["html"] = time.perf_counter() - started
-
-    step("Laying out the PDF (WeasyPrint)")
-    pdf = html_to_pdf(html)
-    timings["pdf_layout"] = pdf.layout_seconds
-    timings["pdf_write"] = pdf.write_seconds
+    # The main report's TLFs include every other report's (an open report is a subset): one ARD
+    # and one tlfs/ folder serve them all.
+    by_label: dict[str, TLFOutput] = {}
+    for report in rendered:
+        for output in report.shown:
+            by_label.setdefault(output.tlf.label, output)
+    files_shown = list(by_label.values())
 
     step("Writing ARD, RTF, CSV and SVG files")
     started = time.perf_counter()
-    name = report_name(kind, context)
     with atomic_output_dir(
         out_dir, command=context.argv, replace=replace, keep_out=keep_out
     ) as scratch:
-        atomic_write_bytes(scratch / f"{name}.pdf", pdf.pdf)
-        atomic_write_text(scratch / f"{name}.html", html)
-        files = [scratch / f"{name}.pdf", scratch / f"{name}.html"]
+        files: list[Path] = []
+        for report in rendered:
+            name = report_name(report.spec.name, context)
+            atomic_write_bytes(scratch / f"{name}.pdf", report.pdf.pdf)
+            atomic_write_text(scratch / f"{name}.html", report.html)
+            files += [scratch / f"{name}.pdf", scratch / f"{name}.html"]
         files += write_ard(
-            ARD.concat(output.ard for output in shown), scratch, context.analysis_type
+            ARD.concat(output.ard for output in files_shown), scratch, context.analysis_type
         )
         study = context.sap.study
         running = RunningText(
@@ -339,25 +409,50 @@ def write_report(
             program=f"osteo-stats {context.provenance.package_version} report {kind}",
             run_at=context.provenance.generated_at,
         )
-        files += write_tlf_files(shown, scratch / "tlfs", rtf=True, paper=paper, running=running)
-        if shown:
-            parts = [(scratch / "tlfs" / f"{o.tlf.slug}.rtf").read_text() for o in shown]
-            atomic_write_text(scratch / f"{name}_tlfs.rtf", combine_rtf(parts))
-            files.append(scratch / f"{name}_tlfs.rtf")
+        files += write_tlf_files(
+            files_shown, scratch / "tlfs", rtf=True, paper=paper, running=running
+        )
+        for report in rendered:
+            if report.shown:
+                name = report_name(report.spec.name, context)
+                parts = [(scratch / "tlfs" / f"{o.tlf.slug}.rtf").read_text() for o in report.shown]
+                atomic_write_text(scratch / f"{name}_tlfs.rtf", combine_rtf(parts))
+                files.append(scratch / f"{name}_tlfs.rtf")
         files += extra_files(scratch) if extra_files is not None else []
         names = tuple(sorted(str(path.relative_to(scratch)) for path in files))
-    timings["files"] = time.perf_counter() - started
+    files_seconds = time.perf_counter() - started
 
     out_dir = Path(out_dir).resolve()
+    reports = tuple(
+        RenderedReport(
+            name=report.spec.name,
+            title=report.spec.session or report.spec.short_title,
+            pdf=out_dir / f"{report_name(report.spec.name, context)}.pdf",
+            html=out_dir / f"{report_name(report.spec.name, context)}.html",
+            pages=report.pdf.pages,
+            shown=tuple(output.tlf.label for output in report.shown),
+            missing=tuple(report.missing),
+            timings=report.timings,
+        )
+        for report in rendered
+    )
+    main = reports[0]
+    totals = {
+        step_name: sum(report.timings[step_name] for report in reports)
+        for step_name in ("html", "pdf_layout", "pdf_write")
+    }
     return ReportResult(
         out_dir=out_dir,
-        pdf=out_dir / f"{name}.pdf",
-        html=out_dir / f"{name}.html",
+        pdf=main.pdf,
+        html=main.html,
         files=names,
-        pages=pdf.pages,
-        shown=tuple(output.tlf.label for output in shown),
-        missing=tuple(template["missing"]),
-        timings=timings,
-        refused_urls=pdf.refused_urls,
-        not_collected=tuple(label for label in template["missing"] if label in context.unavailable),
+        pages=main.pages,
+        shown=main.shown,
+        missing=main.missing,
+        timings={**totals, "files": files_seconds},
+        refused_urls=tuple(
+            dict.fromkeys(url for report in rendered for url in report.pdf.refused_urls)
+        ),
+        not_collected=tuple(label for label in main.missing if label in context.unavailable),
+        reports=reports,
     )

@@ -7,14 +7,20 @@ produce yet is shown as "Not yet available", never with placeholder numbers.
 The DMC report shows only the TLFs its sections name. Efficacy outputs produced by the catalogue
 are left out of the DMC report *and* out of its ARD/RTF/CSV files: SAP 10.1 allows no efficacy
 estimate at interim other than the stage-1 futility status.
+
+``report dmc`` writes two reports from one run (SAP 10.2): the closed-session report
+(``DMC_REPORT``, everything) and the open-session report (``DMC_OPEN_REPORT``: the closed report's
+sections without patient-level listings, without the toxicity-boundary and stage-1 futility
+sections). ``REPORT_SETS`` says which reports each command writes. The final report puts its
+tables first and every patient listing in a closing appendix (SAP 10.3).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from osteo_stats.tlf.catalogue import expected_tlf
+from osteo_stats.tlf.catalogue import SAP_TLFS, expected_tlf
 
 ReportKind = Literal["dmc", "final"]
 REPORT_KINDS: tuple[ReportKind, ...] = ("dmc", "final")
@@ -29,6 +35,8 @@ class SectionSpec:
     sap: tuple[str, ...]
     tlfs: tuple[str, ...]
     intro: str = ""
+    #: Shown after the methods and provenance appendices, lettered on (SAP 10.3).
+    appendix: bool = False
 
     def __post_init__(self) -> None:
         for label in self.tlfs:
@@ -37,7 +45,8 @@ class SectionSpec:
 
 @dataclass(frozen=True)
 class ReportSpec:
-    """A whole report: its title, sections (in order) and whether it opens with a summary."""
+    """A whole report: its title, sections (in order) and what opens it (a committee summary,
+    key results)."""
 
     kind: ReportKind
     title: str
@@ -48,6 +57,21 @@ class ReportSpec:
     include_unplaced: bool
     #: The TLF catalogue areas this report draws on (``osteo_stats.tlf.build.BUILDERS``).
     areas: tuple[str, ...]
+    #: The report's part of its file names, ``<STUDY>_<name>_<cutoff>.pdf``.
+    name: str = ""
+    #: The DMC session it is for ("Closed session", "Open session"), said on the cover.
+    session: str = ""
+    #: The confidentiality note closing the cover.
+    cover_note: str = ""
+    summary_title: str = "Summary for the committee"
+    #: The committee-summary blocks shown (``render.summary`` block keys); None: all of them.
+    summary_blocks: tuple[str, ...] | None = None
+    #: A key-results page after the table of contents (SAP 10.3).
+    key_results: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.kind)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -57,6 +81,41 @@ class ReportSpec:
 def _section(key: str, title: str, sap: str, tlfs: str, intro: str = "") -> SectionSpec:
     labels = tuple(label.strip() for label in tlfs.split(",") if label.strip())
     return SectionSpec(key, title, tuple(sap.split()), labels, intro)
+
+
+def _is_listing(label: str) -> bool:
+    return expected_tlf(label).kind == "Listing"
+
+
+def _without_listings(section: SectionSpec, note: str) -> SectionSpec:
+    """``section`` without its patient listings; ``note`` says where they are (``{}``: their
+    labels)."""
+    listings = [label for label in section.tlfs if _is_listing(label)]
+    if not listings:
+        return section
+    intro = " ".join(part for part in (section.intro, note.format(", ".join(listings))) if part)
+    tables = tuple(label for label in section.tlfs if not _is_listing(label))
+    return replace(section, tlfs=tables, intro=intro)
+
+
+def _tables_then_listings(sections: tuple[SectionSpec, ...]) -> tuple[SectionSpec, ...]:
+    """The sections with their tables and figures, then one appendix holding every patient
+    listing they name, in SAP 11.4 order (SAP 10.3)."""
+    named = {label for section in sections for label in section.tlfs if _is_listing(label)}
+    listings = tuple(tlf.label for tlf in SAP_TLFS if tlf.label in named)
+    body = tuple(
+        _without_listings(section, "{}: see the appendix of patient listings.")
+        for section in sections
+    )
+    appendix = SectionSpec(
+        "patient-listings",
+        "Patient listings",
+        ("11.4",),
+        listings,
+        "The patient listings of the sections above, in listing number order.",
+        appendix=True,
+    )
+    return (*body, appendix)
 
 
 # Sections shared by both reports (TRIAL.md "Reports"; SAP 9.3).
@@ -89,7 +148,7 @@ _EXPOSURE_DMC = _section(
     "Exposure and surgery timing",
     "9.5",
     "Table 14.1.6, Table 14.1.7",
-    "The administration-level listing (Listing 16.2.5) is part of the final report.",
+    "The administration-level listing is part of the final report.",
 )
 _AE = _section(
     "adverse-events",
@@ -151,74 +210,111 @@ DMC_REPORT = ReportSpec(
     committee_summary=True,
     include_unplaced=False,
     areas=("disposition", "monitoring", "safety"),
+    session="Closed session",
+    cover_note="For the Data Monitoring Committee closed session only. Interim safety report: no "
+    "efficacy estimate other than the stage-1 futility status is shown (SAP 10.1).",
+)
+
+# The open session sees the pooled summaries only (SAP 10.2): no patient-level listing, nothing
+# about the toxicity boundary or the stage-1 futility rule. Sections not listed here stay closed.
+_OPEN_NOTE = "Patient listings are in the closed-session report only."
+DMC_OPEN_REPORT = ReportSpec(
+    kind="dmc",
+    name="dmc-open",
+    title=DMC_REPORT.title,
+    short_title="DMC report",
+    sections=tuple(
+        _without_listings(section, _OPEN_NOTE)
+        for section in DMC_REPORT.sections
+        if section not in (_TOXICITY, _FUTILITY)
+    ),
+    committee_summary=True,
+    include_unplaced=False,
+    areas=DMC_REPORT.areas,
+    session="Open session",
+    cover_note="For the sponsor, the investigators and the open session of the Data Monitoring "
+    "Committee. Pooled enrollment, disposition, baseline and safety summaries only: no "
+    "patient-level listing, toxicity-boundary status or efficacy result (SAP 10.2).",
+    summary_title="Summary for the open session",
+    summary_blocks=("enrollment", "safety"),
 )
 
 FINAL_REPORT = ReportSpec(
     kind="final",
     title="Final study report",
     short_title="Final report",
-    sections=(
-        _ACCRUAL,
-        _DISPOSITION,
-        _CURRENCY,
-        _BASELINE,
-        _EXPOSURE,
-        _section(
-            "primary-endpoint",
-            "Primary endpoint: 2-year EFS rate with design-based inference",
-            "3.1 5 7.2 7.5",
-            "Table 14.2.1, Table 14.2.2, Table 14.2.3, Table 14.2.4, Figure 14.2.5, "
-            "Listing 16.2.6.1",
-        ),
-        _section(
-            "efs",
-            "Event-free survival",
-            "3.2 7.3 7.5",
-            "Table 14.2.9, Figure 14.2.1, Table 14.2.10, Table 14.2.12, Listing 16.2.6.2",
-        ),
-        _section("os", "Overall survival", "3.2.5 7.3", "Table 14.2.11, Figure 14.2.2"),
-        _section(
-            "response",
-            "Tumour response (RECIST 1.1)",
-            "3.3 7.1",
-            "Table 14.2.5, Table 14.2.6, Figure 14.2.3, Figure 14.2.4",
-        ),
-        _section(
-            "pathology",
-            "Pathological response and R0 resection",
-            "3.4",
-            "Table 14.2.7, Table 14.2.8, Listing 16.2.6.3",
-        ),
-        _section(
-            "cox-subgroups",
-            "Exploratory Cox regression and subgroups",
-            "7.4",
-            "Table 14.2.13, Table 14.2.14",
-        ),
-        _section(
-            "biomarkers",
-            "Exploratory biomarkers",
-            "7.6",
-            "Table 14.4.1, Table 14.4.2, Figure 14.4.1, Table 14.4.3, Figure 14.4.2, "
-            "Table 14.4.4, Figure 14.4.3",
-        ),
-        _AE,
-        _SAE,
-        _IRAE,
-        _SURGERY,
-        _DEATHS,
-        _TOXICITY,
+    sections=_tables_then_listings(
+        (
+            _ACCRUAL,
+            _DISPOSITION,
+            _CURRENCY,
+            _BASELINE,
+            _EXPOSURE,
+            _section(
+                "primary-endpoint",
+                "Primary endpoint: 2-year EFS rate with design-based inference",
+                "3.1 5 7.2 7.5",
+                "Table 14.2.1, Table 14.2.2, Table 14.2.3, Table 14.2.4, Figure 14.2.5, "
+                "Listing 16.2.6.1",
+            ),
+            _section(
+                "efs",
+                "Event-free survival",
+                "3.2 7.3 7.5",
+                "Table 14.2.9, Figure 14.2.1, Table 14.2.10, Table 14.2.12, Listing 16.2.6.2",
+            ),
+            _section("os", "Overall survival", "3.2.5 7.3", "Table 14.2.11, Figure 14.2.2"),
+            _section(
+                "response",
+                "Tumour response (RECIST 1.1)",
+                "3.3 7.1",
+                "Table 14.2.5, Table 14.2.6, Figure 14.2.3, Figure 14.2.4",
+            ),
+            _section(
+                "pathology",
+                "Pathological response and R0 resection",
+                "3.4",
+                "Table 14.2.7, Table 14.2.8, Listing 16.2.6.3",
+            ),
+            _section(
+                "cox-subgroups",
+                "Exploratory Cox regression and subgroups",
+                "7.4",
+                "Table 14.2.13, Table 14.2.14",
+            ),
+            _section(
+                "biomarkers",
+                "Exploratory biomarkers",
+                "7.6",
+                "Table 14.4.1, Table 14.4.2, Figure 14.4.1, Table 14.4.3, Figure 14.4.2, "
+                "Table 14.4.4, Figure 14.4.3",
+            ),
+            _AE,
+            _SAE,
+            _IRAE,
+            _SURGERY,
+            _DEATHS,
+            _TOXICITY,
+        )
     ),
     committee_summary=False,
     include_unplaced=True,
     areas=("disposition", "design", "efficacy", "monitoring", "safety", "biomarkers"),
+    key_results=True,
 )
 
-REPORTS: dict[str, ReportSpec] = {"dmc": DMC_REPORT, "final": FINAL_REPORT}
+REPORTS: dict[str, ReportSpec] = {
+    spec.name: spec for spec in (DMC_REPORT, DMC_OPEN_REPORT, FINAL_REPORT)
+}
+#: The reports one ``osteo-stats report <kind>`` run writes, the first the main one (SAP 10.2).
+REPORT_SETS: dict[ReportKind, tuple[ReportSpec, ...]] = {
+    "dmc": (DMC_REPORT, DMC_OPEN_REPORT),
+    "final": (FINAL_REPORT,),
+}
 
 
 def report_spec(kind: str) -> ReportSpec:
-    """The specification for ``"dmc"`` or ``"final"``."""
+    """The specification for ``"dmc"``, ``"dmc-open"`` or ``"final"``."""
     try:
         return REPORTS[kind]
     except KeyError:

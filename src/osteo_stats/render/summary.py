@@ -1,4 +1,5 @@
-"""The DMC's one-page committee summary (SAP 10.2), read from the ARD and the TLFs.
+"""The DMC's one-page committee summary (SAP 10.2) and the final report's key results (SAP 10.3),
+read from the ARD and the TLFs.
 
 Nothing here computes a statistic. Each line is one ARD value (looked up by analysis id,
 statistic, parameter and group), a TLF body shown as it is, or a status flag the analysis put in
@@ -42,10 +43,22 @@ Enrollment is listed as needing attention when it is below ``accrual_shortfall``
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from osteo_stats.render.html import anchor_for
+from osteo_stats.sap import SAP
 from osteo_stats.tlf.ard import ARD
 from osteo_stats.tlf.catalogue import expected_tlf
+from osteo_stats.tlf.efficacy.common import (
+    Values,
+    ci_method_name,
+    fmt_count,
+    fmt_int,
+    month_key,
+    pct_label,
+)
+from osteo_stats.tlf.format import fmt_number, fmt_p
 from osteo_stats.tlf.model import TLF
 
 NOT_AVAILABLE = "not yet available"
@@ -225,9 +238,10 @@ def committee_summary(
     # Fatal events are always put before the committee, whatever the boundary says.
     fatal = _single(ard, "SAF-AE-01", "n", "TEAE", "ROW=GRADE 5")
     if fatal:
+        listing = "; Listing 16.2.7.4" if "Listing 16.2.7.4" in tlfs else ""  # if in the report
         attention.append(
             f"{_count(fatal)} patient(s) with a fatal (grade 5) treatment-emergent adverse event "
-            "(Table 14.3.1; Listing 16.2.7.4)."
+            f"(Table 14.3.1{listing})."
         )
     related_deaths = _single(
         ard, "SAF-DTH-01", "n", "DEATH", "ROW=CAUSE; DTHCAUS=TREATMENT-RELATED"
@@ -344,9 +358,10 @@ def committee_summary(
 
     overdue = _single(ard, "DSP-CURR-01", "n", "CURRENCY", "STATUS=ON STUDY; ASSESSMENT=OVERDUE")
     if overdue:
+        listing = "; Listing 16.2.9" if "Listing 16.2.9" in tlfs else ""
         attention.append(
             f"{_count(overdue)} patient(s) on study overdue for a scheduled tumour assessment "
-            "at the data cut-off (Table 14.1.8; Listing 16.2.9; SAP 8.5)."
+            f"at the data cut-off (Table 14.1.8{listing}; SAP 8.5)."
         )
     if n_data_warnings:
         attention.append(
@@ -367,3 +382,204 @@ def committee_summary(
     # Last, so that the blocks of every DMC report keep their place on the first page.
     blocks = (enrollment, safety, toxicity, futility, _changes_block(ard))
     return CommitteeSummary(blocks, tuple(attention))
+
+
+# --- Key results of the final report (SAP 10.3) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyLine:
+    """One key figure, the TLF it comes from and that TLF's id in the report (its link)."""
+
+    label: str
+    value: str
+    source: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class KeyBlock:
+    key: str
+    title: str
+    lines: tuple[KeyLine, ...]
+    status: str = ""
+    note: str = ""
+
+
+#: The safety figures of the key-results page: label, table, and its ARD row (n; N of ALL).
+_KEY_SAFETY: tuple[tuple[str, str, str, str, dict[str, str]], ...] = (
+    ("Patients with any TEAE, n (%)", "Table 14.3.1", "SAF-AE-01", "TEAE", {"ROW": "ANY"}),
+    ("  with a TEAE of grade >= 3", "Table 14.3.1", "SAF-AE-01", "TEAE", {"ROW": "GRADE GE 3"}),
+    ("  with a serious TEAE", "Table 14.3.1", "SAF-AE-01", "TEAE", {"ROW": "SERIOUS"}),
+    (
+        "  with a treatment-related TEAE of grade >= 3",
+        "Table 14.3.4.1",
+        "SAF-AE-04",
+        "TEAE",
+        {"RELATED": "ANY", "GRADE": "GE3"},
+    ),
+    ("Deaths, n (%)", "Table 14.3.4.5", "SAF-DTH-01", "DEATH", {"ROW": "ANY"}),
+    (
+        "Patients with an unacceptable toxicity (SAP 9.4), n (%)",
+        "Table 14.3.5",
+        "TOX-BDRY-01",
+        "UTOX",
+        {"STATUS": "UNACCEPTABLE TOXICITY"},
+    ),
+)
+
+
+def key_results(
+    ard: ARD,
+    shown: set[str] | frozenset[str],
+    sap: SAP,
+    *,
+    unavailable: dict[str, str] | None = None,
+) -> tuple[KeyBlock, ...]:
+    """The key-results page: each figure one ARD value formatted as its table formats it.
+
+    ``shown`` are the TLF labels in the report. A figure whose table is not shown, or whose row
+    the analysis did not write (the design-based inference before the outcome is complete,
+    SAP 7.2, 10.3), says "not yet available" ("not available (not collected)" when the data do
+    not hold what its table needs).
+    """
+    reasons = unavailable or {}
+    design, inf = sap.design, sap.inference
+
+    def line(label: str, source: str, value: Callable[[], str]) -> KeyLine:
+        if source not in shown:
+            text = _status(source, reasons)
+        else:
+            try:
+                text = value()
+            except KeyError:  # no such row in the ARD: not computed at this cut-off
+                text = f"{NOT_AVAILABLE} at this cut-off"
+        return KeyLine(label, text, source, anchor_for(source))
+
+    # Primary endpoint, design-based inference (Table 14.2.1, SAP 7.2).
+    primary = Values(ard, "EFF-PRIM-01", "PRIMARY", "FAS")
+    design_based = {"METHOD": "DESIGN-BASED"}
+    t_primary = "Table 14.2.1"
+    level = pct_label(1 - 2 * design.alpha)
+    primary_lines = (
+        line(
+            "Patients in the primary analysis, N",
+            t_primary,
+            lambda: fmt_int(primary("N", {"STATUS": "SUCCESS"})),
+        ),
+        line(
+            "Success / failure / not yet evaluable, n",
+            t_primary,
+            lambda: " / ".join(
+                fmt_int(primary("n", {"STATUS": s}))
+                for s in ("SUCCESS", "FAILURE", "NOT EVALUABLE YET")
+            ),
+        ),
+        line(
+            "Successes / patients analysed (design-based)",
+            t_primary,
+            lambda: (
+                f"{fmt_int(primary('n', design_based))} / {fmt_int(primary('N', design_based))}"
+            ),
+        ),
+        line(
+            f"Decision: reject H0 (p <= {fmt_number(100 * design.p0, 0)}%) if successes > r = "
+            f"{design.r} of {design.n}",
+            t_primary,
+            lambda: "H0 rejected" if primary("crossed", design_based) == 1 else "H0 not rejected",
+        ),
+        line(
+            "UMVUE (Jung & Kim 2004), %",
+            t_primary,
+            lambda: fmt_number(100 * primary("umvue", design_based), 1),
+        ),
+        line(
+            f"Exact {level} CI, stage-wise ordering (Koyama & Chen 2008), %",
+            t_primary,
+            lambda: (
+                f"({fmt_number(100 * primary('lcl', design_based), 1)}, "
+                f"{fmt_number(100 * primary('ucl', design_based), 1)})"
+            ),
+        ),
+        line(
+            "One-sided p-value, stage-wise ordering",
+            t_primary,
+            lambda: fmt_p(primary("p_value", design_based), 4),
+        ),
+    )
+    decision = primary_lines[3].value
+    primary_block = KeyBlock(
+        "primary",
+        f"Primary endpoint: {sap.primary_endpoint.landmark_label} EFS rate (SAP 3.1, 7.2)",
+        primary_lines,
+        status=decision if decision.startswith("H0") else NOT_AVAILABLE,
+        note=""
+        if decision.startswith("H0")
+        else "Design-based inference is computed when every patient of the primary analysis has "
+        "a determined status (final analysis) or stage 1 stopped for futility (SAP 7.2, 10.3).",
+    )
+
+    conf = pct_label(inf.conf_level)
+
+    def survival(key: str, name: str, source: str, analysis_id: str) -> KeyBlock:
+        values = Values(ard, analysis_id, name, "FAS")
+        lines = [
+            line(
+                "Patients with an event, n (%)",
+                source,
+                lambda: fmt_count(values("events"), values("N")),
+            ),
+            line(
+                f"Median {name}, months ({conf} CI)",
+                source,
+                lambda: values.time_ci({"QUANTILE": "MEDIAN"}),
+            ),
+        ]
+        for month in inf.km_landmarks_months:
+            group = {"MONTH": month_key(month)}
+            lines.append(
+                line(
+                    f"{name} rate at {month_key(month)} months, % ({conf} CI)",
+                    source,
+                    lambda group=group: values.rate_ci(group),
+                )
+            )
+        title = "Event-free survival" if name == "EFS" else "Overall survival"
+        return KeyBlock(key, f"{title} (Kaplan-Meier, SAP 7.3)", tuple(lines))
+
+    orr = Values(ard, "EFF-ORR-01", "ORR", "FAS")
+    r0 = Values(ard, "EFF-R0-01", "R0", "FAS")
+    r0_operated = r0.at(analysis_set="FAS-OPERATED")
+    method = ci_method_name(inf.proportion_ci)
+    response = KeyBlock(
+        "response",
+        "Response and resection (SAP 3.3, 3.4, 7.1)",
+        (
+            line("Objective response (CR + PR), FAS, n (%)", "Table 14.2.6", lambda: orr.count()),
+            line(f"  % ({conf} CI, {method})", "Table 14.2.6", lambda: orr.rate_ci()),
+            line("R0 resection, FAS, n (%)", "Table 14.2.8", lambda: r0.count()),
+            line(f"  % ({conf} CI, {method})", "Table 14.2.8", lambda: r0.rate_ci()),
+            line("R0 resection, operated patients, n (%)", "Table 14.2.8", r0_operated.count),
+            line(f"  % ({conf} CI, {method})", "Table 14.2.8", r0_operated.rate_ci),
+        ),
+    )
+
+    def safety_count(analysis_id: str, parameter: str, group: dict[str, str]) -> Callable[[], str]:
+        values = Values(ard, analysis_id, parameter, "SAF")
+        return lambda: fmt_count(values("n", group), values("N"))
+
+    safety = KeyBlock(
+        "safety",
+        "Safety, SAF (SAP 9)",
+        tuple(
+            line(label, source, safety_count(analysis_id, parameter, group))
+            for label, source, analysis_id, parameter, group in _KEY_SAFETY
+        ),
+    )
+    return (
+        primary_block,
+        survival("efs", "EFS", "Table 14.2.9", "EFF-EFS-01"),
+        survival("os", "OS", "Table 14.2.11", "EFF-OS-01"),
+        response,
+        safety,
+    )

@@ -296,14 +296,20 @@ def test_surgery_and_pathology_not_collected(tmp_path):
 def test_the_dmc_summary_lists_the_overdue_patients(ad):
     from osteo_stats.render.summary import committee_summary
 
-    def attention(ard):
-        summary = committee_summary(ard, {}, 43, 0, 0, 0, accrual_shortfall=0.9)
+    def attention(ard, tlfs=None):
+        summary = committee_summary(ard, tlfs or {}, 43, 0, 0, 0, accrual_shortfall=0.9)
         return [item for item in summary.attention if "overdue" in item]
 
-    ard = currency_table(ad).ard
-    assert attention(ard) == [
+    outputs = currency_table(ad), currency_listing(ad)
+    ard = outputs[0].ard
+    assert attention(ard, {output.tlf.label: output.tlf for output in outputs}) == [
         "2 patient(s) on study overdue for a scheduled tumour assessment at the data cut-off "
         "(Table 14.1.8; Listing 16.2.9; SAP 8.5)."
+    ]
+    # The open-session report shows no listing (SAP 10.2): the item does not name one.
+    assert attention(ard) == [
+        "2 patient(s) on study overdue for a scheduled tumour assessment at the data cut-off "
+        "(Table 14.1.8; SAP 8.5)."
     ]
     # Nobody overdue (the ARD row says 0): no item.
     frame = ard.frame.copy()

@@ -31,6 +31,7 @@ from osteo_stats.outputs import (
     atomic_write_text,
     check_output_dir,
 )
+from osteo_stats.render.beside import Beside
 from osteo_stats.render.context import ReportContext, analysis_statement
 from osteo_stats.render.csv_export import tlf_to_csv
 from osteo_stats.render.html import MissingView, TLFView, anchor_for, render_html, tlf_view
@@ -208,6 +209,17 @@ def report_name(kind: str, context: ReportContext) -> str:
     return f"{study}_{kind}_{context.cutoff:%Y-%m-%d}"
 
 
+def running_text(kind: str, context: ReportContext) -> RunningText:
+    """The RTF running header and footer of a report's TLFs (SAP 11.1, RTF conventions)."""
+    study = context.sap.study
+    return RunningText(
+        protocol=f"{study.studyid} ({study.registry_id})",
+        cutoff=context.cutoff,
+        program=f"osteo-stats {context.provenance.package_version} report {kind}",
+        run_at=context.provenance.generated_at,
+    )
+
+
 def write_tlf_files(
     outputs: list[TLFOutput],
     directory: Path,
@@ -218,7 +230,19 @@ def write_tlf_files(
 ) -> list[Path]:
     """Each table/listing as CSV, each figure as SVG, and each TLF as RTF if asked (with the
     running header and footer ``running``), under ``directory``."""
-    written = []
+    return _write_tlf_files(outputs, directory, rtf=rtf, paper=paper, running=running)[0]
+
+
+def _write_tlf_files(
+    outputs: list[TLFOutput],
+    directory: Path,
+    *,
+    rtf: bool,
+    paper: str,
+    running: RunningText | None,
+) -> tuple[list[Path], list[str]]:
+    """:func:`write_tlf_files`, and the RTF documents written, in the order of ``outputs``."""
+    written, documents = [], []
     for output in outputs:
         tlf = output.tlf
         if tlf.kind == "Figure":
@@ -233,9 +257,33 @@ def write_tlf_files(
             written.append(path)
         if rtf:
             path = directory / f"{tlf.slug}.rtf"
-            atomic_write_text(path, tlf_to_rtf(tlf, paper, running))
+            documents.append(tlf_to_rtf(tlf, paper, running))
+            atomic_write_text(path, documents[-1])
             written.append(path)
-    return written
+    return written, documents
+
+
+def write_report_files(
+    kind: str,
+    context: ReportContext,
+    shown: list[TLFOutput],
+    directory: Path,
+    name: str,
+    paper: str,
+    extra_files: ExtraFiles | None,
+) -> list[Path]:
+    """A report's files besides the PDF and HTML, in ``directory``: the ARD, each TLF (CSV/SVG
+    and RTF), the combined RTF ``<name>_tlfs.rtf`` and ``extra_files``."""
+    files = write_ard(ARD.concat(output.ard for output in shown), directory, context.analysis_type)
+    tlf_files, documents = _write_tlf_files(
+        shown, directory / "tlfs", rtf=True, paper=paper, running=running_text(kind, context)
+    )
+    files += tlf_files
+    if documents:
+        atomic_write_text(directory / f"{name}_tlfs.rtf", combine_rtf(documents))
+        files.append(directory / f"{name}_tlfs.rtf")
+    files += extra_files(directory) if extra_files is not None else []
+    return files
 
 
 def write_ard(ard: ARD, directory: Path, analysis_type: str | None = None) -> list[Path]:
@@ -315,38 +363,30 @@ def write_report(
     html = render_html(f"{spec.kind}.html.j2", template)
     timings["html"] = time.perf_counter() - started
 
-    step("Laying out the PDF (WeasyPrint)")
-    pdf = html_to_pdf(html)
-    timings["pdf_layout"] = pdf.layout_seconds
-    timings["pdf_write"] = pdf.write_seconds
-
-    step("Writing ARD, RTF, CSV and SVG files")
-    started = time.perf_counter()
     name = report_name(kind, context)
     with atomic_output_dir(
         out_dir, command=context.argv, replace=replace, keep_out=keep_out
     ) as scratch:
-        atomic_write_bytes(scratch / f"{name}.pdf", pdf.pdf)
-        atomic_write_text(scratch / f"{name}.html", html)
-        files = [scratch / f"{name}.pdf", scratch / f"{name}.html"]
-        files += write_ard(
-            ARD.concat(output.ard for output in shown), scratch, context.analysis_type
-        )
-        study = context.sap.study
-        running = RunningText(
-            protocol=f"{study.studyid} ({study.registry_id})",
-            cutoff=context.cutoff,
-            program=f"osteo-stats {context.provenance.package_version} report {kind}",
-            run_at=context.provenance.generated_at,
-        )
-        files += write_tlf_files(shown, scratch / "tlfs", rtf=True, paper=paper, running=running)
-        if shown:
-            parts = [(scratch / "tlfs" / f"{o.tlf.slug}.rtf").read_text() for o in shown]
-            atomic_write_text(scratch / f"{name}_tlfs.rtf", combine_rtf(parts))
-            files.append(scratch / f"{name}_tlfs.rtf")
-        files += extra_files(scratch) if extra_files is not None else []
+        # The files do not depend on the PDF: they are written beside WeasyPrint's layout.
+        def tlf_files() -> tuple[list[Path], float]:
+            began = time.perf_counter()
+            paths = write_report_files(kind, context, shown, scratch, name, paper, extra_files)
+            return paths, time.perf_counter() - began
+
+        with Beside(tlf_files, "writing the ARD, RTF, CSV and SVG files") as files_job:
+            step("Laying out the PDF (WeasyPrint); ARD, RTF, CSV and SVG files beside it")
+            pdf = html_to_pdf(html)
+            timings["pdf_layout"] = pdf.layout_seconds
+            timings["pdf_write"] = pdf.write_seconds
+            step("Writing ARD, RTF, CSV and SVG files")
+            started = time.perf_counter()
+            atomic_write_bytes(scratch / f"{name}.pdf", pdf.pdf)
+            atomic_write_text(scratch / f"{name}.html", html)
+            files, timings["files"] = files_job.result()
+            # The time the files kept the command waiting after the PDF (0 when all beside it).
+            timings["files_after_pdf"] = time.perf_counter() - started
+        files += [scratch / f"{name}.pdf", scratch / f"{name}.html"]
         names = tuple(sorted(str(path.relative_to(scratch)) for path in files))
-    timings["files"] = time.perf_counter() - started
 
     out_dir = Path(out_dir).resolve()
     return ReportResult(

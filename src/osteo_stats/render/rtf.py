@@ -29,15 +29,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-
-import pandas as pd
-import polars as pl
-import resvg_py
-import rtflite as rtf
-from rtflite.strwidth import get_string_width
+from typing import TYPE_CHECKING
 
 from osteo_stats.render.csv_export import body_frame
 from osteo_stats.tlf.model import TLF
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import rtflite as rtf
+
+# rtflite (with polars) and resvg are imported where they are used: a report writes its RTF
+# in a forked process (render/beside.py), and a parent that has started polars' thread pool
+# cannot fork safely, so the parent never imports them.
 
 #: Paper sizes in inches (portrait width, height).
 PAPER_INCHES = {"A4": (8.27, 11.69), "letter": (8.5, 11.0)}
@@ -109,6 +112,8 @@ def rtf_escape(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _text_inches(text: str, size: float = BODY_PT) -> float:
+    from rtflite.strwidth import get_string_width
+
     return get_string_width(text, font=FONT, font_size=size, unit="in")
 
 
@@ -174,6 +179,8 @@ def column_widths(body: pd.DataFrame, table_inches: float) -> tuple[list[float],
 
 
 def _page(tlf: TLF, paper: str) -> rtf.RTFPage:
+    import rtflite as rtf
+
     width, height = PAPER_INCHES[paper]
     if tlf.landscape:
         width, height = height, width
@@ -193,6 +200,8 @@ def _page(tlf: TLF, paper: str) -> rtf.RTFPage:
 
 
 def _running(running: RunningText) -> tuple[rtf.RTFPageHeader, rtf.RTFPageFooter]:
+    import rtflite as rtf
+
     header = rtf.RTFPageHeader(
         text=[
             rtf_escape(f"Protocol {running.protocol}")
@@ -215,6 +224,8 @@ def _running(running: RunningText) -> tuple[rtf.RTFPageHeader, rtf.RTFPageFooter
 
 
 def _titles(tlf: TLF) -> rtf.RTFTitle:
+    import rtflite as rtf
+
     return rtf.RTFTitle(
         text=[rtf_escape(f"{tlf.label} {tlf.title}"), rtf_escape(tlf.analysis_set)],
         text_font_size=[TITLE_PT],
@@ -223,6 +234,8 @@ def _titles(tlf: TLF) -> rtf.RTFTitle:
 
 
 def _notes(tlf: TLF) -> dict[str, object]:
+    import rtflite as rtf
+
     footnotes = [rtf_escape(note) for note in tlf.footnotes]
     # Below a table the footnotes are a last table row (r2rtf); below a figure, paragraphs.
     as_table = tlf.kind != "Figure"
@@ -309,6 +322,9 @@ def tlf_to_rtf(tlf: TLF, paper: str = "A4", running: RunningText | None = None) 
     pages here (:func:`_page_rows`); each page is an rtflite document with its titles and column
     header, the footnotes and source after the last.
     """
+    import polars as pl
+    import rtflite as rtf
+
     page = _page(tlf, paper)
     header, footer = _running(running) if running is not None else (None, None)
     common = {"rtf_page": page, "rtf_page_header": header, "rtf_page_footer": footer}
@@ -379,6 +395,8 @@ def svg_to_png(svg: str, dpi: int = FIGURE_DPI) -> bytes:
     The figures' text is drawn as paths (``svg.fonttype: path``), so no system font is read and
     the PNG is the same on every machine.
     """
+    import resvg_py
+
     return bytes(
         resvg_py.svg_to_bytes(svg_string=svg, dpi=dpi, skip_system_fonts=True, background="#ffffff")
     )
@@ -390,6 +408,8 @@ def _png_inches(png: bytes, dpi: int) -> tuple[float, float]:
 
 
 def _figure_rtf(tlf: TLF, page: rtf.RTFPage, common: dict[str, object]) -> str:
+    import rtflite as rtf
+
     if tlf.svg is None:
         raise ValueError(f"{tlf.label} is a figure without SVG")
     png = svg_to_png(tlf.svg)

@@ -23,18 +23,25 @@ It prints, from one run each:
 per page, to check that layout stays linear in pages (WeasyPrint issues #1296 and #1104; the
 report CSS uses fixed table layout, simple selectors and one table per listing).
 
-What it found (2 shared cores, main at 8cc3f8e; figures in the issue 13 closing note):
-the command took 21-22 s against 10-11 s for WeasyPrint alone (ratio 2.0). Layout (6.5 s) and
-PDF write (3-4 s, most of it fontTools subsetting the fonts) are WeasyPrint's own. The rest:
-importing the CLI's libraries ~3.5 s (scipy.stats 1.2 s through the package's public API,
-weasyprint 0.8 s, pandas 0.3 s, matplotlib 0.5-0.7 s, pandera + pydantic 0.2 s, rtflite +
-polars 0.25 s); load + validate 0.5 s; derive 0.25 s; TLF build 0.7-1 s (cProfile: the
-matplotlib figures); HTML 0.2 s; and 3.5-4 s of files written after the PDF: RTF 3.2 s (rtflite's
-encoder over polars frames, one document per page, and 1.2 s rasterising the two figures to
-300 dpi PNG), ARD 0.1 s, CSV/SVG 0.05 s, ADaM datasets 0.2 s. Since then the files are written
-by a forked process while WeasyPrint lays out the PDF (:mod:`osteo_stats.render.beside`), the
-combined RTF is joined from the strings in memory, and rtflite/polars/resvg are imported only by
-that process.
+What it found (main at 8cc3f8e, 2 cores shared with other jobs, so single runs vary by tens of
+percent): the command took 21-24 s against 10-16 s for WeasyPrint alone. Layout (6.5-10 s) and
+PDF write (3-5 s, most of it fontTools subsetting the fonts) are WeasyPrint's own. The rest ran
+one step after the other: importing the CLI's libraries ~3.5 s (scipy.stats 1.2 s through the
+package's public API, weasyprint 0.8 s, matplotlib 0.5-0.7 s, pandas 0.3 s, pandera 0.4 s of
+which 0.3 s is pandera importing hypothesis for its data-synthesis strategies when the test extra
+is installed, rtflite + polars 0.25 s); load + validate 0.5 s; derive 0.25 s; TLF build
+0.7-1 s (cProfile: the two matplotlib figures, and the AE tables' per-cell pandas counting);
+HTML 0.2 s; then 3.5-4 s of files after the PDF: RTF of tables and listings 2 s (rtflite's
+encoder over polars frames, one document per page), the two figures rasterised to 300 dpi PNG
+1.2 s, ARD 0.1 s, CSV/SVG 0.05 s, ADaM datasets 0.2 s.
+
+What changed (issue 13): WeasyPrint runs in a second process forked when the command starts
+(:func:`osteo_stats.render.pdf.start_pdf_layout`): it imports WeasyPrint while the command
+loads, validates and builds the TLFs, lays out the HTML once it is sent, and the command writes
+the ARD, RTF, CSV, SVG and ADaM files meanwhile; the combined RTF is joined from the documents in
+memory instead of reading the single files back; rtflite, polars and resvg are imported only to
+write RTF. Every file but the PDF and HTML is byte-identical to before, and the PDF is the same
+bytes as an in-process render of the same HTML.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The report's files written in a forked process beside the PDF layout (render/beside.py)."""
+"""The report's PDF laid out in a second process beside its files (render/beside.py, issue 13)."""
 
 from __future__ import annotations
 
@@ -13,82 +13,99 @@ import pytest
 from osteo_stats.render import beside as beside_module
 from osteo_stats.render.beside import Beside
 
-pytestmark = pytest.mark.skipif(
-    "fork" not in __import__("multiprocessing").get_all_start_methods(), reason="needs fork"
-)
+pytestmark = pytest.mark.skipif(not beside_module.can_fork(), reason="needs the fork method")
 
 
-@pytest.fixture
-def forking(monkeypatch):
-    # The test process may have imported polars already (other tests); these functions use none.
-    monkeypatch.setattr(beside_module, "FORK_UNSAFE", ())
+def _pid_and_double(value):
+    return os.getpid(), 2 * value
 
 
-def test_the_value_comes_back_from_another_process(forking):
-    with Beside(lambda: ([Path("a"), Path("b")], os.getpid()), "test") as job:
+def test_the_value_comes_back_from_another_process():
+    with Beside(_pid_and_double, "test") as job:
         assert job.forked
-        paths, pid = job.result()
-    assert paths == [Path("a"), Path("b")]
+        job.send(21)
+        pid, doubled = job.result()
+    assert doubled == 42
     assert pid != os.getpid()
 
 
-def test_an_error_is_raised_in_the_caller_with_its_type_and_message(forking):
-    def fail():
-        raise ValueError("Table 14.3.1: bad cell")
+def test_prepare_runs_before_the_input_arrives(tmp_path):
+    marker = tmp_path / "prepared"
+    with Beside(lambda _: marker.exists(), "test", prepare=marker.touch) as job:
+        deadline = time.monotonic() + 30
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        job.send(None)
+        assert job.result() is True
 
-    with Beside(fail, "test") as job, pytest.raises(ValueError, match="Table 14.3.1: bad cell"):
-        job.result()
+
+def test_an_error_is_raised_in_the_caller_with_its_type_and_message():
+    def fail(_):
+        raise ValueError("Listing 16.2.7.5: bad cell")
+
+    with Beside(fail, "test") as job:
+        job.send(None)
+        with pytest.raises(ValueError, match="Listing 16.2.7.5: bad cell"):
+            job.result()
 
 
-def test_an_exception_that_does_not_pickle_still_fails_with_its_message(forking):
+def test_an_exception_that_does_not_pickle_still_fails_with_its_message():
     class Local(Exception):  # a local class cannot be pickled
         pass
 
-    def fail():
-        raise Local("disk full")
+    def fail(_):
+        raise Local("no fonts")
 
-    with Beside(fail, "test") as job, pytest.raises(RuntimeError, match="Local: disk full"):
-        job.result()
-
-
-def test_a_process_that_dies_is_an_error_not_a_hang(forking):
-    with (
-        Beside(lambda: os._exit(3), "writing the files") as job,
-        pytest.raises(RuntimeError, match=r"writing the files stopped .* \(exit code 3\)"),
-    ):
-        job.result()
+    with Beside(fail, "test") as job:
+        job.send(None)
+        with pytest.raises(RuntimeError, match="Local: no fonts"):
+            job.result()
 
 
-def test_leaving_early_stops_the_process_before_anything_more_is_written(forking, tmp_path):
+def test_a_process_that_dies_is_an_error_not_a_hang():
+    with Beside(lambda _: os._exit(3), "laying out the PDF") as job:
+        job.send(None)
+        with pytest.raises(RuntimeError, match=r"laying out the PDF stopped .*\(exit code 3\)"):
+            job.result()
+
+
+def test_leaving_early_stops_the_process(tmp_path):
     marker = tmp_path / "late.txt"
 
-    def slow():
+    def slow(_):
         time.sleep(3)
         marker.write_text("written after the caller gave up")
 
     with pytest.raises(KeyboardInterrupt), Beside(slow, "test") as job:
-        assert job.forked
-        raise KeyboardInterrupt  # Ctrl-C in the caller during the layout
+        job.send(None)
+        raise KeyboardInterrupt  # Ctrl-C in the caller while the PDF is laid out
+    assert not job._process.is_alive()
     time.sleep(3.5)
     assert not marker.exists()
 
 
-def test_no_fork_once_polars_is_imported(monkeypatch):
-    monkeypatch.setattr(beside_module, "FORK_UNSAFE", ("polars",))
-    monkeypatch.setitem(sys.modules, "polars", sys.modules.get("polars") or object())
+def test_without_fork_the_function_runs_in_the_caller(monkeypatch):
+    monkeypatch.setattr(beside_module, "can_fork", lambda: False)
     calls = []
-    with Beside(lambda: calls.append(os.getpid()) or "done", "test") as job:
+    with Beside(lambda value: calls.append(os.getpid()) or value, "test") as job:
         assert not job.forked
+        job.send("done")
         assert calls == []  # deferred to result(), in this process
         assert job.result() == "done"
     assert calls == [os.getpid()]
 
 
-def test_the_cli_parent_never_imports_polars():
-    """The report command forks only if its own process has not started polars' thread pool."""
+def test_the_command_process_never_imports_weasyprint():
+    """The report command leaves WeasyPrint's import to the layout process (issue 13)."""
     code = (
-        "import sys, osteo_stats.cli, osteo_stats.render.report, osteo_stats.render.rtf;"
-        "print(sorted(m for m in ('polars', 'rtflite', 'resvg_py') if m in sys.modules))"
+        "import sys, osteo_stats.cli, osteo_stats.render.report, osteo_stats.render.pdf;"
+        "print('weasyprint' in sys.modules)"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")},
+    )
+    assert done.stdout.strip() == "False"

@@ -1,23 +1,22 @@
 """Run one function in a second process while the caller goes on (issue 13, speed).
 
-A report's TLF files (RTF with the figures rasterised, CSV, SVG, the ARD, the derived datasets)
-take seconds that do not depend on the PDF, so they are written beside WeasyPrint's layout, on
-the second core. The process is forked: it starts at once with everything the caller has built
-(nothing is pickled on the way in, only the function's return value on the way back) and its
-output is byte for byte what the caller would have written.
+A report's PDF layout (WeasyPrint) takes most of its run time and needs nothing but the HTML, so
+it runs in a second process, on the second core, while the command writes the RTF, CSV, SVG,
+ARD and derived datasets. The process is forked when the command starts: it imports WeasyPrint
+(``prepare``) while the command loads, validates and builds the TLFs, then waits for the HTML
+(:meth:`Beside.send`). Only the input and the value cross between the processes (pickled); the
+process writes no file.
 
 The rules that keep a report atomic (:func:`osteo_stats.outputs.atomic_output_dir`):
 
 - :meth:`Beside.result` returns the function's value or raises its exception in the caller
   (the same type and message), so a failure there fails the report.
-- Leaving the ``with`` block by an exception (an error in the caller, Ctrl-C) stops the process
-  and waits for it, so nothing is written into the scratch directory after it is removed. The
-  process ignores SIGINT: Ctrl-C reaches the caller, which stops it.
-- No fork where it is unsafe: without the ``fork`` start method (Windows, and macOS where it is
-  not the default) or once polars is imported (a forked child cannot use the thread pool a
-  parent started: Polars, "Multiprocessing"), the function runs in the caller instead, when
-  :meth:`Beside.result` is called. The report code imports polars (through rtflite) only inside
-  the function, so the CLI forks.
+- Leaving the ``with`` block by an exception (an error in the caller, Ctrl-C), or the object
+  being dropped, stops the process and waits for it. The process ignores SIGINT: Ctrl-C
+  reaches the caller, which stops it. If the caller dies, the process reads the end of its
+  input and ends.
+- Without the ``fork`` start method (Windows; macOS, where it is unsafe) the function runs in
+  the caller, when :meth:`Beside.result` is called.
 """
 
 from __future__ import annotations
@@ -26,68 +25,108 @@ import multiprocessing
 import os
 import signal
 import sys
+import weakref
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
-#: Modules whose native thread pools do not survive a fork (checked in the parent).
-FORK_UNSAFE = ("polars",)
+_NOTHING = object()
 
 
-def _can_fork() -> bool:
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return False
-    if sys.platform == "darwin":  # fork is unsafe with the system frameworks there
-        return False
-    return not any(name in sys.modules for name in FORK_UNSAFE)
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
 
 
-def _run(function: Callable[[], Any], connection: Any) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _send_outcome(connection: Any, function: Callable[[Any], Any], value: Any) -> None:
     try:
-        value = function()
+        outcome = ("value", function(value))
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the caller
-        try:
-            connection.send(("error", exc))
-        except Exception:  # noqa: BLE001 - an exception that does not pickle
-            connection.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        outcome = ("error", exc)
+    try:
+        connection.send(outcome)
+    except Exception:  # noqa: BLE001 - a value or exception that does not pickle
+        exc = outcome[1]
+        connection.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+
+
+def _child(
+    function: Callable[[Any], Any],
+    prepare: Callable[[], None] | None,
+    connection: Any,
+    callers_end: Any,
+) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    callers_end.close()  # so that the caller's death is an end of input here
+    try:
+        if prepare is not None:
+            prepare()
+        value = connection.recv()
+    except BaseException:  # noqa: BLE001 - no input (the caller stopped) or no preparation
+        pass
     else:
-        connection.send(("value", value))
+        _send_outcome(connection, function, value)
     finally:
         connection.close()
-        # At once: no flush of stdio buffers a thread of the parent (the CLI's progress line)
-        # may have held locked at the fork, no exit handlers of the parent's.
+        # At once: no flush of stdio buffers a thread of the caller may have held locked at the
+        # fork, no exit handlers of the caller's.
         os._exit(0)
 
 
-class Beside(Generic[T]):
-    """``function`` running in a forked process (or, where that is unsafe, deferred)."""
+def _stop(process: Any, connection: Any) -> None:
+    if process.is_alive():
+        process.terminate()
+    process.join()
+    connection.close()
 
-    def __init__(self, function: Callable[[], T], what: str) -> None:
+
+class Beside(Generic[T]):
+    """``function(value)`` in a forked process; ``value`` is given later by :meth:`send`."""
+
+    def __init__(
+        self,
+        function: Callable[[Any], T],
+        what: str,
+        *,
+        prepare: Callable[[], None] | None = None,
+    ) -> None:
         self._function = function
         self._what = what
+        self._value: Any = _NOTHING
         self._process: Any = None
-        self._done = False
-        if _can_fork():
+        self._taken = False
+        if can_fork():
             context = multiprocessing.get_context("fork")
-            self._connection, child = context.Pipe(duplex=False)
-            self._process = context.Process(target=_run, args=(function, child), daemon=True)
+            self._connection, child = context.Pipe()
+            self._process = context.Process(
+                target=_child, args=(function, prepare, child, self._connection), daemon=True
+            )
             self._process.start()
             child.close()
+            self._finalizer = weakref.finalize(self, _stop, self._process, self._connection)
 
     @property
     def forked(self) -> bool:
         return self._process is not None
 
+    def send(self, value: Any) -> None:
+        """Start ``function(value)``."""
+        if self._value is not _NOTHING:
+            raise RuntimeError(f"{self._what} was already given its input")
+        self._value = value
+        if self._process is not None:
+            self._connection.send(value)
+
     def result(self) -> T:
         """The function's value (waiting for it), or its exception raised here."""
-        if self._done:
+        if self._value is _NOTHING:
+            raise RuntimeError(f"{self._what} was given no input")
+        if self._taken:
             raise RuntimeError(f"the result of {self._what} was already taken")
-        self._done = True
+        self._taken = True
         if self._process is None:
-            return self._function()
+            return self._function(self._value)
         try:
             status, value = self._connection.recv()
         except EOFError:
@@ -96,20 +135,16 @@ class Beside(Generic[T]):
                 f"{self._what} stopped without a result (exit code {self._process.exitcode})"
             ) from None
         finally:
-            self._connection.close()
-        self._process.join()
+            self._process.join(timeout=5)  # it ends by itself once it has sent
+            self._finalizer()
         if status == "error":
             raise value
         return value
 
     def stop(self) -> None:
         """Stop the process if it still runs, and wait for it to end."""
-        self._done = True
-        if self._process is not None and self._process.is_alive():
-            self._process.terminate()
         if self._process is not None:
-            self._process.join()
-            self._connection.close()
+            self._finalizer()
 
     def __enter__(self) -> Beside[T]:
         return self

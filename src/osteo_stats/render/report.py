@@ -36,7 +36,7 @@ from osteo_stats.render.context import ReportContext, analysis_statement
 from osteo_stats.render.csv_export import tlf_to_csv
 from osteo_stats.render.html import MissingView, TLFView, anchor_for, render_html, tlf_view
 from osteo_stats.render.methods import methods_text
-from osteo_stats.render.pdf import html_to_pdf
+from osteo_stats.render.pdf import PDFResult, start_pdf_layout
 from osteo_stats.render.rtf import PAPER_INCHES, RunningText, combine_rtf, tlf_to_rtf
 from osteo_stats.render.spec import ReportSpec, SectionSpec, report_spec
 from osteo_stats.render.summary import committee_summary
@@ -326,6 +326,7 @@ def write_report(
     replace: bool = False,
     keep_out: Mapping[Path, str] | None = None,
     extra_files: ExtraFiles | None = None,
+    pdf_layout: Beside[PDFResult] | None = None,
 ) -> ReportResult:
     """Render and write one committee report (see the module docstring for the files).
 
@@ -349,6 +350,10 @@ def write_report(
     extra_files
         Writes more files into the report directory (given the scratch directory, returns the
         paths): the derived datasets, :func:`osteo_stats.render.adam.adam_writer`.
+    pdf_layout
+        The process that lays out the PDF beside the files, started early by the caller
+        (:func:`osteo_stats.render.pdf.start_pdf_layout`, as the CLI does before loading the
+        data); by default started here.
     """
     step = on_step or (lambda _description: None)
     # Refuse before the slow layout, not after; atomic_output_dir checks again at the swap.
@@ -364,27 +369,28 @@ def write_report(
     timings["html"] = time.perf_counter() - started
 
     name = report_name(kind, context)
-    with atomic_output_dir(
-        out_dir, command=context.argv, replace=replace, keep_out=keep_out
-    ) as scratch:
-        # The files do not depend on the PDF: they are written beside WeasyPrint's layout.
-        def tlf_files() -> tuple[list[Path], float]:
-            began = time.perf_counter()
-            paths = write_report_files(kind, context, shown, scratch, name, paper, extra_files)
-            return paths, time.perf_counter() - began
-
-        with Beside(tlf_files, "writing the ARD, RTF, CSV and SVG files") as files_job:
-            step("Laying out the PDF (WeasyPrint); ARD, RTF, CSV and SVG files beside it")
-            pdf = html_to_pdf(html)
-            timings["pdf_layout"] = pdf.layout_seconds
-            timings["pdf_write"] = pdf.write_seconds
-            step("Writing ARD, RTF, CSV and SVG files")
-            started = time.perf_counter()
-            atomic_write_bytes(scratch / f"{name}.pdf", pdf.pdf)
-            atomic_write_text(scratch / f"{name}.html", html)
-            files, timings["files"] = files_job.result()
-            # The time the files kept the command waiting after the PDF (0 when all beside it).
-            timings["files_after_pdf"] = time.perf_counter() - started
+    layout = pdf_layout if pdf_layout is not None else start_pdf_layout()
+    with (
+        atomic_output_dir(
+            out_dir, command=context.argv, replace=replace, keep_out=keep_out
+        ) as scratch,
+        layout,
+    ):
+        layout.send(html)
+        # The files do not depend on the PDF: they are written while WeasyPrint lays it out.
+        step("Writing ARD, RTF, CSV and SVG files; WeasyPrint lays out the PDF beside")
+        started = time.perf_counter()
+        files = write_report_files(kind, context, shown, scratch, name, paper, extra_files)
+        timings["files"] = time.perf_counter() - started
+        step("Laying out the PDF (WeasyPrint)")
+        started = time.perf_counter()
+        pdf = layout.result()
+        timings["pdf_layout"] = pdf.layout_seconds
+        timings["pdf_write"] = pdf.write_seconds
+        # How long the command waited for the PDF once its own files were written.
+        timings["pdf_wait"] = time.perf_counter() - started
+        atomic_write_bytes(scratch / f"{name}.pdf", pdf.pdf)
+        atomic_write_text(scratch / f"{name}.html", html)
         files += [scratch / f"{name}.pdf", scratch / f"{name}.html"]
         names = tuple(sorted(str(path.relative_to(scratch)) for path in files))
 

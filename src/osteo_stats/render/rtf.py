@@ -39,9 +39,8 @@ if TYPE_CHECKING:
     import pandas as pd
     import rtflite as rtf
 
-# rtflite (with polars) and resvg are imported where they are used: a report writes its RTF
-# in a forked process (render/beside.py), and a parent that has started polars' thread pool
-# cannot fork safely, so the parent never imports them.
+# rtflite (with polars) and resvg are imported where they are used: what writes no RTF (the
+# analyze command, a report's PDF layout process) does not wait for them.
 
 #: Paper sizes in inches (portrait width, height).
 PAPER_INCHES = {"A4": (8.27, 11.69), "letter": (8.5, 11.0)}

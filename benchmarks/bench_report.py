@@ -50,6 +50,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -63,10 +64,11 @@ EPOCH = "1767225600"  # 2026-01-01 00:00 UTC: reproducible bytes, as the report 
 HEAVY = (
     "numpy",
     "pandas",
-    "scipy.stats",
+    "scipy",
     "pandera",
+    "hypothesis",
     "pydantic",
-    "matplotlib.pyplot",
+    "matplotlib",
     "weasyprint",
     "rtflite",
     "polars",
@@ -92,17 +94,25 @@ def _env() -> dict[str, str]:
     return {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONPATH": path}
 
 
-def command_time(kind: str, out: Path) -> tuple[float, str]:
-    """Wall time of the whole CLI command in a fresh process, and its own "Time:" line."""
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def command_time(kind: str, out: Path) -> tuple[float, float, str]:
+    """Wall and CPU time (all its processes) of the whole CLI command in a fresh process, and
+    its own "Time:" line."""
     argv = [sys.executable, "-m", "osteo_stats", "report", kind, "--data", str(DATA)]
     argv += ["--out", str(out)]
+    cpu = _cpu_of_children()
     started = time.perf_counter()
     done = subprocess.run(argv, env=_env(), capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
+    cpu = _cpu_of_children() - cpu
     if done.returncode != 0:
         sys.exit(f"report {kind} failed:\n{done.stdout}\n{done.stderr}")
     timing = next((line for line in done.stdout.splitlines() if line.startswith("Time:")), "")
-    return seconds, timing
+    return seconds, cpu, timing
 
 
 def weasyprint_alone(html_files: list[Path]) -> list[dict[str, float]]:
@@ -110,13 +120,16 @@ def weasyprint_alone(html_files: list[Path]) -> list[dict[str, float]]:
     runs = []
     for html in html_files:
         argv = [sys.executable, "-c", _WEASYPRINT_ALONE, str(html)]
+        cpu = _cpu_of_children()
         done = subprocess.run(argv, env=_env(), capture_output=True, text=True, check=True)
-        runs.append({"file": html.name, **json.loads(done.stdout.splitlines()[-1])})
+        cpu = _cpu_of_children() - cpu
+        runs.append({"file": html.name, "cpu": cpu, **json.loads(done.stdout.splitlines()[-1])})
     return runs
 
 
 def import_times() -> dict[str, float]:
-    """Cumulative import time (s) of the CLI and of each heavy library, as the CLI meets them."""
+    """Import time (s) of the CLI (cumulative), and of each heavy library: the self time of all
+    its modules (``python -X importtime``), whichever module imported them."""
     code = "import osteo_stats.cli, weasyprint, matplotlib.pyplot, rtflite, resvg_py"
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code],
@@ -125,13 +138,17 @@ def import_times() -> dict[str, float]:
         text=True,
         check=True,
     )
-    cumulative: dict[str, float] = {}
+    times = dict.fromkeys(("osteo_stats.cli", *HEAVY), 0.0)
     for line in done.stderr.splitlines():
-        match = re.match(r"import time:\s+\d+ \|\s+(\d+) \| \s*(\S+)", line)
-        if match:  # each module is listed once, where this process first imported it
-            cumulative[match[2]] = int(match[1]) / 1e6
-    names = ("osteo_stats.cli", *HEAVY)
-    return {name: cumulative.get(name, 0.0) for name in names}
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| \s*(\S+)", line)
+        if match is None:
+            continue
+        name = match[3]
+        if name == "osteo_stats.cli":
+            times[name] = int(match[2]) / 1e6
+        elif name.split(".")[0] in times:
+            times[name.split(".")[0]] += int(match[1]) / 1e6
+    return times
 
 
 def step_times(kind: str) -> dict[str, float]:
@@ -210,13 +227,17 @@ def step_times(kind: str) -> dict[str, float]:
 
 
 def bench(kind: str) -> None:
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
-        seconds, timing = command_time(kind, Path(tmp))
+        seconds, cpu, timing = command_time(kind, Path(tmp))
         folder = next(Path(tmp, kind).iterdir())
         html_files = sorted(folder.glob("*.html"))
         alone = weasyprint_alone(html_files)
     weasy = sum(run["import"] + run["layout"] + run["write"] for run in alone)
-    print(f"report {kind} (one run each, SOURCE_DATE_EPOCH={EPOCH}, {os.cpu_count()} cores)")
+    print(
+        f"report {kind} (one run each, SOURCE_DATE_EPOCH={EPOCH}, {os.cpu_count()} cores, "
+        f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after)"
+    )
     print(f"  (i)   whole command, fresh process        {seconds:7.2f} s   [{timing}]")
     for run in alone:
         print(
@@ -225,8 +246,13 @@ def bench(kind: str) -> None:
         )
     print(f"        WeasyPrint alone, total               {weasy:7.2f} s")
     print(f"  (iii) ratio                                 {seconds / weasy:7.2f}   (target <= 1.3)")
+    alone_cpu = sum(run["cpu"] for run in alone)
+    print(
+        f"        CPU time (every process): command {cpu:.2f} s, WeasyPrint alone "
+        f"{alone_cpu:.2f} s (whole process, imports included); ratio {cpu / alone_cpu:.2f}"
+    )
     print("  (iv)  where the command's time goes")
-    print("        imports (cumulative; the libraries are part of osteo_stats.cli's figure):")
+    print("        imports (the CLI cumulative; each library all its modules' own time):")
     for name, value in import_times().items():
         print(f"          {name:<22} {value:6.2f} s")
     print("        steps, one after the other in one process:")

@@ -109,3 +109,35 @@ def test_the_command_process_never_imports_weasyprint():
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")},
     )
     assert done.stdout.strip() == "False"
+
+
+def test_ctrl_c_during_the_report_leaves_nothing_behind(tmp_path):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while the files are
+    written and the PDF is laid out: the command fails, no output folder or scratch folder is
+    left, and the layout process is gone with it."""
+    import signal
+
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "osteo_stats", "report", "dmc", "--out", str(out)],
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(repo / "src"), "SOURCE_DATE_EPOCH": "1767225600"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    group = os.getpgid(process.pid)
+    deadline = time.monotonic() + 600
+    # The scratch folder exists from when the files start until the swap.
+    while time.monotonic() < deadline and process.poll() is None:
+        if (out / "dmc").is_dir() and any((out / "dmc").glob(".osteo-stats.*")):
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the report finished before it could be interrupted"
+    os.killpg(group, signal.SIGINT)
+    assert process.wait(timeout=120) != 0
+    assert not (out / "dmc").exists() or list((out / "dmc").iterdir()) == []
+    time.sleep(1)
+    with pytest.raises(ProcessLookupError):  # no process of the command is left
+        os.killpg(group, 0)

@@ -141,3 +141,15 @@ def test_ctrl_c_during_the_report_leaves_nothing_behind(tmp_path):
     time.sleep(1)
     with pytest.raises(ProcessLookupError):  # no process of the command is left
         os.killpg(group, 0)
+
+
+def test_a_failed_preparation_is_the_error_of_the_result():
+    """WeasyPrint that cannot be imported (no Pango) fails the report with its own message."""
+
+    def no_pango():
+        raise OSError("cannot load library 'libpango-1.0-0'")
+
+    with Beside(lambda html: html, "laying out the PDF", prepare=no_pango) as job:
+        job.send("<html></html>")
+        with pytest.raises(OSError, match="cannot load library 'libpango-1.0-0'"):
+            job.result()

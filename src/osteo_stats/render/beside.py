@@ -39,11 +39,7 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
 
 
-def _send_outcome(connection: Any, function: Callable[[Any], Any], value: Any) -> None:
-    try:
-        outcome = ("value", function(value))
-    except BaseException as exc:  # noqa: BLE001 - everything goes back to the caller
-        outcome = ("error", exc)
+def _send(connection: Any, outcome: tuple[str, Any]) -> None:
     try:
         connection.send(outcome)
     except Exception:  # noqa: BLE001 - a value or exception that does not pickle
@@ -60,13 +56,24 @@ def _child(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     callers_end.close()  # so that the caller's death is an end of input here
     try:
-        if prepare is not None:
-            prepare()
-        value = connection.recv()
-    except BaseException:  # noqa: BLE001 - no input (the caller stopped) or no preparation
-        pass
-    else:
-        _send_outcome(connection, function, value)
+        unprepared: BaseException | None = None
+        try:
+            if prepare is not None:
+                prepare()
+        except BaseException as exc:  # noqa: BLE001 - said when the input arrives
+            unprepared = exc
+        try:
+            value = connection.recv()
+        except (EOFError, OSError):  # the caller stopped or died: nothing to do
+            return
+        if unprepared is not None:
+            _send(connection, ("error", unprepared))
+            return
+        try:
+            outcome = ("value", function(value))
+        except BaseException as exc:  # noqa: BLE001 - everything goes back to the caller
+            outcome = ("error", exc)
+        _send(connection, outcome)
     finally:
         connection.close()
         # At once: no flush of stdio buffers a thread of the caller may have held locked at the

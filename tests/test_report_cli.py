@@ -104,8 +104,9 @@ def test_report_dmc_from_the_command_line(tmp_path, fixture_catalogue, monkeypat
         assert (folder / f"PROMIS_{name}_2026-04-30.html").is_file()
         assert re.search(rf"{session}, interim analysis\)", stdout), session
     assert re.search(
-        r"Time: closed session: html [\d.]+s, pdf_layout [\d.]+s, pdf_write [\d.]+s; "
-        r"open session: html [\d.]+s, pdf_layout [\d.]+s, pdf_write [\d.]+s; files [\d.]+s",
+        r"Time: closed session: html [\d.]+s, pdf_layout [\d.]+s, pdf_write [\d.]+s, "
+        r"pdf_wait [\d.]+s; open session: html [\d.]+s, pdf_layout [\d.]+s, pdf_write [\d.]+s, "
+        r"pdf_wait [\d.]+s; files [\d.]+s",
         stdout,
     ), stdout
     pdf = out / "dmc" / "2026-04-30" / "PROMIS_dmc_2026-04-30.pdf"

@@ -196,7 +196,7 @@ def test_one_dmc_run_writes_the_closed_and_the_open_session_report(dmc_runs):
     for label in ("Table 14.1.3", "Table 14.3.1", "Table 14.3.2"):  # pooled summaries stay
         assert label in open_text and label in open_rtf
     assert open_.shown == ("Table 14.1.3", "Table 14.3.1", "Table 14.3.2")
-    assert set(open_.timings) == {"html", "pdf_layout", "pdf_write"}
+    assert set(open_.timings) == {"html", "pdf_layout", "pdf_write", "pdf_wait"}
 
 
 def _half_up(value: float, decimals: int) -> str:

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from osteo_stats.render.rtf import RunningText, combine_rtf, tlf_to_rtf
+from osteo_stats.render.rtf import RunningText, combine_rtf, id_columns, panels, tlf_to_rtf
 from osteo_stats.tlf.model import TLF
 
 RUNNING = RunningText(
@@ -202,3 +202,110 @@ def test_combined_rtf_sections_carry_their_orientation(documents):
     assert "\\pgwsxn16834\\pghsxn11909\\lndscpsxn" in sections[1]
     assert sections[0].count("{\\header") == sections[1].count("{\\header") == 1
     assert "\\trowd\\trhdr" in listing  # the column header repeats if a reader breaks a page
+
+
+# --- listings too wide for the page: column panels (SAP 11.1, RTF conventions) ---------------
+
+WIDE_COLUMNS = (
+    "Patient",
+    "AE no.",
+    "Verbatim term",
+    "Preferred term",
+    "System organ class",
+    "Grade",
+    "Onset",
+    "Study day",
+    "End",
+    "Serious",
+    "Related to",
+    "Immune-related",
+    "Action taken",
+    "Outcome",
+    "Phase",
+    "Clavien-Dindo",
+    "Surgery",
+    "Days from surgery",
+)
+N_WIDE = 40
+
+
+def _wide_listing() -> TLF:
+    """Listing 16.2.7.5's 18 columns: 40 complications, two per patient (so the patient ID
+    alone does not identify a row; the AE number with it does)."""
+    rows = [
+        dict(
+            zip(
+                WIDE_COLUMNS,
+                (
+                    f"PROMIS-{1 + i // 20:02d}-{i // 2:03d}",
+                    str(1 + i % 2),
+                    "Post-operative wound infection",
+                    "Wound infection",
+                    "Infections and infestations",
+                    str(1 + i % 3),
+                    f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                    str(40 + i),
+                    f"2024-{1 + i % 12:02d}-{2 + i % 27:02d}",
+                    "N",
+                    "Surgery",
+                    "N",
+                    "NOT APPLICABLE",
+                    "RECOVERED/RESOLVED",
+                    "Peri-operative",
+                    "IIIa",
+                    f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                    str(i % 30),
+                ),
+                strict=True,
+            )
+        )
+        for i in range(N_WIDE)
+    ]
+    return TLF(
+        kind="Listing",
+        number="16.2.7.5",
+        analysis_set="Safety analysis set (N = 43)",
+        footnotes=("Clavien-Dindo classification of surgical complications.",),
+        source="Source: test listing",
+        analysis_ids=(),
+        body=pd.DataFrame(rows),
+        landscape=True,
+    )
+
+
+def test_panels_split_only_a_listing_too_wide_and_repeat_the_id_columns():
+    wide = _wide_listing().body
+    # At 7 pt with no word broken the 18 columns need more than landscape A4's 9.69 in: two
+    # panels, each led by Patient and AE no. (together the row's key), the other 16 columns in
+    # their order, each column in exactly one panel.
+    assert id_columns(wide) == 2
+    split = panels(wide, 11.69 - 2.0)
+    assert len(split) == 2
+    assert all(panel[:2] == [0, 1] for panel in split)
+    assert [i for panel in split for i in panel[2:]] == list(range(2, len(WIDE_COLUMNS)))
+    # A listing that fits (the 13-column one above) stays one panel; a patient-keyed listing
+    # repeats the patient column only.
+    narrow = _listing().body
+    assert panels(narrow, 11.69 - 2.0) == [list(range(narrow.shape[1]))]
+    assert id_columns(wide.drop_duplicates("Patient")) == 1
+
+
+def test_wide_listing_panels_as_rendered(tmp_path):
+    document = tlf_to_rtf(_wide_listing(), "A4", RUNNING)
+    pages = _render(tmp_path, {"wide": document})["wide"]
+    assert len(pages) == _planned_pages(document)
+    title = "Listing 16.2.7.5 Surgical complications (Clavien-Dindo)"
+    seen: dict[int, list[str]] = {1: [], 2: []}
+    columns: set[str] = set()
+    expected_ids = [f"PROMIS-{1 + i // 20:02d}-{i // 2:03d}" for i in range(N_WIDE)]
+    for number, text in enumerate(pages, start=1):
+        _check_page(text, number, len(pages), title)
+        flat = re.sub(r"-\s+", "-", " ".join(text.split()))
+        panel = re.findall(r"\(Panel (\d) of 2\)", flat)
+        assert len(panel) == 1, f"page {number}: no 'Panel k of 2' under the title"
+        assert "Patient" in flat and "AE no." in flat, f"page {number}: no ID columns"
+        seen[int(panel[0])] += PATIENT.findall(text)
+        columns |= {name for name in WIDE_COLUMNS if name in flat}
+    # Each panel has every record, its patient ID whole, in order; every column is shown.
+    assert seen[1] == expected_ids and seen[2] == expected_ids
+    assert columns == set(WIDE_COLUMNS)

@@ -871,6 +871,7 @@ def _report(
     from osteo_stats.outputs import check_output_dir
     from osteo_stats.render import build_report_context, write_report
     from osteo_stats.render.adam import adam_writer
+    from osteo_stats.render.pdf import start_pdf_layout
     from osteo_stats.render.previous import PreviousDMC, find_previous_dmc, given_previous
     from osteo_stats.render.spec import report_spec
     from osteo_stats.sap import default_sap_path
@@ -896,6 +897,8 @@ def _report(
             )
     # The DMC report is an interim safety report (SAP 10.2) unless declared otherwise.
     default_analysis = "interim" if kind == "dmc" else "final"
+    # WeasyPrint is imported in the process that will lay out the PDF while the data load.
+    pdf_layout = start_pdf_layout()
     with console.status("Starting") as status:
         areas = report_spec(kind).areas
         ad, outputs, _ = _analysis_outputs(
@@ -956,6 +959,7 @@ def _report(
                 keep_out=_keep_out(data_dir),
                 # The DMC report discloses no efficacy (SAP 10.1, 12.4): no ADTTE, ADRS, ADPRIM.
                 extra_files=adam_writer(ad, efficacy=kind != "dmc"),
+                pdf_layout=pdf_layout,
             )
     for report in result.reports:  # report dmc: the closed- and the open-session report
         session = f"{report.title.lower()}, " if len(result.reports) > 1 else ""

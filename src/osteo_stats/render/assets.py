@@ -12,6 +12,11 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+# Where the templates are is known without WeasyPrint (html.py), which only the PDF layout imports.
+from osteo_stats.render.html import templates_dir
+
+__all__ = ["ASSET_TYPES", "AssetRefused", "TemplateAssetFetcher", "templates_dir"]
+
 #: File types a template may reference.
 ASSET_TYPES: dict[str, str] = {
     ".css": "text/css",
@@ -22,14 +27,6 @@ ASSET_TYPES: dict[str, str] = {
     ".png": "image/png",
     ".svg": "image/svg+xml",
 }
-
-
-def templates_dir() -> Path:
-    """The templates shipped in the wheel or, in a source checkout, ``reports/templates``."""
-    packaged = Path(__file__).resolve().parents[1] / "_templates"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[3] / "reports" / "templates"
 
 
 class AssetRefused(ValueError):

@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-from osteo_stats.render.assets import templates_dir
 from osteo_stats.render.csv_export import body_frame
 from osteo_stats.render.svg import inline_svg
 from osteo_stats.tlf.model import TLF
+
+
+def templates_dir() -> Path:
+    """The templates shipped in the wheel or, in a source checkout, ``reports/templates``."""
+    packaged = Path(__file__).resolve().parents[1] / "_templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "reports" / "templates"
+
 
 #: Usable line length in characters at 8 pt (A4 portrait, landscape) for DejaVu Sans at an
 #: average 0.62 em per character, and at 7 pt in DejaVu Sans Condensed (landscape, "compact").

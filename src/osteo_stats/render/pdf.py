@@ -1,7 +1,9 @@
 """HTML to PDF with WeasyPrint, fetching nothing but the package's template assets.
 
 Layout (``render``) and PDF writing (``write_pdf``) are timed separately because layout is the
-floor of a report's run time (issue 6, performance).
+floor of a report's run time (issue 6, performance). A report lays out its PDF in a second
+process started before the data are loaded (:func:`start_pdf_layout`), so WeasyPrint is
+imported there, beside the analysis, and never by the command's own process.
 """
 
 from __future__ import annotations
@@ -10,9 +12,8 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-import weasyprint
-
-from osteo_stats.render.assets import TemplateAssetFetcher, templates_dir
+from osteo_stats.render.beside import Beside
+from osteo_stats.render.html import templates_dir
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,10 @@ def html_to_pdf(html: str) -> PDFResult:
     ``dcterms.modified`` meta elements (set from ``SOURCE_DATE_EPOCH`` when it is set), so the
     same HTML always gives the same PDF bytes.
     """
+    import weasyprint
+
+    from osteo_stats.render.assets import TemplateAssetFetcher
+
     fetcher = TemplateAssetFetcher()
     # Relative URLs resolve inside the templates directory, where the fetcher serves assets.
     base_url = templates_dir().resolve().as_uri() + "/"
@@ -52,3 +57,15 @@ def html_to_pdf(html: str) -> PDFResult:
         write_seconds=written - laid_out,
         refused_urls=tuple(fetcher.refused),
     )
+
+
+def _import_weasyprint() -> None:
+    import weasyprint  # noqa: F401
+
+    import osteo_stats.render.assets  # noqa: F401
+
+
+def start_pdf_layout() -> Beside[PDFResult]:
+    """A process that imports WeasyPrint now and runs :func:`html_to_pdf` on the HTML it is
+    sent (:meth:`Beside.send`); :meth:`Beside.result` is the :class:`PDFResult`."""
+    return Beside(html_to_pdf, "laying out the PDF (WeasyPrint)", prepare=_import_weasyprint)

@@ -24,6 +24,7 @@ import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,11 +35,12 @@ from osteo_stats.outputs import (
     atomic_write_text,
     check_output_dir,
 )
+from osteo_stats.render.beside import Beside
 from osteo_stats.render.context import ReportContext, analysis_statement
 from osteo_stats.render.csv_export import tlf_to_csv
 from osteo_stats.render.html import MissingView, TLFView, anchor_for, render_html, tlf_view
 from osteo_stats.render.methods import methods_text
-from osteo_stats.render.pdf import PDFResult, html_to_pdf
+from osteo_stats.render.pdf import PDFResult, start_pdf_layout
 from osteo_stats.render.rtf import PAPER_INCHES, RunningText, combine_rtf, tlf_to_rtf
 from osteo_stats.render.spec import REPORT_SETS, ReportSpec, SectionSpec, report_spec
 from osteo_stats.render.summary import committee_summary, key_results
@@ -76,16 +78,16 @@ class RenderedReport:
     timings: dict[str, float]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Rendered:
-    """A report laid out in memory, before the files are written."""
+    """A report rendered to HTML; ``pdf`` is set when its layout process returns it."""
 
     spec: ReportSpec
     shown: list[TLFOutput]
     missing: list[str]
     html: str
-    pdf: PDFResult
     timings: dict[str, float]
+    pdf: PDFResult | None = None
 
 
 @dataclass(frozen=True)
@@ -266,6 +268,17 @@ def report_name(name: str, context: ReportContext) -> str:
     return f"{study}_{name}_{context.cutoff:%Y-%m-%d}"
 
 
+def running_text(kind: str, context: ReportContext) -> RunningText:
+    """The RTF running header and footer of a report's TLFs (SAP 11.1, RTF conventions)."""
+    study = context.sap.study
+    return RunningText(
+        protocol=f"{study.studyid} ({study.registry_id})",
+        cutoff=context.cutoff,
+        program=f"osteo-stats {context.provenance.package_version} report {kind}",
+        run_at=context.provenance.generated_at,
+    )
+
+
 def write_tlf_files(
     outputs: list[TLFOutput],
     directory: Path,
@@ -276,7 +289,19 @@ def write_tlf_files(
 ) -> list[Path]:
     """Each table/listing as CSV, each figure as SVG, and each TLF as RTF if asked (with the
     running header and footer ``running``), under ``directory``."""
-    written = []
+    return _write_tlf_files(outputs, directory, rtf=rtf, paper=paper, running=running)[0]
+
+
+def _write_tlf_files(
+    outputs: list[TLFOutput],
+    directory: Path,
+    *,
+    rtf: bool,
+    paper: str,
+    running: RunningText | None,
+) -> tuple[list[Path], list[str]]:
+    """:func:`write_tlf_files`, and the RTF documents written, in the order of ``outputs``."""
+    written, documents = [], []
     for output in outputs:
         tlf = output.tlf
         if tlf.kind == "Figure":
@@ -291,9 +316,42 @@ def write_tlf_files(
             written.append(path)
         if rtf:
             path = directory / f"{tlf.slug}.rtf"
-            atomic_write_text(path, tlf_to_rtf(tlf, paper, running))
+            documents.append(tlf_to_rtf(tlf, paper, running))
+            atomic_write_text(path, documents[-1])
             written.append(path)
-    return written
+    return written, documents
+
+
+def write_report_files(
+    kind: str,
+    context: ReportContext,
+    reports: Sequence[tuple[str, list[TLFOutput]]],
+    directory: Path,
+    paper: str,
+    extra_files: ExtraFiles | None,
+) -> list[Path]:
+    """The files of a set of reports besides their PDF and HTML, in ``directory``: one ARD and
+    each TLF once (CSV/SVG and RTF; an open-session report's TLFs are a subset of the closed
+    report's), each report's combined RTF ``<name>_tlfs.rtf`` (``reports`` gives the names and
+    TLFs in order) and ``extra_files``."""
+    by_label: dict[str, TLFOutput] = {}
+    for _name, shown in reports:
+        for output in shown:
+            by_label.setdefault(output.tlf.label, output)
+    outputs = list(by_label.values())
+    files = write_ard(ARD.concat(o.ard for o in outputs), directory, context.analysis_type)
+    tlf_files, documents = _write_tlf_files(
+        outputs, directory / "tlfs", rtf=True, paper=paper, running=running_text(kind, context)
+    )
+    files += tlf_files
+    rtf_of = dict(zip(by_label, documents, strict=True))
+    for name, shown in reports:
+        if shown:
+            combined = combine_rtf([rtf_of[output.tlf.label] for output in shown])
+            atomic_write_text(directory / f"{name}_tlfs.rtf", combined)
+            files.append(directory / f"{name}_tlfs.rtf")
+    files += extra_files(directory) if extra_files is not None else []
+    return files
 
 
 def write_ard(ard: ARD, directory: Path, analysis_type: str | None = None) -> list[Path]:
@@ -336,6 +394,7 @@ def write_report(
     replace: bool = False,
     keep_out: Mapping[Path, str] | None = None,
     extra_files: ExtraFiles | None = None,
+    pdf_layout: Beside[PDFResult] | None = None,
 ) -> ReportResult:
     """Render and write a committee report (see the module docstring for the files).
 
@@ -359,6 +418,10 @@ def write_report(
     extra_files
         Writes more files into the report directory (given the scratch directory, returns the
         paths): the derived datasets, :func:`osteo_stats.render.adam.adam_writer`.
+    pdf_layout
+        The process that lays out the PDF beside the files, started early by the caller
+        (:func:`osteo_stats.render.pdf.start_pdf_layout`, as the CLI does before loading the
+        data); by default started here.
     """
     step = on_step or (lambda _description: None)
     # Refuse before the slow layout, not after; atomic_output_dir checks again at the swap.
@@ -374,53 +437,45 @@ def write_report(
         template = template_context(spec, context, outputs, paper)
         html = render_html(f"{spec.kind}.html.j2", template)
         timings["html"] = time.perf_counter() - started
-        step(f"Laying out the PDF{label} (WeasyPrint)")
-        pdf = html_to_pdf(html)
-        timings["pdf_layout"] = pdf.layout_seconds
-        timings["pdf_write"] = pdf.write_seconds
-        rendered.append(_Rendered(spec, shown, template["missing"], html, pdf, timings))
+        rendered.append(_Rendered(spec, shown, template["missing"], html, timings))
 
-    # The main report's TLFs include every other report's (an open report is a subset): one ARD
-    # and one tlfs/ folder serve them all.
-    by_label: dict[str, TLFOutput] = {}
-    for report in rendered:
-        for output in report.shown:
-            by_label.setdefault(output.tlf.label, output)
-    files_shown = list(by_label.values())
-
-    step("Writing ARD, RTF, CSV and SVG files")
-    started = time.perf_counter()
-    with atomic_output_dir(
-        out_dir, command=context.argv, replace=replace, keep_out=keep_out
-    ) as scratch:
-        files: list[Path] = []
-        for report in rendered:
+    with ExitStack() as stack:
+        scratch = stack.enter_context(
+            atomic_output_dir(out_dir, command=context.argv, replace=replace, keep_out=keep_out)
+        )
+        # Each report is laid out by WeasyPrint in its own process while this one writes the
+        # files, which do not depend on the PDFs.
+        layouts = []
+        for index, report in enumerate(rendered):
+            layout = pdf_layout if index == 0 and pdf_layout is not None else start_pdf_layout()
+            stack.enter_context(layout)
+            layout.send(report.html)
+            layouts.append(layout)
+        step("Writing ARD, RTF, CSV and SVG files; WeasyPrint lays out the PDF beside")
+        started = time.perf_counter()
+        files = write_report_files(
+            kind,
+            context,
+            [(report_name(report.spec.name, context), report.shown) for report in rendered],
+            scratch,
+            paper,
+            extra_files,
+        )
+        files_seconds = time.perf_counter() - started
+        for report, layout in zip(rendered, layouts, strict=True):
+            label = f" ({report.spec.session.lower()})" if report.spec.session else ""
+            step(f"Laying out the PDF{label} (WeasyPrint)")
+            started = time.perf_counter()
+            report.pdf = layout.result()
+            report.timings["pdf_layout"] = report.pdf.layout_seconds
+            report.timings["pdf_write"] = report.pdf.write_seconds
+            # How long the command waited for this PDF once the files were written.
+            report.timings["pdf_wait"] = time.perf_counter() - started
             name = report_name(report.spec.name, context)
             atomic_write_bytes(scratch / f"{name}.pdf", report.pdf.pdf)
             atomic_write_text(scratch / f"{name}.html", report.html)
             files += [scratch / f"{name}.pdf", scratch / f"{name}.html"]
-        files += write_ard(
-            ARD.concat(output.ard for output in files_shown), scratch, context.analysis_type
-        )
-        study = context.sap.study
-        running = RunningText(
-            protocol=f"{study.studyid} ({study.registry_id})",
-            cutoff=context.cutoff,
-            program=f"osteo-stats {context.provenance.package_version} report {kind}",
-            run_at=context.provenance.generated_at,
-        )
-        files += write_tlf_files(
-            files_shown, scratch / "tlfs", rtf=True, paper=paper, running=running
-        )
-        for report in rendered:
-            if report.shown:
-                name = report_name(report.spec.name, context)
-                parts = [(scratch / "tlfs" / f"{o.tlf.slug}.rtf").read_text() for o in report.shown]
-                atomic_write_text(scratch / f"{name}_tlfs.rtf", combine_rtf(parts))
-                files.append(scratch / f"{name}_tlfs.rtf")
-        files += extra_files(scratch) if extra_files is not None else []
         names = tuple(sorted(str(path.relative_to(scratch)) for path in files))
-    files_seconds = time.perf_counter() - started
 
     out_dir = Path(out_dir).resolve()
     reports = tuple(
@@ -439,7 +494,7 @@ def write_report(
     main = reports[0]
     totals = {
         step_name: sum(report.timings[step_name] for report in reports)
-        for step_name in ("html", "pdf_layout", "pdf_write")
+        for step_name in ("html", "pdf_layout", "pdf_write", "pdf_wait")
     }
     return ReportResult(
         out_dir=out_dir,

@@ -10,14 +10,15 @@ The layout (SAP 11.1, "RTF conventions"): rtflite paginates, repeats the titles 
 header on each of its pages, and writes the running header and footer (:class:`RunningText`).
 Column widths are fitted to the text (:func:`column_widths`, measured with rtflite's own font
 metrics) and the rows per page follow from the page geometry, so rtflite's page breaks are the
-ones a word processor makes. rtflite lacks three things, added here around its output: the
-``\\trhdr`` flag on column-header rows (a reader that breaks a page itself repeats the header),
-a right-aligned tab stop so one header line holds the protocol on the left and "Page x of y" on
-the right, and a combined document whose parts keep their own orientation (:func:`combine_rtf`;
-rtflite's ``assemble_rtf`` joins files with a bare page break, so every part would take the
-first one's paper and orientation). Figures are the SVG rendered to PNG at print resolution
-(resvg; cairosvg re-parses the whole SVG for each ``<use>``, seconds per matplotlib figure) and
-embedded with ``RTFFigure``.
+ones a word processor makes; a listing too wide for the page even at 7 pt is cut into column
+panels with the ID columns repeated (:func:`panels`, as SAS PROC REPORT). rtflite lacks three
+things, added here around its output: the ``\\trhdr`` flag on column-header rows (a reader that
+breaks a page itself repeats the header), a right-aligned tab stop so one header line holds the
+protocol on the left and "Page x of y" on the right, and a combined document whose parts keep
+their own orientation (:func:`combine_rtf`; rtflite's ``assemble_rtf`` joins files with a bare
+page break, so every part would take the first one's paper and orientation). Figures are the SVG
+rendered to PNG at print resolution (resvg; cairosvg re-parses the whole SVG for each ``<use>``,
+seconds per matplotlib figure) and embedded with ``RTFFigure``.
 """
 
 from __future__ import annotations
@@ -29,15 +30,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-
-import pandas as pd
-import polars as pl
-import resvg_py
-import rtflite as rtf
-from rtflite.strwidth import get_string_width
+from typing import TYPE_CHECKING
 
 from osteo_stats.render.csv_export import body_frame
 from osteo_stats.tlf.model import TLF
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import rtflite as rtf
+
+# rtflite (with polars) and resvg are imported where they are used: what writes no RTF (the
+# analyze command, a report's PDF layout process) does not wait for them.
 
 #: Paper sizes in inches (portrait width, height).
 PAPER_INCHES = {"A4": (8.27, 11.69), "letter": (8.5, 11.0)}
@@ -65,6 +68,10 @@ CELL_PAD_IN = 0.18
 #: ``15 (35.7)``); longer text shares what is left of the table width.
 COMPACT_CHARS = 24
 MIN_COL_IN = 0.3
+#: The smallest body font (SAS programmers go down to 7 pt), and the size a listing's column
+#: panels are packed at when even 7 pt cannot hold every column (:func:`panels`).
+MIN_PT = BODY_PT - 2
+PANEL_PT = BODY_PT - 1
 FIGURE_DPI = 300
 TWIPS = 1440
 
@@ -109,6 +116,8 @@ def rtf_escape(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _text_inches(text: str, size: float = BODY_PT) -> float:
+    from rtflite.strwidth import get_string_width
+
     return get_string_width(text, font=FONT, font_size=size, unit="in")
 
 
@@ -125,6 +134,85 @@ _ATOM = re.compile(r"[^\s/]*\d[^\s/]*|[-+<>=\d.,%]+ \([-+<>=\d.,% ]+\)|\S{1,4}")
 _BREAK = re.compile(r"\s+|(?<=[/-])")
 
 
+def _column_needs(body: pd.DataFrame) -> tuple[list[float], list[float], list[bool]]:
+    """Per column at BODY_PT: the width of its widest cell, the width below which a word (or an
+    unbreakable cell) would break, and whether all its cells are unbreakable (inches)."""
+    need, floor, atoms = [], [], []
+    for i, name in enumerate(body.columns):
+        cells = [str(value) for value in body.iloc[:, i]]
+        longest = max((_text_inches(text) for text in _longest(cells)), default=0.0)
+        words = [word for text in set(cells) for word in _BREAK.split(text)]
+        words += _BREAK.split(str(name))
+        widest_word = max((_text_inches(word) for word in _longest(words, 8) if word), default=0.0)
+        atoms.append(all(_ATOM.fullmatch(text) for text in cells if text))
+        need.append(max(longest, widest_word))
+        floor.append(need[-1] if atoms[-1] else widest_word)
+    return need, floor, atoms
+
+
+def sized(widths: list[float], size: float) -> list[float]:
+    """Column widths measured at BODY_PT, set at ``size`` with the cell padding (inches)."""
+    return [max(w * size / BODY_PT + CELL_PAD_IN, MIN_COL_IN) for w in widths]
+
+
+def id_columns(body: pd.DataFrame, most: int = 2) -> int:
+    """How many leading columns identify a row of a listing: the patient column and, if the
+    patient alone does not, the next key column (``AE no.``); at most ``most``."""
+    for count in range(1, min(most, body.shape[1]) + 1):
+        if not body.iloc[:, :count].astype(str).duplicated().any():
+            return count
+    return 1
+
+
+def panels(body: pd.DataFrame, table_inches: float) -> list[list[int]]:
+    """The column panels of a listing too wide for the page (SAS PROC REPORT's panels).
+
+    One panel (every column) when the listing fits at 7 pt with no word broken. Otherwise the ID
+    columns (:func:`id_columns`) start every panel and the other columns follow in their order,
+    as many per panel as fit at 8 pt with no word broken; each panel is then fitted on its own
+    (:func:`column_widths`).
+    """
+    _, floor, _ = _column_needs(body)
+    columns = list(range(body.shape[1]))
+    if sum(sized(floor, MIN_PT)) <= table_inches or body.shape[1] < 2:
+        return [columns]
+    ids = columns[: id_columns(body)]
+    rest = columns[len(ids) :]
+    room = table_inches - sum(sized([floor[i] for i in ids], PANEL_PT))
+    widths = sized([floor[i] for i in rest], PANEL_PT)
+    # As few panels as greedy filling needs, then the columns shared out evenly among them.
+    count, used = 1, 0.0
+    for width in widths:
+        if used and used + width > room:
+            count, used = count + 1, 0.0
+        used += width
+    return [ids + [rest[i] for i in part] for part in _balanced(widths, count)]
+
+
+def _balanced(widths: Sequence[float], count: int) -> list[list[int]]:
+    """``count`` consecutive runs of ``widths`` (by index) whose widest sum is the smallest."""
+    n = len(widths)
+    prefix = [0.0]
+    for width in widths:
+        prefix.append(prefix[-1] + width)
+    # best[k][j]: the smallest widest run when the first j widths form k runs; cut: where the
+    # last of those runs starts.
+    best = [[float("inf")] * (n + 1) for _ in range(count + 1)]
+    cut = [[0] * (n + 1) for _ in range(count + 1)]
+    best[0][0] = 0.0
+    for k in range(1, count + 1):
+        for j in range(k, n + 1):
+            for i in range(k - 1, j):
+                value = max(best[k - 1][i], prefix[j] - prefix[i])
+                if value < best[k][j]:
+                    best[k][j], cut[k][j] = value, i
+    runs, j = [], n
+    for k in range(count, 0, -1):
+        runs.append(list(range(cut[k][j], j)))
+        j = cut[k][j]
+    return runs[::-1]
+
+
 def column_widths(body: pd.DataFrame, table_inches: float) -> tuple[list[float], float]:
     """Column widths in inches that fill ``table_inches``, and the font size, fitted to the text.
 
@@ -136,20 +224,8 @@ def column_widths(body: pd.DataFrame, table_inches: float) -> tuple[list[float],
     keeps words whole; below 7 pt only the text columns are narrowed further and the reader
     breaks their words.
     """
-    need, floor, atoms = [], [], []
-    for i, name in enumerate(body.columns):
-        cells = [str(value) for value in body.iloc[:, i]]
-        longest = max((_text_inches(text) for text in _longest(cells)), default=0.0)
-        words = [word for text in set(cells) for word in _BREAK.split(text)]
-        words += _BREAK.split(str(name))
-        widest_word = max((_text_inches(word) for word in _longest(words, 8) if word), default=0.0)
-        atoms.append(all(_ATOM.fullmatch(text) for text in cells if text))
-        need.append(max(longest, widest_word))
-        floor.append(need[-1] if atoms[-1] else widest_word)
-    sizes = (BODY_PT, BODY_PT - 1, BODY_PT - 2)
-
-    def sized(widths: list[float], size: float) -> list[float]:
-        return [max(w * size / BODY_PT + CELL_PAD_IN, MIN_COL_IN) for w in widths]
+    need, floor, atoms = _column_needs(body)
+    sizes = (BODY_PT, BODY_PT - 1, MIN_PT)
 
     # The largest size at which every cell fits on one line, else at which no word is broken.
     size = next(
@@ -174,6 +250,8 @@ def column_widths(body: pd.DataFrame, table_inches: float) -> tuple[list[float],
 
 
 def _page(tlf: TLF, paper: str) -> rtf.RTFPage:
+    import rtflite as rtf
+
     width, height = PAPER_INCHES[paper]
     if tlf.landscape:
         width, height = height, width
@@ -193,6 +271,8 @@ def _page(tlf: TLF, paper: str) -> rtf.RTFPage:
 
 
 def _running(running: RunningText) -> tuple[rtf.RTFPageHeader, rtf.RTFPageFooter]:
+    import rtflite as rtf
+
     header = rtf.RTFPageHeader(
         text=[
             rtf_escape(f"Protocol {running.protocol}")
@@ -214,15 +294,20 @@ def _running(running: RunningText) -> tuple[rtf.RTFPageHeader, rtf.RTFPageFooter
     return header, footer
 
 
-def _titles(tlf: TLF) -> rtf.RTFTitle:
+def _titles(tlf: TLF, panel: str | None = None) -> rtf.RTFTitle:
+    import rtflite as rtf
+
+    second = f"{tlf.analysis_set} ({panel})" if panel else tlf.analysis_set
     return rtf.RTFTitle(
-        text=[rtf_escape(f"{tlf.label} {tlf.title}"), rtf_escape(tlf.analysis_set)],
+        text=[rtf_escape(f"{tlf.label} {tlf.title}"), rtf_escape(second)],
         text_font_size=[TITLE_PT],
         text_convert=[False],
     )
 
 
 def _notes(tlf: TLF) -> dict[str, object]:
+    import rtflite as rtf
+
     footnotes = [rtf_escape(note) for note in tlf.footnotes]
     # Below a table the footnotes are a last table row (r2rtf); below a figure, paragraphs.
     as_table = tlf.kind != "Figure"
@@ -307,7 +392,8 @@ def tlf_to_rtf(tlf: TLF, paper: str = "A4", running: RunningText | None = None) 
     ``running`` gives the page header and footer (protocol, cut-off, "Confidential", program,
     run date, "Page x of y"); without it, the pages have none. Tables and listings are cut into
     pages here (:func:`_page_rows`); each page is an rtflite document with its titles and column
-    header, the footnotes and source after the last.
+    header, the footnotes and source after the last. A listing too wide for the page is cut into
+    column panels (:func:`panels`), each with its own pages and "Panel k of n" under the title.
     """
     page = _page(tlf, paper)
     header, footer = _running(running) if running is not None else (None, None)
@@ -316,6 +402,27 @@ def tlf_to_rtf(tlf: TLF, paper: str = "A4", running: RunningText | None = None) 
     if tlf.kind == "Figure":
         return _finish(_figure_rtf(tlf, page, {**common, **_notes(tlf)}), page)
     body = body_frame(tlf)
+    assert page.col_width is not None
+    columns = (
+        panels(body, page.col_width) if tlf.kind == "Listing" else [list(range(body.shape[1]))]
+    )
+    texts = []
+    for k, panel in enumerate(columns, start=1):
+        label = f"Panel {k} of {len(columns)}" if len(columns) > 1 else None
+        if label is not None:
+            common["rtf_title"] = _titles(tlf, label)
+        texts += _table_pages(tlf, body.iloc[:, panel], page, common)
+    return _finish(_join_pages(texts), page)
+
+
+def _table_pages(
+    tlf: TLF, body: pd.DataFrame, page: rtf.RTFPage, common: dict[str, object]
+) -> list[str]:
+    """The pages of one table (or one panel of a listing), each an rtflite document with the
+    titles and column header; the footnotes and source after the last."""
+    import polars as pl
+    import rtflite as rtf
+
     headers = [rtf_escape(str(column)) for column in body.columns]
     n_cols = body.shape[1]
     # Listings read left to right like a line of text; tables centre their statistics.
@@ -358,7 +465,7 @@ def tlf_to_rtf(tlf: TLF, paper: str = "A4", running: RunningText | None = None) 
             **(notes if last else {"rtf_footnote": None, "rtf_source": None}),
         )
         texts.append(document.rtf_encode())
-    return _finish(_join_pages(texts), page)
+    return texts
 
 
 def _join_pages(texts: Sequence[str]) -> str:
@@ -379,6 +486,8 @@ def svg_to_png(svg: str, dpi: int = FIGURE_DPI) -> bytes:
     The figures' text is drawn as paths (``svg.fonttype: path``), so no system font is read and
     the PNG is the same on every machine.
     """
+    import resvg_py
+
     return bytes(
         resvg_py.svg_to_bytes(svg_string=svg, dpi=dpi, skip_system_fonts=True, background="#ffffff")
     )
@@ -390,6 +499,8 @@ def _png_inches(png: bytes, dpi: int) -> tuple[float, float]:
 
 
 def _figure_rtf(tlf: TLF, page: rtf.RTFPage, common: dict[str, object]) -> str:
+    import rtflite as rtf
+
     if tlf.svg is None:
         raise ValueError(f"{tlf.label} is a figure without SVG")
     png = svg_to_png(tlf.svg)

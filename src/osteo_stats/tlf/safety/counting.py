@@ -17,6 +17,7 @@ TEAE" row has no AEBODSYS/AEDECOD key.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -66,14 +67,25 @@ def row_order(worst: Mapping[RowKey, pd.Series]) -> list[RowKey]:
     return rows
 
 
-def _tally(ranks: pd.Series, code: str, scale: Scale) -> int:
-    if code == "ANY":
-        return len(ranks)
-    if code == "MISSING":
-        return int(ranks.isna().sum())
-    if code == scale.high_code:
-        return int((ranks >= scale.high_rank).fillna(False).sum())
-    return int(ranks.eq(scale.grades.index(code) + 1).fillna(False).sum())
+def _tallies(ranks: pd.Series, codes: Sequence[str], scale: Scale) -> list[int]:
+    """Patients of one row under each code, from their worst ranks (``<NA>``: no grade).
+
+    Counted in plain Python: a row holds at most N values, and the tables have hundreds of
+    rows times codes, where pandas' per-call overhead was most of the TLF build (issue 13).
+    """
+    graded = [int(rank) for rank in ranks.tolist() if not pd.isna(rank)]
+    per_rank = Counter(graded)
+    counts = []
+    for code in codes:
+        if code == "ANY":
+            counts.append(len(ranks))
+        elif code == "MISSING":
+            counts.append(len(ranks) - len(graded))
+        elif code == scale.high_code:
+            counts.append(sum(1 for rank in graded if rank >= scale.high_rank))
+        else:
+            counts.append(per_rank[scale.grades.index(code) + 1])
+    return counts
 
 
 def record_counts(
@@ -89,10 +101,10 @@ def record_counts(
 ) -> None:
     empty = pd.Series(dtype="Int64")
     for key in rows:
-        ranks = worst.get(key, empty)
-        for code in codes:
+        tallies = _tallies(worst.get(key, empty), codes, scale)
+        for code, count in zip(codes, tallies, strict=True):
             group = row_group(section, key, code)
-            add_n_pct(b, _tally(ranks, code, scale), n, parameter=parameter, group=group)
+            add_n_pct(b, count, n, parameter=parameter, group=group)
 
 
 def format_rows(

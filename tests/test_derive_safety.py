@@ -86,7 +86,8 @@ def at_cutoff(adsl, adae, cutoff=CUTOFF, sap_safety=SAP.safety):
     """ADSL and ADAE (with TRTEMFL) as the analysis derives them: the SAP 6.2 cut first
     (:func:`osteo_stats.derive.cutoff.cut_trial`), then the TEAE flag."""
     snap = cut_trial(
-        cutoff=cutoff, adsl=adsl, adae=adae, adrs=_NONE, adtr=_NONE, adex=_NONE, adbm=_NONE
+        cutoff=cutoff, adsl=adsl, adae=adae, adrs=_NONE, adtr=_NONE, adex=_NONE, adbm=_NONE,
+        adlb=_NONE,
     )
     return snap.adsl, derive_teae(snap.adae, snap.adsl, sap_safety)
 

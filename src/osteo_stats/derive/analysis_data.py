@@ -10,8 +10,8 @@ import pandas as pd
 from osteo_stats.derive.cutoff import enrolled_by, snapshot_of
 from osteo_stats.derive.efficacy import check_analysis_type, landmark_aval
 from osteo_stats.derive.endpoint_status import enrollment_order
-from osteo_stats.derive.pathology import derive_pathology
 from osteo_stats.derive.laboratory import derive_adlb
+from osteo_stats.derive.pathology import derive_pathology
 from osteo_stats.derive.response import derive_best_pct_change, derive_bor
 from osteo_stats.derive.safety import derive_ae_phase, derive_teae, derive_unacceptable_toxicity
 from osteo_stats.derive.tte import derive_adtte, derive_primary_endpoint

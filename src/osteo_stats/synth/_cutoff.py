@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import math
 from calendar import monthrange
-from datetime import date, timedelta
-
 from collections.abc import Mapping
+from datetime import date, timedelta
 
 import pandas as pd
 

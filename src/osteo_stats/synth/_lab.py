@@ -132,8 +132,9 @@ def simulate_labs(histories: list[PatientHistory], seed: int) -> dict[str, list[
 def _patient_labs(h: PatientHistory, rng: np.random.Generator) -> list[dict]:
     sex = h.baseline["SEX"]
     ranges = {**RANGES, **{p: by_sex[sex] for p, by_sex in RANGES_BY_SEX.items()}}
+    # The patient's own level; about one patient in twenty starts just outside the range.
     level = {
-        p: lo + (hi - lo) * LEVEL[p] * float(np.exp(rng.normal(0, 0.25)))
+        p: lo + (hi - lo) * max(LEVEL[p] + rng.normal(0, 0.18), -0.25)
         for p, (lo, hi) in ranges.items()
     }
     depth = {p: rng.uniform(*bounds) for p, bounds in GEM_DEPTH.items()}
@@ -156,7 +157,7 @@ def _patient_labs(h: PatientHistory, rng: np.random.Generator) -> list[dict]:
                 dip = sum(math.exp(-(((d - g).days - 7) / 3.5) ** 2) for g in gem
                           if 0 <= (d - g).days <= 21)  # fmt: skip
                 v *= max(0.12, 1 - depth[p] * min(dip, 1.3))
-            if p == "LYMPH" and sbrt and d >= sbrt[0]:
+            if p == "LYMPH" and sbrt and d > sbrt[0]:  # sampled before the first fraction
                 v *= 1 - lymph_depth * math.exp(-max((d - sbrt[-1]).days, 0) / 45)
             if p == "HGB":
                 given = sum(g < d for g in gem)

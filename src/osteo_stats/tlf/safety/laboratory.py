@@ -114,7 +114,7 @@ def shift_table(ad: AnalysisData) -> TLFOutput:
     if n_tsh:
         for code, label in TSH_ROWS:
             count = view.count("TSH", {"ANRIND": code})
-            body.append(["", label, *[""] * 5, fmt_n_pct(count, n_tsh)])
+            body.append([f"    {label}", "", *[""] * 5, fmt_n_pct(count, n_tsh)])
     saf_n = len(ad.population("SAF"))
     window = ad.sap.safety.teae_window_days
     notes = [

@@ -23,6 +23,7 @@ __all__ = [
     "GRADING_FILE",
     "derive_adlb",
     "grade_values",
+    "graded_parameters",
     "grading_criteria",
     "worst_post_baseline",
 ]

@@ -97,6 +97,48 @@ def test_the_grade_follows_the_normal_range_of_the_row():
     assert graded["ATOXDIR"].tolist() == ["LOW", "LOW", "HIGH", "HIGH"]
 
 
+#: (PARAMCD, ULN, baseline value above ULN, AVAL, grade by the CTCAE "if baseline was abnormal"
+#: criterion, grade by the ULN criterion). ALT ULN 40, baseline 60: grade 1 is "1.5 - 3.0 x
+#: baseline" (90 included, 180 included), grade 2 "> 3.0 - 5.0 x baseline" (180-300], grade 3
+#: (300-1200], grade 4 above 1200. Bilirubin ULN 20, baseline 30: grade 1 "> 1.0 - 1.5 x
+#: baseline" (30-45], grade 2 (45-90], grade 3 (90-300], grade 4 above 300.
+ABNORMAL_BASELINE = [
+    ("ALT", 40, 60, 89, 0, 1), ("ALT", 40, 60, 90, 1, 1), ("ALT", 40, 60, 130, 1, 2),
+    ("ALT", 40, 60, 180, 1, 2), ("ALT", 40, 60, 181, 2, 2), ("ALT", 40, 60, 300, 2, 3),
+    ("ALT", 40, 60, 301, 3, 3), ("ALT", 40, 60, 1200, 3, 4), ("ALT", 40, 60, 1201, 4, 4),
+    ("AST", 40, 60, 89, 0, 1), ("AST", 40, 60, 301, 3, 3),
+    ("BILI", 20, 30, 30, 0, 1), ("BILI", 20, 30, 31, 1, 2), ("BILI", 20, 30, 45, 1, 2),
+    ("BILI", 20, 30, 46, 2, 2), ("BILI", 20, 30, 90, 2, 3), ("BILI", 20, 30, 91, 3, 3),
+    ("BILI", 20, 30, 300, 3, 4), ("BILI", 20, 30, 301, 4, 4),
+    # creatinine keeps its ULN criteria (SAP 9.6 choice a): baseline 150 > ULN 100
+    ("CREAT", 100, 150, 160, 2, 2),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("paramcd", "uln", "base", "aval", "by_base", "by_uln"),
+                         ABNORMAL_BASELINE)  # fmt: skip
+def test_abnormal_baseline_grades_by_multiples_of_baseline(paramcd, uln, base, aval, by_base,
+                                                           by_uln):  # fmt: skip
+    frame = _frame([(paramcd, 1.0, uln, aval)])
+    assert grade_values(frame, baseline=pd.Series([float(base)]))["ATOXGR"].iloc[0] == by_base
+    assert grade_values(frame)["ATOXGR"].iloc[0] == by_uln
+    # a normal baseline (at ULN) leaves the ULN criteria in force
+    normal = grade_values(frame, baseline=pd.Series([float(uln)]))
+    assert normal["ATOXGR"].iloc[0] == by_uln
+
+
+def test_derive_adlb_uses_the_baseline_criteria_after_an_abnormal_baseline():
+    adsl = _adsl().iloc[:1]
+    adlb = pd.DataFrame(
+        {"USUBJID": "A", "PARAMCD": "ALT", "ADT": pd.to_datetime(["2025-01-05", "2025-02-01"]),
+         "AVAL": [60.0, 130.0], "ANRLO": 7.0, "ANRHI": 40.0}
+    )  # fmt: skip
+    out = derive_adlb(adlb, adsl, SAFETY)
+    # baseline 60 (> ULN): graded by ULN, grade 1; 130 < 3 x 60: grade 1 (by ULN it would be 2).
+    assert out["ATOXGR"].tolist() == [1, 1] and out["BTOXGR"].tolist() == [1, 1]
+    assert out["BNRIND"].tolist() == ["HIGH", "HIGH"]
+
+
 def test_tsh_and_a_missing_value_are_not_graded():
     graded = grade_values(_frame([("TSH", 0.4, 4.0, 12.0), ("NEUT", 2.0, 7.5, None)]))
     assert graded["ATOXGR"].isna().all()

@@ -147,13 +147,26 @@ def _independent_worst() -> tuple[pd.DataFrame, pd.DataFrame]:
     sl = sl[sl["SAFFL"] == "Y"]
     path = resources.files("osteo_stats") / "data" / "ctcae_v5_lab.csv"
     crit = pd.read_csv(str(path), comment="#")
+    lb = lb.merge(sl[["USUBJID", "TRTSDT", "TRTEDT", "SURGDT"]], on="USUBJID")
+    bl = (
+        lb[(lb.ADT <= lb.TRTSDT) & lb.AVAL.notna()]
+        .sort_values("ADT")
+        .groupby(["USUBJID", "PARAMCD"], as_index=False)
+        .last()[["USUBJID", "PARAMCD", "AVAL"]]
+        .rename(columns={"AVAL": "BL"})
+    )
+    lb = lb.merge(bl, on=["USUBJID", "PARAMCD"], how="left")
     m = lb.merge(crit, on="PARAMCD", how="inner")  # TSH has no criteria: not graded
     ref = np.select([m.REFERENCE == "LLN", m.REFERENCE == "ULN"], [m.ANRLO, m.ANRHI], 1.0)
     limit = m.FACTOR * ref
-    m["met"] = np.where(m.OPERATOR == "<", m.AVAL < limit, m.AVAL > limit)
-    m["g"] = np.where(m["met"], m.GRADE, 0)
-    graded = m.groupby(["USUBJID", "PARAMCD", "ADT"], as_index=False)["g"].max()
-    graded = graded.merge(sl[["USUBJID", "TRTSDT", "TRTEDT", "SURGDT"]], on="USUBJID")
+    met = np.where(m.OPERATOR == "<", m.AVAL < limit, m.AVAL > limit)
+    # CTCAE "if baseline was abnormal": after a baseline above ULN, multiples of the baseline
+    by_base = (m.BL > m.ANRHI) & m.BASE_FACTOR.notna() & (m.ADT > m.TRTSDT)
+    base_limit = m.BASE_FACTOR * m.BL
+    met_base = np.where(m.BASE_OPERATOR == ">=", m.AVAL >= base_limit, m.AVAL > base_limit)
+    m["g"] = np.where(np.where(by_base, met_base, met), m.GRADE, 0)
+    keys = ["USUBJID", "PARAMCD", "ADT", "TRTSDT", "TRTEDT", "SURGDT"]
+    graded = m.groupby(keys, as_index=False, dropna=False)["g"].max()
     base = (
         graded[graded.ADT <= graded.TRTSDT]
         .sort_values("ADT")

@@ -35,6 +35,7 @@ PHASE_BASELINE = PHASE_PRETREATMENT
 
 _REFERENCES = {"ABS", "LLN", "ULN"}
 _OPERATORS = {"<": "LOW", ">": "HIGH"}
+_BASE_OPERATORS = {">", ">="}
 
 
 @functools.cache
@@ -52,6 +53,7 @@ def grading_criteria() -> pd.DataFrame:
         | table["OPERATOR"].map(_OPERATORS).ne(table["DIRECTION"])
         | table.duplicated(["PARAMCD", "DIRECTION", "GRADE"])
         | ~table["GRADE"].between(1, 4)
+        | table["BASE_FACTOR"].notna().ne(table["BASE_OPERATOR"].isin(list(_BASE_OPERATORS)))
     ]
     if len(bad):
         raise ValueError(f"{GRADING_FILE}: malformed grading rows:\n{bad.to_string()}")
@@ -64,13 +66,19 @@ def graded_parameters() -> dict[str, str]:
     return dict(zip(table["PARAMCD"], table["TERM"], strict=False))
 
 
-def grade_values(adlb: pd.DataFrame) -> pd.DataFrame:
+def grade_values(adlb: pd.DataFrame, baseline: pd.Series | None = None) -> pd.DataFrame:
     """The CTCAE v5.0 grade of every value: ``ATOXGR`` (0-4) and its direction ``ATOXDIR``.
 
     Parameters
     ----------
     adlb
         Rows with ``PARAMCD``, ``AVAL``, ``ANRLO`` and ``ANRHI`` (in the data-model units).
+    baseline
+        The patient's baseline value, aligned to ``adlb``, for the rows graded against it
+        (post-baseline values); missing elsewhere. Where it is above ULN, a row of the table
+        with a ``BASE_FACTOR`` (ALT, AST, bilirubin) applies the CTCAE "if baseline was
+        abnormal" criterion, ``AVAL <BASE_OPERATOR> BASE_FACTOR x baseline``, instead of the
+        ULN criterion.
 
     Returns
     -------
@@ -82,11 +90,15 @@ def grade_values(adlb: pd.DataFrame) -> pd.DataFrame:
     out = adlb.copy()
     table = grading_criteria()
     grade = pd.Series(0, index=out.index, dtype="Int64")
+    value = out["AVAL"]
+    base = pd.Series(np.nan, index=out.index) if baseline is None else baseline
+    abnormal = (base.to_numpy() > out["ANRHI"].to_numpy()) & base.notna().to_numpy()
     for row in table.itertuples(index=False):
         reference = {"ABS": 1.0, "LLN": out["ANRLO"], "ULN": out["ANRHI"]}[row.REFERENCE]
-        limit = row.FACTOR * reference
-        value = out["AVAL"]
-        met = (value < limit) if row.OPERATOR == "<" else (value > limit)
+        met = _compare(value, row.OPERATOR, row.FACTOR * reference)
+        if pd.notna(row.BASE_FACTOR):
+            by_base = _compare(value, row.BASE_OPERATOR, row.BASE_FACTOR * base.to_numpy())
+            met = met.where(~abnormal, by_base)
         hit = met.fillna(False).astype(bool) & out["PARAMCD"].eq(row.PARAMCD)
         grade = grade.mask(hit & (grade < row.GRADE), row.GRADE)
     direction = out["PARAMCD"].map(dict(zip(table["PARAMCD"], table["DIRECTION"], strict=False)))
@@ -96,10 +108,15 @@ def grade_values(adlb: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _compare(value: pd.Series, operator: str, limit: object) -> pd.Series:
+    return {"<": value < limit, ">": value > limit, ">=": value >= limit}[operator]
+
+
 def derive_adlb(adlb: pd.DataFrame, adsl: pd.DataFrame, sap_safety: Safety) -> pd.DataFrame:
     """ADLB with grade, baseline, phase and the analysis flag (SAP 9.6).
 
-    Adds ``ATOXGR``/``ATOXDIR`` (:func:`grade_values`), ``ANRIND`` (``LOW``/``NORMAL``/
+    Adds ``ATOXGR``/``ATOXDIR`` (:func:`grade_values`; a post-baseline value after a baseline
+    above ULN by the CTCAE "x baseline" criteria where the table has them), ``ANRIND`` (``LOW``/``NORMAL``/
     ``HIGH`` against ANRLO/ANRHI), ``ABLFL`` (``Y`` on the baseline: the last value of the
     patient and parameter on or before the first dose, TRTSDT), ``BTOXGR`` and ``BNRIND`` (the
     baseline's grade and range indicator, on every row of the patient and parameter),
@@ -108,7 +125,7 @@ def derive_adlb(adlb: pd.DataFrame, adsl: pd.DataFrame, sap_safety: Safety) -> p
     (``Y`` for a post-baseline value: after TRTSDT and on or before TRTEDT + the SAP 9.1
     window, open while TRTEDT is missing).
     """
-    out = grade_values(adlb.reset_index(drop=True))
+    out = adlb.reset_index(drop=True)
     out["ANRIND"] = np.select(
         [out["AVAL"] < out["ANRLO"], out["AVAL"] > out["ANRHI"], out["AVAL"].notna()],
         ["LOW", "HIGH", "NORMAL"],
@@ -123,8 +140,13 @@ def derive_adlb(adlb: pd.DataFrame, adsl: pd.DataFrame, sap_safety: Safety) -> p
     baseline_rows = candidates.groupby(["USUBJID", "PARAMCD"]).tail(1).index
     out["ABLFL"] = np.where(out.index.isin(baseline_rows), "Y", None)
     keys = ["USUBJID", "PARAMCD"]
-    base = out.loc[baseline_rows].set_index(keys)
     index = pd.MultiIndex.from_frame(out[keys])
+    base_value = pd.Series(
+        out.loc[baseline_rows].set_index(keys)["AVAL"].reindex(index).to_numpy(), index=out.index
+    )
+    # The "x baseline" criteria grade what follows the baseline, not the baseline itself.
+    out = grade_values(out, baseline=base_value.where(out["ADT"].gt(first)))
+    base = out.loc[baseline_rows].set_index(keys)
     out["BTOXGR"] = pd.array(base["ATOXGR"].reindex(index).to_numpy(), dtype="Int64")
     out["BNRIND"] = base["ANRIND"].reindex(index).to_numpy()
     phase = treatment_phase(out["ADT"], out, adsl, sap_safety)

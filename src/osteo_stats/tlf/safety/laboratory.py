@@ -124,9 +124,9 @@ def shift_table(ad: AnalysisData) -> TLFOutput:
         f"dose + {window} days.",
         "N per parameter: SAF patients with >= 1 post-baseline value of that parameter; n (%) of "
         "that N. Grade 0: within the normal range in the graded direction.",
-        "Only the 'baseline was normal' criteria (multiples of ULN) are applied to ALT, AST, "
-        "bilirubin and creatinine. Anaemia grade 4 is clinical: the highest laboratory grade of "
-        "haemoglobin is 3.",
+        "ALT, AST and bilirubin after a baseline above ULN: graded by multiples of the baseline "
+        "value (CTCAE 'if baseline was abnormal'); creatinine by ULN only. Anaemia grade 4 is "
+        "clinical: the highest laboratory grade of haemoglobin is 3.",
         "TSH has no CTCAE laboratory grade (hypo-/hyperthyroidism are graded clinically, see the "
         "AE tables): patients with a post-baseline TSH outside the normal range, of the SAF "
         "patients with a post-baseline TSH.",

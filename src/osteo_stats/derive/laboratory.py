@@ -116,10 +116,11 @@ def derive_adlb(adlb: pd.DataFrame, adsl: pd.DataFrame, sap_safety: Safety) -> p
     """ADLB with grade, baseline, phase and the analysis flag (SAP 9.6).
 
     Adds ``ATOXGR``/``ATOXDIR`` (:func:`grade_values`; a post-baseline value after a baseline
-    above ULN by the CTCAE "x baseline" criteria where the table has them), ``ANRIND`` (``LOW``/``NORMAL``/
-    ``HIGH`` against ANRLO/ANRHI), ``ABLFL`` (``Y`` on the baseline: the last value of the
-    patient and parameter on or before the first dose, TRTSDT), ``BTOXGR`` and ``BNRIND`` (the
-    baseline's grade and range indicator, on every row of the patient and parameter),
+    above ULN by the CTCAE "x baseline" criteria where the table has them), ``ANRIND``
+    (``LOW``/``NORMAL``/``HIGH`` against ANRLO/ANRHI), ``ABLFL`` (``Y`` on the baseline: the
+    last value of the patient and parameter on or before the first dose, TRTSDT), ``BTOXGR``
+    and ``BNRIND`` (the baseline's grade and range indicator, on every row of the patient and
+    parameter),
     ``APHASE`` (the SAP 9.2 phase of the sample date, :func:`~osteo_stats.derive.safety.
     treatment_phase`; ``PRE-TREATMENT`` on or before the first dose) and ``ONTRTFL``
     (``Y`` for a post-baseline value: after TRTSDT and on or before TRTEDT + the SAP 9.1

@@ -23,7 +23,7 @@ from osteo_stats.sap import SAP, load_sap
 SHIPPED = Path(__file__).resolve().parents[1] / "data" / "synthetic"
 
 _TRIAL_FRAMES = ("adsl", "adae", "adrs", "adtr", "adex", "adbm")
-_ANALYSIS_FRAMES = ("adsl", "adae", "adtte", "adrs", "adtr", "adex", "adbm")
+_ANALYSIS_FRAMES = ("adsl", "adae", "adtte", "adrs", "adtr", "adex", "adbm", "adlb")
 Fingerprint = tuple[tuple[object, ...], tuple[str, ...], int]
 _built: dict[str, tuple[pd.DataFrame, Fingerprint]] = {}
 

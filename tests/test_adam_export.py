@@ -158,7 +158,9 @@ def test_xpt_has_dataset_and_variable_labels_and_dates_as_sas_dates(written):
 
 def test_metadata_lists_every_variable_written(written):
     define = json.loads((written / "define.json").read_text(encoding="utf-8"))
-    assert [d["name"] for d in define["datasets"]] == ["ADSL", "ADTTE", "ADRS", "ADAE", "ADPRIM"]
+    assert [d["name"] for d in define["datasets"]] == [
+        "ADSL", "ADTTE", "ADRS", "ADAE", "ADPRIM", "ADLB"
+    ]  # fmt: skip
     rows = list(csv.DictReader((written / "define.csv").open(encoding="utf-8")))
     for dataset in define["datasets"]:
         name = dataset["name"]
@@ -224,7 +226,10 @@ def test_a_too_long_value_stops_analyze_and_nothing_is_written(tmp_path):
 
 def test_dmc_selection_holds_no_efficacy(shipped_ad, tmp_path):
     names = export_adam(shipped_ad, tmp_path / "dmc", efficacy=False)
-    assert names == ["adae.csv", "adae.xpt", "adsl.csv", "adsl.xpt", "define.csv", "define.json"]
+    assert names == ["adae.csv", "adae.xpt", "adlb.csv", "adlb.xpt", "adsl.csv", "adsl.xpt",
+                     "define.csv", "define.json"]  # fmt: skip
+    adlb, _ = pyreadstat.read_xport(tmp_path / "dmc" / "adlb.xpt")  # laboratory safety, SAP 9.6
+    assert {"ATOXGR", "BTOXGR", "ABLFL", "ONTRTFL", "APHASE"} <= set(adlb.columns)
     adsl, _ = pyreadstat.read_xport(tmp_path / "dmc" / "adsl.xpt")
     assert not EFFICACY_ADSL & set(adsl.columns)
     assert not EFFICACY_ADSL & set(_read_csv(tmp_path / "dmc" / "adsl.csv").columns)
@@ -248,9 +253,9 @@ def test_reports_write_adam_dmc_without_efficacy_final_with(tmp_path, fixture_ca
         assert _invoke("report", kind, "--out", out).exit_code == 0
     dmc = out / "dmc" / "2026-04-30" / "adam"
     final = out / "final" / "2026-04-30" / "adam"
-    assert sorted(p.name for p in dmc.glob("*.xpt")) == ["adae.xpt", "adsl.xpt"]
+    assert sorted(p.name for p in dmc.glob("*.xpt")) == ["adae.xpt", "adlb.xpt", "adsl.xpt"]
     assert sorted(p.name for p in final.glob("*.xpt")) == [
-        "adae.xpt", "adprim.xpt", "adrs.xpt", "adsl.xpt", "adtte.xpt"]  # fmt: skip
+        "adae.xpt", "adlb.xpt", "adprim.xpt", "adrs.xpt", "adsl.xpt", "adtte.xpt"]  # fmt: skip
     dmc_adsl, _ = pyreadstat.read_xport(dmc / "adsl.xpt")
     assert not EFFICACY_ADSL & set(dmc_adsl.columns)
     manifest = json.loads((dmc.parent / "osteo-stats-manifest.json").read_text())

@@ -30,6 +30,7 @@ Children (patients A, C, D):
 - ADRS, ADTR: C on c kept; C on 2024-07-01 dropped; A on 2024-06-01 dropped.
 - ADEX: C administered on c kept, on 2024-07-01 dropped.
 - ADBM: C sample without a date kept; C sample 2024-07-01 dropped; D sample on c kept.
+- ADLB: C sample on c kept; C sample 2024-07-01 dropped; A (not enrolled) dropped.
 """
 
 from __future__ import annotations
@@ -121,7 +122,11 @@ def _snapshot():
                   ["USUBJID", "EXTRT", "EXSTDT"], ["EXSTDT"])  # fmt: skip
     adbm = _frame([("C", "no date", None), ("C", "after c", "2024-07-01"), ("D", "on c", C)],
                   ["USUBJID", "ATPT", "ADT"], ["ADT"])  # fmt: skip
-    return cut_trial(cutoff=C, adsl=_adsl(), adae=adae, adrs=adrs, adtr=adtr, adex=adex, adbm=adbm)
+    adlb = _frame([("C", "on c", C), ("C", "after c", "2024-07-01"), ("A", "not enrolled", C)],
+                  ["USUBJID", "AVISIT", "ADT"], ["ADT"])  # fmt: skip
+    return cut_trial(
+        cutoff=C, adsl=_adsl(), adae=adae, adrs=adrs, adtr=adtr, adex=adex, adbm=adbm, adlb=adlb
+    )
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +141,7 @@ def adsl(snap):
 
 def test_patient_enrolled_after_the_cutoff_is_not_in_any_dataset(snap):
     assert snap.adsl["USUBJID"].tolist() == ["B", "C", "D", "E"]  # D enrolled on c: kept
-    for name in ("adae", "adrs", "adtr", "adex", "adbm"):
+    for name in ("adae", "adrs", "adtr", "adex", "adbm", "adlb"):
         assert "A" not in set(getattr(snap, name)["USUBJID"]), name
     assert enrolled_by(_adsl(), C)["USUBJID"].tolist() == ["B", "C", "D", "E"]
 
@@ -202,6 +207,7 @@ def test_assessments_measurements_doses_and_samples_after_the_cutoff_are_dropped
     assert snap.adtr["AVISIT"].tolist() == ["on c"]
     assert snap.adex["EXTRT"].tolist() == ["on c"]
     assert snap.adbm["ATPT"].tolist() == ["no date", "on c"]
+    assert snap.adlb["AVISIT"].tolist() == ["on c"]  # a value sampled after c is not yet known
     assert snap.adae.index.tolist() == [0, 1, 2]  # new 0..n-1 index, as the derivations expect
 
 

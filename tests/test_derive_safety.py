@@ -85,9 +85,8 @@ _NONE = pd.DataFrame({"USUBJID": pd.Series([], dtype=object)})
 def at_cutoff(adsl, adae, cutoff=CUTOFF, sap_safety=SAP.safety):
     """ADSL and ADAE (with TRTEMFL) as the analysis derives them: the SAP 6.2 cut first
     (:func:`osteo_stats.derive.cutoff.cut_trial`), then the TEAE flag."""
-    snap = cut_trial(
-        cutoff=cutoff, adsl=adsl, adae=adae, adrs=_NONE, adtr=_NONE, adex=_NONE, adbm=_NONE
-    )
+    none = dict.fromkeys(("adrs", "adtr", "adex", "adbm", "adlb"), _NONE)
+    snap = cut_trial(cutoff=cutoff, adsl=adsl, adae=adae, **none)
     return snap.adsl, derive_teae(snap.adae, snap.adsl, sap_safety)
 
 

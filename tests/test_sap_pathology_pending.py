@@ -60,6 +60,7 @@ def _ad(analysis_type: str) -> AnalysisData:
         adtr=empty,
         adex=empty,
         adbm=empty,
+        adlb=empty,
         analysis_type=analysis_type,
     )
 

@@ -276,8 +276,8 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 # --- API and reproducibility ----------------------------------------------------------------
-def test_api_returns_the_six_datasets(final):
-    assert list(final) == ["ADSL", "ADAE", "ADRS", "ADTR", "ADEX", "ADBM"]
+def test_api_returns_the_seven_datasets(final):
+    assert list(final) == ["ADSL", "ADAE", "ADRS", "ADTR", "ADEX", "ADBM", "ADLB"]
     assert len(final["ADSL"]) == 43
 
 
@@ -286,8 +286,8 @@ def test_same_seed_gives_byte_identical_csv_and_xpt(sap, final, tmp_path):
     write_trial(generate_trial(sap, seed=SEED), tmp_path / "b")
     a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
     assert sorted(a) == sorted(
-        ["adsl.csv", "adae.csv", "adrs.csv", "adtr.csv", "adex.csv", "adbm.csv"]
-        + [f"xpt/{n}.xpt" for n in ("adsl", "adae", "adrs", "adtr", "adex", "adbm")]
+        ["adsl.csv", "adae.csv", "adrs.csv", "adtr.csv", "adex.csv", "adbm.csv", "adlb.csv"]
+        + [f"xpt/{n}.xpt" for n in ("adsl", "adae", "adrs", "adtr", "adex", "adbm", "adlb")]
         + [MANIFEST_NAME]
     )
     assert a == b
@@ -611,6 +611,57 @@ def test_safety_data_look_plausible(final):
     sbrt = e[e.EXTRT == "SBRT"]
     assert sbrt.groupby("USUBJID").size().eq(5).all()
     assert (sbrt.groupby("USUBJID").EXDOSE.sum().between(30, 50)).all()
+
+
+def test_laboratory_values_follow_the_treatment(final):
+    """ADLB (SAP 9.6): gemcitabine nadirs on days 8-15, grade 3-4 cytopenias in some patients,
+    SBRT lymphopenia, lab AEs with matching values, values only while the patient is followed."""
+    from osteo_stats.derive.laboratory import grade_values
+
+    lb = grade_values(final["ADLB"])
+    s = final["ADSL"].set_index("USUBJID")
+    assert set(lb.PARAMCD) == {"NEUT", "PLAT", "HGB", "WBC", "LYMPH", "ALT", "AST", "BILI",
+                               "CREAT", "TSH"}  # fmt: skip
+    assert (lb.AVALU == lb.PARAMCD.map({"NEUT": "10^9/L", "PLAT": "10^9/L", "HGB": "g/L",
+            "WBC": "10^9/L", "LYMPH": "10^9/L", "ALT": "U/L", "AST": "U/L", "BILI": "umol/L",
+            "CREAT": "umol/L", "TSH": "mU/L"})).all()  # fmt: skip
+    neut = lb[lb.PARAMCD == "NEUT"]
+    day1 = neut[neut.AVISIT.str.endswith(" D1")].AVAL.median()
+    nadir = neut[neut.AVISIT.str.endswith((" D8", " D15"))].AVAL.median()
+    assert nadir < 0.75 * day1  # myelosuppression between doses, recovered by day 1
+    high = lb[lb.ATOXGR >= 3].groupby("PARAMCD").USUBJID.nunique()
+    assert 3 <= high.get("NEUT", 0) <= 20 and high.get("PLAT", 0) >= 1
+    lymph = lb[lb.PARAMCD == "LYMPH"].copy()
+    days = (lymph.ADT - lymph.USUBJID.map(s.TRTSDT)).dt.days
+    screening = lymph[lymph.AVISIT == "SCREENING"].AVAL.median()
+    assert lymph[days.between(7, 42)].AVAL.median() < 0.7 * screening  # after SBRT
+    assert lymph[days > 180].AVAL.median() > 0.85 * screening  # recovered
+    # Every immune hepatitis AE has an ALT value of its grade on its onset date.
+    ae = final["ADAE"]
+    hep = ae[(ae.AEDECOD == "Immune-mediated hepatitis") & ae.AETOXGR.notna()]
+    assert len(hep) >= 1
+    for row in hep.itertuples():
+        alt = lb[(lb.USUBJID == row.USUBJID) & (lb.PARAMCD == "ALT")
+                 & (lb.ADT == pd.Timestamp(row.ASTDT))]  # fmt: skip
+        assert alt.ATOXGR.tolist() == [min(row.AETOXGR, 4)]
+    # Nothing before consent or after death.
+    assert (lb.ADT >= lb.USUBJID.map(s.RFICDT)).all()
+    dth = lb.USUBJID.map(s.DTHDT)
+    assert not (lb.ADT >= dth).any()
+
+
+def test_adding_adlb_leaves_the_other_datasets_as_they_were(sap):
+    from osteo_stats.synth._cutoff import datasets_at, final_cutoff
+    from osteo_stats.synth._lab import simulate_labs
+    from osteo_stats.synth._simulate import simulate_trial
+
+    histories = simulate_trial(sap, 12, SEED)
+    cut = final_cutoff(histories, sap)
+    without = datasets_at(histories, sap, cut)
+    with_labs = datasets_at(histories, sap, cut, simulate_labs(histories, SEED))
+    assert without["ADLB"].empty and len(with_labs["ADLB"]) > 0
+    for name in ("ADSL", "ADAE", "ADRS", "ADTR", "ADEX", "ADBM"):
+        pd.testing.assert_frame_equal(without[name], with_labs[name])
 
 
 def test_biomarkers_rise_after_sbrt_in_most_patients(final):

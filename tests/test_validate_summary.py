@@ -156,16 +156,16 @@ def test_fewer_than_half_missing_is_not_far(tmp_path: Path) -> None:
 def test_standard_adam_datasets_not_used_are_listed_as_ignored(tmp_path: Path) -> None:
     data = write_trial(minimal_trial(), tmp_path / "data")
     (data / "adtte.csv").write_text("USUBJID\nPROMIS-001\n")
-    (data / "ADLB.xpt").write_bytes(b"not read at all")
+    (data / "advs.xpt").write_bytes(b"not read at all")
     (data / "notes.csv").write_text("a,b\n")
     (data / "README.txt").write_text("not a data file")
     trial, issues = validate_trial(data, SAP)
     assert trial is not None  # a note never blocks
     assert [str(i) for i in issues] == [
-        'Note: ADLB: "ADLB.xpt" is ignored: laboratory data are not analysed in the SAP. Hint: '
-        "nothing to do; the file is not read",
         f'Note: ADTTE: "adtte.csv" is ignored: {ADTTE_REASON}. Hint: nothing to do; the file is '
         "not read",
+        'Note: ADVS: "advs.xpt" is ignored: vital signs are not analysed in the SAP. Hint: '
+        "nothing to do; the file is not read",
         'Note: NOTES: "notes.csv" is ignored: not a dataset of the PROMIS data model '
         "(sap/DATA_MODEL.md). Hint: nothing to do; the file is not read",
     ]  # in the order of the file names
@@ -178,8 +178,8 @@ def test_standard_adam_datasets_not_used_are_listed_as_ignored(tmp_path: Path) -
     assert listed.exit_code == 0  # valid data: the file lists the notes
     rows = list(csv.reader(io.StringIO((tmp_path / "issues.csv").read_text(encoding="utf-8"))))
     assert [(r[0], r[4], r[7]) for r in rows[1:]] == [
-        ("ADLB", "ADLB.xpt", "note"),
         ("ADTTE", "adtte.csv", "note"),
+        ("ADVS", "advs.xpt", "note"),
         ("NOTES", "notes.csv", "note"),
     ]
 

@@ -10,6 +10,7 @@ import pandas as pd
 from osteo_stats.derive.cutoff import enrolled_by, snapshot_of
 from osteo_stats.derive.efficacy import check_analysis_type, landmark_aval
 from osteo_stats.derive.endpoint_status import enrollment_order
+from osteo_stats.derive.laboratory import derive_adlb
 from osteo_stats.derive.pathology import derive_pathology
 from osteo_stats.derive.response import derive_best_pct_change, derive_bor
 from osteo_stats.derive.safety import derive_ae_phase, derive_teae, derive_unacceptable_toxicity
@@ -69,6 +70,9 @@ class AnalysisData:
         EFS, EFSSENSA, EFSSENSB and OS records, one per patient and parameter.
     adrs, adtr, adex, adbm
         Source records at the cut-off (:func:`~osteo_stats.derive.cutoff.cut_trial`).
+    adlb
+        Laboratory values at the cut-off with their CTCAE v5.0 grade, baseline, phase and
+        post-baseline flag (:func:`~osteo_stats.derive.laboratory.derive_adlb`, SAP 9.6).
     analysis_type
         ``"interim"`` or ``"final"`` (SAP 3.1, 3.3, 10.3): at the final analysis a patient
         still not evaluable for the primary endpoint (N2) is a failure (F3), and no response
@@ -92,6 +96,7 @@ class AnalysisData:
     adtr: pd.DataFrame
     adex: pd.DataFrame
     adbm: pd.DataFrame
+    adlb: pd.DataFrame
     analysis_type: str = "interim"
     planned_end: date | None = None
     previous_cutoff: date | None = None
@@ -252,6 +257,7 @@ def derive_analysis_data(
         adtr=snap.adtr,
         adex=snap.adex,
         adbm=snap.adbm,
+        adlb=derive_adlb(snap.adlb, adsl, sap.safety),
         analysis_type=analysis_type,
         planned_end=planned_end_of_study(snap.adsl, sap, cutoff),
         previous_cutoff=previous_cutoff,

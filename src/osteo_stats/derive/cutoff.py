@@ -112,10 +112,11 @@ CUT_RULES: tuple[CutRule, ...] = (
     CutRule("ADTR", "ADT", "drop", "target-lesion measurement after the cut-off"),
     CutRule("ADEX", "EXSTDT", "drop", "administration after the cut-off"),
     CutRule("ADBM", "ADT", "drop", "biomarker sample after the cut-off (a missing date is kept)"),
+    CutRule("ADLB", "ADT", "drop", "laboratory sample after the cut-off: value not yet known"),
 )
 
 #: The datasets a snapshot holds, in :class:`~osteo_stats.load.TrialData` order.
-DATASETS = ("ADSL", "ADAE", "ADRS", "ADTR", "ADEX", "ADBM")
+DATASETS = ("ADSL", "ADAE", "ADRS", "ADTR", "ADEX", "ADBM", "ADLB")
 
 
 def as_cutoff(cutoff: CutoffLike) -> pd.Timestamp:
@@ -214,6 +215,7 @@ class CutoffSnapshot:
     adtr: pd.DataFrame
     adex: pd.DataFrame
     adbm: pd.DataFrame
+    adlb: pd.DataFrame
 
 
 def cut_trial(
@@ -225,6 +227,7 @@ def cut_trial(
     adtr: pd.DataFrame,
     adex: pd.DataFrame,
     adbm: pd.DataFrame,
+    adlb: pd.DataFrame,
 ) -> CutoffSnapshot:
     """Cut every dataset once (SAP 6.2): ADSL by its rules, then each child dataset to the
     patients of the cut ADSL and by its own rules. Call it as ``cut_trial(cutoff=c,
@@ -244,11 +247,12 @@ def cut_trial(
         adtr=child("ADTR", adtr),
         adex=child("ADEX", adex),
         adbm=child("ADBM", adbm),
+        adlb=child("ADLB", adlb),
     )
 
 
 def snapshot_of(trial: object, cutoff: CutoffLike) -> CutoffSnapshot:
-    """:func:`cut_trial` of a :class:`~osteo_stats.load.TrialData` (or anything with its six
+    """:func:`cut_trial` of a :class:`~osteo_stats.load.TrialData` (or anything with its
     dataset attributes)."""
     return cut_trial(
         cutoff=cutoff, **{name.lower(): getattr(trial, name.lower()) for name in DATASETS}

@@ -9,7 +9,10 @@ the datasets written to ``OUT/adam/``, each the frame the tables were built from
   patient (``AVALC = BOR``, ``ADT = BORDT``, ``BORREAS`` the audit reason), as admiral does;
 - ``ADAE``: ``ad.adae`` plus the worst-grade flags of SAP 9.2 (``WGRFL``, ``WGRSOCFL``,
   ``WGRPTFL``: the record at which a patient is counted in "any TEAE", per SOC, per term);
-- ``ADPRIM``: the primary-endpoint status per FAS patient (SAP 3.1).
+- ``ADPRIM``: the primary-endpoint status per FAS patient (SAP 3.1);
+- ``ADLB`` (when the extract has one): ``ad.adlb`` with the CTCAE v5.0 grade ``ATOXGR``, its
+  direction, ``ANRIND``, the baseline flag, grade and range indicator, ``APHASE`` and the
+  post-baseline flag ``ONTRTFL`` (SAP 9.6).
 
 Two ADSL names are longer than the 8 characters of SAS transport v5 and are exported shorter
 (:data:`EXPORT_NAMES`: ``WINOPENFL`` -> ``WINOPNFL``, ``PATHDENFL`` -> ``PATHDNFL``), in the XPT
@@ -77,6 +80,8 @@ DATASETS: dict[str, DatasetSpec] = {
                     ("USUBJID", "AESEQ"), "9.1, 9.2", efficacy=False),
         DatasetSpec("ADPRIM", "Primary Endpoint Status (2-Year EFS)", "One record per FAS "
                     "subject", ("USUBJID",), "3.1", efficacy=True),
+        DatasetSpec("ADLB", "Laboratory Analysis Dataset", "One record per subject, parameter "
+                    "and sample date", ("USUBJID", "PARAMCD", "ADT"), "9.6", efficacy=False),
     )
 }  # fmt: skip
 
@@ -178,6 +183,18 @@ DERIVED: tuple[VariableSpec, ...] = (
        "E1-E6, O1, C1-C6, L1-L2"),
     _V("ADRS", "BORREAS", "Best Overall Response Reason (Audit)", "3.3",
        "BOR reason (PARAMCD = BOR records)"),
+    _V("ADLB", "ATOXGR", "Analysis Toxicity Grade (CTCAE v5.0)", "9.6",
+       "highest grade whose criterion holds (data/ctcae_v5_lab.csv); TSH not graded"),
+    _V("ADLB", "ATOXDIR", "Direction of Toxicity Grade", "9.6", "LOW or HIGH, from the table"),
+    _V("ADLB", "ANRIND", "Analysis Reference Range Indicator", "9.6", "AVAL vs ANRLO, ANRHI"),
+    _V("ADLB", "ABLFL", "Baseline Record Flag", "9.6", "last value on or before TRTSDT"),
+    _V("ADLB", "BTOXGR", "Baseline Toxicity Grade", "9.6", "ATOXGR of the ABLFL = Y record"),
+    _V("ADLB", "BNRIND", "Baseline Reference Range Indicator", "9.6",
+       "ANRIND of the ABLFL = Y record"),
+    _V("ADLB", "APHASE", "Phase (Relative to Surgery)", "9.2, 9.6",
+       "SAP 9.2 phase of ADT; PRE-TREATMENT on or before TRTSDT"),
+    _V("ADLB", "ONTRTFL", "Post-baseline (On-treatment) Flag", "9.6",
+       "TRTSDT < ADT <= TRTEDT + safety.teae_window_days"),
 )  # fmt: skip
 # The flags of what the SAP 6.2 cut changed come from its one table, so a new cut rule is declared
 # here by itself.
@@ -316,6 +333,8 @@ def export_datasets(ad: AnalysisData, *, efficacy: bool = True) -> dict[str, pd.
     ADAE, and leaves out ADTTE, ADRS and ADPRIM.
     """
     out = {"ADSL": ad.adsl.copy(), "ADAE": _adae(ad)}
+    if "ADLB" in {source.dataset for source in ad.trial.sources}:
+        out["ADLB"] = ad.adlb.copy()  # laboratory safety (SAP 9.6): in both reports
     if efficacy:
         out.update(ADTTE=_adtte(ad), ADRS=_adrs(ad), ADPRIM=_adprim(ad))
     renamed = {}

@@ -33,6 +33,7 @@ __all__ = [
     "derive_teae",
     "derive_unacceptable_toxicity",
     "derive_worst_grade",
+    "treatment_phase",
 ]
 
 PHASE_PRE = "PRE-OPERATIVE"
@@ -154,21 +155,29 @@ def derive_ae_phase(adae: pd.DataFrame, adsl: pd.DataFrame, sap_safety: Safety) 
     Dates are compared as recorded (after SAP 8.3 imputation of partial onsets).
     """
     out = adae.copy()
-    onset = out["ASTDT"]
-    first = _from_adsl(out, adsl, "TRTSDT")
-    surgery = _from_adsl(out, adsl, "SURGDT")
+    out["APHASE"] = treatment_phase(out["ASTDT"], out, adsl, sap_safety)
+    return out
+
+
+def treatment_phase(
+    dates: pd.Series, records: pd.DataFrame, adsl: pd.DataFrame, sap_safety: Safety
+) -> np.ndarray:
+    """The SAP 9.2 phase of each date of ``records`` (by their USUBJID's TRTSDT and SURGDT):
+    the one phase rule, shared by AE onsets (:func:`derive_ae_phase`) and laboratory sample
+    dates (:mod:`osteo_stats.derive.laboratory`)."""
+    first = _from_adsl(records, adsl, "TRTSDT")
+    surgery = _from_adsl(records, adsl, "SURGDT")
     peri_end = surgery + _days(sap_safety.perioperative_window_days)
-    out["APHASE"] = np.select(
+    return np.select(
         [
-            onset.isna(),
-            first.isna() | (onset < first),
-            surgery.isna() | (onset < surgery),
-            onset <= peri_end,
+            dates.isna(),
+            first.isna() | (dates < first),
+            surgery.isna() | (dates < surgery),
+            dates <= peri_end,
         ],
         [PHASE_UNKNOWN, PHASE_PRETREATMENT, PHASE_PRE, PHASE_PERI],
         default=PHASE_POST,
     )
-    return out
 
 
 def derive_worst_grade(

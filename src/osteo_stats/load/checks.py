@@ -19,7 +19,7 @@ import pandas as pd
 
 from osteo_stats.load.coerce import Coerced
 from osteo_stats.load.issues import Severity, ValidationIssue, safe_value
-from osteo_stats.load.schemas import EXPOSURE_UNITS, RESECTION_OUTCOMES
+from osteo_stats.load.schemas import EXPOSURE_UNITS, LAB_UNITS, RESECTION_OUTCOMES
 from osteo_stats.sap import SAP
 
 
@@ -279,7 +279,7 @@ def check_single_cutoff(ctx: Context) -> list[ValidationIssue]:
 
 # --- across datasets --------------------------------------------------------------------------
 
-CHILDREN = ("ADAE", "ADRS", "ADTR", "ADEX", "ADBM")
+CHILDREN = ("ADAE", "ADRS", "ADTR", "ADEX", "ADBM", "ADLB")
 
 # (dataset, date column, what it is): records that must lie between consent and death.
 EVENT_DATES = [
@@ -287,6 +287,7 @@ EVENT_DATES = [
     ("ADRS", "ADT", "tumour assessment"),
     ("ADTR", "ADT", "tumour measurement"),
     ("ADEX", "EXSTDT", "study treatment administration"),
+    ("ADLB", "ADT", "laboratory sample"),
 ]
 
 
@@ -419,7 +420,7 @@ def check_baseline_flag(ctx: Context) -> list[ValidationIssue]:
 
 
 def check_dataset_rules(ctx: Context) -> list[ValidationIssue]:
-    """Within-dataset rules of ADAE, ADRS, ADEX and ADBM."""
+    """Within-dataset rules of ADAE, ADRS, ADEX, ADBM and ADLB."""
     issues: list[ValidationIssue] = []
     if ctx.has("ADAE"):
         raw = ctx.data["ADAE"].raw
@@ -460,6 +461,33 @@ def check_dataset_rules(ctx: Context) -> list[ValidationIssue]:
             "is missing but BMSTAT is DONE; a measured marker needs its value",
             "enter the value, or set BMSTAT to NOT EVALUABLE / NOT DONE with BMREASND",
         )
+    if ctx.has("ADLB"):
+        issues += _lab_rules(ctx)
+    return issues
+
+
+def _lab_rules(ctx: Context) -> list[ValidationIssue]:
+    """ADLB: the unit of each parameter (SAP 9.6 grades in these units), LLN <= ULN."""
+    adlb = ctx.frame("ADLB")
+    expected = adlb["PARAMCD"].map(LAB_UNITS)
+    units = ", ".join(f"{p} in {u}" for p, u in LAB_UNITS.items())
+    issues = ctx.flag(
+        "ADLB",
+        expected.notna() & adlb["AVALU"].notna() & adlb["AVALU"].ne(expected),
+        "AVALU",
+        lambda i: (
+            f"does not match PARAMCD {adlb.at[i, 'PARAMCD']}, which is recorded in "
+            f"{expected[i]}; the CTCAE grading thresholds are in that unit (SAP 9.6)"
+        ),
+        f"convert AVAL, ANRLO and ANRHI to the data-model unit ({units})",
+    )
+    issues += ctx.flag(
+        "ADLB",
+        adlb["ANRLO"] > adlb["ANRHI"],
+        "ANRLO",
+        lambda i: f"is above ANRHI {adlb.at[i, 'ANRHI']}; the normal range must have LLN <= ULN",
+        "check the laboratory normal range of this sample (LLN and ULN may be swapped)",
+    )
     return issues
 
 

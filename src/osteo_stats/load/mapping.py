@@ -29,7 +29,7 @@ from osteo_stats.config_yaml import ConfigFileError, parse_config_yaml
 from osteo_stats.errors import OsteoStatsError
 from osteo_stats.load.issues import ValidationIssue, safe_value
 
-DatasetName = Literal["ADSL", "ADAE", "ADRS", "ADTR", "ADEX", "ADBM"]
+DatasetName = Literal["ADSL", "ADAE", "ADRS", "ADTR", "ADEX", "ADBM", "ADLB"]
 
 #: The model's phases (DATA_MODEL.md, ADRS and ADEX APHASE) that dates alone can tell apart.
 PRE_OPERATIVE, POST_OPERATIVE = "PRE-OPERATIVE", "POST-OPERATIVE"

@@ -50,6 +50,7 @@ def summarise_trial(data: TrialData) -> DataOverview:
         "ADTR": data.adtr,
         "ADEX": data.adex,
         "ADBM": data.adbm,
+        "ADLB": data.adlb,
     }
     by_name = {source.dataset: source for source in data.sources}
     datasets = pd.DataFrame(

@@ -32,7 +32,6 @@ _PATH_CHARS = 300  # paths are shown whole (still escaped), unlike cell values
 NOT_USED: dict[str, str] = {
     "ADTTE": "the package derives its own time-to-event data (EFS, its sensitivity analyses and "
     "OS) from ADSL and ADRS by the SAP rules (SAP 3.2.6), so a supplied ADTTE is not read",
-    "ADLB": "laboratory data are not analysed in the SAP",
     "ADVS": "vital signs are not analysed in the SAP",
     "ADEG": "ECG data are not analysed in the SAP",
     "ADCM": "concomitant medications are not analysed in the SAP",

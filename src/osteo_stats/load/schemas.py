@@ -81,13 +81,40 @@ AGE_POSSIBLE = (0, 120)
 #: ADEX: the dose unit each treatment is recorded in.
 EXPOSURE_UNITS = {"SBRT": "Gy", "PENPULIMAB": "mg", "GEMCITABINE": "mg/m2"}
 
+#: ADLB: the laboratory parameters (PARAMCD -> PARAM) and the SI unit each is recorded in
+#: (AVALU, ANRLO and ANRHI share it; the CTCAE thresholds of SAP 9.6 are in these units).
+LAB_PARAMS = {
+    "NEUT": "Neutrophils (10^9/L)",
+    "PLAT": "Platelets (10^9/L)",
+    "HGB": "Hemoglobin (g/L)",
+    "WBC": "Leukocytes (10^9/L)",
+    "LYMPH": "Lymphocytes (10^9/L)",
+    "ALT": "Alanine Aminotransferase (U/L)",
+    "AST": "Aspartate Aminotransferase (U/L)",
+    "BILI": "Bilirubin (umol/L)",
+    "CREAT": "Creatinine (umol/L)",
+    "TSH": "Thyrotropin (mU/L)",
+}
+LAB_UNITS = {
+    "NEUT": "10^9/L",
+    "PLAT": "10^9/L",
+    "HGB": "g/L",
+    "WBC": "10^9/L",
+    "LYMPH": "10^9/L",
+    "ALT": "U/L",
+    "AST": "U/L",
+    "BILI": "umol/L",
+    "CREAT": "umol/L",
+    "TSH": "mU/L",
+}
+
 
 def _flags(*names: str, nullable: bool = False) -> tuple[Col, ...]:
     return tuple(Col(n, "flag", nullable=nullable, allowed=("Y", "N")) for n in names)
 
 
 def dataset_specs(sap: SAP) -> dict[str, DatasetSpec]:
-    """The six datasets of DATA_MODEL.md, with SAP-driven terms (STUDYID, biomarker codes)."""
+    """The datasets of DATA_MODEL.md, with SAP-driven terms (STUDYID, biomarker codes)."""
     elig = sap.eligibility
     study = (
         Col("STUDYID", "text", allowed=(sap.study.studyid,), identifier=True),
@@ -264,7 +291,23 @@ def dataset_specs(sap: SAP) -> dict[str, DatasetSpec]:
         key=("USUBJID", "PARAMCD", "ATPT"),
         required=False,
     )
-    return {spec.name: spec for spec in (adsl, adae, adrs, adtr, adex, adbm)}
+    adlb = DatasetSpec(
+        "ADLB",
+        study
+        + (
+            Col("PARAMCD", "text", allowed=tuple(LAB_PARAMS)),
+            Col("PARAM", "text"),
+            Col("AVISIT", "text"),
+            Col("ADT", "date"),
+            Col("AVAL", "number", nullable=True, min=0),
+            Col("AVALU", "text", allowed=tuple(dict.fromkeys(LAB_UNITS.values()))),
+            Col("ANRLO", "number", min=0),
+            Col("ANRHI", "number", min=0, min_exclusive=True),
+        ),
+        key=("USUBJID", "PARAMCD", "ADT"),
+        required=False,
+    )
+    return {spec.name: spec for spec in (adsl, adae, adrs, adtr, adex, adbm, adlb)}
 
 
 @dataclass(frozen=True)

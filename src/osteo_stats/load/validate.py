@@ -45,7 +45,7 @@ from osteo_stats.load.schemas import (
 )
 from osteo_stats.sap import SAP
 
-DATASETS = ("ADSL", "ADAE", "ADRS", "ADTR", "ADEX", "ADBM")
+DATASETS = ("ADSL", "ADAE", "ADRS", "ADTR", "ADEX", "ADBM", "ADLB")
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,8 @@ class TrialData:
     adtr: pd.DataFrame
     adex: pd.DataFrame
     adbm: pd.DataFrame
+    #: Laboratory values (optional, SAP 9.6): no rows when the extract has no ADLB file.
+    adlb: pd.DataFrame
     sources: tuple[SourceFile, ...]
     warnings: tuple[ValidationIssue, ...]
     cutoff: date
@@ -71,6 +73,11 @@ class TrialData:
     mapping: MappingSource | None = None
     #: (dataset, column) pairs the mapping declares not collected: empty, never analysed.
     not_collected: frozenset[tuple[str, str]] = frozenset()
+
+    @property
+    def supplied(self) -> frozenset[str]:
+        """The datasets the extract holds a file for (an optional one may be absent)."""
+        return frozenset(source.dataset for source in self.sources)
 
 
 def validate_trial(
@@ -179,6 +186,7 @@ def validate_trial(
         adtr=frames["ADTR"],
         adex=frames["ADEX"],
         adbm=frames["ADBM"],
+        adlb=frames["ADLB"],
         sources=tuple(sources),
         warnings=warnings,
         cutoff=ctx.cutoff.date(),

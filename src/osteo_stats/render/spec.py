@@ -175,6 +175,12 @@ _SURGERY = _section(
     "Table 14.3.4.6, Listing 16.2.7.5",
 )
 _DEATHS = _section("deaths", "Deaths", "9.2", "Table 14.3.4.5, Listing 16.2.7.4")
+_LAB = _section(
+    "laboratory",
+    "Laboratory toxicity (CTCAE v5)",
+    "9.6",
+    "Table 14.3.6.1, Table 14.3.6.2, Listing 16.2.8.1",
+)
 _TOXICITY = _section(
     "toxicity-boundary",
     "Toxicity stopping boundary",
@@ -204,6 +210,7 @@ DMC_REPORT = ReportSpec(
         _IRAE,
         _SURGERY,
         _DEATHS,
+        _LAB,
         _TOXICITY,
         _FUTILITY,
     ),
@@ -294,6 +301,7 @@ FINAL_REPORT = ReportSpec(
             _IRAE,
             _SURGERY,
             _DEATHS,
+            _LAB,
             _TOXICITY,
         )
     ),

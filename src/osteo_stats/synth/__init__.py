@@ -1,4 +1,5 @@
-"""A seeded generator of a realistic synthetic PROMIS trial (ADSL, ADAE, ADRS, ADTR, ADEX, ADBM).
+"""A seeded generator of a realistic synthetic PROMIS trial (ADSL, ADAE, ADRS, ADTR, ADEX, ADBM,
+ADLB).
 
 **All data produced here are synthetic.** Patients, dates (accrual from 2022-03-01),
 measurements and events are simulated; nothing comes from the real PROMIS trial. The data
@@ -34,6 +35,7 @@ import pandas as pd
 from osteo_stats.outputs import atomic_output_dir
 from osteo_stats.sap import SAP, load_sap
 from osteo_stats.synth._cutoff import datasets_at, final_cutoff
+from osteo_stats.synth._lab import simulate_labs
 from osteo_stats.synth._simulate import simulate_trial
 from osteo_stats.synth._spec import COLUMNS, DATASET_LABELS, DATASETS
 from osteo_stats.synth._write import csv_bytes, write_xpt, xpt_timestamp
@@ -96,7 +98,7 @@ def generate_trial(
     Returns
     -------
     dict
-        ``ADSL, ADAE, ADRS, ADTR, ADEX, ADBM`` as DataFrames with the columns of
+        ``ADSL, ADAE, ADRS, ADTR, ADEX, ADBM, ADLB`` as DataFrames with the columns of
         ``sap/DATA_MODEL.md`` in that order. Complete dates are ``datetime64[ns]``; the columns
         listed in ``sap.date_imputation.partial_allowed`` are ISO text (``YYYY-MM-DD``,
         ``YYYY-MM`` or ``YYYY``); integers are ``Int64``; text and flags are ``object`` with
@@ -110,7 +112,7 @@ def generate_trial(
             f"no patient is enrolled by the cut-off {cut.isoformat()}: the first enrollment "
             f"with seed {seed} is {first.isoformat()}; choose a later cut-off"
         )
-    return datasets_at(histories, sap, cut)
+    return datasets_at(histories, sap, cut, simulate_labs(histories, seed))
 
 
 def interim_cutoff_for(

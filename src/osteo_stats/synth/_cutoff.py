@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import math
 from calendar import monthrange
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 import pandas as pd
 
+from osteo_stats.load.schemas import LAB_PARAMS
 from osteo_stats.sap import SAP
 from osteo_stats.synth._simulate import PatientHistory
 from osteo_stats.synth._spec import COLUMNS, DATASETS
@@ -27,6 +29,7 @@ from osteo_stats.synth._spec import COLUMNS, DATASETS
 RESOLVED = ("RECOVERED/RESOLVED", "RECOVERED/RESOLVED WITH SEQUELAE", "FATAL")
 _EXTRT_ORDER = {"SBRT": 0, "GEMCITABINE": 1, "PENPULIMAB": 2}
 _ATPT_ORDER = {"PRE-SBRT": 0, "POST-SBRT": 1}
+_LAB_ORDER = {p: i for i, p in enumerate(LAB_PARAMS)}
 
 
 def final_cutoff(histories: list[PatientHistory], sap: SAP) -> date:
@@ -37,8 +40,14 @@ def final_cutoff(histories: list[PatientHistory], sap: SAP) -> date:
     return d.replace(day=monthrange(d.year, d.month)[1])
 
 
-def datasets_at(histories: list[PatientHistory], sap: SAP, cutoff: date) -> dict[str, pd.DataFrame]:
-    """The six analysis datasets as they would be extracted on ``cutoff``."""
+def datasets_at(
+    histories: list[PatientHistory],
+    sap: SAP,
+    cutoff: date,
+    labs: Mapping[str, list[dict]] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The analysis datasets as they would be extracted on ``cutoff`` (ADLB from ``labs``,
+    USUBJID -> rows over the whole history; without it ADLB has no rows)."""
     rows: dict[str, list[dict]] = {name: [] for name in DATASETS}
     common = {"STUDYID": sap.study.studyid}
     for h in histories:
@@ -54,6 +63,8 @@ def datasets_at(histories: list[PatientHistory], sap: SAP, cutoff: date) -> dict
         rows["ADBM"] += [
             {**ids, **r} for r in h.bm if r["_known"] is not None and r["_known"] <= cutoff
         ]
+        lab = (labs or {}).get(h.usubjid, [])
+        rows["ADLB"] += [{**ids, **r} for r in lab if r["ADT"] <= cutoff]
     markers = {m: i for i, m in enumerate(sap.biomarkers.markers)}
     sort_keys = {
         "ADSL": lambda r: r["USUBJID"],
@@ -62,6 +73,7 @@ def datasets_at(histories: list[PatientHistory], sap: SAP, cutoff: date) -> dict
         "ADTR": lambda r: (r["USUBJID"], r["ADT"]),
         "ADEX": lambda r: (r["USUBJID"], r["EXSTDT"], _EXTRT_ORDER[r["EXTRT"]], r["EXFRACN"] or 0),
         "ADBM": lambda r: (r["USUBJID"], markers.get(r["PARAMCD"], 99), _ATPT_ORDER[r["ATPT"]]),
+        "ADLB": lambda r: (r["USUBJID"], r["ADT"], _LAB_ORDER[r["PARAMCD"]]),
     }
     partial = sap.date_imputation.partial_allowed
     return {

@@ -121,6 +121,17 @@ COLUMNS: dict[str, tuple[Col, ...]] = {
         Col("BMSTAT", "text", "Biomarker Assessment Status"),
         Col("BMREASND", "text", "Reason Not Done or Not Evaluable"),
     ),
+    "ADLB": (
+        *_COMMON,
+        Col("PARAMCD", "text", "Parameter Code"),
+        Col("PARAM", "text", "Parameter"),
+        Col("AVISIT", "text", "Analysis Visit"),
+        Col("ADT", "date", "Analysis Date"),
+        Col("AVAL", "num", "Analysis Value", 2),
+        Col("AVALU", "text", "Analysis Value Unit"),
+        Col("ANRLO", "num", "Analysis Normal Range Lower Limit", 2),
+        Col("ANRHI", "num", "Analysis Normal Range Upper Limit", 2),
+    ),
 }
 
 DATASET_LABELS: dict[str, str] = {
@@ -130,6 +141,7 @@ DATASET_LABELS: dict[str, str] = {
     "ADTR": "Tumour Measurement Analysis Dataset",
     "ADEX": "Exposure Analysis Dataset",
     "ADBM": "Biomarker Analysis Dataset",
+    "ADLB": "Laboratory Analysis Dataset",
 }
 
 DATASETS: tuple[str, ...] = tuple(COLUMNS)
@@ -142,4 +154,5 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "ADTR": ("USUBJID", "ADT"),
     "ADEX": ("USUBJID", "EXSTDT", "EXTRT", "EXFRACN"),
     "ADBM": ("USUBJID", "PARAMCD", "ATPT"),
+    "ADLB": ("USUBJID", "ADT", "PARAMCD"),
 }

@@ -26,6 +26,7 @@ from osteo_stats.tlf.efficacy import EFFICACY_TLFS
 from osteo_stats.tlf.model import TLFOutput
 from osteo_stats.tlf.monitoring import build_monitoring_tlfs
 from osteo_stats.tlf.safety import SAFETY_TLFS
+from osteo_stats.tlf.safety.laboratory import LABORATORY_TLFS
 
 Builder = Callable[[AnalysisData], list[TLFOutput]]
 
@@ -37,7 +38,7 @@ BUILDERS: dict[str, Mapping[tuple[str, ...], Builder]] = {
     "design": {("Table 14.2.2", "Figure 14.2.5"): build_design_tlfs},
     "efficacy": EFFICACY_TLFS,
     "monitoring": {("Table 14.2.3", "Table 14.3.5", "Figure 14.3.1"): build_monitoring_tlfs},
-    "safety": SAFETY_TLFS,
+    "safety": {**SAFETY_TLFS, **LABORATORY_TLFS},
     "biomarkers": BIOMARKER_TLFS,
 }
 
@@ -192,15 +193,30 @@ SHOWS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: TLF -> the optional dataset it is built from: without that file in the extract it says
+#: "not available: <DATASET> not supplied" (an absent ADBM means no samples, shown as such).
+DATASET_NEEDS: dict[str, str] = {
+    "Table 14.3.6.1": "ADLB",
+    "Table 14.3.6.2": "ADLB",
+    "Listing 16.2.8.1": "ADLB",
+}
+
+
 def _not_available(columns: Collection[str]) -> str:
     names = ", ".join(dict.fromkeys(c.split(".")[1] for c in columns))
     return f"not available: {names} not collected"
 
 
 def unavailable(trial: TrialData) -> dict[str, str]:
-    """TLF label -> "not available: <COL> not collected" for the TLFs these data cannot give."""
+    """TLF label -> "not available: <COL> not collected" (or "<DATASET> not supplied") for the
+    TLFs these data cannot give."""
     missing = _not_collected(trial)
-    reasons: dict[str, str] = {}
+    supplied = {source.dataset for source in trial.sources}
+    reasons: dict[str, str] = {
+        label: f"not available: {dataset} not supplied"
+        for label, dataset in DATASET_NEEDS.items()
+        if dataset not in supplied
+    }
     for label, needs in NEEDS.items():
         absent = [c for c in needs if c in missing]
         if absent:
@@ -305,7 +321,7 @@ def build_tlfs(ad: AnalysisData, areas: Collection[str] | None = None) -> list[T
     if unknown:
         raise ValueError(f"unknown TLF area(s) {unknown}; allowed: {', '.join(BUILDERS)}")
     trial = ad.trial
-    gone = unavailable(trial) if trial.not_collected else {}
+    gone = unavailable(trial)
     outputs: list[TLFOutput] = []
     for area in wanted:
         for labels, build in BUILDERS[area].items():

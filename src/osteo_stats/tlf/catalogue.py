@@ -67,6 +67,8 @@ SAP_TLFS: tuple[ExpectedTLF, ...] = (
         14.3.4.5 Deaths
         14.3.4.6 Surgical complications by Clavien-Dindo grade
         14.3.5 Unacceptable toxicity and the toxicity stopping boundary
+        14.3.6.1 Laboratory toxicity: shift from baseline to worst post-baseline CTCAE grade
+        14.3.6.2 Patients with a grade 3-4 laboratory abnormality, by phase
         14.4.1 Biomarker availability and reasons for missing samples (exploratory)
         14.4.2 Biomarkers before and after SBRT: paired change (exploratory)
         14.4.3 Biomarkers and response (pathological, ORR) (exploratory)
@@ -104,6 +106,7 @@ SAP_TLFS: tuple[ExpectedTLF, ...] = (
         16.2.7.4 Deaths
         16.2.7.5 Surgical complications (Clavien-Dindo)
         16.2.7.6 Unacceptable toxicities (SAP 9.4 components)
+        16.2.8.1 Laboratory values of CTCAE grade >= 3
         16.2.9 Data currency per patient: last assessment, last AE update, overdue assessments, outstanding surgery or pathology
         """,  # noqa: E501 (titles are kept whole)
     )

@@ -11,15 +11,12 @@ import io
 
 import pandas as pd
 from pypdf import PdfReader
+from test_render_long_text import PAGE  # one TLF alone on a page, with the report CSS
 
 from osteo_stats.render.html import Cell, group_heads, template_environment, tlf_view
 from osteo_stats.render.pdf import html_to_pdf
 from osteo_stats.tlf.model import TLF
 
-PAGE = (
-    '{% import "macros.html.j2" as m %}<!DOCTYPE html><html><head><meta charset="utf-8">'
-    '<style>{% include "report.css" %}</style></head><body>{{ m.tlf(view) }}</body></html>'
-)
 HEADING = "Lymphocyte count decreased (LYMPH), N = 42"
 
 

@@ -232,4 +232,12 @@ def test_report_final_at_an_interim_cutoff_with_the_real_catalogue(tmp_path, shi
     # No listing is shown; two table footnotes name theirs (Tables 14.1.4, 14.3.4.5).
     assert '<section class="tlf listing' in dmc and 'id="listing-' in dmc
     assert '<section class="tlf listing' not in open_html and 'id="listing-' not in open_html
+    # ... and say that it is in the closed report, which cites it as built (SAP 10.2).
+    number = r"16(?:\.\d+)+"
+    cited = re.findall(
+        rf"(Listings? {number}(?:(?:,? and |, ){number})*)( \(closed-session report\))?", open_html
+    )
+    assert ("Listing 16.2.7.4", " (closed-session report)") in cited
+    assert all(where for _listing, where in cited), cited
+    assert "Individual deaths: Listing 16.2.7.4." in dmc and "(closed-session report)" not in dmc
     assert "futility" in dmc.lower() and "futility" not in open_html.lower()

@@ -23,6 +23,7 @@ from test_render_fixtures import fixture_outputs, futility_table, key_result_row
 from osteo_stats.outputs import MANIFEST_NAME
 from osteo_stats.render import build_report_context, render_report_html, write_report
 from osteo_stats.render.html import fit_columns
+from osteo_stats.render.report import report_outputs
 from osteo_stats.render.spec import (
     DMC_OPEN_REPORT,
     DMC_REPORT,
@@ -34,6 +35,7 @@ from osteo_stats.render.summary import committee_summary, key_results
 from osteo_stats.tlf.ard import ARD
 from osteo_stats.tlf.build import build_tlfs
 from osteo_stats.tlf.catalogue import SAP_TLFS
+from osteo_stats.tlf.model import TLF, TLFOutput
 
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 ARGV = ["osteo-stats", "report", "dmc", "--data", "data/synthetic"]
@@ -450,6 +452,55 @@ def test_open_dmc_report_is_the_closed_one_without_listings_boundary_or_futility
     assert DMC_REPORT.session == "Closed session"
     assert REPORT_SETS["dmc"] == (DMC_REPORT, DMC_OPEN_REPORT)
     assert REPORT_SETS["final"] == (FINAL_REPORT,)
+
+
+def _cited(number: str, *footnotes: str) -> TLFOutput:
+    tlf = TLF(
+        kind="Table",
+        number=number,
+        analysis_set="Safety analysis set (N = 42)",
+        footnotes=footnotes,
+        source="Source: test",
+        analysis_ids=(),
+        body=pd.DataFrame({"Category": ["Any death"], "n (%)": ["1 (2.4)"]}),
+    )
+    return TLFOutput(tlf, ARD.concat([]))
+
+
+def test_open_report_says_the_listings_its_footnotes_cite_are_in_the_closed_report():
+    """SAP 10.2: the open report shows no listing, so a footnote citing one says where it is;
+    the closed report, which shows them, cites them as built."""
+    outputs = [
+        _cited(
+            "14.1.4", "Percentages use FAS N as denominator. Individual patients: Listing 16.2.2."
+        ),
+        _cited("14.3.4.5", "n (%) of SAF N. Individual deaths: Listing 16.2.7.4."),
+        _cited(
+            "14.3.1", "The qualifying AEs are in Listings 16.2.7.2 and 16.2.7.3; see Table 14.3.5."
+        ),
+        _cited("14.3.2", "A patient is counted once per row."),
+        _cited("14.3.3", "See Listing 16.2.7.1, 16.2.7.2 and 16.2.7.3."),
+    ]
+    opened = {o.tlf.number: o.tlf.footnotes for o in report_outputs(DMC_OPEN_REPORT, outputs)}
+    assert opened == {
+        "14.1.4": (
+            "Percentages use FAS N as denominator. "
+            "Individual patients: Listing 16.2.2 (closed-session report).",
+        ),
+        "14.3.4.5": (
+            "n (%) of SAF N. Individual deaths: Listing 16.2.7.4 (closed-session report).",
+        ),
+        "14.3.1": (
+            "The qualifying AEs are in Listings 16.2.7.2 and 16.2.7.3 (closed-session report); "
+            "see Table 14.3.5.",
+        ),
+        "14.3.2": ("A patient is counted once per row.",),
+        "14.3.3": ("See Listing 16.2.7.1, 16.2.7.2 and 16.2.7.3 (closed-session report).",),
+    }
+    # The closed report shows the TLFs as built; the TLFs themselves are not altered.
+    closed = {o.tlf.number: o.tlf.footnotes for o in report_outputs(DMC_REPORT, outputs)}
+    assert closed == {o.tlf.number: o.tlf.footnotes for o in outputs}
+    assert outputs[1].tlf.footnotes == ("n (%) of SAF N. Individual deaths: Listing 16.2.7.4.",)
 
 
 def test_final_report_puts_tables_first_and_every_listing_in_a_closing_appendix():

@@ -71,6 +71,8 @@ class TLFView:
     #: Per column: numbers are centred, text is left-aligned (the first column is always text).
     numeric: tuple[bool, ...] = ()
     rows: tuple[tuple[Cell, ...], ...] = ()
+    #: Per row: it heads a group (see :func:`group_heads`); the PDF keeps it with the next row.
+    heads: tuple[bool, ...] = ()
     svg: Markup | None = None
 
 
@@ -157,6 +159,23 @@ def fit_columns(
     return [round(100 * w / total, 2) for w in natural]
 
 
+def group_heads(rows: tuple[tuple[Cell, ...], ...]) -> tuple[bool, ...]:
+    """Per row of a table: does it head the rows after it?
+
+    A row heads a group when it is followed by a row that belongs to it: one whose first cell is
+    blank (the rows under a system organ class, or under a laboratory parameter), or indented
+    deeper (statistics under a parameter); or when only its first cell is filled (a label such
+    as "Related to any component"). A page must not end on such a row (SAP 11.1).
+    """
+    heads = [False] * len(rows)
+    for i, (row, following) in enumerate(zip(rows[:-1], rows[1:], strict=True)):
+        first, below = (row or (Cell(""),))[0], (following or (Cell(""),))[0]
+        heads[i] = bool(first.text) and (
+            not below.text or below.indent > first.indent or not any(c.text for c in row[1:])
+        )
+    return tuple(heads)
+
+
 def _numeric_column(cells: list[str]) -> bool:
     filled = [cell for cell in cells if cell.strip()]
     if not filled:
@@ -195,6 +214,7 @@ def tlf_view(tlf: TLF) -> TLFView:
     landscape = tlf.landscape or needed > PORTRAIT_CHARS
     compact = needed > LANDSCAPE_CHARS
     available = COMPACT_CHARS if compact else LANDSCAPE_CHARS if landscape else PORTRAIT_CHARS
+    rows = tuple(tuple(_cell(value) for value in row) for row in raw_rows)
     return TLFView(
         **common,
         landscape=landscape,
@@ -204,7 +224,9 @@ def tlf_view(tlf: TLF) -> TLFView:
         numeric=tuple(
             j > 0 and _numeric_column([row[j] for row in raw_rows]) for j in range(len(columns))
         ),
-        rows=tuple(tuple(_cell(value) for value in row) for row in raw_rows),
+        rows=rows,
+        # A listing's rows are records, not groups: a patient's rows may part at a page end.
+        heads=group_heads(rows) if tlf.kind == "Table" else (False,) * len(rows),
     )
 
 

@@ -137,7 +137,36 @@ def report_outputs(spec: ReportSpec, outputs: list[TLFOutput]) -> list[TLFOutput
     if spec.include_unplaced:
         placed = set(spec.labels)
         chosen += [output for output in outputs if output.tlf.label not in placed]
+    if spec.listings_elsewhere:
+        shown = {output.tlf.label for output in chosen}
+        chosen = [_cite_elsewhere(output, shown, spec.listings_elsewhere) for output in chosen]
     return chosen
+
+
+#: "Listing 16.2.2", "Listings 16.2.7.2 and 16.2.7.3": a footnote's citation of listings.
+_LISTING_CITATION = re.compile(r"\bListings? 16(?:\.\d+)+(?:(?:,? and |, )16(?:\.\d+)+)*")
+_LISTING_NUMBER = re.compile(r"16(?:\.\d+)+")
+
+
+def _cite_elsewhere(output: TLFOutput, shown: set[str], where: str) -> TLFOutput:
+    """``output`` with each listing its footnotes cite but the report does not show followed
+    by `` (where)``; the TLF itself (its CSV, RTF file and ARD rows) is unchanged."""
+
+    def cite(match: re.Match[str]) -> str:
+        numbers = _LISTING_NUMBER.findall(match[0])
+        absent = [number for number in numbers if f"Listing {number}" not in shown]
+        if not absent:
+            return match[0]
+        if len(absent) == len(numbers):
+            return f"{match[0]} ({where})"
+        return _LISTING_NUMBER.sub(
+            lambda m: f"{m[0]} ({where})" if m[0] in absent else m[0], match[0]
+        )
+
+    footnotes = tuple(_LISTING_CITATION.sub(cite, note) for note in output.tlf.footnotes)
+    if footnotes == output.tlf.footnotes:
+        return output
+    return dataclasses.replace(output, tlf=dataclasses.replace(output.tlf, footnotes=footnotes))
 
 
 def _section_view(
@@ -340,14 +369,23 @@ def write_report_files(
             by_label.setdefault(output.tlf.label, output)
     outputs = list(by_label.values())
     files = write_ard(ARD.concat(o.ard for o in outputs), directory, context.analysis_type)
+    running = running_text(kind, context)
     tlf_files, documents = _write_tlf_files(
-        outputs, directory / "tlfs", rtf=True, paper=paper, running=running_text(kind, context)
+        outputs, directory / "tlfs", rtf=True, paper=paper, running=running
     )
     files += tlf_files
     rtf_of = dict(zip(by_label, documents, strict=True))
     for name, shown in reports:
         if shown:
-            combined = combine_rtf([rtf_of[output.tlf.label] for output in shown])
+            # A TLF that this report cites differently (SAP 10.2) is rendered again for it.
+            combined = combine_rtf(
+                [
+                    rtf_of[output.tlf.label]
+                    if output is by_label[output.tlf.label]
+                    else tlf_to_rtf(output.tlf, paper, running)
+                    for output in shown
+                ]
+            )
             atomic_write_text(directory / f"{name}_tlfs.rtf", combined)
             files.append(directory / f"{name}_tlfs.rtf")
     files += extra_files(directory) if extra_files is not None else []

@@ -68,6 +68,9 @@ class ReportSpec:
     summary_blocks: tuple[str, ...] | None = None
     #: A key-results page after the table of contents (SAP 10.3).
     key_results: bool = False
+    #: Where the patient listings its footnotes cite but it does not show are; each such
+    #: citation is followed by it in parentheses (SAP 10.2). Empty: citations are left as built.
+    listings_elsewhere: str = ""
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -244,6 +247,7 @@ DMC_OPEN_REPORT = ReportSpec(
     "patient-level listing, toxicity-boundary status or efficacy result (SAP 10.2).",
     summary_title="Summary for the open session",
     summary_blocks=("enrollment", "safety"),
+    listings_elsewhere="closed-session report",
 )
 
 FINAL_REPORT = ReportSpec(

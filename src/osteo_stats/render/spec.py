@@ -198,6 +198,9 @@ _FUTILITY = _section(
     "No other efficacy estimate is shown at interim (SAP 10.1).",
 )
 
+# The safety sections, in the same order in both reports (SAP 9.3).
+_SAFETY = (_AE, _SAE, _IRAE, _SURGERY, _DEATHS, _LAB, _TOXICITY)
+
 DMC_REPORT = ReportSpec(
     kind="dmc",
     title="Data Monitoring Committee report (interim, safety)",
@@ -208,13 +211,7 @@ DMC_REPORT = ReportSpec(
         _CURRENCY,
         _BASELINE,
         _EXPOSURE_DMC,
-        _AE,
-        _SAE,
-        _IRAE,
-        _SURGERY,
-        _DEATHS,
-        _LAB,
-        _TOXICITY,
+        *_SAFETY,
         _FUTILITY,
     ),
     committee_summary=True,
@@ -300,13 +297,7 @@ FINAL_REPORT = ReportSpec(
                 "Table 14.4.1, Table 14.4.2, Figure 14.4.1, Table 14.4.3, Figure 14.4.2, "
                 "Table 14.4.4, Figure 14.4.3",
             ),
-            _AE,
-            _SAE,
-            _IRAE,
-            _SURGERY,
-            _DEATHS,
-            _LAB,
-            _TOXICITY,
+            *_SAFETY,
         )
     ),
     committee_summary=False,

@@ -12,7 +12,8 @@ pt    enrolled    end of study / death                        evaluable (EVALDT)
 ====  ==========  ==========================================  ===========================
 001   2024-06-05  ongoing                                     surgery 2024-08-05
 002   2024-07-01  died and discontinued on c, 2025-06-30      surgery 2024-09-10
-003   2024-08-01  died and discontinued on p, 2024-12-31      no surgery, last dose 09-16
+003   2024-08-01  died (treatment-related) and discontinued   no surgery, last dose 09-16
+                  on p, 2024-12-31
 004   2025-02-01  withdrew 2025-05-15 (enrolled after p)      no surgery, last dose 04-01
 005   2024-09-01  died and discontinued 2025-03-01            surgery 2024-11-05
 006   2024-10-01  died and discontinued after c, 2025-07-01   surgery 2025-01-10
@@ -24,8 +25,9 @@ AEs (TEAE window open at both cut-offs):
   001-3 2025-01-01 grade 1 (day after p); 001-4 2025-03-15 grade 3 serious immune-related;
   001-5 2025-06-30 grade 2 serious (on c); 001-6 2025-07-01 grade 4 serious (after c: not in
   the analysis); 001-7 onset missing, grade 3 (kept by every cut, SAP 6.2: never new).
-- 002-1 2024-12-15 grade 4 (before p); 003-1 2024-09-01 grade 2 (before p);
-  004-1 2025-02-20 grade 3 (new patient); 006-1 2025-01-11 grade 2 surgical complication.
+- 002-1 2024-12-15 grade 4 immune-related (before p); 003-1 2024-09-01 grade 2 (before p);
+  004-1 2025-02-20 grade 4 gemcitabine-related, non-haematological (new patient); 006-1
+  2025-01-11 grade 2 surgical complication.
 
 Expected at c with p:
 
@@ -34,7 +36,16 @@ Expected at c with p:
 - new deaths: 002 (on c), 005 (2); not 003 (on p) nor 006 (after c, alive at c).
 - new discontinuations: 002, 004, 005 (3); not 003 (on p) nor 006 (ongoing at c).
 - looks: at p 4 patients are evaluable (001, 002, 003, 005), at c 6: look 1 (5 patients) is
-  reached since p, look 2 (10) is not. New looks: (1,).
+  reached since p, look 2 (10) is not. New looks: (1,). Table 14.3.5 has a "New" column after
+  "Look": Y on look 1, N on looks 2-9, blank on the operating-characteristics rows.
+- unacceptable toxicities (SAP 9.4): new when UTOXFL = Y at c and not on the snapshot at p.
+  002 (irAE grade 4 on 2024-12-15, criterion 1) and 003 (treatment-related death on p,
+  criterion 3) had one at p: listed, not new. 001 (irAE grade 3 on 2025-03-15; its grade-3
+  AEs up to p are neither immune- nor treatment-related) and 004 (treatment-related
+  non-haematological grade 4, enrolled after p, criterion 2) are new: Listing 16.2.7.6 lists
+  001-004 with New = Y for 001 and 004; DMC-NEW-01 "UNACCEPTABLE TOXICITY" = 2 patients.
+  The added causes change none of the expectations above (002, 003 and 004 stay evaluable
+  from the same dates, and the AE records and their new flags are the same).
 """
 
 from __future__ import annotations
@@ -85,8 +96,8 @@ def _not_operated(planned: str, reason: str) -> dict[str, str]:
     return dict(SURGPLDT=planned, SURGDT="", SURGOUT="NOT DONE", SURGNDRS=reason, NECRPCT="")
 
 
-def _died(day: str) -> dict[str, str]:
-    return dict(DTHDT=day, DTHCAUS="DISEASE PROGRESSION", LSTALVDT=day,
+def _died(day: str, cause: str = "DISEASE PROGRESSION") -> dict[str, str]:
+    return dict(DTHDT=day, DTHCAUS=cause, LSTALVDT=day,
                 EOSSTT="DISCONTINUED", DCSREAS="DEATH", EOSDT=day)  # fmt: skip
 
 
@@ -95,7 +106,7 @@ PATIENTS = [
     _patient(2, "2024-07-01", "2024-07-03", "2024-11-20", **_operated("2024-09-06", "2024-09-10"),
              **_died("2025-06-30")),
     _patient(3, "2024-08-01", "2024-08-05", "2024-09-16", **_not_operated("2024-09-27",
-             "PROGRESSION"), **_died("2024-12-31")),
+             "PROGRESSION"), **_died("2024-12-31", "TREATMENT-RELATED")),
     _patient(4, "2025-02-01", "2025-02-03", "2025-04-01", **_not_operated("2025-03-28",
              "WITHDRAWAL"), LSTALVDT="2025-05-15", EOSSTT="DISCONTINUED",
              DCSREAS="WITHDRAWAL BY SUBJECT", EOSDT="2025-05-15"),
@@ -118,9 +129,9 @@ EVENTS = [
     _event(1, 5, "2025-06-30", "2", AESER="Y"),
     _event(1, 6, "2025-07-01", "4", AESER="Y"),
     _event(1, 7, "", "3"),
-    _event(2, 1, "2024-12-15", "4"),
+    _event(2, 1, "2024-12-15", "4", AEIRFL="Y"),
     _event(3, 1, "2024-09-01", "2"),
-    _event(4, 1, "2025-02-20", "3"),
+    _event(4, 1, "2025-02-20", "4", AERELGM="Y"),
     _event(6, 1, "2025-01-11", "2", AECLAVDN="II"),
 ]
 
@@ -134,6 +145,7 @@ EXPECTED_COUNTS = {
     "SURGICAL COMPLICATION": 1,
     "DEATH": 2,
     "DISCONTINUED": 3,
+    "UNACCEPTABLE TOXICITY": 2,
     "TOXICITY LOOK REACHED": 1,
 }
 
@@ -178,6 +190,13 @@ def test_flags_exactly_the_events_after_the_previous_cutoff(ad):
         "PROMIS-004",
         "PROMIS-005",
     }
+    assert set(flagged.index[flagged["UTOXFL"].eq("Y")]) == {
+        "PROMIS-001",
+        "PROMIS-002",
+        "PROMIS-003",
+        "PROMIS-004",
+    }
+    assert set(flagged.index[flagged["UTXNEWFL"].eq("Y")]) == {"PROMIS-001", "PROMIS-004"}
     assert ad.new_looks == (1,)
     assert ad.previous_cutoff == PREVIOUS
 
@@ -191,6 +210,8 @@ def test_ard_counts_the_new_events_with_the_previous_cutoff(outputs):
     where = dict(zip(rows["parameter"], rows["tlf"], strict=True))
     assert where["SERIOUS TEAE"] == "Listing 16.2.7.1"
     assert where["DISCONTINUED"] == "Listing 16.2.1"
+    assert where["UNACCEPTABLE TOXICITY"] == "Listing 16.2.7.6"
+    assert where["TOXICITY LOOK REACHED"] == "Table 14.3.5"
     for label in set(rows["tlf"]):
         assert "DMC-NEW-01" in outputs[label].tlf.analysis_ids
 
@@ -217,6 +238,25 @@ def test_listings_mark_the_new_rows(outputs):
     body = outputs["Listing 16.2.1"].tlf.body
     assert list(body.columns[:2]) == ["Patient", "New"]
     assert any("2024-12-31" in note for note in outputs["Listing 16.2.1"].tlf.footnotes)
+    utox = outputs["Listing 16.2.7.6"].tlf
+    assert list(utox.body.columns[:2]) == ["Patient", "New"]
+    assert dict(zip(utox.body["Patient"], utox.body["New"], strict=True)) == {
+        "PROMIS-001": "Y",
+        "PROMIS-002": "N",
+        "PROMIS-003": "N",
+        "PROMIS-004": "Y",
+    }
+    assert any("New = Y" in n and "2024-12-31" in n for n in utox.footnotes)
+
+
+def test_boundary_table_marks_the_looks_reached_since_the_previous_cutoff(outputs):
+    table = outputs["Table 14.3.5"].tlf
+    assert list(table.body.columns[:2]) == ["Look", "New"]
+    looks = table.body.iloc[:9]
+    assert list(looks["Look"]) == [str(k) for k in range(1, 10)]
+    assert list(looks["New"]) == ["Y"] + ["N"] * 8
+    assert set(table.body["New"].iloc[9:]) == {""}  # the operating characteristics
+    assert any("New = Y" in n and "2024-12-31" in n for n in table.footnotes)
 
 
 def test_summary_block_shows_the_new_counts(outputs):
@@ -239,20 +279,24 @@ def test_summary_block_shows_the_new_counts(outputs):
         "... CTCAE grade >= 3": "2",
         "Deaths": "2",
         "Discontinuations (end of study)": "3",
+        "Unacceptable toxicities (SAP 9.4)": "2",
         "Toxicity looks reached": "1",
     }
     sources = [line.source for line in block.lines]
     assert sources == ["Table 14.3.1", "Listing 16.2.7.1", "Listing 16.2.7.2", "Listing 16.2.7.4",
-                       "Listing 16.2.1", "Table 14.3.5"]  # fmt: skip
+                       "Listing 16.2.1", "Listing 16.2.7.6", "Table 14.3.5"]  # fmt: skip
 
 
 def test_without_a_previous_cutoff_nothing_is_flagged(trial):
     ad = derive_analysis_data(trial, SAP, CUTOFF)
     assert ad.previous_cutoff is None and "NEWFL" not in ad.adae
-    outputs = build_tlfs(ad, ("disposition", "safety"))
+    outputs = build_tlfs(ad, ("disposition", "monitoring", "safety"))
     assert "DMC-NEW-01" not in set(combined_ard(outputs).frame["analysis_id"])
-    listing = next(o for o in outputs if o.tlf.label == "Listing 16.2.7.1")
-    assert "New" not in listing.tlf.body.columns
+    assert "UTXNEWFL" not in ad.adsl
+    for label in ("Listing 16.2.7.1", "Listing 16.2.7.6", "Table 14.3.5"):
+        tlf = next(o.tlf for o in outputs if o.tlf.label == label)
+        assert "New" not in tlf.body.columns
+        assert not any("New = Y" in note for note in tlf.footnotes)
     summary = committee_summary(combined_ard(outputs), {}, 43, 0, 0, 0, accrual_shortfall=0.5)
     block = next(b for b in summary.blocks if b.key == "changes")
     assert block.missing == "No previous DMC report found: nothing is flagged as new"
@@ -262,6 +306,7 @@ def test_previous_cutoff_before_the_first_enrollment_makes_everything_new(trial)
     ad = derive_analysis_data(trial, SAP, CUTOFF, previous_cutoff=date(2024, 1, 1))
     assert ad.adae["NEWFL"].eq("Y").all()
     assert ad.adsl.loc[ad.adsl["DTHDT"].notna(), "DTHNEWFL"].eq("Y").all()
+    assert ad.adsl.loc[ad.adsl["UTOXFL"].eq("Y"), "UTXNEWFL"].eq("Y").sum() == 4
     assert ad.new_looks == (1,)
 
 
@@ -332,7 +377,11 @@ def test_report_dmc_with_previous_cutoff_flags_the_shipped_events(tmp_path):
     last dose 2025-01-20, inside the 30-day TEAE window) and PROMIS-01-013 #10 (2025-01-08,
     grade 3 serious, last dose 2024-03-11: outside the TEAE window), so 1 new TEAE, 0 serious,
     0 of grade >= 3. All 8 looks (5 ... 40 evaluable patients) were reached by p (the last of
-    the 42 SAF patients, enrolled 2024-02-19, evaluable from 2024-03-25): 0 new looks."""
+    the 42 SAF patients, enrolled 2024-02-19, evaluable from 2024-03-25): 0 new looks. No
+    SAP 9.4 qualifying event is dated in (p, c]: the latest AE with AEIRFL = Y and grade >= 3,
+    of grade >= 4 and treatment-related, or with AESDLYFL = Y starts 2024-09-10, the one
+    treatment-related death is on 2024-09-25, and no surgery is NOT DONE for TOXICITY: 0 new
+    unacceptable toxicities."""
     out = tmp_path / "reports"
     result = _invoke(
         "report", "dmc", "--cutoff", "2025-06-30", "--previous-cutoff", "2024-12-31", "--out", out
@@ -352,6 +401,7 @@ def test_report_dmc_with_previous_cutoff_flags_the_shipped_events(tmp_path):
         "SURGICAL COMPLICATION": 0,
         "DEATH": 6,
         "DISCONTINUED": 7,
+        "UNACCEPTABLE TOXICITY": 0,
         "TOXICITY LOOK REACHED": 0,
     }
     listing = pd.read_csv(folder / "tlfs" / "listing_16_2_7_4.csv", dtype=str)

@@ -82,8 +82,8 @@ class AnalysisData:
         ``design.n`` patients are enrolled by the cut-off.
     previous_cutoff, new_looks
         The previous DMC cut-off p and the toxicity looks first reached after it (SAP 10.4,
-        :mod:`osteo_stats.derive.changes`); with p, ADAE has ``NEWFL`` and ADSL ``DTHNEWFL``
-        and ``DSNEWFL``. None and () when no previous cut-off is known.
+        :mod:`osteo_stats.derive.changes`); with p, ADAE has ``NEWFL`` and ADSL ``DTHNEWFL``,
+        ``DSNEWFL`` and ``UTXNEWFL``. None and () when no previous cut-off is known.
     """
 
     sap: SAP

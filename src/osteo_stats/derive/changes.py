@@ -10,6 +10,8 @@ itself, so p itself is not new (the cut keeps a record dated p) and c itself is 
   cut (SAP 6.2), so it is never new.
 - ADSL ``DTHNEWFL``: dead at c, not dead at p (DTHDT in (p, c]).
 - ADSL ``DSNEWFL``: discontinued the study at c (EOSSTT), not at p (EOSDT in (p, c]).
+- ADSL ``UTXNEWFL``: an unacceptable toxicity (SAP 9.4, ``UTOXFL``) at c, not at p, with
+  ``UTOXFL`` derived on the snapshot at p by the same rules (a patient enrolled after p is new).
 - the toxicity looks (SAP 9.4) reached at c and not at p, counted by
   :func:`~osteo_stats.derive.monitoring.observed_toxicity_counts` at both cut-offs.
 
@@ -33,7 +35,10 @@ from osteo_stats.errors import OsteoStatsError
 from osteo_stats.sap import SAP
 
 #: The new-since flags, by dataset (ADaM style: ``*FL``, ``Y``/``N``).
-NEW_FLAGS: dict[str, tuple[str, ...]] = {"ADAE": ("NEWFL",), "ADSL": ("DTHNEWFL", "DSNEWFL")}
+NEW_FLAGS: dict[str, tuple[str, ...]] = {
+    "ADAE": ("NEWFL",),
+    "ADSL": ("DTHNEWFL", "DSNEWFL", "UTXNEWFL"),
+}
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,8 @@ def derive_changes(
     # The looks at p from the same derivation as at c (SAP 9.1, 9.4) on the snapshot at p.
     adae_then = derive_teae(before.adae, before.adsl, sap.safety)
     adsl_then = derive_unacceptable_toxicity(before.adsl, adae_then, sap, as_cutoff(previous))
+    utox_then = adsl["USUBJID"].map(adsl_then.set_index("USUBJID")["UTOXFL"]).eq("Y")
+    adsl = adsl.assign(UTXNEWFL=_yn(adsl["UTOXFL"].eq("Y") & ~utox_then))
     looks = sap.toxicity_monitoring.looks
     reached_then = observed_toxicity_counts(adsl_then, looks)["reached"]
     reached_now = observed_toxicity_counts(adsl, looks)["reached"]

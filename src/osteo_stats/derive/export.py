@@ -142,6 +142,8 @@ DERIVED: tuple[VariableSpec, ...] = (
        "DTHDT after the previous DMC cut-off"),
     _V("ADSL", "DSNEWFL", "Discontinued Since Previous DMC Flag", "10.4",
        "EOSSTT DISCONTINUED with EOSDT after the previous DMC cut-off"),
+    _V("ADSL", "UTXNEWFL", "Unacceptable Tox New Since Prev DMC Flag", "10.4",
+       "UTOXFL Y, not Y on the snapshot at the previous DMC cut-off"),
     _V("ADSL", "EVALFL", "Evaluable for Toxicity Monitoring Flag", "9.4",
        "pre-operative phase completed"),
     _V("ADSL", "EVALDT", "Date Evaluable for Toxicity Monitoring", "9.4",

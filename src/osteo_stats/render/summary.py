@@ -151,6 +151,7 @@ _NEW_LINES = (
     ("TEAE GRADE >= 3", "... CTCAE grade >= 3"),
     ("DEATH", "Deaths"),
     ("DISCONTINUED", "Discontinuations (end of study)"),
+    ("UNACCEPTABLE TOXICITY", "Unacceptable toxicities (SAP 9.4)"),
     ("TOXICITY LOOK REACHED", "Toxicity looks reached"),
 )
 

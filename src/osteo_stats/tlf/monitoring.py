@@ -35,7 +35,7 @@ from osteo_stats.derive.monitoring import (
     stage1_counts,
 )
 from osteo_stats.tlf.ard import ARD, ARDBuilder, ARDView
-from osteo_stats.tlf.changes import LOOK, with_new_counts
+from osteo_stats.tlf.changes import LOOK, new_note, with_new_column, with_new_counts
 from osteo_stats.tlf.format import fmt_number
 from osteo_stats.tlf.model import TLF, TLFOutput, source_line
 from osteo_stats.tlf.plots.monitoring import draw_toxicity_boundary
@@ -225,6 +225,12 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
         columns=columns,
         dtype=object,
     )
+    # SAP 10.4: the looks first reached since the previous DMC cut-off; blank on the OC rows.
+    reached_since = pd.Series("", index=body.index, dtype=object)
+    reached_since.iloc[: len(looks)] = [
+        "Y" if k in ad.new_looks else "N" for k in range(1, len(looks) + 1)
+    ]
+    body = with_new_column(body, ad, reached_since)
     alpha = v.get("BOUNDARY", "alpha_attained", {"P": p_acc})
     power = v.get("BOUNDARY", "power", {"P": p_unacc})
     notes = [
@@ -257,6 +263,7 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
                 f"{cannot} The last look is look {last}, at {n_last} evaluable patients "
                 f"(boundary {_int(v.get(p, 'boundary', g))}); it {status}."
             )
+    notes.extend(new_note(ad, "look first reached"))
     if power < tm.power:
         notes.append(
             f"The crossing probability at {tm.p_unacceptable} is below the target {tm.power}."
@@ -271,7 +278,6 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
         body=body,
         landscape=True,
     )
-    # SAP 10.4: the looks first reached since the previous DMC cut-off.
     new = with_new_counts(TLFOutput(table, ard), ad, {LOOK: len(ad.new_looks)}, "SAF")
     return [new, _toxicity_figure(ad, ard, len(looks), sentence)]
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData, in_population
 from osteo_stats.derive.treatment import days_from_last_dose, last_dose
-from osteo_stats.tlf.changes import DEATH, new_note, with_new_column, with_new_counts
+from osteo_stats.tlf.changes import DEATH, UTOX, new_note, with_new_column, with_new_counts
 from osteo_stats.tlf.format import date_cells, text_cells
 from osteo_stats.tlf.model import TLFOutput
 from osteo_stats.tlf.safety._common import (
@@ -146,6 +146,7 @@ def death_listing(ad: AnalysisData) -> TLFOutput:
 def utox_listing(ad: AnalysisData) -> TLFOutput:
     saf = ad.population("SAF")
     hit = saf.loc[saf["UTOXFL"].eq("Y")].sort_values("USUBJID")
+    new = hit.get("UTXNEWFL", pd.Series("N", index=hit.index))
     body = pd.DataFrame(
         {
             "Patient": text_cells(hit["USUBJID"]),
@@ -156,6 +157,7 @@ def utox_listing(ad: AnalysisData) -> TLFOutput:
         },
         dtype=object,
     )
+    body = with_new_column(body, ad, new)
     tm = ad.sap.toxicity_monitoring
     notes = [
         "Unacceptable toxicity (SAP 9.4): immune-related TEAE grade >= "
@@ -164,7 +166,9 @@ def utox_listing(ad: AnalysisData) -> TLFOutput:
         f"more than {tm.surgery_delay_days} days by toxicity. Date = earliest qualifying event.",
         "The qualifying AEs are in Listings 16.2.7.2 and 16.2.7.3; the boundary is in Table "
         "14.3.5.",
+        *new_note(ad, "first unacceptable toxicity"),
     ]
-    return listing_output(
+    output = listing_output(
         MODULE, ad, "16.2.7.6", population_label("Safety analysis set", len(saf)), notes, body
     )
+    return with_new_counts(output, ad, {UTOX: int(new.eq("Y").sum())}, "SAF")

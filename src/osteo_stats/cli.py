@@ -144,7 +144,8 @@ def _parse_date(value: str | None, option: str) -> date | None:
 @app.command()
 def validate(
     data_dir: Annotated[
-        Path, typer.Argument(help="Directory holding ADSL, ADAE, ADRS, ADTR, ADEX (and ADBM, ADLB).")
+        Path,
+        typer.Argument(help="Directory holding ADSL, ADAE, ADRS, ADTR, ADEX (and ADBM, ADLB)."),
     ] = DEFAULT_DATA_DIR,
     data_option: Annotated[
         Path | None,

@@ -9,10 +9,13 @@ command:
 
 - every output directory carries :data:`MANIFEST_NAME`, listing the files the command wrote with
   their SHA-256 and the command line; an existing directory is replaced only when it is empty or
-  holds exactly such files, unchanged. A file the user added, or edited since, is never removed;
+  holds exactly such files, unchanged. Anything the user added (a file, an empty folder, a named
+  pipe, a link), or a file edited since, is never removed;
 - the current directory, the input data, and any directory containing them, are never outputs;
 - a symbolic link is never written through (the swap would replace the link, or worse, its
-  target's contents);
+  target's contents), nor one at a folder the command makes below ``--out`` (``OUT/dmc``);
+- names and paths stay within the file system's NAME_MAX and PATH_MAX, counting the hidden
+  names written beside the target, checked before any system call sees the path;
 - a record (a committee report) is not replaced unless the caller asks (``replace=True``,
   the CLI's ``--force``).
 

@@ -288,3 +288,42 @@ def test_a_link_made_under_out_while_the_report_ran_is_refused_at_the_swap(tmp_p
             (out / "dmc").rename(elsewhere)
             (out / "dmc").symlink_to(elsewhere, target_is_directory=True)
     assert not (elsewhere / "2026-04-30").exists()
+
+
+# --- 6. sweep: --previous-cutoff at the first enrolment (SAP 10.4) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("previous", "ae_new", "death_new"),
+    [
+        # SAP 10.4: p before the first enrolment (2025-01-10) is allowed and everything is new;
+        # on it and the day after, nothing had happened yet (first AE onset 2025-01-20).
+        ("2024-01-01", "YYYY", "NYN"),
+        ("2025-01-09", "YYYY", "NYN"),
+        ("2025-01-10", "YYYY", "NYN"),
+        ("2025-01-11", "YYYY", "NYN"),
+        # PROMIS-002 died and discontinued on 2025-12-05: new after p = 12-04, known at p = 12-05.
+        ("2025-12-04", "NNNN", "NYN"),
+        ("2025-12-05", "NNNN", "NNN"),
+    ],
+)
+def test_previous_cutoff_before_at_and_after_the_first_enrolment(
+    tmp_path, previous, ae_new, death_new
+):
+    from datetime import date
+
+    from minimal_trial import minimal_trial, write_trial
+
+    import osteo_stats as os_
+    from osteo_stats.derive.analysis_data import derive_analysis_data
+
+    sap = os_.load_sap()
+    trial = os_.load_trial(write_trial(minimal_trial(), tmp_path / "data"), sap)
+    ad = derive_analysis_data(
+        trial, sap, None, analysis_type="interim", previous_cutoff=date.fromisoformat(previous)
+    )
+    adae = ad.adae.sort_values(["USUBJID", "AESEQ"])
+    assert "".join(adae["NEWFL"]) == ae_new
+    adsl = ad.adsl.sort_values("USUBJID")
+    assert "".join(adsl["DTHNEWFL"]) == death_new
+    assert "".join(adsl["DSNEWFL"]) == death_new

@@ -103,6 +103,7 @@ def test_a_long_issues_file_name_is_refused_naming_name_max(tmp_path, monkeypatc
     result = _invoke("validate", SHIPPED, "--issues", tmp_path / ("d" * 300 + ".csv"))
     assert result.exit_code == 1
     assert "NAME_MAX" in _said(result) and "Traceback" not in result.output
+    assert "valid" not in result.output  # refused before the data are validated
     assert list(tmp_path.iterdir()) == []
 
 

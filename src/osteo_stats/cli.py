@@ -189,6 +189,10 @@ def validate(
         raise typer.Exit(EXIT_USAGE)
     sap = _load_sap(sap_path)
     with _user_errors():
+        if issues_file is not None:  # an impossible --issues file is said before the long work
+            from osteo_stats.outputs import check_output_file
+
+            check_output_file(issues_file, keep_out=_keep_out(data_dir))
         data, issues = validate_trial(data_dir, sap, mapping)
     if issues_file is not None:
         _write_issues(issues, issues_file, data_dir, sap_path)

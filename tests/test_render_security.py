@@ -9,8 +9,10 @@ Three defences, each tested with hostile text:
 
 from __future__ import annotations
 
+import io
 import re
 
+import pandas as pd
 import pytest
 from test_render_fixtures import hostile_soc_table, long_listing
 
@@ -236,3 +238,74 @@ def test_rtf_output_is_seven_bit_and_carries_no_injected_groups():
     for hostile in ("Table 14.3.2", "Safety analysis set (N = 30)", "Source: osteo"):
         assert hostile in text
     assert "osteo\\sub" not in text  # rtflite's '_' -> subscript conversion is off
+
+
+# --- 4. Bidi and control characters are shown, in every format (issue 24) -----------------------
+
+#: A verbatim term as a hostile or careless source holds it: a right-to-left override that makes
+#: "tired gnp.exe" read as "tired exe.png", an ESC sequence, a zero-width space and a pop.
+_BIDI = "tired\u202egnp.exe\u202c x\x1b[31my\u200bz"
+_FORMAT_CHARS = ("\u202e", "\u202c", "\u200b", "\x1b")
+_SHOWN = ("<U+202E>", "<U+202C>", "<U+200B>", "\u241b")
+
+
+def _bidi_listing():
+    from test_render_fixtures import _tlf
+
+    from osteo_stats.tlf.ard import ARDBuilder
+    from osteo_stats.tlf.model import TLFOutput
+
+    body = pd.DataFrame({"Patient": ["PROMIS-001"], "Verbatim term": [_BIDI]})
+    tlf = _tlf(
+        "Listing",
+        "16.2.7.1",
+        f"Adverse events: {_BIDI}",
+        "Safety analysis set (N = 3)",
+        ["SAF-AE-01"],
+        body=body,
+        footnotes=(f"Recorded as {_BIDI}",),
+    )
+    return TLFOutput(tlf, ARDBuilder("SAF-AE-01", "Listing 16.2.7.1", "SAF").build())
+
+
+def test_bidi_and_control_characters_are_shown_in_html():
+    html = _render_tlfs(_bidi_listing())
+    assert not any(char in html for char in _FORMAT_CHARS)
+    for shown in _SHOWN:
+        assert html.count(shown.replace("<", "&lt;").replace(">", "&gt;")) == 3, shown
+
+
+def test_bidi_and_control_characters_are_shown_in_pdf():
+    from pypdf import PdfReader
+
+    pdf = html_to_pdf(f"<html><body>{_render_tlfs(_bidi_listing())}</body></html>").pdf
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    text = text.replace("\x00", "")  # pypdf reads this font's text as 2-byte codes
+    assert "\u202e" not in text and "\u202c" not in text
+    assert text.count("<U+202E>") == 3 and text.count("<U+202C>") == 3
+
+
+def test_bidi_and_control_characters_are_shown_in_rtf():
+    text = tlf_to_rtf(_bidi_listing().tlf)
+    assert "\\u8238?" not in text and "\\u8236?" not in text  # U+202E, U+202C as RTF
+    assert "\\u8203?" not in text  # U+200B
+    assert text.count("<U+202E>") == 3 and text.count("<U+200B>") == 3
+    assert text.count("\\u9243?") == 3  # ESC as its control picture, U+241B
+
+
+def test_bidi_and_control_characters_are_shown_in_csv():
+    import csv
+
+    rows = list(csv.reader(io.StringIO(tlf_to_csv(_bidi_listing().tlf))))
+    cell = "tired<U+202E>gnp.exe<U+202C> x\u241b[31my<U+200B>z"
+    assert cell in [value for row in rows for value in row]
+    assert not any(char in "".join(map("".join, rows)) for char in _FORMAT_CHARS)
+
+
+def test_joiners_that_shape_letters_are_kept():
+    from osteo_stats.safe_csv import show_invisible
+
+    persian = "می\u200cخواهم"  # ZWNJ inside a Persian word
+    assert show_invisible(persian) == persian
+    assert show_invisible("a\u200db") == "a\u200db"
+    assert show_invisible("a\u2066b\u2069\u00ad") == "a<U+2066>b<U+2069><U+00AD>"

@@ -309,3 +309,27 @@ def test_wide_listing_panels_as_rendered(tmp_path):
     # Each panel has every record, its patient ID whole, in order; every column is shown.
     assert seen[1] == expected_ids and seen[2] == expected_ids
     assert columns == set(WIDE_COLUMNS)
+
+
+def test_rtf_control_words_entities_and_bidi_in_ae_terms_read_as_typed(tmp_path):
+    """Terms that look like RTF or XML show as typed in Word; a right-to-left override is shown
+    as ``<U+202E>`` (issues 19 section 4, 24): raw, LibreOffice reverses the rest of the cell."""
+    terms = ["{\\rtf1 \\par}", "\\'e9", "&amp; <!ENTITY x SYSTEM \"file:///etc/passwd\">"]
+    body = pd.DataFrame(
+        {"Preferred term": [*terms, "Fatigue\u202e reversed"], "n": ["1", "2", "3", "4"]}
+    )
+    tlf = TLF(
+        kind="Table",
+        number="14.3.2",
+        title="TEAEs by preferred term",
+        analysis_set="Safety analysis set (N = 3)",
+        footnotes=(),
+        source="Source: test",
+        analysis_ids=("SAF-AE-02",),
+        body=body,
+    )
+    text = " ".join(_render(tmp_path, {"terms": tlf_to_rtf(tlf, "A4", RUNNING)})["terms"])
+    for term in terms:
+        assert term in text, term
+    assert "Fatigue<U+202E> reversed" in text
+    assert "\u202e" not in text and "desrever" not in text

@@ -7,6 +7,7 @@ the process exits non-zero.
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
 from collections.abc import Callable, Iterator
@@ -84,7 +85,10 @@ def _user_errors() -> Iterator[None]:
         # The message quotes paths and values the user gave: never read them as markup.
         # Our messages may span lines; each line is still printed inert.
         message = "\n".join(_plain(line) for line in str(exc).splitlines())
-        err_console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False)
+        # soft_wrap: a long path stays on the line of "error:" instead of leaving it bare.
+        err_console.print(
+            Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True
+        )
         raise typer.Exit(EXIT_INVALID_DATA) from None
 
 
@@ -126,10 +130,17 @@ def _write_plain(lines: list[str]) -> None:
     stream.flush()
 
 
+# Only the calendar date the help names: date.fromisoformat also takes 20251231 and week dates
+# (2026-W01-1), which a typo or a misread option would turn into a quietly different cut-off.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
 def _parse_date(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     try:
+        if not _ISO_DATE.fullmatch(value):
+            raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
         err_console.print(
@@ -178,6 +189,10 @@ def validate(
         raise typer.Exit(EXIT_USAGE)
     sap = _load_sap(sap_path)
     with _user_errors():
+        if issues_file is not None:  # an impossible --issues file is said before the long work
+            from osteo_stats.outputs import check_output_file
+
+            check_output_file(issues_file, keep_out=_keep_out(data_dir))
         data, issues = validate_trial(data_dir, sap, mapping)
     if issues_file is not None:
         _write_issues(issues, issues_file, data_dir, sap_path)
@@ -269,7 +284,7 @@ def synth(
         written = write_trial(datasets, out, command=argv)
     adsl = datasets["ADSL"]
     console.print(
-        f"Wrote {len(written)} files for {len(adsl)} patients to {out} "
+        f"Wrote {len(written)} files for {len(adsl)} patients to {_plain(out)} "
         f"(seed {seed}, cut-off {pd.Timestamp(adsl['DCUTDT'].iloc[0]):%Y-%m-%d})",
         markup=False,
         highlight=False,
@@ -322,7 +337,9 @@ def design_check(
         argv = _effective_command("design", "check", *sap_args, "--plots", plots)
         with _user_errors(), atomic_output_dir(plots, command=argv) as scratch:
             (scratch / "stage1_timing.svg").write_text(stage1_timing_svg(timing), "utf-8")
-        err_console.print(f"Wrote stage1_timing.svg to {plots}", markup=False, highlight=False)
+        err_console.print(
+            f"Wrote stage1_timing.svg to {_plain(plots)}", markup=False, highlight=False
+        )
 
 
 @design_app.command("logrank")
@@ -549,7 +566,9 @@ def design_simon(
             (scratch / "simon_frontier.svg").write_text(simon_frontier_svg(frontier), "utf-8")
             (scratch / "simon_oc.svg").write_text(simon_oc_svg(frontier), "utf-8")
         err_console.print(
-            f"Wrote simon_frontier.svg and simon_oc.svg to {plots}", markup=False, highlight=False
+            f"Wrote simon_frontier.svg and simon_oc.svg to {_plain(plots)}",
+            markup=False,
+            highlight=False,
         )
 
 
@@ -620,8 +639,8 @@ def simulate(
         raise typer.Exit(EXIT_USAGE)
     if remote and jobs is not None:
         err_console.print(
-            f"error: --jobs sets the workers on this machine; the cluster at {scheduler} has its "
-            "own workers: drop --jobs (or use --scheduler local --jobs J).",
+            f"error: --jobs sets the workers on this machine; the cluster at {_plain(scheduler)} "
+            "has its own workers: drop --jobs (or use --scheduler local --jobs J).",
             markup=False,
             highlight=False,
         )
@@ -689,7 +708,7 @@ def simulate(
     console.print(
         _frame_table(shown.round(4), f"Simulation: {reps} replicates per scenario, seed {seed}")
     )
-    console.print(f"Wrote {len(written)} files to {out}", markup=False, highlight=False)
+    console.print(f"Wrote {len(written)} files to {_plain(out)}", markup=False, highlight=False)
 
 
 report_app = typer.Typer(
@@ -766,7 +785,7 @@ def _analysis_outputs(
 
     sap = _load_sap(sap_path)
     cutoff_date = _parse_date(cutoff, "--cutoff")
-    status.update(f"Loading and validating {data_dir}")
+    status.update(Text(f"Loading and validating {_plain(data_dir)}"))
     with _user_errors():
         data, issues = validate_trial(data_dir, sap, mapping)
     if data is None:
@@ -838,7 +857,7 @@ def analyze(
         argv += ["--analysis", ad.analysis_type, "--out", str(out)]
         argv += ["--sap", str(sap_path)] if sap_path is not None else []
         argv += ["--mapping", mapping] if mapping is not None else []
-        status.update(f"Writing {out}")
+        status.update(Text(f"Writing {_plain(out)}"))
         with _user_errors():
             files = write_analysis(
                 outputs,
@@ -849,7 +868,7 @@ def analyze(
                 extra_files=adam_writer(ad, efficacy=True),
             )
     console.print(
-        f"Wrote {len(files)} files for {len(outputs)} TLFs to {out} "
+        f"Wrote {len(files)} files for {len(outputs)} TLFs to {_plain(out)} "
         f"(data cut-off {ad.cutoff:%Y-%m-%d}, {ad.analysis_type} analysis)",
         markup=False,
         highlight=False,
@@ -869,7 +888,7 @@ def _report(
     mapping: str | None = None,
     previous_cutoff: str | None = None,
 ) -> None:
-    from osteo_stats.outputs import check_output_dir
+    from osteo_stats.outputs import check_output_dir, check_output_path
     from osteo_stats.render import build_report_context, write_report
     from osteo_stats.render.adam import adam_writer
     from osteo_stats.render.pdf import start_pdf_layout
@@ -891,11 +910,16 @@ def _report(
         chosen.append(found)
         return found.cutoff
 
-    if cutoff_date is not None:  # else the folder is known only from the data's cut-off
-        with _user_errors():
+    with _user_errors():
+        if cutoff_date is not None:
             check_output_dir(
-                out / kind / f"{cutoff_date:%Y-%m-%d}", replace=force, keep_out=_keep_out(data_dir)
+                out / kind / f"{cutoff_date:%Y-%m-%d}",
+                replace=force,
+                keep_out=_keep_out(data_dir),
+                root=out,
             )
+        else:  # the folder's name comes with the data's cut-off: its length is known already
+            check_output_path(out / kind / "YYYY-MM-DD", root=out)
     # The DMC report is an interim safety report (SAP 10.2) unless declared otherwise.
     default_analysis = "interim" if kind == "dmc" else "final"
     # WeasyPrint is imported in the process that will lay out the PDF while the data load.
@@ -915,7 +939,9 @@ def _report(
         )
         if chosen:
             console.print(
-                f"Previous DMC cut-off: {chosen[0].statement}", markup=False, highlight=False
+                f"Previous DMC cut-off: {_plain(chosen[0].statement)}",
+                markup=False,
+                highlight=False,
             )
         argv = _effective_command(
             "report",
@@ -961,13 +987,15 @@ def _report(
                 # The DMC report discloses no efficacy (SAP 10.1, 12.4): no ADTTE, ADRS, ADPRIM.
                 extra_files=adam_writer(ad, efficacy=kind != "dmc"),
                 pdf_layout=pdf_layout,
+                root=out,
             )
     for report in result.reports:  # report dmc: the closed- and the open-session report
         session = f"{report.title.lower()}, " if len(result.reports) > 1 else ""
         console.print(
             Text.assemble(
                 (f"{kind.upper()} report written:", "bold green"),
-                f" {report.pdf} ({report.pages} pages, {session}{ad.analysis_type} analysis)",
+                f" {_plain(report.pdf)} ({report.pages} pages, {session}{ad.analysis_type} "
+                "analysis)",
             ),
             highlight=False,
         )
@@ -979,7 +1007,7 @@ def _report(
     console.print(
         f"{len(result.shown)} TLFs shown, {not_collected}"
         f"{len(result.not_yet_available)} not yet available; "
-        f"{len(result.files)} files in {result.out_dir}",
+        f"{len(result.files)} files in {_plain(result.out_dir)}",
         markup=False,
         highlight=False,
     )

@@ -12,7 +12,12 @@ identifiers, scenario names), so three rules apply to every cell, header include
 2. **Control characters are shown, not written.** C0 controls other than tab, line feed and
    carriage return (NUL, ESC, ...) and DEL become their Unicode "control pictures" (``␀``,
    ``␛``, ``␡``; U+2400 + code); C1 controls (U+0080-U+009F) become U+FFFD. Raw NUL bytes break
-   readers and raw ESC sequences reach terminals.
+   readers and raw ESC sequences reach terminals. Invisible format characters (Unicode "Cf":
+   the bidi overrides, embeddings, isolates and marks such as U+202E, zero-width spaces, soft
+   hyphens) are shown as ``<U+202E>``: a right-to-left override reverses how the rest of the
+   text reads ("Trojan source"), so a reader must see it. The joiners U+200C and U+200D are kept:
+   they shape letters in Persian and Indic scripts and change no order. The same
+   :func:`show_invisible` applies to every text of the HTML, PDF and RTF reports.
 3. **No line can start a formula** (CWE-1236, OWASP: prefix with ``'``). A line of a cell (the
    whole cell, or any part after a CR, LF or CRLF) is a formula risk if, after optional
    whitespace, it starts with ``=``, ``+``, ``-`` or ``@``; a cell is also a risk if it starts,
@@ -34,6 +39,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable
 
 import pandas as pd
@@ -58,6 +64,23 @@ def show_controls(text: str) -> str:
     return _CONTROL.sub(_picture, text)
 
 
+#: Format characters that shape letters (Persian, Indic scripts, emoji) and reorder nothing.
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _show_format(char: str) -> str:
+    if unicodedata.category(char) == "Cf" and char not in _JOINERS:
+        return f"<U+{ord(char):04X}>"
+    return char
+
+
+def show_invisible(text: str) -> str:
+    """:func:`show_controls`, and invisible format characters (bidi controls) as ``<U+202E>``."""
+    if text.isprintable():  # the common case; every control and format character is not
+        return text
+    return show_controls("".join(map(_show_format, text)))
+
+
 def _starts_formula(line: str) -> bool:
     stripped = line.lstrip()
     return stripped.startswith(_FORMULA_START) and not _NUMERIC.fullmatch(stripped)
@@ -65,7 +88,7 @@ def _starts_formula(line: str) -> bool:
 
 def neutralise_cell(text: str) -> str:
     """``text`` made safe for a spreadsheet (see the module docstring for the rules)."""
-    text = show_controls(text)
+    text = show_invisible(text)
     pieces = _LINE_BREAK.split(text)  # lines at even positions, the breaks between them odd
     for i in range(0, len(pieces), 2):
         if _starts_formula(pieces[i]):

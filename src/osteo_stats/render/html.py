@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from osteo_stats.render.csv_export import body_frame
 from osteo_stats.render.svg import inline_svg
+from osteo_stats.safe_csv import show_invisible
 from osteo_stats.tlf.model import TLF
 
 
@@ -230,11 +231,21 @@ def tlf_view(tlf: TLF) -> TLFView:
     )
 
 
+def _shown(value: Any) -> Any:
+    # Every printed text, before autoescape: control and bidi characters made visible, as in
+    # the CSV and RTF. Markup (the package's checked SVG) is not text and passes unchanged.
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return show_invisible(value)
+    return value
+
+
 def template_environment() -> jinja2.Environment:
-    """The one Jinja2 environment for reports: autoescape everywhere, undefined is an error."""
+    """The one Jinja2 environment for reports: autoescape everywhere, undefined is an error,
+    control and bidi format characters shown (:func:`osteo_stats.safe_csv.show_invisible`)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         autoescape=True,
+        finalize=_shown,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

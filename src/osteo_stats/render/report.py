@@ -433,6 +433,7 @@ def write_report(
     keep_out: Mapping[Path, str] | None = None,
     extra_files: ExtraFiles | None = None,
     pdf_layout: Beside[PDFResult] | None = None,
+    root: Path | None = None,
 ) -> ReportResult:
     """Render and write a committee report (see the module docstring for the files).
 
@@ -460,10 +461,14 @@ def write_report(
         The process that lays out the PDF beside the files, started early by the caller
         (:func:`osteo_stats.render.pdf.start_pdf_layout`, as the CLI does before loading the
         data); by default started here.
+    root
+        The ``--out`` folder ``out_dir`` lies in (``OUT/dmc/<cut-off>``): the folders between
+        are osteo-stats' own and never a symbolic link
+        (:func:`osteo_stats.outputs.check_output_dir`).
     """
     step = on_step or (lambda _description: None)
     # Refuse before the slow layout, not after; atomic_output_dir checks again at the swap.
-    check_output_dir(out_dir, replace=replace, keep_out=keep_out)
+    check_output_dir(out_dir, replace=replace, keep_out=keep_out, root=root)
     specs = REPORT_SETS[report_spec(kind).kind]
     rendered: list[_Rendered] = []
     for spec in specs:
@@ -479,7 +484,9 @@ def write_report(
 
     with ExitStack() as stack:
         scratch = stack.enter_context(
-            atomic_output_dir(out_dir, command=context.argv, replace=replace, keep_out=keep_out)
+            atomic_output_dir(
+                out_dir, command=context.argv, replace=replace, keep_out=keep_out, root=root
+            )
         )
         # Each report is laid out by WeasyPrint in its own process while this one writes the
         # files, which do not depend on the PDFs.

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from osteo_stats.render.csv_export import body_frame
+from osteo_stats.safe_csv import show_invisible
 from osteo_stats.tlf.model import TLF
 
 if TYPE_CHECKING:
@@ -91,9 +92,13 @@ class RunningText:
 
 
 def rtf_escape(text: str) -> str:
-    """Plain text as an RTF string literal: ``\\ { }`` escaped, non-ASCII as ``\\uN?``."""
+    """Plain text as an RTF string literal: ``\\ { }`` escaped, non-ASCII as ``\\uN?``.
+
+    Control and bidi format characters are shown as the CSV shows them
+    (:func:`osteo_stats.safe_csv.show_invisible`): Word would apply a right-to-left override.
+    """
     out: list[str] = []
-    for char in text:
+    for char in show_invisible(text):
         code = ord(char)
         if char in "\\{}":
             out.append("\\" + char)

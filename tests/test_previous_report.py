@@ -15,6 +15,11 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pytest
+from test_report_cli import fixture_catalogue  # noqa: F401  (a fixture)
+from typer.testing import CliRunner
+
+from osteo_stats.cli import app
 from osteo_stats.outputs import MANIFEST_NAME
 from osteo_stats.render.previous import find_previous_dmc
 
@@ -108,3 +113,26 @@ def test_a_folder_name_that_is_not_a_plain_date_is_not_a_report(tmp_path):
     _report(dmc, "2025-12-31", folder="2025-W53-3")
     found = find_previous_dmc(dmc, C)
     assert found.cutoff is None and found.passed_over == ()
+
+
+@pytest.mark.usefixtures("fixture_catalogue")
+def test_report_dmc_warns_of_a_renamed_copy_and_uses_the_original(tmp_path):
+    """End to end (fast fixture TLFs, the shipped data): the report at 2024-12-31 copied to
+    dmc/2025-03-31; the report at 2025-06-30 names the copy and compares with 2024-12-31."""
+    out = tmp_path / "reports"
+
+    def invoke(cutoff):
+        args = ["report", "dmc", "--cutoff", cutoff, "--out", str(out)]
+        return CliRunner().invoke(app, args, catch_exceptions=False)
+
+    assert invoke("2024-12-31").exit_code == 0
+    shutil.copytree(out / "dmc" / "2024-12-31", out / "dmc" / "2025-03-31")
+    result = invoke("2025-06-30")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert f"Warning: not used as the previous DMC report: {out / 'dmc' / '2025-03-31'}" in said
+    assert "it is the report at 2024-12-31 (its recorded cut-off)" in said
+    assert "Previous DMC cut-off: 2024-12-31" in said
+    manifest = json.loads((out / "dmc" / "2025-06-30" / MANIFEST_NAME).read_text(encoding="utf-8"))
+    command = manifest["command"]
+    assert command[command.index("--previous-cutoff") + 1] == "2024-12-31"

@@ -54,11 +54,13 @@ def _cli(*args: object):
 
 
 def test_key_columns_are_the_models_keys_and_rule_dates(sap):
-    """One home: every dataset's record key is among its key columns, and the dates written in
-    MAPPING.md (ENRLDT, TRTSDT, TRTEDT, LSTALVDT, DCUTDT; ASTDT) are too."""
+    """One home: every dataset's record key is among its key columns, and the dates and flags
+    written in MAPPING.md (ENRLDT, TRTSDT, TRTEDT, LSTALVDT, DCUTDT, FASFL, SAFFL; ASTDT) are
+    too."""
     for name, spec in dataset_specs(sap).items():
         assert set(spec.key) | {"STUDYID", "USUBJID"} <= set(key_columns(name))
-    assert {"ENRLDT", "TRTSDT", "TRTEDT", "LSTALVDT", "DCUTDT"} <= set(key_columns("ADSL"))
+    adsl = {"ENRLDT", "TRTSDT", "TRTEDT", "LSTALVDT", "DCUTDT", "FASFL", "SAFFL"}
+    assert adsl <= set(key_columns("ADSL")) and "PPROTFL" not in key_columns("ADSL")
     assert key_columns("ADAE") == ("STUDYID", "USUBJID", "AESEQ", "ASTDT")
 
 
@@ -100,6 +102,12 @@ def test_a_column_next_to_the_keys_may_be_not_collected(dataset, column):
         f"name: t\ndatasets:\n  {dataset}:\n    not_collected: [{column}]\n", "m.yaml"
     )
     assert mapping.datasets[dataset].not_collected == (column,)
+
+
+def test_a_constant_analysis_set_flag_is_allowed():
+    """FASFL = Y on every row is the SAP's own rule (4.2, the shipped admiral mapping)."""
+    text = "name: t\ndatasets:\n  ADSL:\n    derive: [{kind: constant, to: FASFL, value: Y}]\n"
+    assert parse_mapping(text, "m.yaml").datasets["ADSL"].derive[0].to == "FASFL"
 
 
 def test_a_constant_key_is_refused():

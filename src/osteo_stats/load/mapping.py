@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from osteo_stats.config_yaml import ConfigFileError, parse_config_yaml
 from osteo_stats.errors import OsteoStatsError
 from osteo_stats.load.issues import ValidationIssue, safe_value
-from osteo_stats.load.schemas import key_columns
+from osteo_stats.load.schemas import ANALYSIS_SET_FLAGS, key_columns
 
 DatasetName = Literal["ADSL", "ADAE", "ADRS", "ADTR", "ADEX", "ADBM", "ADLB"]
 
@@ -336,8 +336,9 @@ def parse_mapping(raw: Any, where: str = "mapping") -> Mapping:
 
 def _refuse_empty_keys(mapping: Mapping, where: str) -> None:
     """A key column (:func:`~osteo_stats.load.schemas.key_columns`) is never "not collected"
-    nor one constant: every record would lose its patient, its identity or the date a rule
-    places it by, and the tables would count nothing, with confidence ("Any TEAE 0")."""
+    (nor, but STUDYID and the analysis-set flags, one constant): every record would lose its
+    patient, its identity, its analysis set or the date a rule places it by, and the tables
+    would count nothing, with confidence ("Any TEAE 0")."""
     problems = []
     for name, spec in mapping.datasets.items():
         keys = key_columns(name)
@@ -351,10 +352,13 @@ def _refuse_empty_keys(mapping: Mapping, where: str) -> None:
                 "column, the dataset cannot be read."
             )
         for pos, derivation in enumerate(spec.derive):
+            # STUDYID and the analysis-set flags may be one value on every row (FASFL = Y,
+            # SAP 4.2); the validation rules of SAP 4.2 still check the flags.
+            settable = ("STUDYID", *ANALYSIS_SET_FLAGS.get(name, ()))
             if (
                 isinstance(derivation, Constant)
                 and derivation.to in keys
-                and derivation.to != "STUDYID"
+                and derivation.to not in settable
             ):
                 problems.append(
                     f"  datasets.{name}.derive[{pos}] (constant) to = {derivation.to}: "

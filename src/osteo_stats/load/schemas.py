@@ -128,14 +128,26 @@ RULE_DATES: dict[str, tuple[str, ...]] = {
     "ADAE": ("ASTDT",),
 }
 
+#: The analysis-set flags that select the patients of every table (SAP 4): without them every
+#: count would be 0 of 0. (PPROTFL only selects the PPS sensitivity columns, which then say
+#: "not collected".)
+ANALYSIS_SET_FLAGS: dict[str, tuple[str, ...]] = {"ADSL": ("FASFL", "SAFFL")}
+
 
 def key_columns(dataset: str) -> tuple[str, ...]:
     """The columns of ``dataset`` without which a record cannot be placed: STUDYID, USUBJID,
-    the record key and the dates a rule needs. A mapping can never declare them not collected
-    (an empty USUBJID would leave every AE without a patient: "Any TEAE 0")."""
+    the record key, the dates a rule needs and the analysis-set flags. A mapping can never
+    declare them not collected (an empty USUBJID would leave every AE without a patient, an
+    empty SAFFL every patient outside the SAF: "Any TEAE 0")."""
     return tuple(
         dict.fromkeys(
-            ("STUDYID", "USUBJID", *RECORD_KEYS.get(dataset, ()), *RULE_DATES.get(dataset, ()))
+            (
+                "STUDYID",
+                "USUBJID",
+                *RECORD_KEYS.get(dataset, ()),
+                *RULE_DATES.get(dataset, ()),
+                *ANALYSIS_SET_FLAGS.get(dataset, ()),
+            )
         )
     )
 

@@ -237,6 +237,17 @@ def test_a_lookalike_header_is_named_never_folded(tmp_path, sap, dataset, header
     assert code in result.output and "ASCII case only" in result.output
 
 
+def test_a_lookalike_of_a_column_the_mapping_renames_is_named(tmp_path, sap):
+    tables = minimal_trial()
+    tables["ADSL"] = tables["ADSL"].rename(columns={"ENRLDT": "RANDD\u0422"})  # Cyrillic Te
+    text = "name: t\ndatasets:\n  ADSL:\n    rename: {RANDDT: ENRLDT}\n"
+    trial, issues = _run(tmp_path, sap, tables, text)
+    assert trial is None
+    [needed] = [i for i in _errors(issues) if i.column == "RANDDT"]
+    assert "needed by mapping t (rename)" in needed.rule
+    assert "U+0422 CYRILLIC CAPITAL LETTER TE" in needed.hint and "looks like RANDDT" in needed.hint
+
+
 def test_lower_case_ascii_headers_are_still_matched(tmp_path, sap):
     """ASCII case folding is the only folding (and is said in the hint)."""
     tables = minimal_trial()

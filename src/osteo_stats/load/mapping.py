@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from osteo_stats.config_yaml import ConfigFileError, parse_config_yaml
 from osteo_stats.errors import OsteoStatsError
-from osteo_stats.load.issues import ValidationIssue, safe_value
+from osteo_stats.load.issues import ValidationIssue, lookalike_hint, safe_value
 from osteo_stats.load.schemas import ANALYSIS_SET_FLAGS, key_columns
 
 DatasetName = Literal["ADSL", "ADAE", "ADRS", "ADTR", "ADEX", "ADBM", "ADLB"]
@@ -458,7 +458,8 @@ def _apply_dataset(
                 column,
                 None,
                 f"is needed by mapping {mapping_name} ({purpose}) but is not in the file",
-                "check the mapping against the file's columns, or declare the model column "
+                lookalike_hint(column, frame.columns)
+                or "check the mapping against the file's columns, or declare the model column "
                 "not_collected",
             )
         )

@@ -67,7 +67,7 @@ def test_duplicate_column_in_header(tmp_path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
     assert messages(tmp_path) == [
         "ADTR: AVAL appears twice in the header (columns 6 and 8). Hint: remove or rename the "
-        "duplicate column; names are compared ignoring case"
+        "duplicate column; names are compared ignoring ASCII case"
     ]
 
 

@@ -504,15 +504,17 @@ def test_a_mapping_extends_a_shipped_one_by_name(tmp_path):
             {"map.yaml": "name: t\nextends: 3\n"},
             r"map\.yaml: the mapping is invalid .*\n  extends = 3: Input should be a valid string",
         ),
-        (  # the merge is validated again: the parent derives FASFL, the child says not collected
+        (  # the merge is validated again: the parent derives PPROTFL, the child says not
+            # collected (PPROTFL, not FASFL: an analysis-set flag FASFL is a key column, refused
+            # in the child alone)
             {
                 "map.yaml": "name: c\nextends: p.yaml\ndatasets:\n  ADSL:\n"
-                "    not_collected: [FASFL]\n",
+                "    not_collected: [PPROTFL]\n",
                 "p.yaml": "name: p\ndatasets:\n  ADSL:\n"
-                "    derive: [{kind: constant, to: FASFL, value: 'Y'}]\n",
+                "    derive: [{kind: constant, to: PPROTFL, value: 'N'}]\n",
             },
-            r"map\.yaml \(extends p\): the mapping is invalid .*\n  datasets\.ADSL: \['FASFL'\] "
-            r"are both derived and declared not_collected",
+            r"map\.yaml \(extends p\): the mapping is invalid .*\n  datasets\.ADSL: "
+            r"\['PPROTFL'\] are both derived and declared not_collected",
         ),
         (  # a bad parent is named as the parent's own file
             {"map.yaml": "name: c\nextends: p.yaml\n", "p.yaml": "name: p\nrenmae: {}\n"},

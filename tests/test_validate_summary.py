@@ -62,7 +62,8 @@ def test_grouped_summary_of_a_hand_made_case(tmp_path: Path) -> None:
         f"{data}: data validation failed",
         f'Note: ADTTE: "adtte.csv" is ignored: {ADTTE_REASON}. Hint: nothing to do; the file is '
         "not read",
-        "Missing columns (2; add each, names are case-insensitive and extra columns are kept):",
+        "Missing columns (2; add each, names are matched ignoring ASCII case only and extra "
+        "columns are kept):",
         f"ADSL expects: {ADSL_COLUMNS}",
         "ADSL: NNODULE is a required column but is missing from the file.",
         "ADSL: LATERAL is a required column but is missing from the file.",
@@ -297,7 +298,8 @@ def test_summary_lines_without_a_model_still_print_one_line_per_missing_column()
     ]
     assert summary_lines(missing, "t") == [
         "t",
-        "Missing columns (2; add each, names are case-insensitive and extra columns are kept):",
+        "Missing columns (2; add each, names are matched ignoring ASCII case only and extra "
+        "columns are kept):",
         "ADAE: A is a required column but is missing from the file.",
         "ADAE: B is a required column but is missing from the file.",
         "Totals: 2 errors, 0 warnings; 0 patients affected.",

@@ -938,6 +938,12 @@ def _report(
             previous if kind == "dmc" else None,
         )
         if chosen:
+            for skipped in chosen[0].passed_over:  # SAP 10.4: trusted by what it recorded
+                console.print(
+                    f"Warning: not used as the previous DMC report: {_plain(skipped)}",
+                    markup=False,
+                    highlight=False,
+                )
             console.print(
                 f"Previous DMC cut-off: {_plain(chosen[0].statement)}",
                 markup=False,

@@ -45,7 +45,7 @@ def coerce_dataset(
     raw = raw.copy()
     missing_cols = [c for c in spec.names if c not in raw.columns]
     for name in missing_cols:
-        issues.append(missing_column_issue(spec.name, name, spec.names))
+        issues.append(missing_column_issue(spec.name, name, spec.names, raw.columns))
         raw[name] = ""
     reported = pd.DataFrame(False, index=raw.index, columns=spec.names)
     for name in missing_cols:

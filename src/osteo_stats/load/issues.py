@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -89,8 +90,19 @@ class ValidationIssue:
         return text
 
 
-def missing_column_issue(dataset: str, column: str, expected: Iterable[str]) -> ValidationIssue:
-    """A model column absent from the file (the expected columns are named in the rule)."""
+#: The hint of a missing column; a lookalike header in the file replaces it (summary prints it).
+LOOKALIKE_HINT_START = "the file has a column"
+MISSING_COLUMN_HINT = (
+    "add the column with this name (names are matched ignoring ASCII case only; extra columns "
+    "are allowed and kept)"
+)
+
+
+def missing_column_issue(
+    dataset: str, column: str, expected: Iterable[str], present: Iterable[str] = ()
+) -> ValidationIssue:
+    """A model column absent from the file (the expected columns are named in the rule); when a
+    header of the file only looks like it (``present``), the hint names the odd characters."""
     return ValidationIssue(
         dataset,
         None,
@@ -98,9 +110,33 @@ def missing_column_issue(dataset: str, column: str, expected: Iterable[str]) -> 
         column,
         None,
         f"{MISSING_COLUMN_RULE} (expected columns: {', '.join(expected)})",
-        "add the column with this name (names are case-insensitive; extra columns are allowed and "
-        "kept)",
+        lookalike_hint(column, present) or MISSING_COLUMN_HINT,
     )
+
+
+def lookalike_hint(column: str, present: Iterable[str]) -> str | None:
+    """A hint when a header differs from ``column`` only by non-ASCII or invisible characters
+    (Cyrillic \u0406 for I, a trailing zero-width space, dotless \u0131): headers are matched
+    after ASCII upper-casing and nothing else, so such a header is never taken silently."""
+    for name in present:
+        if name.isascii():
+            continue  # matched exactly after ASCII upper-casing, or a different column
+        visible = [c for c in name if not is_invisible(c)]
+        foreign = sum(not c.isascii() for c in visible)
+        if len(visible) != len(column) or 2 * foreign > len(column):
+            continue
+        if all(not a.isascii() or a.upper() == b for a, b in zip(visible, column, strict=True)):
+            odd = ", ".join(
+                f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')}"
+                for c in dict.fromkeys(name)
+                if not c.isascii()
+            )
+            return (
+                f'{LOOKALIKE_HINT_START} "{safe_text(name)}" that looks like {column} but holds '
+                f"{odd}; headers are matched ignoring ASCII case only, never folding other "
+                f"characters: rename it to {column} in plain ASCII"
+            )
+    return None
 
 
 def shown_value(value: str) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -27,7 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from osteo_stats.config_yaml import ConfigFileError, parse_config_yaml
 from osteo_stats.errors import OsteoStatsError
-from osteo_stats.load.issues import ValidationIssue, safe_value
+from osteo_stats.load.issues import ValidationIssue, lookalike_hint, safe_value
+from osteo_stats.load.schemas import ANALYSIS_SET_FLAGS, key_columns
 
 DatasetName = Literal["ADSL", "ADAE", "ADRS", "ADTR", "ADEX", "ADBM", "ADLB"]
 
@@ -325,9 +327,49 @@ def parse_mapping(raw: Any, where: str = "mapping") -> Mapping:
             "cutoff, also_accept_studyid) at the top level. Hint: see sap/MAPPING.md."
         )
     try:
-        return Mapping.model_validate(raw)
+        mapping = Mapping.model_validate(raw)
     except ValidationError as exc:
         raise MappingError(_format_errors(where, exc)) from None
+    _refuse_empty_keys(mapping, where)
+    return mapping
+
+
+def _refuse_empty_keys(mapping: Mapping, where: str) -> None:
+    """A key column (:func:`~osteo_stats.load.schemas.key_columns`) is never "not collected"
+    (nor, but STUDYID and the analysis-set flags, one constant): every record would lose its
+    patient, its identity, its analysis set or the date a rule places it by, and the tables
+    would count nothing, with confidence ("Any TEAE 0")."""
+    problems = []
+    for name, spec in mapping.datasets.items():
+        keys = key_columns(name)
+        declared = [column for column in spec.not_collected if column in keys]
+        if declared:
+            problems.append(
+                f"  datasets.{name}.not_collected = {', '.join(declared)}: "
+                f"{'is a key column' if len(declared) == 1 else 'are key columns'} of {name} "
+                f"({', '.join(keys)}), never not collected. Hint: rename the file's column "
+                f"to it (rename: {{YOUR_NAME: {declared[0]}}}); if the file has no such "
+                "column, the dataset cannot be read."
+            )
+        for pos, derivation in enumerate(spec.derive):
+            # STUDYID and the analysis-set flags may be one value on every row (FASFL = Y,
+            # SAP 4.2); the validation rules of SAP 4.2 still check the flags.
+            settable = ("STUDYID", *ANALYSIS_SET_FLAGS.get(name, ()))
+            if (
+                isinstance(derivation, Constant)
+                and derivation.to in keys
+                and derivation.to not in settable
+            ):
+                problems.append(
+                    f"  datasets.{name}.derive[{pos}] (constant) to = {derivation.to}: "
+                    f"{derivation.to} is a key column of {name} ({', '.join(keys)}); one value "
+                    "on every row would make every record the same. Hint: map the file's "
+                    f"column to {derivation.to} with rename."
+                )
+    if problems:
+        raise MappingError(
+            f"{where}: the mapping is invalid ({len(problems)} problem(s))\n" + "\n".join(problems)
+        )
 
 
 _HINTS = {
@@ -372,6 +414,8 @@ class Mapped:
     issues: list[ValidationIssue] = field(default_factory=list)
     #: (dataset, row, model column) cells a mapping issue already names: not reported again.
     reported: set[tuple[str, int, str]] = field(default_factory=set)
+    #: Datasets whose every row the mapping's keep or keep_present removed (one issue says so).
+    emptied: set[str] = field(default_factory=set)
 
 
 def _blank(values: pd.Series) -> pd.Series:
@@ -414,18 +458,44 @@ def _apply_dataset(
                 column,
                 None,
                 f"is needed by mapping {mapping_name} ({purpose}) but is not in the file",
-                "check the mapping against the file's columns, or declare the model column "
+                lookalike_hint(column, frame.columns)
+                or "check the mapping against the file's columns, or declare the model column "
                 "not_collected",
             )
         )
         return False
 
+    rows = len(frame)
+    filtered: list[str] = []  # what each filter left, for the message when none is left
     for column, kept in spec.keep.items():
         if needs(column, "keep"):
-            frame = frame.loc[frame[column].map(_text).isin(kept)]
+            text = frame[column].map(_text)
+            held = ", ".join(safe_value(v) or '""' for v in text.unique()[:5])
+            frame = frame.loc[text.isin(kept)]
+            filtered.append(
+                f"keep {column} in [{', '.join(kept)}] left {len(frame)} (the file's {column}: "
+                f"{held}{', ...' if text.nunique() > 5 else ''})"
+            )
     for column in spec.keep_present:
         if needs(column, "keep_present"):
             frame = frame.loc[~_blank(frame[column])]
+            filtered.append(f"keep_present {column} left {len(frame)}")
+    if name == "ADSL" and rows and frame.empty:
+        out.issues.append(
+            ValidationIssue(
+                name,
+                None,
+                None,
+                None,
+                None,
+                f"mapping {mapping_name} keeps none of the file's {rows} rows "
+                f"({'; '.join(filtered)}); ADSL needs one row per enrolled patient, and no "
+                "other dataset can be checked against it",
+                "correct the values under keep (they are matched exactly, case included) or "
+                "keep_present against the file's columns",
+            )
+        )
+        out.emptied.add(name)
     for column, recode in spec.values.items():
         if needs(column, "values"):
             blank = recode.get("")
@@ -434,16 +504,21 @@ def _apply_dataset(
                     (b if b is not None else v) if safe_value(v) is None else r.get(_text(v), v)
                 )
             )
-    for derivation in spec.derive:
-        _derive(name, frame, derivation, mapping_name, out)
+    for pos, derivation in enumerate(spec.derive):
+        _derive(name, frame, derivation, mapping_name, out, pos)
+    # All renames at once, as one map: {ASTDT: AENDT, AENDT: ASTDT} swaps the two columns;
+    # applied one after another, the second would rename the first's result.
+    renames: dict[str, str] = {}
     for source_col, model_col in spec.rename.items():
         if source_col not in frame.columns and model_col in spec.not_collected:
             continue  # the fallback: the model column is then not collected
-        if not needs(source_col, "rename"):
-            continue
-        if model_col in frame.columns:
-            frame = frame.drop(columns=model_col)  # the mapping names which column is meant
-        frame = frame.rename(columns={source_col: model_col})
+        if needs(source_col, "rename"):
+            renames[source_col] = model_col
+    # A file column of a target's name that is not itself renamed away is replaced: the
+    # mapping names which column is meant.
+    replaced = [t for t in renames.values() if t in frame.columns and t not in renames]
+    frame = frame.drop(columns=replaced).rename(columns=renames)
+    for source_col, model_col in renames.items():
         origins[model_col] = f"{source_col} (mapped to {model_col})"
     for column in spec.not_collected:
         if column in frame.columns:
@@ -454,10 +529,40 @@ def _apply_dataset(
 
 
 def _derive(
-    name: str, frame: pd.DataFrame, derivation: Derivation, mapping_name: str, out: Mapped
+    name: str,
+    frame: pd.DataFrame,
+    derivation: Derivation,
+    mapping_name: str,
+    out: Mapped,
+    pos: int = 0,
 ) -> None:
     origins = out.origins.setdefault(name, {})
     if isinstance(derivation, Constant):
+        if derivation.to in frame.columns:
+            # A constant over the file's own values would give, say, 0 serious AEs with
+            # confidence (AESER = N): it fills only a column the file lacks, or one that holds
+            # that very value on every row (nothing is replaced).
+            held = frame[derivation.to].map(_text)
+            differ = held.ne(derivation.value)
+            if differ.any():
+                first = frame.index[differ.to_numpy()][0]
+                out.issues.append(
+                    ValidationIssue(
+                        name,
+                        int(first),
+                        safe_value(frame.at[first, "USUBJID"]) if "USUBJID" in frame else None,
+                        derivation.to,
+                        safe_value(frame.at[first, derivation.to]),
+                        f"is in the file, but mapping {mapping_name} (datasets.{name}.derive"
+                        f"[{pos}], kind constant) would set {derivation.to} to "
+                        f"{derivation.value!r} on every row ({int(differ.sum())} of {len(held)} "
+                        "rows hold another value); a constant fills only a column the file does "
+                        "not hold",
+                        f"remove the constant from the mapping to use the file's {derivation.to}",
+                    )
+                )
+                out.reported |= {(name, int(r), derivation.to) for r in frame.index}
+            return
         frame[derivation.to] = derivation.value
         origins[derivation.to] = f"{derivation.to} (set to {derivation.value} by the mapping)"
         return
@@ -571,13 +676,34 @@ def _derive_cutoff(cutoff: Cutoff, mapping_name: str, out: Mapped) -> None:
     adsl = out.frames.get("ADSL")
     if adsl is None or "DCUTDT" in adsl.columns:
         return
+    # Nothing can be dated after the day of the run: such a date is a typo (AENDT 2099-12-31)
+    # and would become the cut-off, letting every other date pass the cut-off rule (SAP 6.2).
+    run_day = pd.Timestamp(_run_date())
     latest = None
     for ref in cutoff.latest_of:
         dataset, column = ref.split(".")
         frame = out.frames.get(dataset)
         if frame is None or column not in frame:
             continue
-        top = _dates(frame[column]).max()
+        when = _dates(frame[column])
+        future = when > run_day
+        for row in frame.index[future.to_numpy()]:
+            out.issues.append(
+                ValidationIssue(
+                    dataset,
+                    int(row),
+                    safe_value(frame.at[row, "USUBJID"]) if "USUBJID" in frame else None,
+                    column,
+                    safe_value(frame.at[row, column]),
+                    f"is after the date of this run ({run_day:%Y-%m-%d}); mapping "
+                    f"{mapping_name} takes the cut-off DCUTDT from the latest of "
+                    f"{', '.join(cutoff.latest_of)}, and no date can lie in the future",
+                    "correct the date from the source record, or add DCUTDT to ADSL "
+                    "(SOURCE_DATE_EPOCH, when set, is the date of the run)",
+                )
+            )
+            out.reported.add((dataset, int(row), column))
+        top = when.where(~future).max()
         if pd.notna(top) and (latest is None or top > latest):
             latest = top
     if latest is None:
@@ -599,6 +725,14 @@ def _derive_cutoff(cutoff: Cutoff, mapping_name: str, out: Mapped) -> None:
             "warning",
         )
     )
+
+
+def _run_date() -> date:
+    """The day of the run: ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else today
+    (UTC), as on the provenance page."""
+    from osteo_stats.render.provenance import report_timestamp  # one home for the run time
+
+    return report_timestamp().date()
 
 
 def relabel(issue: ValidationIssue, mapped: Mapped) -> ValidationIssue:

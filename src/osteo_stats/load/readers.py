@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,11 +268,18 @@ def _read_sas(
     return frame, []
 
 
+_ASCII_SPACE = " \t\r\n\f\v"
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+
+
 def _normalise_columns(
     dataset: str, frame: pd.DataFrame
 ) -> tuple[pd.DataFrame, list[ValidationIssue]]:
+    # ASCII case folding only: str.upper() would silently make "usubj\u0131d" (dotless i) USUBJID
+    # and "\u017fex" (long s) SEX; other lookalikes are named by the missing-column hint.
     names = [
-        str(name).strip().upper() or f"UNNAMED{pos}" for pos, name in enumerate(frame.columns, 1)
+        str(name).strip(_ASCII_SPACE).translate(_ASCII_UPPER) or f"UNNAMED{pos}"
+        for pos, name in enumerate(frame.columns, 1)
     ]
     issues: list[ValidationIssue] = []
     seen: dict[str, int] = {}
@@ -286,7 +294,7 @@ def _normalise_columns(
                     name,
                     None,
                     f"appears twice in the header (columns {seen[name] + 1} and {pos + 1})",
-                    "remove or rename the duplicate column; names are compared ignoring case",
+                    "remove or rename the duplicate column; names are compared ignoring ASCII case",
                 )
             )
         else:

@@ -109,6 +109,49 @@ LAB_UNITS = {
 }
 
 
+#: Each dataset's record key: one row per key value (the duplicate-key rule).
+RECORD_KEYS: dict[str, tuple[str, ...]] = {
+    "ADSL": ("USUBJID",),
+    "ADAE": ("USUBJID", "AESEQ"),
+    "ADRS": ("USUBJID", "ADT"),
+    "ADTR": ("USUBJID", "ADT"),
+    "ADEX": ("USUBJID", "EXTRT", "EXSTDT"),
+    "ADBM": ("USUBJID", "PARAMCD", "ATPT"),
+    "ADLB": ("USUBJID", "PARAMCD", "ADT"),
+}
+
+#: Dates a rule cannot do without, beyond the record keys: the time origin ENRLDT (SAP 7),
+#: the treatment dates and the AE onset of the TEAE rule (SAP 9.1), the last date known alive
+#: of every censoring (SAP 7) and the data cut-off.
+RULE_DATES: dict[str, tuple[str, ...]] = {
+    "ADSL": ("ENRLDT", "TRTSDT", "TRTEDT", "LSTALVDT", "DCUTDT"),
+    "ADAE": ("ASTDT",),
+}
+
+#: The analysis-set flags that select the patients of every table (SAP 4): without them every
+#: count would be 0 of 0. (PPROTFL only selects the PPS sensitivity columns, which then say
+#: "not collected".)
+ANALYSIS_SET_FLAGS: dict[str, tuple[str, ...]] = {"ADSL": ("FASFL", "SAFFL")}
+
+
+def key_columns(dataset: str) -> tuple[str, ...]:
+    """The columns of ``dataset`` without which a record cannot be placed: STUDYID, USUBJID,
+    the record key, the dates a rule needs and the analysis-set flags. A mapping can never
+    declare them not collected (an empty USUBJID would leave every AE without a patient, an
+    empty SAFFL every patient outside the SAF: "Any TEAE 0")."""
+    return tuple(
+        dict.fromkeys(
+            (
+                "STUDYID",
+                "USUBJID",
+                *RECORD_KEYS.get(dataset, ()),
+                *RULE_DATES.get(dataset, ()),
+                *ANALYSIS_SET_FLAGS.get(dataset, ()),
+            )
+        )
+    )
+
+
 def _flags(*names: str, nullable: bool = False) -> tuple[Col, ...]:
     return tuple(Col(n, "flag", nullable=nullable, allowed=("Y", "N")) for n in names)
 
@@ -186,7 +229,7 @@ def dataset_specs(sap: SAP) -> dict[str, DatasetSpec]:
         )
         + _flags("FASFL", "SAFFL", "PPROTFL")
         + (Col("DCUTDT", "date"),),
-        key=("USUBJID",),
+        key=RECORD_KEYS["ADSL"],
     )
     adae = DatasetSpec(
         "ADAE",
@@ -234,7 +277,7 @@ def dataset_specs(sap: SAP) -> dict[str, DatasetSpec]:
             ),
         )
         + _flags("AESDLYFL"),
-        key=("USUBJID", "AESEQ"),
+        key=RECORD_KEYS["ADAE"],
     )
     adrs = DatasetSpec(
         "ADRS",
@@ -248,7 +291,7 @@ def dataset_specs(sap: SAP) -> dict[str, DatasetSpec]:
         )
         + _flags("RECURFL", nullable=True)
         + _flags("NEWLFL"),
-        key=("USUBJID", "ADT"),
+        key=RECORD_KEYS["ADRS"],
     )
     adtr = DatasetSpec(
         "ADTR",
@@ -260,7 +303,7 @@ def dataset_specs(sap: SAP) -> dict[str, DatasetSpec]:
             Col("AVAL", "number", min=0),
         )
         + _flags("ABLFL"),
-        key=("USUBJID", "ADT"),
+        key=RECORD_KEYS["ADTR"],
     )
     adex = DatasetSpec(
         "ADEX",
@@ -275,7 +318,7 @@ def dataset_specs(sap: SAP) -> dict[str, DatasetSpec]:
             Col("EXDOSE", "number", min=0),
             Col("EXDOSU", "text", allowed=tuple(dict.fromkeys(EXPOSURE_UNITS.values()))),
         ),
-        key=("USUBJID", "EXTRT", "EXSTDT"),
+        key=RECORD_KEYS["ADEX"],
     )
     adbm = DatasetSpec(
         "ADBM",
@@ -288,7 +331,7 @@ def dataset_specs(sap: SAP) -> dict[str, DatasetSpec]:
             Col("BMSTAT", "text", allowed=("DONE", "NOT EVALUABLE", "NOT DONE")),
             Col("BMREASND", "text", nullable=True),
         ),
-        key=("USUBJID", "PARAMCD", "ATPT"),
+        key=RECORD_KEYS["ADBM"],
         required=False,
     )
     adlb = DatasetSpec(
@@ -304,7 +347,7 @@ def dataset_specs(sap: SAP) -> dict[str, DatasetSpec]:
             Col("ANRLO", "number", min=0),
             Col("ANRHI", "number", min=0, min_exclusive=True),
         ),
-        key=("USUBJID", "PARAMCD", "ADT"),
+        key=RECORD_KEYS["ADLB"],
         required=False,
     )
     return {spec.name: spec for spec in (adsl, adae, adrs, adtr, adex, adbm, adlb)}

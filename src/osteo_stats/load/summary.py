@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 
 from osteo_stats.load.issues import (
     ISSUE_COLUMNS,
+    LOOKALIKE_HINT_START,
     MISSING_COLUMN_RULE,
     ValidationIssue,
     shown_value,
@@ -197,14 +198,15 @@ def summary_lines(
     missing = [i for i in issues if is_missing_column(i)]
     if missing:
         lines.append(
-            f"Missing columns ({len(missing):,}; add each, names are case-insensitive and extra "
-            "columns are kept):"
+            f"Missing columns ({len(missing):,}; add each, names are matched ignoring ASCII "
+            "case only and extra columns are kept):"
         )
         for dataset in dict.fromkeys(i.dataset for i in missing):
             if model and dataset in model:
                 lines.append(f"{dataset} expects: {', '.join(model[dataset])}")
             lines += [
                 f"{dataset}: {i.column} {MISSING_COLUMN_RULE}."
+                + (f" Hint: {i.hint}" if i.hint.startswith(LOOKALIKE_HINT_START) else "")
                 for i in missing
                 if i.dataset == dataset
             ]

@@ -136,7 +136,9 @@ def validate_trial(
     mapped = None
     if mapping is not None:
         mapped = apply_mapping(raws, mapping)
-        raws = mapped.frames
+        # A dataset the mapping emptied is named once; checked further, an emptied ADSL would
+        # make every child row "not in ADSL".
+        raws = {n: f for n, f in mapped.frames.items() if n not in mapped.emptied}
         issues += mapped.issues
         specs = _mapped_specs(specs, mapped, mapping)
     for name, raw in raws.items():
@@ -158,19 +160,35 @@ def validate_trial(
         issues += run_checks(ctx)
 
     if mapped is not None and mapping is not None:
+        own = {id(i) for i in mapped.issues}  # the mapping's own messages are never dropped
         issues = [
             i
             for i in issues
-            if (i.dataset, i.column) not in mapped.not_collected
-            and (i.dataset, i.row, i.column) not in mapped.reported
+            if id(i) in own
+            or (
+                (i.dataset, i.column) not in mapped.not_collected
+                and (i.dataset, i.row, i.column) not in mapped.reported
+            )
         ]
         issues = [other_study_hint(relabel(i, mapped)) for i in issues]
         issues += not_collected_notices(mapped, mapping.name)
+    if ctx.cutoff is None and not any(i.severity == "error" for i in issues):
+        # Defensive: no error yet no cut-off (ADSL unread, empty or without a DCUTDT value)
+        # must still be a message, never an assertion (issue 19 section 4).
+        issues.append(
+            ValidationIssue(
+                "ADSL",
+                None,
+                None,
+                "DCUTDT",
+                None,
+                "holds no data cut-off date; every analysis is at a cut-off (SAP 6.2)",
+                "add DCUTDT to ADSL, or give the mapping a cutoff: latest_of (sap/MAPPING.md)",
+            )
+        )
     issues = _ordered(issues)
     if any(i.severity == "error" for i in issues):
         return None, issues
-    # No error implies ADSL was read, has rows, and holds one DCUTDT value.
-    assert ctx.cutoff is not None
 
     frames = {
         name: _finalise(data[name].typed, specs[name], sap)

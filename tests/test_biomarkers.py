@@ -537,8 +537,8 @@ def test_signed_rank_exact_beyond_1000_pairs_is_refused_not_a_wrong_p(n):
 def test_rank_sum_exact_at_its_limit_matches_r():
     """120 + 120 untied (1.68e9 cell updates, under EXACT_LIMIT_CELL_UPDATES). R 4.2.2::
 
-        x <- (1:120) + 0.5; y <- (1:120) * 1.2
-        wilcox.test(x, y, exact = TRUE)$p.value   # 0.0308995770195704
+    x <- (1:120) + 0.5; y <- (1:120) * 1.2
+    wilcox.test(x, y, exact = TRUE)$p.value   # 0.0308995770195704
     """
     x, y = np.arange(1, 121) + 0.5, np.arange(1, 121) * 1.2
     res = rank_sum_test(x, y, method="exact")

@@ -443,10 +443,44 @@ def test_cli_design_logrank_uses_the_sap_control_and_alternative():
     assert out["expected_events_h1"] == pytest.approx(43 * d.p1, abs=1e-9)
 
 
-def test_cli_design_logrank_refuses_hr_one():
-    result = _invoke("design", "logrank", "--hr", "1")
-    assert result.exit_code == 2
-    assert "hazard_ratio = 1.0" in result.output
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("1", "1.0"),
+        ("1.5", "1.5"),
+        ("100", "100.0"),
+        ("inf", "inf"),
+        ("0", "0.0"),
+        ("-0.5", "-0.5"),
+        ("nan", "nan"),
+    ],
+)
+def test_cli_design_logrank_refuses_hr_without_benefit_or_not_finite(value, shown):
+    """The test rejects only when fewer events occur than the control predicts (SAP 7.3.8): at
+    HR >= 1 its power never exceeds alpha. Main reported Wu power 0.87 and n = 35 at --hr 1.5
+    (simulated power 0.0), power 1.0 and n = 1 at --hr 100, and a traceback-like "cannot
+    convert float NaN to integer" at --hr inf. Refused, naming the option, value and range."""
+    result = _invoke("design", "logrank", "--hr", value, "--reps", "2000")
+    assert result.exit_code == 2, result.output
+    assert f"--hr = {shown} must be finite and 0 < HR < 1" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_logrank_design_just_below_one_has_power_near_alpha_by_both_methods():
+    """HR 0.999 is a valid (if useless) design: Wu's power and the simulation are ~alpha."""
+    from osteo_stats.analyse.logrank_design import logrank_design
+
+    d = logrank_design(0.999, 0.2, 24.0, 1.0, 24.0, 24.0, 0.05)
+    assert abs(d.power(43) - 0.05) < 0.01
+    assert abs(d.simulated_power(43, reps=4000, seed=3)[0] - 0.05) < 0.02
+
+
+@pytest.mark.parametrize("option", ["--alpha", "--power"])
+@pytest.mark.parametrize("value", ["inf", "nan", "0", "1"])
+def test_cli_design_logrank_refuses_alpha_and_power_outside_0_1(option, value):
+    result = _invoke("design", "logrank", option, value, "--reps", "2000")
+    assert result.exit_code == 2, result.output
+    assert f"{option} = {float(value)!r} must" in result.output
 
 
 def test_cli_design_simon_n1_only_reports_optimal_and_minimax():

@@ -374,7 +374,10 @@ def design_logrank(
             accrual_months=sap.study.planned_accrual_months,
             followup_months=sap.primary_endpoint.landmark_months,
             alpha=alpha,
+            names={"hazard_ratio": "--hr", "alpha": "--alpha"},
         )
+        if not 0 < power < 1:  # NaN fails too
+            raise ValueError(f"--power = {power!r} must lie strictly between 0 and 1")
         n_needed = design.sample_size(power)
     except ValueError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False)

@@ -35,6 +35,7 @@ that of a standard population. J Natl Cancer Inst 2003;95:1434-1439.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,7 +82,7 @@ class LogrankDesign:
 
     def sample_size(self, power: float) -> int:
         """Smallest n with at least ``power`` (Wu's formula rounded up)."""
-        if not 0 < power < 1:
+        if not 0 < power < 1:  # NaN fails too
             raise ValueError(f"power = {power!r} must lie strictly between 0 and 1")
         za, zb = stats.norm.ppf(1 - self.alpha), stats.norm.ppf(power)
         n = (math.sqrt(self.p0) * za + self.sigma * zb) ** 2 / self.omega**2
@@ -132,24 +133,43 @@ def logrank_design(
     accrual_months: float,
     followup_months: float,
     alpha: float,
+    *,
+    names: Mapping[str, str] | None = None,
 ) -> LogrankDesign:
     """Wu (2015) design quantities for the one-sample log-rank test (see the module docstring).
+
+    ``names`` maps a parameter to the name the caller knows it by (``{"hazard_ratio": "--hr"}``
+    on the command line) for the error message.
 
     Raises
     ------
     ValueError
-        An argument is out of range (a hazard ratio of 1 has no power to design for).
+        An argument is not finite or out of range, naming it, its value and the range. The
+        hazard ratio must lie in (0, 1): the test is one-sided for benefit (SAP 7.3.8: it
+        rejects when fewer events occur than the control predicts), so at HR >= 1 no n reaches
+        any power above alpha, and Wu's formula (symmetric in the sign of O - E) would report one.
     """
     checks = (
-        ("hazard_ratio", hazard_ratio, hazard_ratio > 0 and hazard_ratio != 1),
-        ("control_survival", control_survival, 0 < control_survival < 1),
-        ("control_landmark", control_landmark, control_landmark > 0),
-        ("shape", shape, shape > 0),
-        ("accrual_months", accrual_months, accrual_months > 0),
-        ("followup_months", followup_months, followup_months >= 0),
-        ("alpha", alpha, 0 < alpha < 1),
+        (
+            "hazard_ratio",
+            hazard_ratio,
+            0 < hazard_ratio < 1,
+            "0 < HR < 1, a benefit: the test is one-sided (SAP 7.3.8), so at HR >= 1 no sample "
+            "size has power above alpha",
+        ),
+        ("control_survival", control_survival, 0 < control_survival < 1, "0 < S < 1"),
+        ("control_landmark", control_landmark, control_landmark > 0, "> 0 months"),
+        ("shape", shape, shape > 0, "> 0"),
+        ("accrual_months", accrual_months, accrual_months > 0, "> 0 months"),
+        ("followup_months", followup_months, followup_months >= 0, ">= 0 months"),
+        ("alpha", alpha, 0 < alpha < 1, "0 < alpha < 1 (one-sided)"),
     )
-    bad = [f"{name} = {value!r}" for name, value, ok in checks if not ok]
+    label = dict(names or {})
+    bad = [
+        f"{label.get(name, name)} = {value!r} must be finite and {allowed}"
+        for name, value, ok, allowed in checks
+        if not (math.isfinite(value) and ok)
+    ]
     if bad:
         raise ValueError("invalid log-rank design inputs: " + "; ".join(bad))
     delta, k, ta, tf = (

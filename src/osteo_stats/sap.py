@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -18,6 +18,45 @@ from osteo_stats.config_yaml import ConfigFileError, load_config_yaml
 from osteo_stats.errors import SAPConfigError
 
 Probability = float  # documented alias; bounds are enforced with Field(gt=0, lt=1)
+
+
+def _plausible(
+    low: float,
+    high: float,
+    unit: str = "",
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> Any:
+    """A numeric key's plausible range: enforced, and quoted whole in the error message.
+
+    Every number in the SAP has one (issue 24): a value far outside what a trial can mean
+    (a TEAE window of 10^12 days, a month of 10^-300 days, a KM tick every 10^-9 months) is a
+    typo, and the package refuses it by key instead of failing deep inside pandas or
+    allocating without bound. ``strict``: a YAML ``true`` or ``"30"`` is not a number.
+    """
+    text = f"{low:g} {'<' if low_open else '<='} value {'<' if high_open else '<='} {high:g}" + (
+        f" {unit}" if unit else ""
+    )
+    bounds: dict[str, float] = {"gt" if low_open else "ge": low, "lt" if high_open else "le": high}
+    return Field(strict=True, json_schema_extra={"plausible": text}, **bounds)
+
+
+_MONTHS = "months"
+_DAYS = "days"
+_WEEKS = "weeks"
+_YEARS = "years"
+_MAX_MONTHS = 240  # 20 years: any accrual, landmark or interval of a trial
+_MAX_DAYS = 3653  # 10 years
+_MAX_WEEKS = 104
+_MAX_AGE = 120
+
+# list and tuple elements, each in its plausible range
+_UnitInterval = Annotated[float, _plausible(0, 1)]
+_LandmarkMonths = Annotated[float, _plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)]
+_NecrosisPercent = Annotated[float, _plausible(0, 100, "% necrosis")]
+_StudyWeek = Annotated[float, _plausible(0, _MAX_WEEKS, _WEEKS, low_open=True)]
+_AgeCutYears = Annotated[int, _plausible(1, _MAX_AGE, _YEARS)]
 
 
 class _Section(BaseModel):
@@ -30,16 +69,16 @@ class Study(_Section):
     studyid: str
     registry_id: str
     sponsor: str
-    planned_enrollment: int = Field(gt=0)
-    planned_accrual_months: float = Field(gt=0)
+    planned_enrollment: int = _plausible(1, MAX_N, "patients")
+    planned_accrual_months: float = _plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)
 
 
 class Eligibility(_Section):
-    age_min: int = Field(ge=0)
-    age_max: int = Field(gt=0)
-    ps_scale_age_threshold: int = Field(gt=0)
-    ecog_max: int = Field(ge=0, le=5)
-    lansky_min: int = Field(ge=0, le=100)
+    age_min: int = _plausible(0, _MAX_AGE, _YEARS)
+    age_max: int = _plausible(1, _MAX_AGE, _YEARS)
+    ps_scale_age_threshold: int = _plausible(1, _MAX_AGE, _YEARS)
+    ecog_max: int = _plausible(0, 5)
+    lansky_min: int = _plausible(0, 100)
 
     @model_validator(mode="after")
     def _age_range(self) -> Eligibility:
@@ -49,8 +88,8 @@ class Eligibility(_Section):
 
 
 class TimeSettings(_Section):
-    days_per_month: float = Field(gt=0)
-    day_one_offset: Literal[0, 1]
+    days_per_month: float = _plausible(28, 31, _DAYS)  # a calendar month's length
+    day_one_offset: int = _plausible(0, 1)
 
 
 ImputationRule = Literal[
@@ -78,16 +117,16 @@ class DateImputation(_Section):
 
 class Design(_Section):
     kind: Literal["optimal", "minimax"]
-    p0: float = Field(gt=0, lt=1)
-    p1: float = Field(gt=0, lt=1)
-    alpha: float = Field(gt=0, lt=0.5)
-    power: float = Field(gt=0.5, lt=1)
-    n1: int = Field(gt=0)
-    r1: int = Field(ge=0)
-    n: int = Field(gt=0, le=MAX_N)
-    r: int = Field(ge=0)
-    nmax_search: int = Field(gt=0, le=MAX_N)
-    oc_grid: list[float]
+    p0: float = _plausible(0, 1, low_open=True, high_open=True)
+    p1: float = _plausible(0, 1, low_open=True, high_open=True)
+    alpha: float = _plausible(0, 0.5, low_open=True, high_open=True)
+    power: float = _plausible(0.5, 1, low_open=True, high_open=True)
+    n1: int = _plausible(1, MAX_N, "patients")
+    r1: int = _plausible(0, MAX_N, "responses")
+    n: int = _plausible(1, MAX_N, "patients")
+    r: int = _plausible(0, MAX_N, "responses")
+    nmax_search: int = _plausible(1, MAX_N, "patients")
+    oc_grid: list[_UnitInterval] = Field(max_length=1001)
 
     @model_validator(mode="after")
     def _consistent(self) -> Design:
@@ -105,7 +144,7 @@ class Design(_Section):
 
 
 class PrimaryEndpoint(_Section):
-    landmark_months: float = Field(gt=0)
+    landmark_months: float = _plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)
     lost_before_landmark: Literal["failure", "exclude"]
 
     @property
@@ -117,16 +156,17 @@ class PrimaryEndpoint(_Section):
 
 class HistoricalControl(_Section):
     distribution: Literal["exponential"]
-    landmark_months: float = Field(gt=0)
-    survival_at_landmark: float = Field(gt=0, lt=1)
+    landmark_months: float = _plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)
+    survival_at_landmark: float = _plausible(0, 1, low_open=True, high_open=True)
 
 
 class Inference(_Section):
-    conf_level: float = Field(gt=0, lt=1)
+    conf_level: float = _plausible(0.5, 1, high_open=True)
     proportion_ci: Literal["clopper-pearson", "wilson", "jeffreys"]
     km_conf_type: Literal["log-log", "log", "plain"]
-    km_landmarks_months: list[float]
-    km_at_risk_tick_months: float = Field(gt=0)
+    km_landmarks_months: list[_LandmarkMonths] = Field(max_length=100)
+    # SAP 7.3.7: at most ~500 ticks over 20 years; 1e-9 asked for 264 GiB of them
+    km_at_risk_tick_months: float = _plausible(0.5, 60, _MONTHS)
     historical_control: HistoricalControl
 
     @model_validator(mode="after")
@@ -144,18 +184,18 @@ class Inference(_Section):
 class PrognosticFactors(_Section):
     """Cut-points of the prognostic factors and the event threshold of SAP 7.4."""
 
-    nodules_cut: int = Field(ge=2)
-    disease_free_interval_cut_months: float = Field(gt=0)
-    age_cut_years: float = Field(gt=0)
-    bivariable_min_events: int = Field(ge=1)
+    nodules_cut: int = _plausible(2, 100, "nodules")
+    disease_free_interval_cut_months: float = _plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)
+    age_cut_years: float = _plausible(0, _MAX_AGE, _YEARS, low_open=True)
+    bivariable_min_events: int = _plausible(1, MAX_N, "events")
 
 
 class Response(_Section):
     criteria: Literal["RECIST 1.1"]
     confirmation_required: bool
-    confirmation_min_days: int = Field(gt=0)
-    sd_min_days: int = Field(ge=0)
-    window_without_surgery_weeks: float = Field(gt=0)
+    confirmation_min_days: int = _plausible(1, 365, _DAYS)
+    sd_min_days: int = _plausible(0, 365, _DAYS)
+    window_without_surgery_weeks: float = _plausible(0, _MAX_WEEKS, _WEEKS, low_open=True)
 
 
 HuvosGrade = Literal["I", "II", "III", "IV"]
@@ -167,7 +207,7 @@ def _grade_range(grades: list[str]) -> str:
 
 
 class Pathology(_Section):
-    huvos_grade_lower_bounds: dict[HuvosGrade, float]
+    huvos_grade_lower_bounds: dict[HuvosGrade, _NecrosisPercent]
     good_response_grades: list[HuvosGrade]
     complete_response_grades: list[HuvosGrade]
 
@@ -196,33 +236,33 @@ class Pathology(_Section):
 
 
 class EFSRules(_Section):
-    tumour_assessment_interval_days: int = Field(gt=0)
-    missed_assessments_for_censoring: int = Field(ge=1)
-    assessment_window_days: int = Field(ge=0)
+    tumour_assessment_interval_days: int = _plausible(1, 365, _DAYS)
+    missed_assessments_for_censoring: int = _plausible(1, 20, "assessments")
+    assessment_window_days: int = _plausible(0, 365, _DAYS)
 
 
 class Safety(_Section):
     ctcae_version: str
-    teae_window_days: int = Field(ge=0)
-    teae_window_days_immune: int = Field(ge=0)
-    perioperative_window_days: int = Field(ge=0)
+    teae_window_days: int = _plausible(0, _MAX_DAYS, _DAYS)
+    teae_window_days_immune: int = _plausible(0, _MAX_DAYS, _DAYS)
+    perioperative_window_days: int = _plausible(0, 365, _DAYS)
     haematological_socs: list[str]
     haematological_terms: list[str]
 
 
 class ToxicityMonitoring(_Section):
-    irae_min_grade: int = Field(ge=1, le=5)
-    related_nonhaematological_min_grade: int = Field(ge=1, le=5)
-    surgery_delay_days: int = Field(gt=0)
-    p_acceptable: float = Field(gt=0, lt=1)
-    p_unacceptable: float = Field(gt=0, lt=1)
+    irae_min_grade: int = _plausible(1, 5, "(CTCAE grade)")
+    related_nonhaematological_min_grade: int = _plausible(1, 5, "(CTCAE grade)")
+    surgery_delay_days: int = _plausible(1, 365, _DAYS)
+    p_acceptable: float = _plausible(0, 1, low_open=True, high_open=True)
+    p_unacceptable: float = _plausible(0, 1, low_open=True, high_open=True)
     # The SAP's key, kept so that existing SAP files still load; the Python API calls it
     # alpha (toxicity_boundary(alpha=), ToxicityBoundary.alpha).
-    type1: float = Field(gt=0, lt=1)
-    power: float = Field(gt=0, lt=1)
-    shape: float = Field(ge=0, le=0.5)
-    look_every: int = Field(gt=0)
-    max_patients: int = Field(gt=0)
+    type1: float = _plausible(0, 1, low_open=True, high_open=True)
+    power: float = _plausible(0, 1, low_open=True, high_open=True)
+    shape: float = _plausible(0, 0.5)
+    look_every: int = _plausible(1, MAX_N, "patients")
+    max_patients: int = _plausible(1, MAX_N, "patients")
 
     @model_validator(mode="after")
     def _consistent(self) -> ToxicityMonitoring:
@@ -245,14 +285,14 @@ class ToxicityMonitoring(_Section):
 
 
 class Schedule(_Section):
-    cycle_days: int = Field(gt=0)
-    preop_cycles: int = Field(ge=0)
-    surgery_week_planned: float = Field(gt=0)
-    surgery_window_weeks: tuple[float, float]
-    postop_cycles: int = Field(ge=0)
-    sbrt_fractions: int = Field(gt=0)
-    preop_assessment_week: float = Field(gt=0)
-    cycle_delay_tolerance_days: int = Field(ge=0)
+    cycle_days: int = _plausible(1, 365, _DAYS)
+    preop_cycles: int = _plausible(0, 52, "cycles")
+    surgery_week_planned: float = _plausible(0, _MAX_WEEKS, _WEEKS, low_open=True)
+    surgery_window_weeks: tuple[_StudyWeek, _StudyWeek]
+    postop_cycles: int = _plausible(0, 52, "cycles")
+    sbrt_fractions: int = _plausible(1, 50, "fractions")
+    preop_assessment_week: float = _plausible(0, _MAX_WEEKS, _WEEKS, low_open=True)
+    cycle_delay_tolerance_days: int = _plausible(0, 365, _DAYS)
 
     @model_validator(mode="after")
     def _window_ordered(self) -> Schedule:
@@ -273,9 +313,9 @@ class Schedule(_Section):
 class Baseline(_Section):
     """Baseline summaries (SAP 7.8)."""
 
-    age_group_cuts_years: list[int] = Field(min_length=1)
-    nodule_group_top: int = Field(ge=2)
-    prior_lines_group_top: int = Field(ge=2)
+    age_group_cuts_years: list[_AgeCutYears] = Field(min_length=1, max_length=20)
+    nodule_group_top: int = _plausible(2, 100, "nodules")
+    prior_lines_group_top: int = _plausible(2, 50, "lines")
 
     @model_validator(mode="after")
     def _cuts_increase(self) -> Baseline:
@@ -301,7 +341,7 @@ class Biomarkers(_Section):
 class DMCReport(_Section):
     """The DMC report's one-page summary (SAP 10.2)."""
 
-    accrual_shortfall_fraction: float = Field(gt=0, le=1)
+    accrual_shortfall_fraction: float = _plausible(0, 1, low_open=True)
 
 
 class SAP(_Section):
@@ -350,15 +390,68 @@ def default_sap_path() -> Path:
     return Path(__file__).resolve().parents[2] / "sap" / "sap.yaml"
 
 
+def plausible_range(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
+    """The documented plausible range of the numeric key at ``loc`` (see :func:`_plausible`)."""
+    current: Any = model
+    found: str | None = None
+    for part in loc:
+        fields = getattr(current, "model_fields", None)
+        if not isinstance(part, str) or fields is None or part not in fields:
+            continue  # a list index or dict key: the element type carries the range
+        info = fields[part]
+        current = info.annotation
+        found = None
+        for source in (info, *getattr(info, "metadata", ())):
+            extra = getattr(source, "json_schema_extra", None)
+            if isinstance(extra, dict) and "plausible" in extra:
+                found = str(extra["plausible"])
+        for arg in _annotation_args(current):
+            for meta in getattr(arg, "__metadata__", ()):
+                extra = getattr(meta, "json_schema_extra", None)
+                if isinstance(extra, dict) and "plausible" in extra:
+                    found = str(extra["plausible"])
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                current = arg
+    return found
+
+
+def _annotation_args(annotation: Any) -> tuple[Any, ...]:
+    args = getattr(annotation, "__args__", ())
+    return (annotation, *args)
+
+
+_NUMBER_ERRORS = (
+    "greater_than",
+    "greater_than_equal",
+    "less_than",
+    "less_than_equal",
+    "int_type",
+    "float_type",
+    "int_from_float",
+    "finite_number",
+)
+
+
 def _format_validation_error(path: Path, error: ValidationError) -> str:
     lines = [f"{path}: the SAP configuration is invalid ({error.error_count()} problem(s))"]
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"]) or "(top level)"
         received = item.get("input")
+        plausible = plausible_range(SAP, tuple(item["loc"]))
         if item["type"] == "missing":
             lines.append(f"  {key}: required key is missing. Hint: add it as documented in SAP.md.")
         elif item["type"] == "extra_forbidden":
             lines.append(f"  {key}: unknown key. Hint: check the spelling against SAP.md.")
+        elif item["type"] in _NUMBER_ERRORS and plausible is not None:
+            what = (
+                "outside its plausible range"
+                if item["type"] in _NUMBER_ERRORS[:4]
+                else item["msg"]
+            )
+            lines.append(
+                f"  {key} = {received!r}: {what}; the plausible range is {plausible}. "
+                "Hint: see SAP.md for the key."
+            )
         else:
             shown = "" if isinstance(received, dict) else f" = {received!r}"
             lines.append(f"  {key}{shown}: {item['msg'].removeprefix('Value error, ')}")

@@ -444,9 +444,7 @@ def _format_validation_error(path: Path, error: ValidationError) -> str:
             lines.append(f"  {key}: unknown key. Hint: check the spelling against SAP.md.")
         elif item["type"] in _NUMBER_ERRORS and plausible is not None:
             what = (
-                "outside its plausible range"
-                if item["type"] in _NUMBER_ERRORS[:4]
-                else item["msg"]
+                "outside its plausible range" if item["type"] in _NUMBER_ERRORS[:4] else item["msg"]
             )
             lines.append(
                 f"  {key} = {received!r}: {what}; the plausible range is {plausible}. "

@@ -76,7 +76,7 @@ def test_example_scenario_file_loads():
         ),
         (
             {"name": "a", "efs": {"two_year": 0.4}, "accrual": {"rate_per_month": -1}},
-            r"accrual.rate_per_month = -1: Input should be greater than 0",
+            r"accrual.rate_per_month = -1: outside its plausible range 0\.1 <= value <= 1000 ",
         ),
         (
             {"name": "a", "efs": {"distribution": "weibull", "shape": 2}},

@@ -141,7 +141,8 @@ def test_an_invalid_grid_point_names_the_point_and_key():
     with pytest.raises(ScenarioError) as caught:
         parse_scenarios(_grid({"efs.two_year": [0.3, 1.5]}))
     assert re.search(
-        r"grids\[0\] point 'efs=1.5': efs\.exponential\.two_year = 1\.5: Input should be less",
+        r"grids\[0\] point 'efs=1.5': efs\.exponential\.two_year = 1\.5: outside its plausible "
+        r"range 0 < value < 1",
         str(caught.value),
     )
     assert "'efs=0.3'" not in str(caught.value)

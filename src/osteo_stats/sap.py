@@ -9,37 +9,16 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from osteo_stats.analyse.design import MAX_N
 from osteo_stats.config_yaml import ConfigFileError, load_config_yaml
 from osteo_stats.errors import SAPConfigError
+from osteo_stats.plausible import describe_number_error, plausible
 
 Probability = float  # documented alias; bounds are enforced with Field(gt=0, lt=1)
-
-
-def _plausible(
-    low: float,
-    high: float,
-    unit: str = "",
-    *,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> Any:
-    """A numeric key's plausible range: enforced, and quoted whole in the error message.
-
-    Every number in the SAP has one (issue 24): a value far outside what a trial can mean
-    (a TEAE window of 10^12 days, a month of 10^-300 days, a KM tick every 10^-9 months) is a
-    typo, and the package refuses it by key instead of failing deep inside pandas or
-    allocating without bound. ``strict``: a YAML ``true`` or ``"30"`` is not a number.
-    """
-    text = f"{low:g} {'<' if low_open else '<='} value {'<' if high_open else '<='} {high:g}" + (
-        f" {unit}" if unit else ""
-    )
-    bounds: dict[str, float] = {"gt" if low_open else "ge": low, "lt" if high_open else "le": high}
-    return Field(strict=True, json_schema_extra={"plausible": text}, **bounds)
 
 
 _MONTHS = "months"
@@ -52,11 +31,11 @@ _MAX_WEEKS = 104
 _MAX_AGE = 120
 
 # list and tuple elements, each in its plausible range
-_UnitInterval = Annotated[float, _plausible(0, 1)]
-_LandmarkMonths = Annotated[float, _plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)]
-_NecrosisPercent = Annotated[float, _plausible(0, 100, "% necrosis")]
-_StudyWeek = Annotated[float, _plausible(0, _MAX_WEEKS, _WEEKS, low_open=True)]
-_AgeCutYears = Annotated[int, _plausible(1, _MAX_AGE, _YEARS)]
+_UnitInterval = Annotated[float, plausible(0, 1)]
+_LandmarkMonths = Annotated[float, plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)]
+_NecrosisPercent = Annotated[float, plausible(0, 100, "% necrosis")]
+_StudyWeek = Annotated[float, plausible(0, _MAX_WEEKS, _WEEKS, low_open=True)]
+_AgeCutYears = Annotated[int, plausible(1, _MAX_AGE, _YEARS)]
 
 
 class _Section(BaseModel):
@@ -69,16 +48,16 @@ class Study(_Section):
     studyid: str
     registry_id: str
     sponsor: str
-    planned_enrollment: int = _plausible(1, MAX_N, "patients")
-    planned_accrual_months: float = _plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)
+    planned_enrollment: int = plausible(1, MAX_N, "patients")
+    planned_accrual_months: float = plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)
 
 
 class Eligibility(_Section):
-    age_min: int = _plausible(0, _MAX_AGE, _YEARS)
-    age_max: int = _plausible(1, _MAX_AGE, _YEARS)
-    ps_scale_age_threshold: int = _plausible(1, _MAX_AGE, _YEARS)
-    ecog_max: int = _plausible(0, 5)
-    lansky_min: int = _plausible(0, 100)
+    age_min: int = plausible(0, _MAX_AGE, _YEARS)
+    age_max: int = plausible(1, _MAX_AGE, _YEARS)
+    ps_scale_age_threshold: int = plausible(1, _MAX_AGE, _YEARS)
+    ecog_max: int = plausible(0, 5)
+    lansky_min: int = plausible(0, 100)
 
     @model_validator(mode="after")
     def _age_range(self) -> Eligibility:
@@ -88,8 +67,8 @@ class Eligibility(_Section):
 
 
 class TimeSettings(_Section):
-    days_per_month: float = _plausible(28, 31, _DAYS)  # a calendar month's length
-    day_one_offset: int = _plausible(0, 1)
+    days_per_month: float = plausible(28, 31, _DAYS)  # a calendar month's length
+    day_one_offset: int = plausible(0, 1)
 
 
 ImputationRule = Literal[
@@ -117,15 +96,15 @@ class DateImputation(_Section):
 
 class Design(_Section):
     kind: Literal["optimal", "minimax"]
-    p0: float = _plausible(0, 1, low_open=True, high_open=True)
-    p1: float = _plausible(0, 1, low_open=True, high_open=True)
-    alpha: float = _plausible(0, 0.5, low_open=True, high_open=True)
-    power: float = _plausible(0.5, 1, low_open=True, high_open=True)
-    n1: int = _plausible(1, MAX_N, "patients")
-    r1: int = _plausible(0, MAX_N, "responses")
-    n: int = _plausible(1, MAX_N, "patients")
-    r: int = _plausible(0, MAX_N, "responses")
-    nmax_search: int = _plausible(1, MAX_N, "patients")
+    p0: float = plausible(0, 1, low_open=True, high_open=True)
+    p1: float = plausible(0, 1, low_open=True, high_open=True)
+    alpha: float = plausible(0, 0.5, low_open=True, high_open=True)
+    power: float = plausible(0.5, 1, low_open=True, high_open=True)
+    n1: int = plausible(1, MAX_N, "patients")
+    r1: int = plausible(0, MAX_N, "responses")
+    n: int = plausible(1, MAX_N, "patients")
+    r: int = plausible(0, MAX_N, "responses")
+    nmax_search: int = plausible(1, MAX_N, "patients")
     oc_grid: list[_UnitInterval] = Field(max_length=1001)
 
     @model_validator(mode="after")
@@ -144,7 +123,7 @@ class Design(_Section):
 
 
 class PrimaryEndpoint(_Section):
-    landmark_months: float = _plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)
+    landmark_months: float = plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)
     lost_before_landmark: Literal["failure", "exclude"]
 
     @property
@@ -156,17 +135,17 @@ class PrimaryEndpoint(_Section):
 
 class HistoricalControl(_Section):
     distribution: Literal["exponential"]
-    landmark_months: float = _plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)
-    survival_at_landmark: float = _plausible(0, 1, low_open=True, high_open=True)
+    landmark_months: float = plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)
+    survival_at_landmark: float = plausible(0, 1, low_open=True, high_open=True)
 
 
 class Inference(_Section):
-    conf_level: float = _plausible(0.5, 1, high_open=True)
+    conf_level: float = plausible(0.5, 1, high_open=True)
     proportion_ci: Literal["clopper-pearson", "wilson", "jeffreys"]
     km_conf_type: Literal["log-log", "log", "plain"]
     km_landmarks_months: list[_LandmarkMonths] = Field(max_length=100)
     # SAP 7.3.7: at most ~500 ticks over 20 years; 1e-9 asked for 264 GiB of them
-    km_at_risk_tick_months: float = _plausible(0.5, 60, _MONTHS)
+    km_at_risk_tick_months: float = plausible(0.5, 60, _MONTHS)
     historical_control: HistoricalControl
 
     @model_validator(mode="after")
@@ -184,18 +163,18 @@ class Inference(_Section):
 class PrognosticFactors(_Section):
     """Cut-points of the prognostic factors and the event threshold of SAP 7.4."""
 
-    nodules_cut: int = _plausible(2, 100, "nodules")
-    disease_free_interval_cut_months: float = _plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)
-    age_cut_years: float = _plausible(0, _MAX_AGE, _YEARS, low_open=True)
-    bivariable_min_events: int = _plausible(1, MAX_N, "events")
+    nodules_cut: int = plausible(2, 100, "nodules")
+    disease_free_interval_cut_months: float = plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)
+    age_cut_years: float = plausible(0, _MAX_AGE, _YEARS, low_open=True)
+    bivariable_min_events: int = plausible(1, MAX_N, "events")
 
 
 class Response(_Section):
     criteria: Literal["RECIST 1.1"]
     confirmation_required: bool
-    confirmation_min_days: int = _plausible(1, 365, _DAYS)
-    sd_min_days: int = _plausible(0, 365, _DAYS)
-    window_without_surgery_weeks: float = _plausible(0, _MAX_WEEKS, _WEEKS, low_open=True)
+    confirmation_min_days: int = plausible(1, 365, _DAYS)
+    sd_min_days: int = plausible(0, 365, _DAYS)
+    window_without_surgery_weeks: float = plausible(0, _MAX_WEEKS, _WEEKS, low_open=True)
 
 
 HuvosGrade = Literal["I", "II", "III", "IV"]
@@ -236,33 +215,33 @@ class Pathology(_Section):
 
 
 class EFSRules(_Section):
-    tumour_assessment_interval_days: int = _plausible(1, 365, _DAYS)
-    missed_assessments_for_censoring: int = _plausible(1, 20, "assessments")
-    assessment_window_days: int = _plausible(0, 365, _DAYS)
+    tumour_assessment_interval_days: int = plausible(1, 365, _DAYS)
+    missed_assessments_for_censoring: int = plausible(1, 20, "assessments")
+    assessment_window_days: int = plausible(0, 365, _DAYS)
 
 
 class Safety(_Section):
     ctcae_version: str
-    teae_window_days: int = _plausible(0, _MAX_DAYS, _DAYS)
-    teae_window_days_immune: int = _plausible(0, _MAX_DAYS, _DAYS)
-    perioperative_window_days: int = _plausible(0, 365, _DAYS)
+    teae_window_days: int = plausible(0, _MAX_DAYS, _DAYS)
+    teae_window_days_immune: int = plausible(0, _MAX_DAYS, _DAYS)
+    perioperative_window_days: int = plausible(0, 365, _DAYS)
     haematological_socs: list[str]
     haematological_terms: list[str]
 
 
 class ToxicityMonitoring(_Section):
-    irae_min_grade: int = _plausible(1, 5, "(CTCAE grade)")
-    related_nonhaematological_min_grade: int = _plausible(1, 5, "(CTCAE grade)")
-    surgery_delay_days: int = _plausible(1, 365, _DAYS)
-    p_acceptable: float = _plausible(0, 1, low_open=True, high_open=True)
-    p_unacceptable: float = _plausible(0, 1, low_open=True, high_open=True)
+    irae_min_grade: int = plausible(1, 5, "(CTCAE grade)")
+    related_nonhaematological_min_grade: int = plausible(1, 5, "(CTCAE grade)")
+    surgery_delay_days: int = plausible(1, 365, _DAYS)
+    p_acceptable: float = plausible(0, 1, low_open=True, high_open=True)
+    p_unacceptable: float = plausible(0, 1, low_open=True, high_open=True)
     # The SAP's key, kept so that existing SAP files still load; the Python API calls it
     # alpha (toxicity_boundary(alpha=), ToxicityBoundary.alpha).
-    type1: float = _plausible(0, 1, low_open=True, high_open=True)
-    power: float = _plausible(0, 1, low_open=True, high_open=True)
-    shape: float = _plausible(0, 0.5)
-    look_every: int = _plausible(1, MAX_N, "patients")
-    max_patients: int = _plausible(1, MAX_N, "patients")
+    type1: float = plausible(0, 1, low_open=True, high_open=True)
+    power: float = plausible(0, 1, low_open=True, high_open=True)
+    shape: float = plausible(0, 0.5)
+    look_every: int = plausible(1, MAX_N, "patients")
+    max_patients: int = plausible(1, MAX_N, "patients")
 
     @model_validator(mode="after")
     def _consistent(self) -> ToxicityMonitoring:
@@ -285,14 +264,14 @@ class ToxicityMonitoring(_Section):
 
 
 class Schedule(_Section):
-    cycle_days: int = _plausible(1, 365, _DAYS)
-    preop_cycles: int = _plausible(0, 52, "cycles")
-    surgery_week_planned: float = _plausible(0, _MAX_WEEKS, _WEEKS, low_open=True)
+    cycle_days: int = plausible(1, 365, _DAYS)
+    preop_cycles: int = plausible(0, 52, "cycles")
+    surgery_week_planned: float = plausible(0, _MAX_WEEKS, _WEEKS, low_open=True)
     surgery_window_weeks: tuple[_StudyWeek, _StudyWeek]
-    postop_cycles: int = _plausible(0, 52, "cycles")
-    sbrt_fractions: int = _plausible(1, 50, "fractions")
-    preop_assessment_week: float = _plausible(0, _MAX_WEEKS, _WEEKS, low_open=True)
-    cycle_delay_tolerance_days: int = _plausible(0, 365, _DAYS)
+    postop_cycles: int = plausible(0, 52, "cycles")
+    sbrt_fractions: int = plausible(1, 50, "fractions")
+    preop_assessment_week: float = plausible(0, _MAX_WEEKS, _WEEKS, low_open=True)
+    cycle_delay_tolerance_days: int = plausible(0, 365, _DAYS)
 
     @model_validator(mode="after")
     def _window_ordered(self) -> Schedule:
@@ -314,8 +293,8 @@ class Baseline(_Section):
     """Baseline summaries (SAP 7.8)."""
 
     age_group_cuts_years: list[_AgeCutYears] = Field(min_length=1, max_length=20)
-    nodule_group_top: int = _plausible(2, 100, "nodules")
-    prior_lines_group_top: int = _plausible(2, 50, "lines")
+    nodule_group_top: int = plausible(2, 100, "nodules")
+    prior_lines_group_top: int = plausible(2, 50, "lines")
 
     @model_validator(mode="after")
     def _cuts_increase(self) -> Baseline:
@@ -341,7 +320,7 @@ class Biomarkers(_Section):
 class DMCReport(_Section):
     """The DMC report's one-page summary (SAP 10.2)."""
 
-    accrual_shortfall_fraction: float = _plausible(0, 1, low_open=True)
+    accrual_shortfall_fraction: float = plausible(0, 1, low_open=True)
 
 
 class SAP(_Section):
@@ -390,66 +369,18 @@ def default_sap_path() -> Path:
     return Path(__file__).resolve().parents[2] / "sap" / "sap.yaml"
 
 
-def plausible_range(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
-    """The documented plausible range of the numeric key at ``loc`` (see :func:`_plausible`)."""
-    current: Any = model
-    found: str | None = None
-    for part in loc:
-        fields = getattr(current, "model_fields", None)
-        if not isinstance(part, str) or fields is None or part not in fields:
-            continue  # a list index or dict key: the element type carries the range
-        info = fields[part]
-        current = info.annotation
-        found = None
-        for source in (info, *getattr(info, "metadata", ())):
-            extra = getattr(source, "json_schema_extra", None)
-            if isinstance(extra, dict) and "plausible" in extra:
-                found = str(extra["plausible"])
-        for arg in _annotation_args(current):
-            for meta in getattr(arg, "__metadata__", ()):
-                extra = getattr(meta, "json_schema_extra", None)
-                if isinstance(extra, dict) and "plausible" in extra:
-                    found = str(extra["plausible"])
-            if isinstance(arg, type) and issubclass(arg, BaseModel):
-                current = arg
-    return found
-
-
-def _annotation_args(annotation: Any) -> tuple[Any, ...]:
-    args = getattr(annotation, "__args__", ())
-    return (annotation, *args)
-
-
-_NUMBER_ERRORS = (
-    "greater_than",
-    "greater_than_equal",
-    "less_than",
-    "less_than_equal",
-    "int_type",
-    "float_type",
-    "int_from_float",
-    "finite_number",
-)
-
-
 def _format_validation_error(path: Path, error: ValidationError) -> str:
     lines = [f"{path}: the SAP configuration is invalid ({error.error_count()} problem(s))"]
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"]) or "(top level)"
         received = item.get("input")
-        plausible = plausible_range(SAP, tuple(item["loc"]))
+        number = describe_number_error(SAP, item)
         if item["type"] == "missing":
             lines.append(f"  {key}: required key is missing. Hint: add it as documented in SAP.md.")
         elif item["type"] == "extra_forbidden":
             lines.append(f"  {key}: unknown key. Hint: check the spelling against SAP.md.")
-        elif item["type"] in _NUMBER_ERRORS and plausible is not None:
-            what = (
-                "outside its plausible range" if item["type"] in _NUMBER_ERRORS[:4] else item["msg"]
-            )
-            lines.append(
-                f"  {key} = {received!r}: {what}; the plausible range is {plausible}. "
-                "Hint: see SAP.md for the key."
-            )
+        elif number is not None:
+            lines.append(f"  {key} = {received!r}: {number}. Hint: see SAP.md Appendix B.")
         else:
             shown = "" if isinstance(received, dict) else f" = {received!r}"
             lines.append(f"  {key}{shown}: {item['msg'].removeprefix('Value error, ')}")

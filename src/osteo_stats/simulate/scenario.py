@@ -85,6 +85,7 @@ from pydantic import (
 from osteo_stats.analyse.design import MAX_N
 from osteo_stats.config_yaml import ConfigFileError, load_config_yaml
 from osteo_stats.errors import DesignError, OsteoStatsError
+from osteo_stats.plausible import describe_number_error, plausible
 
 __all__ = [
     "MAX_SCENARIOS",
@@ -121,6 +122,19 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+# Plausible ranges (issue 24; every number of a scenario file has one, quoted when refused).
+_MONTHS = "months"
+_PER_MONTH = "per month"
+_MAX_MONTHS = 1200  # 100 years: any EFS median, scale or hazard break
+_MAX_TRIAL_MONTHS = 240  # 20 years: a trial's ramp-up, dropout horizon, follow-up or landmark
+_MIN_RATE = 1e-4  # an event rate per month: median 577 years; 1e-300 overflowed
+_MAX_RATE = 100.0  # median 10 hours
+
+
+def _probability(**field: Any) -> Any:
+    return plausible(0, 1, low_open=True, high_open=True, **field)
+
+
 def _one_of(model: BaseModel, names: Sequence[str]) -> None:
     given = [name for name in names if getattr(model, name) is not None]
     if len(given) != 1:
@@ -143,9 +157,9 @@ class ExponentialEFS(_Section):
     """
 
     distribution: Literal["exponential"] = "exponential"
-    two_year: float | None = Field(default=None, gt=0, lt=1)
-    median_months: float | None = Field(default=None, gt=0)
-    rate_per_month: float | None = Field(default=None, gt=0)
+    two_year: float | None = _probability(default=None)
+    median_months: float | None = plausible(0.01, _MAX_MONTHS, _MONTHS, default=None)
+    rate_per_month: float | None = plausible(_MIN_RATE, _MAX_RATE, _PER_MONTH, default=None)
 
     @model_validator(mode="after")
     def _one_parameter(self) -> ExponentialEFS:
@@ -177,9 +191,9 @@ class WeibullEFS(_Section):
     """
 
     distribution: Literal["weibull"]
-    shape: float = Field(gt=0)
-    two_year: float | None = Field(default=None, gt=0, lt=1)
-    scale_months: float | None = Field(default=None, gt=0)
+    shape: float = plausible(0.05, 20)
+    two_year: float | None = _probability(default=None)
+    scale_months: float | None = plausible(0.01, _MAX_MONTHS, _MONTHS, default=None)
 
     @model_validator(mode="after")
     def _one_parameter(self) -> WeibullEFS:
@@ -208,8 +222,12 @@ class PiecewiseExponentialEFS(_Section):
     """
 
     distribution: Literal["piecewise_exponential"]
-    breaks_months: list[float] = Field(min_length=1)
-    rates_per_month: list[Annotated[float, Field(ge=0)]]
+    breaks_months: list[Annotated[float, plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)]] = (
+        Field(min_length=1, max_length=100)
+    )
+    rates_per_month: list[Annotated[float, plausible(0, _MAX_RATE, _PER_MONTH)]] = Field(
+        max_length=101
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> PiecewiseExponentialEFS:
@@ -261,7 +279,7 @@ class CureMixtureEFS(_Section):
     """
 
     distribution: Literal["cure_mixture"]
-    cure_fraction: float = Field(ge=0, lt=1)
+    cure_fraction: float = plausible(0, 1, high_open=True)
     uncured: Uncured
 
     def survival(self, t: Any) -> np.ndarray:
@@ -319,14 +337,14 @@ class DesignSpec(_Section):
     of the KM landmark and log-rank analyses (2-year EFS).
     """
 
-    p0: float = Field(gt=0, lt=1)
-    n1: int | None = Field(default=None, gt=0, le=MAX_N)
-    r1: int | None = Field(default=None, ge=0, le=MAX_N)
-    n: int | None = Field(default=None, gt=0, le=MAX_N)
-    r: int | None = Field(default=None, ge=0, le=MAX_N)
-    p1: float | None = Field(default=None, gt=0, lt=1)
-    alpha: float | None = Field(default=None, gt=0, lt=0.5)
-    power: float | None = Field(default=None, gt=0.5, lt=1)
+    p0: float = _probability()
+    n1: int | None = plausible(1, MAX_N, "patients", default=None)
+    r1: int | None = plausible(0, MAX_N, "responses", default=None)
+    n: int | None = plausible(1, MAX_N, "patients", default=None)
+    r: int | None = plausible(0, MAX_N, "responses", default=None)
+    p1: float | None = _probability(default=None)
+    alpha: float | None = plausible(0, 0.5, low_open=True, high_open=True, default=None)
+    power: float | None = plausible(0.5, 1, low_open=True, high_open=True, default=None)
     kind: Literal["optimal", "minimax"] | None = None
     nmax: int | None = Field(default=None, gt=1, le=MAX_N)
 
@@ -421,9 +439,9 @@ class AccrualSpec(_Section):
     while stage 1 is pending.
     """
 
-    rate_per_month: float = Field(gt=0)
-    ramp_up_months: float = Field(default=0.0, ge=0)
-    pause_for_stage1: bool = False
+    rate_per_month: float = plausible(0.1, 1000, "patients per month")
+    ramp_up_months: float = plausible(0, _MAX_TRIAL_MONTHS, _MONTHS, default=0.0)
+    pause_for_stage1: bool = Field(default=False, strict=True)
 
     def inverse_cumulative(self, g: np.ndarray) -> np.ndarray:
         """Calendar time at which the expected cumulative accrual reaches ``g``.
@@ -443,8 +461,8 @@ class DropoutSpec(_Section):
     """Dropout (leaving follow-up event-free): exponential, with ``proportion`` of patients
     lost by ``by_month`` in the absence of an event (0: no dropout)."""
 
-    proportion: float = Field(default=0.0, ge=0, lt=1)
-    by_month: float = Field(default=24.0, gt=0)
+    proportion: float = plausible(0, 1, high_open=True, default=0.0)
+    by_month: float = plausible(0, _MAX_TRIAL_MONTHS, _MONTHS, low_open=True, default=24.0)
 
     @property
     def rate(self) -> float:
@@ -462,9 +480,9 @@ class AnalysisSpec(_Section):
     """
 
     timing: Literal["min_followup", "calendar"] = "min_followup"
-    months: float = Field(default=24.0, gt=0)
-    landmark_months: float = Field(default=24.0, gt=0)
-    alpha: float = Field(default=0.05, gt=0, lt=0.5)
+    months: float = plausible(0, _MAX_TRIAL_MONTHS, _MONTHS, low_open=True, default=24.0)
+    landmark_months: float = plausible(0, _MAX_TRIAL_MONTHS, _MONTHS, low_open=True, default=24.0)
+    alpha: float = plausible(0, 0.5, low_open=True, high_open=True, default=0.05)
     methods: list[Method] = Field(default_factory=lambda: list(METHODS), min_length=1)
 
     @model_validator(mode="after")
@@ -556,7 +574,9 @@ def _describe(error: ValidationError, where: str) -> list[str]:
         else:
             received = item.get("input")
             shown = "" if isinstance(received, dict | list) else f" = {received!r}"
-            lines.append(f"  {where}: {key}{shown}: {item['msg'].removeprefix('Value error, ')}")
+            number = describe_number_error(Scenario, item)
+            text = number or item["msg"].removeprefix("Value error, ")
+            lines.append(f"  {where}: {key}{shown}: {text}")
     return lines
 
 

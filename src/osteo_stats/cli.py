@@ -48,6 +48,9 @@ EXIT_INVALID_DATA = 1
 EXIT_USAGE = 2
 
 DEFAULT_DATA_DIR = Path("data/synthetic")
+#: Largest --jobs either way (joblib: -J is all cores but J - 1): far above any machine's
+#: cores, and an integer every process pool can take (10**20 overflowed).
+MAX_JOBS = 4096
 OUT_HELP = (
     "Output directory: new, empty or an earlier osteo-stats output of the same command, which "
     "is replaced atomically (never a folder with files osteo-stats did not write)."
@@ -575,6 +578,8 @@ def simulate(
         int | None,
         typer.Option(
             "--jobs",
+            min=-MAX_JOBS,
+            max=MAX_JOBS,
             help="Parallel workers on this machine (-1: all cores; default 1, or all cores with "
             "--scheduler local); results do not depend on it.",
         ),

@@ -382,10 +382,10 @@ def design_logrank(
         if not 0 < power < 1:  # NaN fails too
             raise ValueError(f"--power = {power!r} must lie strictly between 0 and 1")
         n_needed = design.sample_size(power)
+        simulated, mc_se = design.simulated_power(n, reps=reps, seed=seed)
     except ValueError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
-    simulated, mc_se = design.simulated_power(n, reps=reps, seed=seed)
     result = {
         "hazard_ratio": hr,
         "alpha": alpha,

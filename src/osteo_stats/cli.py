@@ -644,8 +644,21 @@ def simulate(
     argv += ["--out", str(out)]
     with _user_errors():
         check_output_dir(out)  # before the simulation, not after it
-        loaded = load_scenarios(scenarios)
-        total = reps * len(loaded)
+        searching: list[Any] = []  # the progress bar of the Simon searches, once started
+
+        def search_progress(done: int, total: int, estimate: float) -> None:
+            if done == 0:
+                bar = Progress(
+                    *(c for c in columns if not isinstance(c, RateColumn)),
+                    console=err_console,
+                    transient=True,
+                )
+                bar.start()
+                description = f"Simon searches (estimated {estimate:,.0f} s)"
+                searching[:] = [bar, bar.add_task(description, total=total)]
+            elif searching:
+                searching[0].update(searching[1], completed=done)
+
         columns = (
             "{task.description}",
             BarColumn(),
@@ -655,6 +668,12 @@ def simulate(
             "ETA",
             TimeRemainingColumn(),
         )
+        try:
+            loaded = load_scenarios(scenarios, progress=search_progress)
+        finally:
+            if searching:
+                searching[0].stop()
+        total = reps * len(loaded)
         # Workers (loky processes, a cluster) take seconds to start: say so until a chunk is in.
         starting = scheduler is not None or jobs != 1
         with Progress(*columns, console=err_console, transient=True) as bar:

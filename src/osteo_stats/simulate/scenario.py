@@ -67,7 +67,8 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -89,6 +90,7 @@ from osteo_stats.plausible import describe_number_error, plausible
 
 __all__ = [
     "MAX_SCENARIOS",
+    "MAX_SEARCH_SECONDS",
     "METHODS",
     "AccrualSpec",
     "AnalysisSpec",
@@ -346,7 +348,7 @@ class DesignSpec(_Section):
     alpha: float | None = plausible(0, 0.5, low_open=True, high_open=True, default=None)
     power: float | None = plausible(0.5, 1, low_open=True, high_open=True, default=None)
     kind: Literal["optimal", "minimax"] | None = None
-    nmax: int | None = Field(default=None, gt=1, le=MAX_N)
+    nmax: int | None = plausible(2, MAX_N, "patients", default=None)
 
     @property
     def searched(self) -> bool:
@@ -687,16 +689,38 @@ def _check_axis(key: Any, values: Any, where: str, design: Any) -> str | None:
             "r: 12}, {p0: 0.2, n1: 13, r1: 3, n: 50, r: 14}]."
         )
     if not isinstance(values, list) or not values:
-        return f"  {at}: must be a non-empty list of values; received {values!r}."
+        return f"  {at}: must be a non-empty list of values; received {_shown(values)}."
+    if len(values) > MAX_SCENARIOS:
+        return (
+            f"  {at}: {len(values):,} values; a file describes at most {MAX_SCENARIOS:,} "
+            "scenarios (MAX_SCENARIOS). Hint: use fewer values per axis or split the file."
+        )
     if field:
         bad = [v for v in values if not isinstance(v, bool | int | float | str)]
         if bad:
-            return f"  {at}: values must be numbers, true/false or words; received {bad[0]!r}."
+            return (
+                f"  {at}: values must be numbers, true/false or words; received {_shown(bad[0])}."
+            )
     elif not all(isinstance(v, dict) for v in values):
         return f"  {at}: each value must be a mapping (a whole {section} section)."
-    if len({repr(v) for v in values}) != len(values):
-        return f"  {at}: values must not repeat; received {values!r}."
+    counts = Counter(repr(v) for v in values)
+    repeated = [(text, k) for text, k in counts.items() if k > 1]
+    if repeated:
+        listed = ", ".join(f"{_shown(text, raw=True)} ({k} times)" for text, k in repeated[:5])
+        more = f" and {len(repeated) - 5:,} more" if len(repeated) > 5 else ""
+        return f"  {at}: values must not repeat; repeated: {listed}{more}."
     return None
+
+
+#: Longest echo of a value in a message (a 245,000-value axis was echoed whole, 1.2 MB).
+_ECHO_CHARS = 80
+
+
+def _shown(value: Any, raw: bool = False) -> str:
+    text = value if raw else repr(value)
+    return (
+        text if len(text) <= _ECHO_CHARS else f"{text[:_ECHO_CHARS]}... ({len(text):,} characters)"
+    )
 
 
 def _grid_axes(
@@ -801,8 +825,31 @@ def _resolve_once(
 _POINT_PROBLEMS_SHOWN = 5
 
 
-def parse_scenarios(raw: Any, source: str = "<scenarios>") -> tuple[Scenario, ...]:
+def _search_seconds(design: DesignSpec) -> float:
+    from osteo_stats.analyse.design import simon_search_seconds
+
+    assert design.p1 is not None and design.alpha is not None and design.power is not None
+    return simon_search_seconds(
+        design.p0, design.p1, design.alpha, design.power, nmax=design.nmax or 100, n=design.n
+    )
+
+
+#: Longest estimated time (s, :func:`osteo_stats.analyse.design.simon_search_seconds`) of the
+#: Simon searches one scenario file may ask for while it is read.
+MAX_SEARCH_SECONDS = 300
+
+#: ``progress(done, total, estimated_seconds)`` while the Simon searches of a file run.
+SearchProgress = Callable[[int, int, float], None]
+
+
+def parse_scenarios(
+    raw: Any, source: str = "<scenarios>", progress: SearchProgress | None = None
+) -> tuple[Scenario, ...]:
     """Validate a parsed scenario document (see the module docstring for the layout).
+
+    Simon searches (a ``design`` with ``p1``) run here, once per distinct design, after their
+    total time is estimated: more than :data:`MAX_SEARCH_SECONDS` is refused before any
+    search; ``progress`` is called before the first and after each.
 
     Raises
     ------
@@ -866,6 +913,7 @@ def parse_scenarios(raw: Any, source: str = "<scenarios>") -> tuple[Scenario, ..
                 expanded.append((where, entry, (grid_name, coordinates, keys)))
 
     scenarios: list[Scenario] = []
+    validated: list[tuple[str, Scenario, bool]] = []
     # Designs no rule satisfies: (grid, design) -> (index in problems, other points with it).
     failed: dict[tuple[str, DesignSpec], list[int]] = {}
     seen: dict[str, str] = {}
@@ -893,8 +941,29 @@ def parse_scenarios(raw: Any, source: str = "<scenarios>") -> tuple[Scenario, ..
             continue
         if grid_point is not None:
             scenario._grid = grid_point
-        if _resolve_once(scenario.design, where, grid_point is not None, problems, failed):
+        validated.append((where, scenario, grid_point is not None))
+    # Simon searches run when the file is read (a rule no design meets rejects the file before
+    # any simulation): estimate them first, refuse what would run for too long, then search
+    # with progress (issue 24: 100 values of design.p1 x 10 EFS values were an hour of silence).
+    searches = list(dict.fromkeys(s.design for _, s, _ in validated if s.design.searched))
+    estimate = sum(_search_seconds(design) for design in searches)
+    if estimate > MAX_SEARCH_SECONDS:
+        problems.append(
+            f"  design: the file asks for {len(searches):,} distinct Simon searches, estimated "
+            f"at {estimate:,.0f} s; at most {MAX_SEARCH_SECONDS:,} s (MAX_SEARCH_SECONDS). "
+            "Hint: fewer design.n or design.p1 values, a smaller nmax, or give the rules "
+            "(n1, r1, n, r) directly."
+        )
+        validated = []
+    elif progress is not None and searches:
+        progress(0, len(searches), estimate)
+    done: set[DesignSpec] = set()
+    for where, scenario, in_grid in validated:
+        if _resolve_once(scenario.design, where, in_grid, problems, failed):
             scenarios.append(scenario)
+        if progress is not None and scenario.design.searched and scenario.design not in done:
+            done.add(scenario.design)
+            progress(len(done), len(searches), estimate)
     for (grid, _), (index, others) in failed.items():
         if others:
             points = "1 other point" if others == 1 else f"{others} other points"
@@ -913,8 +982,10 @@ def parse_scenarios(raw: Any, source: str = "<scenarios>") -> tuple[Scenario, ..
     return tuple(scenarios)
 
 
-def load_scenarios(path: str | Path) -> tuple[Scenario, ...]:
-    """Read and validate a scenario YAML file.
+def load_scenarios(
+    path: str | Path, progress: SearchProgress | None = None
+) -> tuple[Scenario, ...]:
+    """Read and validate a scenario YAML file (``progress``: see :func:`parse_scenarios`).
 
     Raises
     ------
@@ -928,4 +999,4 @@ def load_scenarios(path: str | Path) -> tuple[Scenario, ...]:
         raw = load_config_yaml(path)
     except ConfigFileError as exc:
         raise ScenarioError(f"{path}: scenario file: {exc}") from None
-    return parse_scenarios(raw, source=str(path))
+    return parse_scenarios(raw, source=str(path), progress=progress)

@@ -565,3 +565,28 @@ def test_cli_design_logrank_refuses_more_simulated_patients_than_its_bound():
         result.output
     )
     assert "1,000,000,000" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (
+            ("simon", "--n", "0"),
+            "Invalid value for '--n': Input should be greater than or equal to 2",
+        ),
+        (
+            ("simon", "--n", "1"),
+            "Invalid value for '--n': Input should be greater than or equal to 2",
+        ),
+        (("simon", "--n1", "0"), "Invalid value for '--n1'"),
+        (("simon", "--nmax", "1"), "Invalid value for '--nmax'"),
+        (("simon", "--n", "5", "--n1", "5"), "n1 = 5 must be an integer from 1 to 4 (below n)"),
+        (("logrank", "--n", "0"), "Invalid value for '--n'"),
+    ],
+)
+def test_degenerate_design_sizes_are_usage_errors_naming_the_option(args, expected):
+    """Issue 19 section 4 sweep: design simon --n 0 and its neighbours (already clear on main;
+    kept so that they stay so)."""
+    result = _invoke("design", *args)
+    assert result.exit_code == 2, result.output
+    assert expected in " ".join(result.output.replace("│", " ").split())

@@ -749,3 +749,29 @@ def test_jobs_beyond_its_bound_is_a_usage_error_not_an_overflow(tmp_path, jobs):
     text = " ".join(result.output.replace("│", " ").split())
     assert "Invalid value for '--jobs'" in text and "4096" in text
     assert not (tmp_path / "out").exists()
+
+
+def test_every_number_of_a_scenario_file_has_a_documented_plausible_range():
+    import typing
+
+    from osteo_stats.plausible import plausible_range
+    from osteo_stats.simulate.scenario import (
+        AccrualSpec,
+        AnalysisSpec,
+        CureMixtureEFS,
+        DesignSpec,
+        DropoutSpec,
+        ExponentialEFS,
+        PiecewiseExponentialEFS,
+        WeibullEFS,
+    )
+
+    def numeric(annotation):
+        args = typing.get_args(annotation)
+        return annotation in (int, float) or any(numeric(a) for a in args)
+
+    models = (AccrualSpec, AnalysisSpec, CureMixtureEFS, DesignSpec, DropoutSpec)
+    models += (ExponentialEFS, PiecewiseExponentialEFS, WeibullEFS)
+    keys = [(m, k) for m in models for k, f in m.model_fields.items() if numeric(f.annotation)]
+    assert len(keys) >= 25
+    assert [f"{m.__name__}.{k}" for m, k in keys if plausible_range(m, (k,)) is None] == []

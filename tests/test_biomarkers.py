@@ -491,3 +491,87 @@ def test_normal_mann_whitney_critical_value_is_r_qwilcox_or_at_most_two_below(m,
 def test_small_samples_stay_exact():
     res = rank_sum_test(X4, Y4)
     assert (res.method, res.ci_method) == ("exact", "exact")
+
+
+# --------------------------------------------------------------------------------------------
+# An explicit exact request: computed right up to its limit, refused beyond, never a wrong p
+# --------------------------------------------------------------------------------------------
+
+
+def test_signed_rank_exact_at_its_limit_of_1000_pairs_matches_r():
+    """1000 pairs, every third negative (2^1000 sign vectors: float64 counts were at the edge of
+    overflow). R 4.2.2::
+
+        k <- 1:1000; d <- k * ifelse(k %% 3 == 0, -1, 1)
+        wilcox.test(d, exact = TRUE)$p.value     # 2.32080388981848e-20
+        k <- 1:60; d <- k * ifelse(k %% 4 == 0, -1, 1)
+        wilcox.test(d, exact = TRUE)$p.value     # 0.00110525038531149
+    """
+    from osteo_stats.analyse.biomarkers import EXACT_LIMIT_SIGNED_RANK
+
+    assert EXACT_LIMIT_SIGNED_RANK == 1000
+    k = np.arange(1, 1001)
+    res = signed_rank_test(np.zeros(1000), k * np.where(k % 3 == 0, -1.0, 1.0), method="exact")
+    assert (res.method, res.ci_method) == ("exact", "exact")
+    assert res.p_value == pytest.approx(2.32080388981848e-20, rel=1e-10)
+    assert np.isfinite([res.lower, res.upper]).all()
+    k = np.arange(1, 61)
+    res = signed_rank_test(np.zeros(60), k * np.where(k % 4 == 0, -1.0, 1.0), method="exact")
+    assert res.p_value == pytest.approx(0.00110525038531149, rel=1e-12)
+
+
+@pytest.mark.parametrize("n", [1001, 1100, 2000])
+def test_signed_rank_exact_beyond_1000_pairs_is_refused_not_a_wrong_p(n):
+    """Clearly shifted pairs: main returned p = 0.0 at 1,100 (true p ~ 1e-33) and p = 1.0 at
+    2,000 (2^n overflowed float64). Refused with the limit; method='auto' is the normal
+    approximation, which is tiny and positive."""
+    rng = np.random.default_rng(1)
+    pre = rng.normal(size=n)
+    post = pre + 0.3 + rng.normal(size=n)
+    with pytest.raises(ValueError, match=rf"at most 1000 pairs; got {n}\..*method='normal'"):
+        signed_rank_test(pre, post, method="exact")
+    auto = signed_rank_test(pre, post)
+    assert auto.method == "normal" and 0 < auto.p_value < 1e-10
+
+
+def test_rank_sum_exact_at_its_limit_matches_r():
+    """120 + 120 untied (1.68e9 cell updates, under EXACT_LIMIT_CELL_UPDATES). R 4.2.2::
+
+    x <- (1:120) + 0.5; y <- (1:120) * 1.2
+    wilcox.test(x, y, exact = TRUE)$p.value   # 0.0308995770195704
+    """
+    x, y = np.arange(1, 121) + 0.5, np.arange(1, 121) * 1.2
+    res = rank_sum_test(x, y, method="exact")
+    assert (res.method, res.ci_method) == ("exact", "exact")
+    assert res.p_value == pytest.approx(0.0308995770195704, rel=1e-12)
+
+
+def test_rank_sum_exact_beyond_its_limit_is_refused_in_bounded_memory():
+    """2,150 + 2,150 with method='exact' tried to allocate 296 GiB. Under a 1.5 GiB address
+    space (set in a child process) it is refused with the limit, not a MemoryError; 126 + 126
+    is just past the limit (252 x 127 x 63,757 = 2,040,479,028 cell updates; 125 + 125 costs
+    1,976,656,500)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, 1536 * 2**20))
+        import numpy as np
+        from osteo_stats.analyse.biomarkers import rank_sum_test
+        for k in (2150, 126):
+            try:
+                rank_sum_test(np.arange(k) + 0.5, np.arange(k) * 1.2, method="exact")
+            except ValueError as exc:
+                print(exc)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("rank_sum_test: method='exact' with 2150 + 2150 observations")
+    assert "the limit is 2,000,000,000" in lines[0] and "method='normal'" in lines[0]
+    assert "126 + 126 observations needs 2,040,479,028 cell updates" in lines[1]

@@ -828,6 +828,9 @@ def test_huge_nmax_and_n_are_refused_up_front(tmp_path):
             }
         ]
     }
-    with pytest.raises(ScenarioError, match=r"design\.n = 1000000000: .*less than or equal to 500"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"design\.n = 1000000000: outside its plausible range 1 <= value <= 500",
+    ):
         parse_scenarios(raw)
     assert time.monotonic() - start < 10

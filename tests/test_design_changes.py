@@ -443,10 +443,44 @@ def test_cli_design_logrank_uses_the_sap_control_and_alternative():
     assert out["expected_events_h1"] == pytest.approx(43 * d.p1, abs=1e-9)
 
 
-def test_cli_design_logrank_refuses_hr_one():
-    result = _invoke("design", "logrank", "--hr", "1")
-    assert result.exit_code == 2
-    assert "hazard_ratio = 1.0" in result.output
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("1", "1.0"),
+        ("1.5", "1.5"),
+        ("100", "100.0"),
+        ("inf", "inf"),
+        ("0", "0.0"),
+        ("-0.5", "-0.5"),
+        ("nan", "nan"),
+    ],
+)
+def test_cli_design_logrank_refuses_hr_without_benefit_or_not_finite(value, shown):
+    """The test rejects only when fewer events occur than the control predicts (SAP 7.3.8): at
+    HR >= 1 its power never exceeds alpha. Main reported Wu power 0.87 and n = 35 at --hr 1.5
+    (simulated power 0.0), power 1.0 and n = 1 at --hr 100, and a traceback-like "cannot
+    convert float NaN to integer" at --hr inf. Refused, naming the option, value and range."""
+    result = _invoke("design", "logrank", "--hr", value, "--reps", "2000")
+    assert result.exit_code == 2, result.output
+    assert f"--hr = {shown} must be finite and 0 < HR < 1" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_logrank_design_just_below_one_has_power_near_alpha_by_both_methods():
+    """HR 0.999 is a valid (if useless) design: Wu's power and the simulation are ~alpha."""
+    from osteo_stats.analyse.logrank_design import logrank_design
+
+    d = logrank_design(0.999, 0.2, 24.0, 1.0, 24.0, 24.0, 0.05)
+    assert abs(d.power(43) - 0.05) < 0.01
+    assert abs(d.simulated_power(43, reps=4000, seed=3)[0] - 0.05) < 0.02
+
+
+@pytest.mark.parametrize("option", ["--alpha", "--power"])
+@pytest.mark.parametrize("value", ["inf", "nan", "0", "1"])
+def test_cli_design_logrank_refuses_alpha_and_power_outside_0_1(option, value):
+    result = _invoke("design", "logrank", option, value, "--reps", "2000")
+    assert result.exit_code == 2, result.output
+    assert f"{option} = {float(value)!r} must" in result.output
 
 
 def test_cli_design_simon_n1_only_reports_optimal_and_minimax():
@@ -465,3 +499,94 @@ def test_cli_design_simon_plots_with_fixed_n_is_a_usage_error(tmp_path):
     result = _invoke("design", "simon", "--n", "50", "--plots", str(tmp_path / "p"))
     assert result.exit_code == 2
     assert not (tmp_path / "p").exists()
+
+
+def _one_draw_simulated_power(d, n, reps, seed):
+    """The simulation as it was before it was blocked: every trial drawn at once."""
+    from scipy import stats
+
+    rng = np.random.default_rng(seed)
+    scale = -np.log(d.control_survival) / d.control_landmark**d.shape
+    entry = rng.uniform(0.0, d.accrual_months, size=(reps, n))
+    t_event = (rng.standard_exponential(size=(reps, n)) / (d.hazard_ratio * scale)) ** (1 / d.shape)
+    follow = d.accrual_months + d.followup_months - entry
+    time = np.minimum(t_event, follow)
+    z = ((t_event <= follow).sum(axis=1) - scale * (time**d.shape).sum(axis=1)) / np.sqrt(
+        scale * (time**d.shape).sum(axis=1)
+    )
+    return float((stats.norm.cdf(z) < d.alpha).mean())
+
+
+@pytest.mark.parametrize("block", [2_000_000, 43 * 7, 1000])
+def test_logrank_simulation_in_blocks_draws_exactly_the_trials_of_one_draw(monkeypatch, block):
+    """Blocks of bounded memory keep every seed's results: at the SAP defaults (n = 43, 20,000
+    trials, seed 20150101) the power is SAP 5.9's 0.948, whatever the block size."""
+    import osteo_stats.analyse.logrank_design as module
+
+    monkeypatch.setattr(module, "SIMULATION_BLOCK_CELLS", block)
+    hr = np.log(0.4) / np.log(0.2)
+    d = module.logrank_design(hr, 0.2, 24.0, 1.0, 24.0, 24.0, 0.05)
+    power, _ = d.simulated_power(43, reps=20_000, seed=20150101)
+    assert round(power, 3) == 0.948
+    assert power == _one_draw_simulated_power(d, 43, 20_000, 20150101)
+    d2 = module.logrank_design(0.9, 0.3, 12.0, 1.3, 10.0, 5.0, 0.1)
+    assert d2.simulated_power(97, reps=333, seed=5)[0] == _one_draw_simulated_power(d2, 97, 333, 5)
+
+
+def test_logrank_simulation_memory_is_bounded_whatever_n_and_reps():
+    """n = 10,000 and 4,000 trials under a 1.2 GiB address space (set in a child process; the
+    interpreter with scipy takes ~0.4 GiB): main drew 4 x 10^7 doubles per array at once and
+    ran out of memory (10,000 x 20,000 peaked at 8 GB)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (1229 * 2**20, 1229 * 2**20))
+        from osteo_stats.analyse.logrank_design import logrank_design
+        d = logrank_design(0.97, 0.2, 24.0, 1.0, 24.0, 24.0, 0.05)
+        power, se = d.simulated_power(10_000, reps=4_000, seed=1)
+        print(0.0 < power < 1.0, se > 0)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True"]
+
+
+def test_cli_design_logrank_refuses_more_simulated_patients_than_its_bound():
+    """--n 10000 --reps 1000000: each within its option's range, together 10^10 patients
+    (74.5 GiB on main). Refused before anything is drawn, naming both and the bound."""
+    result = _invoke("design", "logrank", "--n", "10000", "--reps", "1000000")
+    assert result.exit_code == 2, result.output
+    assert "n x reps = 10,000 x 1,000,000 = 10,000,000,000 simulated patients; at most " in (
+        result.output
+    )
+    assert "1,000,000,000" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (
+            ("simon", "--n", "0"),
+            "Invalid value for '--n': Input should be greater than or equal to 2",
+        ),
+        (
+            ("simon", "--n", "1"),
+            "Invalid value for '--n': Input should be greater than or equal to 2",
+        ),
+        (("simon", "--n1", "0"), "Invalid value for '--n1'"),
+        (("simon", "--nmax", "1"), "Invalid value for '--nmax'"),
+        (("simon", "--n", "5", "--n1", "5"), "n1 = 5 must be an integer from 1 to 4 (below n)"),
+        (("logrank", "--n", "0"), "Invalid value for '--n'"),
+    ],
+)
+def test_degenerate_design_sizes_are_usage_errors_naming_the_option(args, expected):
+    """Issue 19 section 4 sweep: design simon --n 0 and its neighbours (already clear on main;
+    kept so that they stay so)."""
+    result = _invoke("design", *args)
+    assert result.exit_code == 2, result.output
+    assert expected in " ".join(result.output.replace("│", " ").split())

@@ -236,7 +236,7 @@ def test_an_unreadable_file_is_a_clear_error(tmp_path, monkeypatch):
                 tmp,
                 default_sap_path().read_text().replace("nmax_search: 100", "nmax_search: 10000000"),
             ),
-            "design.nmax_search = 10000000: Input should be less than or equal to 500",
+            "design.nmax_search = 10000000: outside its plausible range 1 <= value <= 500 patients",
         ),
     ],
 )
@@ -269,3 +269,100 @@ def test_cli_prints_the_key_message_verbatim(tmp_path, sap_dict):
     assert "surgery_window_weeks must be [lower, upper] with lower <= upper, got [9, 7]" in (
         result.output
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Plausible ranges of every numeric key (issue 24)
+# --------------------------------------------------------------------------------------------
+
+
+def _numeric_keys(model, prefix=()):
+    """(dotted key, annotation) of every int/float field of the SAP model, recursively."""
+    import typing
+
+    from pydantic import BaseModel
+
+    for name, info in model.model_fields.items():
+        ann = info.annotation
+        args = (ann, *typing.get_args(ann))
+        nested = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        if nested:
+            yield from _numeric_keys(nested[0], (*prefix, name))
+            continue
+        flat = [typing.get_origin(a) or a for a in args]
+        inner = [x for a in args for x in typing.get_args(a)]
+        if any(a in (int, float) for a in flat) or any(
+            (typing.get_args(x) or (x,))[0] in (int, float) for x in inner
+        ):
+            yield ".".join((*prefix, name))
+
+
+def test_every_numeric_sap_key_has_a_documented_plausible_range():
+    from osteo_stats.plausible import plausible_range
+    from osteo_stats.sap import SAP
+
+    keys = list(_numeric_keys(SAP))
+    assert len(keys) >= 60 and "time.days_per_month" in keys and "design.oc_grid" in keys
+    assert [k for k in keys if plausible_range(SAP, tuple(k.split("."))) is None] == []
+
+
+@pytest.mark.parametrize(
+    "section, key, value, shown, plausible",
+    [
+        # main: OutOfBoundsTimedelta when deriving TEAEs
+        ("safety", "teae_window_days", 1e12, "1000000000000.0", "0 <= value <= 3653 days"),
+        ("safety", "teae_window_days", 3654, "3654", "0 <= value <= 3653 days"),
+        # main: decimal.InvalidOperation
+        ("time", "days_per_month", 1e-300, "1e-300", "28 <= value <= 31 days"),
+        ("time", "days_per_month", 27.99, "27.99", "28 <= value <= 31 days"),
+        # main: tried to allocate 264 GiB of KM ticks
+        ("inference", "km_at_risk_tick_months", 1e-9, "1e-09", "0.5 <= value <= 60 months"),
+        ("inference", "km_at_risk_tick_months", 0.49, "0.49", "0.5 <= value <= 60 months"),
+        # booleans and strings are not numbers (main: true was read as 1)
+        ("design", "n1", True, "True", "1 <= value <= 500 patients"),
+        ("inference", "conf_level", "0.9", "'0.9'", "0.5 <= value < 1"),
+        ("inference", "conf_level", 1, "1", "0.5 <= value < 1"),
+        ("time", "day_one_offset", True, "True", "0 <= value <= 1"),
+        ("study", "planned_accrual_months", 1e308, "1e+308", "0 < value <= 240 months"),
+        ("response", "confirmation_min_days", 366, "366", "1 <= value <= 365 days"),
+    ],
+)
+def test_a_number_outside_its_plausible_range_is_refused_naming_file_key_value_range(
+    tmp_path, sap_dict, section, key, value, shown, plausible
+):
+    sap_dict[section][key] = value
+    path = _write(tmp_path, sap_dict)
+    with pytest.raises(SAPConfigError) as info:
+        load_sap(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: the SAP configuration is invalid")
+    assert f"{section}.{key} = {shown}: " in message
+    assert f"plausible range {plausible}." in message or f"range is {plausible}." in message
+
+
+@pytest.mark.parametrize(
+    "section, key, value",
+    [
+        ("safety", "teae_window_days", 3653),
+        ("safety", "teae_window_days", 0),
+        ("time", "days_per_month", 28),
+        ("time", "days_per_month", 31.0),
+        ("inference", "km_at_risk_tick_months", 0.5),
+        ("inference", "km_at_risk_tick_months", 60),
+        ("response", "confirmation_min_days", 365),
+    ],
+)
+def test_a_number_at_either_end_of_its_plausible_range_is_accepted(
+    tmp_path, sap_dict, section, key, value
+):
+    sap_dict[section][key] = value
+    sap = load_sap(_write(tmp_path, sap_dict))
+    assert getattr(getattr(sap, section), key) == value
+
+
+@pytest.mark.parametrize("key", ["km_landmarks_months", "oc_grid"])
+def test_a_list_element_outside_its_range_names_its_position(tmp_path, sap_dict, key):
+    section = "inference" if key == "km_landmarks_months" else "design"
+    sap_dict[section][key] = [0.5, 1e300]
+    with pytest.raises(SAPConfigError, match=rf"{section}\.{key}\.1 = 1e\+300: outside"):
+        load_sap(_write(tmp_path, sap_dict))

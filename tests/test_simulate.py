@@ -76,7 +76,7 @@ def test_example_scenario_file_loads():
         ),
         (
             {"name": "a", "efs": {"two_year": 0.4}, "accrual": {"rate_per_month": -1}},
-            r"accrual.rate_per_month = -1: Input should be greater than 0",
+            r"accrual.rate_per_month = -1: outside its plausible range 0\.1 <= value <= 1000 ",
         ),
         (
             {"name": "a", "efs": {"distribution": "weibull", "shape": 2}},
@@ -681,3 +681,97 @@ def test_streamed_summary_equals_the_summary_of_all_replicates():
     assert row["duration_mc_se"] == pytest.approx(duration.std(ddof=1) / math.sqrt(1701), rel=1e-9)
     stopped = np.concatenate([p.stopped for p in parts])
     assert row["pet"] == pytest.approx(stopped.mean(), abs=0)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "shown", "plausible"),
+    [
+        # main: OverflowError
+        ("efs", "rate_per_month", 1e-300, "1e-300", "0.0001 <= value <= 100 per month"),
+        # main: silently a rate of 1 per month
+        ("efs", "rate_per_month", True, "True", "0.0001 <= value <= 100 per month"),
+        # main: ValueError from numpy
+        ("accrual", "ramp_up_months", 1e308, "1e+308", "0 <= value <= 240 months"),
+        # main: inf written into simulation_results.csv
+        ("analysis", "months", 1e308, "1e+308", "0 < value <= 240 months"),
+        ("analysis", "months", 240.001, "240.001", "0 < value <= 240 months"),
+        ("accrual", "rate_per_month", "2", "'2'", "0.1 <= value <= 1000 patients per month"),
+        ("accrual", "pause_for_stage1", 1, "1", None),
+        ("design", "n", 43.0, "43.0", "1 <= value <= 500 patients"),
+    ],
+)
+def test_a_scenario_number_outside_its_plausible_range_names_key_value_and_range(
+    section, key, value, shown, plausible
+):
+    entry = {"name": "a", "efs": {"two_year": 0.4}}
+    if section == "efs":
+        entry["efs"] = {key: value}
+    elif section == "design":
+        entry["design"] = {**PROMIS, key: value}
+    else:
+        entry[section] = (
+            {"rate_per_month": 1.79, key: value} if section == "accrual" else {key: value}
+        )
+    with pytest.raises(ScenarioError) as info:
+        _scenarios(entry)
+    message = str(info.value)
+    assert message.startswith("test.yaml: the scenario file is invalid")
+    assert f"scenarios[0] 'a': {section}." in message and f".{key} = {shown}: " in message
+    if plausible is not None:
+        assert f"plausible range {plausible}" in message or f"range is {plausible}" in message
+
+
+@pytest.mark.parametrize(
+    "section, key, value", [("analysis", "months", 240), ("efs", "rate_per_month", 1e-4)]
+)
+def test_a_scenario_number_at_the_end_of_its_range_is_accepted(section, key, value):
+    entry = {"name": "a", "efs": {"two_year": 0.4}, section: {key: value}}
+    (scenario,) = _scenarios(entry)
+    assert getattr(getattr(scenario, section), key) == value
+
+
+@pytest.mark.parametrize("jobs", ["99999999999999999999", "4097", "-4097"])
+def test_jobs_beyond_its_bound_is_a_usage_error_not_an_overflow(tmp_path, jobs):
+    result = CliRunner().invoke(
+        app,
+        [
+            "simulate",
+            str(REPO / "scenarios/promis.yaml"),
+            "--reps",
+            "2",
+            "--jobs",
+            jobs,
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.replace("│", " ").split())
+    assert "Invalid value for '--jobs'" in text and "4096" in text
+    assert not (tmp_path / "out").exists()
+
+
+def test_every_number_of_a_scenario_file_has_a_documented_plausible_range():
+    import typing
+
+    from osteo_stats.plausible import plausible_range
+    from osteo_stats.simulate.scenario import (
+        AccrualSpec,
+        AnalysisSpec,
+        CureMixtureEFS,
+        DesignSpec,
+        DropoutSpec,
+        ExponentialEFS,
+        PiecewiseExponentialEFS,
+        WeibullEFS,
+    )
+
+    def numeric(annotation):
+        args = typing.get_args(annotation)
+        return annotation in (int, float) or any(numeric(a) for a in args)
+
+    models = (AccrualSpec, AnalysisSpec, CureMixtureEFS, DesignSpec, DropoutSpec)
+    models += (ExponentialEFS, PiecewiseExponentialEFS, WeibullEFS)
+    keys = [(m, k) for m in models for k, f in m.model_fields.items() if numeric(f.annotation)]
+    assert len(keys) >= 25
+    assert [f"{m.__name__}.{k}" for m, k in keys if plausible_range(m, (k,)) is None] == []

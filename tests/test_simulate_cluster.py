@@ -314,3 +314,113 @@ def test_scheduler_without_the_cluster_extra_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     with pytest.raises(ClusterError, match=r"pip install \"osteo_stats\[cluster\]\""):
         simulate(_scenarios(TWO[0]), reps=10, seed=1, scheduler="local")
+
+
+# --------------------------------------------------------------------------------------------
+# Scheduler addresses that are not a dask scheduler (issue 24): local sockets on 127.0.0.1
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_server():
+    """Start a thread serving one behaviour on a free 127.0.0.1 port; closed after the test."""
+    import socket
+    import threading
+
+    servers = []
+
+    def start(behaviour: str) -> str:
+        listener = socket.create_server(("127.0.0.1", 0))
+        stop = threading.Event()
+        held = []
+
+        def serve():
+            listener.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    conn, _ = listener.accept()
+                except OSError:
+                    continue
+                held.append(conn)
+                if behaviour == "garbage":  # a frame length of ~1.8e19 bytes (3 EiB / 2)
+                    conn.sendall(b"\xff" * 7 + b"\x7f" + b"not dask at all" * 10)
+                elif behaviour == "http":  # answers only once a request has come
+                    conn.settimeout(0.5)
+                    try:
+                        if conn.recv(4096):
+                            conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                    except OSError:
+                        pass
+                # "silent": accept and never answer
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        servers.append((listener, stop, thread, held))
+        return f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+
+    yield start
+    for listener, stop, thread, held in servers:
+        stop.set()
+        thread.join(5)
+        listener.close()
+        for conn in held:
+            conn.close()
+
+
+@pytest.mark.parametrize(
+    "behaviour, message",
+    [
+        ("silent", r"accepted the connection but sent no dask handshake within 1 s"),
+        ("http", r"accepted the connection but sent no dask handshake within 1 s \(an HTTP"),
+        (
+            "garbage",
+            r"it answered b'\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x7f', not a dask handshake",
+        ),
+    ],
+)
+def test_a_port_that_is_not_a_dask_scheduler_is_a_message_within_the_timeout(
+    monkeypatch, fake_server, behaviour, message
+):
+    """main: a silent port or an HTTP server hung past 300 s (Client's timeout covers the
+    connect, not the handshake); garbage made dask try to allocate ~3 EiB. The timeout is
+    set to 1 s here; the autouse hang guard ends the process if it is not honoured."""
+    monkeypatch.setattr(runner_module, "CONNECT_TIMEOUT", 1)
+    address = fake_server(behaviour)
+    with pytest.raises(ClusterError) as info:
+        simulate(_scenarios(TWO[0]), reps=10, seed=1, scheduler=address)
+    text = str(info.value)
+    assert text.startswith(f"scheduler {address!r}: something listens at 127.0.0.1:")
+    assert "it is not a dask scheduler" in text
+    assert __import__("re").search(message, text), text
+
+
+@pytest.mark.parametrize(
+    "address, what",
+    [
+        ("foo://", "the transport 'foo://' is not supported"),
+        ("inproc://", "the transport 'inproc://' is not supported"),
+        ("inproc://127.0.0.1/1/2", "the transport 'inproc://' is not supported"),
+        ("tcp://", "no HOST:PORT after the transport"),
+        ("tcp://127.0.0.1", "no HOST:PORT after the transport"),
+        ("tcp://:8786", "no HOST:PORT after the transport"),
+        ("tcp://127.0.0.1:99999", "port 99999 is not in 1-65535"),
+        ("tcp://127.0.0.1:0", "port 0 is not in 1-65535"),
+    ],
+)
+def test_a_malformed_scheduler_address_is_named_as_malformed(address, what):
+    """main reported these as 'no dask scheduler answered within 30 s'."""
+    with pytest.raises(ClusterError) as info:
+        simulate(_scenarios(TWO[0]), reps=10, seed=1, scheduler=address)
+    assert str(info.value).startswith(f"scheduler {address!r}: malformed address: {what}")
+
+
+def test_cli_reports_a_malformed_scheduler_address(tmp_path):
+    scenarios = _write_scenarios(tmp_path / "s.yaml")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        ["simulate", str(scenarios), "--reps", "10", "--scheduler", "foo://", "--out", str(out)],
+    )
+    assert result.exit_code == 1, result.output
+    assert "malformed address" in result.output and "Traceback" not in result.output
+    assert not out.exists()

@@ -141,7 +141,8 @@ def test_an_invalid_grid_point_names_the_point_and_key():
     with pytest.raises(ScenarioError) as caught:
         parse_scenarios(_grid({"efs.two_year": [0.3, 1.5]}))
     assert re.search(
-        r"grids\[0\] point 'efs=1.5': efs\.exponential\.two_year = 1\.5: Input should be less",
+        r"grids\[0\] point 'efs=1.5': efs\.exponential\.two_year = 1\.5: outside its plausible "
+        r"range 0 < value < 1",
         str(caught.value),
     )
     assert "'efs=0.3'" not in str(caught.value)
@@ -324,3 +325,96 @@ def test_cli_runs_a_grid_file_beside_listed_scenarios_and_writes_the_pdf(tmp_pat
         50,
         "3/13, 14/50",
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Bounded up front: Simon searches, huge axes, long echoes (issue 24)
+# --------------------------------------------------------------------------------------------
+
+_RULE = {"p0": 0.2, "n1": 13, "r1": 3, "n": 43, "r": 12}
+
+
+def _grid_file(vary, design=None):
+    from osteo_stats.simulate.scenario import parse_scenarios
+
+    defaults = {"design": design or _RULE, "accrual": {"rate_per_month": 1.79}}
+    return parse_scenarios({"defaults": defaults, "grids": [{"vary": vary}]}, "g.yaml")
+
+
+def _no_search(*args, **kwargs):
+    raise AssertionError("a Simon search ran before the file was refused")
+
+
+def test_a_grid_of_costly_simon_searches_is_refused_before_any_search(monkeypatch):
+    """100 values of design.p1 near p0 (nmax 500) x 10 EFS values: main searched for about an
+    hour, silently, while reading the file. The estimate (3e-9 m**4 s per search, m the
+    Neyman-Pearson lower bound of n: 427 at p1 = 0.25, about 88 s measured) is refused
+    against MAX_SEARCH_SECONDS before any search, naming the count, estimate and bound."""
+    import osteo_stats.analyse.design as design
+
+    monkeypatch.setattr(design, "simon_designs", _no_search)
+    monkeypatch.setattr(design, "simon_design_for_n", _no_search)
+    search = {"p0": 0.2, "p1": 0.25, "alpha": 0.05, "power": 0.8, "nmax": 500}
+    p1 = [round(0.25 + i / 1000, 3) for i in range(100)]
+    efs = [round(0.1 + i / 20, 2) for i in range(10)]
+    with pytest.raises(ScenarioError) as info:
+        _grid_file({"design.p1": p1, "efs.two_year": efs}, design=search)
+    message = str(info.value)
+    found = re.search(
+        r"asks for 100 distinct Simon searches, estimated at ([\d,]+) s; at most 300", message
+    )
+    assert found and int(found.group(1).replace(",", "")) > 300, message
+
+
+def test_simon_searches_report_progress_once_per_distinct_design():
+    calls = []
+    search = {"p0": 0.2, "p1": 0.4, "alpha": 0.05, "power": 0.8}
+    from osteo_stats.simulate.scenario import parse_scenarios
+
+    defaults = {"design": search, "accrual": {"rate_per_month": 1.79}}
+    raw = {
+        "defaults": defaults,
+        "grids": [{"vary": {"design.n": [43, 50], "efs.two_year": [0.2, 0.4]}}],
+    }
+    scenarios = parse_scenarios(raw, "g.yaml", progress=lambda *a: calls.append(a))
+    assert len(scenarios) == 4
+    assert [c[:2] for c in calls] == [(0, 2), (1, 2), (2, 2)]
+    assert calls[0][2] == pytest.approx(0.6)  # two fixed-n searches at the 0.3 s floor
+
+
+def test_an_axis_of_a_million_values_is_refused_quickly_naming_its_length(monkeypatch):
+    """10^6 axis values: refused by the axis length before anything is expanded or formatted
+    (main formatted every value first, 8 s). Asserted by work, not time: no value is
+    formatted."""
+    import osteo_stats.simulate.scenario as scenario
+
+    monkeypatch.setattr(scenario, "axis_decimals", _no_search)
+    with pytest.raises(
+        ScenarioError,
+        match=r"vary\.efs\.two_year: 1,000,000 values; a file "
+        r"describes at most 1,000 scenarios",
+    ):
+        _grid_file({"efs.two_year": [i / 1e6 for i in range(1, 10**6 + 1)]})
+
+
+def test_repeated_axis_values_are_named_not_echoed_whole():
+    """245,000 repeated values were echoed whole (1.2 MB); more than 1,000 are now refused by
+    the axis length, and up to 1,000 the repeated values are named with their counts."""
+    with pytest.raises(ScenarioError) as info:
+        _grid_file({"efs.two_year": [0.3] * 990 + [0.2, 0.2]})
+    message = str(info.value)
+    assert len(message) < 400, len(message)
+    assert "values must not repeat; repeated: 0.3 (990 times), 0.2 (2 times)." in message
+
+
+def test_probabilities_outside_0_1_on_an_axis_name_the_point_value_and_range():
+    with pytest.raises(ScenarioError) as info:
+        _grid_file({"efs.two_year": [1.5, -0.2, 0.3]})
+    message = str(info.value)
+    assert "point 'efs=1.5': efs.exponential.two_year = 1.5: outside its plausible range " in (
+        message
+    )
+    assert "point 'efs=-0.2': efs.exponential.two_year = -0.2: outside its plausible range " in (
+        message
+    )
+    assert "0 < value < 1" in message

@@ -12,6 +12,11 @@ imported on first use, so ``import osteo_stats`` stays light.
 
 from typing import TYPE_CHECKING, Any
 
+# Before numpy/scipy are imported: numpy.f2py reads SOURCE_DATE_EPOCH with int() at import.
+from osteo_stats.epoch import check_at_import
+
+check_at_import()
+
 from osteo_stats.analyse.batch_km import BatchLandmark, batch_km_landmark
 from osteo_stats.analyse.biomarkers import (
     FisherResult,

@@ -49,6 +49,9 @@ EXIT_INVALID_DATA = 1
 EXIT_USAGE = 2
 
 DEFAULT_DATA_DIR = Path("data/synthetic")
+#: Largest --jobs either way (joblib: -J is all cores but J - 1): far above any machine's
+#: cores, and an integer every process pool can take (10**20 overflowed).
+MAX_JOBS = 4096
 OUT_HELP = (
     "Output directory: new, empty or an earlier osteo-stats output of the same command, which "
     "is replaced atomically (never a folder with files osteo-stats did not write)."
@@ -391,12 +394,15 @@ def design_logrank(
             accrual_months=sap.study.planned_accrual_months,
             followup_months=sap.primary_endpoint.landmark_months,
             alpha=alpha,
+            names={"hazard_ratio": "--hr", "alpha": "--alpha"},
         )
+        if not 0 < power < 1:  # NaN fails too
+            raise ValueError(f"--power = {power!r} must lie strictly between 0 and 1")
         n_needed = design.sample_size(power)
+        simulated, mc_se = design.simulated_power(n, reps=reps, seed=seed)
     except ValueError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
-    simulated, mc_se = design.simulated_power(n, reps=reps, seed=seed)
     result = {
         "hazard_ratio": hr,
         "alpha": alpha,
@@ -591,6 +597,8 @@ def simulate(
         int | None,
         typer.Option(
             "--jobs",
+            min=-MAX_JOBS,
+            max=MAX_JOBS,
             help="Parallel workers on this machine (-1: all cores; default 1, or all cores with "
             "--scheduler local); results do not depend on it.",
         ),
@@ -655,8 +663,21 @@ def simulate(
     argv += ["--out", str(out)]
     with _user_errors():
         check_output_dir(out)  # before the simulation, not after it
-        loaded = load_scenarios(scenarios)
-        total = reps * len(loaded)
+        searching: list[Any] = []  # the progress bar of the Simon searches, once started
+
+        def search_progress(done: int, total: int, estimate: float) -> None:
+            if done == 0:
+                bar = Progress(
+                    *(c for c in columns if not isinstance(c, RateColumn)),
+                    console=err_console,
+                    transient=True,
+                )
+                bar.start()
+                description = f"Simon searches (estimated {estimate:,.0f} s)"
+                searching[:] = [bar, bar.add_task(description, total=total)]
+            elif searching:
+                searching[0].update(searching[1], completed=done)
+
         columns = (
             "{task.description}",
             BarColumn(),
@@ -666,6 +687,12 @@ def simulate(
             "ETA",
             TimeRemainingColumn(),
         )
+        try:
+            loaded = load_scenarios(scenarios, progress=search_progress)
+        finally:
+            if searching:
+                searching[0].stop()
+        total = reps * len(loaded)
         # Workers (loky processes, a cluster) take seconds to start: say so until a chunk is in.
         starting = scheduler is not None or jobs != 1
         with Progress(*columns, console=err_console, transient=True) as bar:

@@ -11,6 +11,10 @@ class OsteoStatsError(Exception):
     """Base class for every error osteo_stats raises on purpose."""
 
 
+class SourceDateEpochError(OsteoStatsError, ValueError):
+    """``SOURCE_DATE_EPOCH`` is set but is not whole seconds since 1970 (osteo_stats.epoch)."""
+
+
 class SAPConfigError(OsteoStatsError):
     """The SAP configuration file is malformed or internally inconsistent."""
 

@@ -9,15 +9,33 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from osteo_stats.analyse.design import MAX_N
 from osteo_stats.config_yaml import ConfigFileError, load_config_yaml
 from osteo_stats.errors import SAPConfigError
+from osteo_stats.plausible import describe_number_error, plausible
 
 Probability = float  # documented alias; bounds are enforced with Field(gt=0, lt=1)
+
+
+_MONTHS = "months"
+_DAYS = "days"
+_WEEKS = "weeks"
+_YEARS = "years"
+_MAX_MONTHS = 240  # 20 years: any accrual, landmark or interval of a trial
+_MAX_DAYS = 3653  # 10 years
+_MAX_WEEKS = 104
+_MAX_AGE = 120
+
+# list and tuple elements, each in its plausible range
+_UnitInterval = Annotated[float, plausible(0, 1)]
+_LandmarkMonths = Annotated[float, plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)]
+_NecrosisPercent = Annotated[float, plausible(0, 100, "% necrosis")]
+_StudyWeek = Annotated[float, plausible(0, _MAX_WEEKS, _WEEKS, low_open=True)]
+_AgeCutYears = Annotated[int, plausible(1, _MAX_AGE, _YEARS)]
 
 
 class _Section(BaseModel):
@@ -30,16 +48,16 @@ class Study(_Section):
     studyid: str
     registry_id: str
     sponsor: str
-    planned_enrollment: int = Field(gt=0)
-    planned_accrual_months: float = Field(gt=0)
+    planned_enrollment: int = plausible(1, MAX_N, "patients")
+    planned_accrual_months: float = plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)
 
 
 class Eligibility(_Section):
-    age_min: int = Field(ge=0)
-    age_max: int = Field(gt=0)
-    ps_scale_age_threshold: int = Field(gt=0)
-    ecog_max: int = Field(ge=0, le=5)
-    lansky_min: int = Field(ge=0, le=100)
+    age_min: int = plausible(0, _MAX_AGE, _YEARS)
+    age_max: int = plausible(1, _MAX_AGE, _YEARS)
+    ps_scale_age_threshold: int = plausible(1, _MAX_AGE, _YEARS)
+    ecog_max: int = plausible(0, 5)
+    lansky_min: int = plausible(0, 100)
 
     @model_validator(mode="after")
     def _age_range(self) -> Eligibility:
@@ -49,8 +67,8 @@ class Eligibility(_Section):
 
 
 class TimeSettings(_Section):
-    days_per_month: float = Field(gt=0)
-    day_one_offset: Literal[0, 1]
+    days_per_month: float = plausible(28, 31, _DAYS)  # a calendar month's length
+    day_one_offset: int = plausible(0, 1)
 
 
 ImputationRule = Literal[
@@ -78,16 +96,16 @@ class DateImputation(_Section):
 
 class Design(_Section):
     kind: Literal["optimal", "minimax"]
-    p0: float = Field(gt=0, lt=1)
-    p1: float = Field(gt=0, lt=1)
-    alpha: float = Field(gt=0, lt=0.5)
-    power: float = Field(gt=0.5, lt=1)
-    n1: int = Field(gt=0)
-    r1: int = Field(ge=0)
-    n: int = Field(gt=0, le=MAX_N)
-    r: int = Field(ge=0)
-    nmax_search: int = Field(gt=0, le=MAX_N)
-    oc_grid: list[float]
+    p0: float = plausible(0, 1, low_open=True, high_open=True)
+    p1: float = plausible(0, 1, low_open=True, high_open=True)
+    alpha: float = plausible(0, 0.5, low_open=True, high_open=True)
+    power: float = plausible(0.5, 1, low_open=True, high_open=True)
+    n1: int = plausible(1, MAX_N, "patients")
+    r1: int = plausible(0, MAX_N, "responses")
+    n: int = plausible(1, MAX_N, "patients")
+    r: int = plausible(0, MAX_N, "responses")
+    nmax_search: int = plausible(1, MAX_N, "patients")
+    oc_grid: list[_UnitInterval] = Field(max_length=1001)
 
     @model_validator(mode="after")
     def _consistent(self) -> Design:
@@ -105,7 +123,7 @@ class Design(_Section):
 
 
 class PrimaryEndpoint(_Section):
-    landmark_months: float = Field(gt=0)
+    landmark_months: float = plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)
     lost_before_landmark: Literal["failure", "exclude"]
 
     @property
@@ -117,16 +135,17 @@ class PrimaryEndpoint(_Section):
 
 class HistoricalControl(_Section):
     distribution: Literal["exponential"]
-    landmark_months: float = Field(gt=0)
-    survival_at_landmark: float = Field(gt=0, lt=1)
+    landmark_months: float = plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)
+    survival_at_landmark: float = plausible(0, 1, low_open=True, high_open=True)
 
 
 class Inference(_Section):
-    conf_level: float = Field(gt=0, lt=1)
+    conf_level: float = plausible(0.5, 1, high_open=True)
     proportion_ci: Literal["clopper-pearson", "wilson", "jeffreys"]
     km_conf_type: Literal["log-log", "log", "plain"]
-    km_landmarks_months: list[float]
-    km_at_risk_tick_months: float = Field(gt=0)
+    km_landmarks_months: list[_LandmarkMonths] = Field(max_length=100)
+    # SAP 7.3.7: at most ~500 ticks over 20 years; 1e-9 asked for 264 GiB of them
+    km_at_risk_tick_months: float = plausible(0.5, 60, _MONTHS)
     historical_control: HistoricalControl
 
     @model_validator(mode="after")
@@ -144,18 +163,18 @@ class Inference(_Section):
 class PrognosticFactors(_Section):
     """Cut-points of the prognostic factors and the event threshold of SAP 7.4."""
 
-    nodules_cut: int = Field(ge=2)
-    disease_free_interval_cut_months: float = Field(gt=0)
-    age_cut_years: float = Field(gt=0)
-    bivariable_min_events: int = Field(ge=1)
+    nodules_cut: int = plausible(2, 100, "nodules")
+    disease_free_interval_cut_months: float = plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)
+    age_cut_years: float = plausible(0, _MAX_AGE, _YEARS, low_open=True)
+    bivariable_min_events: int = plausible(1, MAX_N, "events")
 
 
 class Response(_Section):
     criteria: Literal["RECIST 1.1"]
     confirmation_required: bool
-    confirmation_min_days: int = Field(gt=0)
-    sd_min_days: int = Field(ge=0)
-    window_without_surgery_weeks: float = Field(gt=0)
+    confirmation_min_days: int = plausible(1, 365, _DAYS)
+    sd_min_days: int = plausible(0, 365, _DAYS)
+    window_without_surgery_weeks: float = plausible(0, _MAX_WEEKS, _WEEKS, low_open=True)
 
 
 HuvosGrade = Literal["I", "II", "III", "IV"]
@@ -167,7 +186,7 @@ def _grade_range(grades: list[str]) -> str:
 
 
 class Pathology(_Section):
-    huvos_grade_lower_bounds: dict[HuvosGrade, float]
+    huvos_grade_lower_bounds: dict[HuvosGrade, _NecrosisPercent]
     good_response_grades: list[HuvosGrade]
     complete_response_grades: list[HuvosGrade]
 
@@ -196,33 +215,33 @@ class Pathology(_Section):
 
 
 class EFSRules(_Section):
-    tumour_assessment_interval_days: int = Field(gt=0)
-    missed_assessments_for_censoring: int = Field(ge=1)
-    assessment_window_days: int = Field(ge=0)
+    tumour_assessment_interval_days: int = plausible(1, 365, _DAYS)
+    missed_assessments_for_censoring: int = plausible(1, 20, "assessments")
+    assessment_window_days: int = plausible(0, 365, _DAYS)
 
 
 class Safety(_Section):
     ctcae_version: str
-    teae_window_days: int = Field(ge=0)
-    teae_window_days_immune: int = Field(ge=0)
-    perioperative_window_days: int = Field(ge=0)
+    teae_window_days: int = plausible(0, _MAX_DAYS, _DAYS)
+    teae_window_days_immune: int = plausible(0, _MAX_DAYS, _DAYS)
+    perioperative_window_days: int = plausible(0, 365, _DAYS)
     haematological_socs: list[str]
     haematological_terms: list[str]
 
 
 class ToxicityMonitoring(_Section):
-    irae_min_grade: int = Field(ge=1, le=5)
-    related_nonhaematological_min_grade: int = Field(ge=1, le=5)
-    surgery_delay_days: int = Field(gt=0)
-    p_acceptable: float = Field(gt=0, lt=1)
-    p_unacceptable: float = Field(gt=0, lt=1)
+    irae_min_grade: int = plausible(1, 5, "(CTCAE grade)")
+    related_nonhaematological_min_grade: int = plausible(1, 5, "(CTCAE grade)")
+    surgery_delay_days: int = plausible(1, 365, _DAYS)
+    p_acceptable: float = plausible(0, 1, low_open=True, high_open=True)
+    p_unacceptable: float = plausible(0, 1, low_open=True, high_open=True)
     # The SAP's key, kept so that existing SAP files still load; the Python API calls it
     # alpha (toxicity_boundary(alpha=), ToxicityBoundary.alpha).
-    type1: float = Field(gt=0, lt=1)
-    power: float = Field(gt=0, lt=1)
-    shape: float = Field(ge=0, le=0.5)
-    look_every: int = Field(gt=0)
-    max_patients: int = Field(gt=0)
+    type1: float = plausible(0, 1, low_open=True, high_open=True)
+    power: float = plausible(0, 1, low_open=True, high_open=True)
+    shape: float = plausible(0, 0.5)
+    look_every: int = plausible(1, MAX_N, "patients")
+    max_patients: int = plausible(1, MAX_N, "patients")
 
     @model_validator(mode="after")
     def _consistent(self) -> ToxicityMonitoring:
@@ -245,14 +264,14 @@ class ToxicityMonitoring(_Section):
 
 
 class Schedule(_Section):
-    cycle_days: int = Field(gt=0)
-    preop_cycles: int = Field(ge=0)
-    surgery_week_planned: float = Field(gt=0)
-    surgery_window_weeks: tuple[float, float]
-    postop_cycles: int = Field(ge=0)
-    sbrt_fractions: int = Field(gt=0)
-    preop_assessment_week: float = Field(gt=0)
-    cycle_delay_tolerance_days: int = Field(ge=0)
+    cycle_days: int = plausible(1, 365, _DAYS)
+    preop_cycles: int = plausible(0, 52, "cycles")
+    surgery_week_planned: float = plausible(0, _MAX_WEEKS, _WEEKS, low_open=True)
+    surgery_window_weeks: tuple[_StudyWeek, _StudyWeek]
+    postop_cycles: int = plausible(0, 52, "cycles")
+    sbrt_fractions: int = plausible(1, 50, "fractions")
+    preop_assessment_week: float = plausible(0, _MAX_WEEKS, _WEEKS, low_open=True)
+    cycle_delay_tolerance_days: int = plausible(0, 365, _DAYS)
 
     @model_validator(mode="after")
     def _window_ordered(self) -> Schedule:
@@ -273,9 +292,9 @@ class Schedule(_Section):
 class Baseline(_Section):
     """Baseline summaries (SAP 7.8)."""
 
-    age_group_cuts_years: list[int] = Field(min_length=1)
-    nodule_group_top: int = Field(ge=2)
-    prior_lines_group_top: int = Field(ge=2)
+    age_group_cuts_years: list[_AgeCutYears] = Field(min_length=1, max_length=20)
+    nodule_group_top: int = plausible(2, 100, "nodules")
+    prior_lines_group_top: int = plausible(2, 50, "lines")
 
     @model_validator(mode="after")
     def _cuts_increase(self) -> Baseline:
@@ -301,7 +320,7 @@ class Biomarkers(_Section):
 class DMCReport(_Section):
     """The DMC report's one-page summary (SAP 10.2)."""
 
-    accrual_shortfall_fraction: float = Field(gt=0, le=1)
+    accrual_shortfall_fraction: float = plausible(0, 1, low_open=True)
 
 
 class SAP(_Section):
@@ -355,10 +374,13 @@ def _format_validation_error(path: Path, error: ValidationError) -> str:
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"]) or "(top level)"
         received = item.get("input")
+        number = describe_number_error(SAP, item)
         if item["type"] == "missing":
             lines.append(f"  {key}: required key is missing. Hint: add it as documented in SAP.md.")
         elif item["type"] == "extra_forbidden":
             lines.append(f"  {key}: unknown key. Hint: check the spelling against SAP.md.")
+        elif number is not None:
+            lines.append(f"  {key} = {received!r}: {number}. Hint: see SAP.md Appendix B.")
         else:
             shown = "" if isinstance(received, dict) else f" = {received!r}"
             lines.append(f"  {key}{shown}: {item['msg'].removeprefix('Value error, ')}")

@@ -47,6 +47,14 @@ above, the p-value is the normal approximation with tie and continuity correctio
 approximation of R's ``qwilcox``/``qsignrank`` with continuity correction. The result records
 which (``method``, ``ci_method``).
 
+An explicit ``method="exact"`` is refused (``ValueError`` naming the limit) beyond what can be
+computed exactly in bounded time and memory, never answered with a wrong p-value: the
+signed-rank distribution is held as probabilities (each factor :math:`(1 + x^{a})/2`), exact to
+rounding while the smallest, :math:`2^{-n}`, is a normal float64 number, so up to
+:data:`EXACT_LIMIT_SIGNED_RANK` pairs; a rank-sum generating function at most
+:data:`EXACT_LIMIT_CELL_UPDATES` cell updates (a few seconds, at most ~300 MB; its integer counts
+stay far below the float64 range there).
+
 Two-sided exact p-values are :math:`P(|T - E T| \\ge |t - E T|)` under the conditional
 distribution, compared in exact integer arithmetic. For the signed-rank statistic the null
 distribution is symmetric, so this equals R's :math:`\\min\\{1, 2 \\min(P(T \\le t),
@@ -71,6 +79,8 @@ __all__ = [
     "EXACT_MAX_CELL_UPDATES",
     "EXACT_MAX_RANK_SUM",
     "EXACT_MAX_SIGNED_RANK",
+    "EXACT_LIMIT_CELL_UPDATES",
+    "EXACT_LIMIT_SIGNED_RANK",
     "RANK_METHODS",
     "FisherResult",
     "RankSumResult",
@@ -96,6 +106,15 @@ EXACT_MAX_CELL_UPDATES = 200_000_000
 About a second and, for the rank-sum table, at most ~100 MB; the rank-sum p-value of the trial
 (N <= 43) costs under 2 million. Above it the normal approximation is used (module docstring).
 """
+
+EXACT_LIMIT_SIGNED_RANK = 1000
+"""``method="exact"``: most pairs (and non-zero differences) the exact signed-rank distribution
+and its CI critical value are computed for; more is refused (module docstring). Probabilities
+down to :math:`2^{-1000}` are normal float64 numbers (the smallest is :math:`2^{-1022}`)."""
+
+EXACT_LIMIT_CELL_UPDATES = 2_000_000_000
+"""``method="exact"``: largest rank-sum generating function computed on request, in cell
+updates (a few seconds, at most ~300 MB); more is refused (module docstring)."""
 
 EXACT_MAX_RANK_SUM = 200
 """Kept for compatibility: no longer used. ``method="auto"`` chooses by cost
@@ -289,21 +308,34 @@ def _doubled_midranks(values: np.ndarray) -> np.ndarray:
     return np.rint(2.0 * stats.rankdata(values, method="average")).astype(np.int64)
 
 
-def _signed_rank_counts(doubled_ranks: np.ndarray) -> np.ndarray:
-    """Coefficients of :math:`\\prod_i (1 + x^{a_i})`: counts of sign vectors by doubled V.
+def _signed_rank_probabilities(doubled_ranks: np.ndarray) -> np.ndarray:
+    """Coefficients of :math:`\\prod_i (1 + x^{a_i})/2`: the null probabilities of doubled V.
 
-    Element ``s`` is the number of the :math:`2^n` sign assignments whose positive doubled
-    ranks sum to ``s``. Float64 counts are exact up to :math:`2^{53}` (n <= 53 pairs); beyond
-    that the relative error is of the order of 1e-16.
+    Element ``s`` is the share of the :math:`2^n` sign assignments whose positive doubled ranks
+    sum to ``s``. Held as probabilities, not counts, so nothing overflows: every non-zero
+    element is at least :math:`2^{-n}`, a normal float64 number for n <= 1022, and the relative
+    rounding error is of the order of n machine epsilons (callers keep n <=
+    :data:`EXACT_LIMIT_SIGNED_RANK`).
     """
-    counts = np.zeros(int(doubled_ranks.sum()) + 1)
-    counts[0] = 1.0
+    probabilities = np.zeros(int(doubled_ranks.sum()) + 1)
+    probabilities[0] = 1.0
     top = 0
     for a in doubled_ranks:
-        # multiply by (1 + x^a): add a shifted copy (right-hand side is evaluated first).
-        counts[a : top + a + 1] += counts[: top + 1].copy()
+        # multiply by (1 + x^a)/2: halve, then add a shifted copy (rhs evaluated first).
+        probabilities[: top + 1] *= 0.5
+        probabilities[a : top + a + 1] += probabilities[: top + 1].copy()
         top += int(a)
-    return counts
+    return probabilities
+
+
+def _refuse_exact_signed_rank(func: str, n_pairs: int, what: str) -> None:
+    if n_pairs > EXACT_LIMIT_SIGNED_RANK:
+        raise ValueError(
+            f"{func}: method='exact' is computed for at most {EXACT_LIMIT_SIGNED_RANK} {what}; "
+            f"got {n_pairs}. Beyond that the exact distribution cannot be held in float64 "
+            "(probabilities down to 2^-n). Hint: use method='auto' or method='normal' (the "
+            "normal approximation is accurate at this size)."
+        )
 
 
 def _rank_sum_cost(ranks_total: int, big_n: int, m: int) -> int:
@@ -331,8 +363,8 @@ def _rank_sum_counts(doubled_ranks: np.ndarray, m: int) -> np.ndarray:
 
 def _classical_signed_rank_cdf(n: int) -> np.ndarray:
     """P(V <= v), v = 0..n(n+1)/2, for n untied non-zero differences (R ``psignrank``)."""
-    counts = _signed_rank_counts(np.arange(1, n + 1, dtype=np.int64))
-    return np.cumsum(counts) / counts.sum()
+    probabilities = _signed_rank_probabilities(np.arange(1, n + 1, dtype=np.int64))
+    return np.cumsum(probabilities) / probabilities.sum()
 
 
 def _classical_rank_sum_cdf(n_x: int, n_y: int) -> np.ndarray:
@@ -418,7 +450,8 @@ def signed_rank_test(
 
     (:math:`t_k` the sizes of the tie groups; the continuity correction only if ``correct``),
     as R ``wilcox.test(exact = FALSE)``. ``method="auto"`` (default) is exact when
-    :math:`n' \\le 50` (:data:`EXACT_MAX_SIGNED_RANK`) and normal above.
+    :math:`n' \\le 50` (:data:`EXACT_MAX_SIGNED_RANK`) and normal above. ``method="exact"``
+    with more than :data:`EXACT_LIMIT_SIGNED_RANK` pairs is refused (module docstring).
 
     **Hodges-Lehmann shift.** The median of the :math:`M = n(n+1)/2` Walsh averages
     :math:`(d_i + d_j)/2,\\ i \\le j` of *all* :math:`n` differences (zeros included, SAP 7.6),
@@ -451,7 +484,7 @@ def signed_rank_test(
     ------
     ValueError
         Empty, unequal-length, non-numeric or missing input; unknown ``method``; ``conf_level``
-        outside (0, 1).
+        outside (0, 1); ``method="exact"`` with more than :data:`EXACT_LIMIT_SIGNED_RANK` pairs.
     """
     func = "signed_rank_test"
     x0 = _as_values(func, "pre", pre)
@@ -465,6 +498,9 @@ def signed_rank_test(
         raise ValueError(f"{func}: no pairs; the test needs at least one patient with both values.")
     conf_level = _check_conf_level(func, conf_level)
     method = _check_method(func, method)
+    if method == "exact":
+        # the CI's critical value uses all pairs, zeros included (SAP 7.6)
+        _refuse_exact_signed_rank(func, int(x0.size), "pairs")
 
     d = x1 - x0
     nonzero = d[d != 0]
@@ -482,9 +518,9 @@ def signed_rank_test(
             ("exact" if n_nz <= EXACT_MAX_SIGNED_RANK else "normal") if method == "auto" else method
         )
         if used == "exact":
-            counts = _signed_rank_counts(doubled)
+            probabilities = _signed_rank_probabilities(doubled)
             # E[2V] = sum(doubled)/2; compare |2 * 2V - sum| in integers.
-            p_value = _two_sided_exact_p(counts, v2, scale=2, centre=int(doubled.sum()))
+            p_value = _two_sided_exact_p(probabilities, v2, scale=2, centre=int(doubled.sum()))
         else:
             _, tie_sizes = np.unique(doubled, return_counts=True)
             z = statistic - n_nz * (n_nz + 1) / 4
@@ -570,7 +606,8 @@ def rank_sum_test(
     as R ``wilcox.test(exact = FALSE)`` (continuity correction only if ``correct``).
     ``method="auto"`` (default) is exact when the generating function costs at most
     :data:`EXACT_MAX_CELL_UPDATES` cell updates (module docstring), normal above; the CI's
-    critical value likewise (``ci_method``).
+    critical value likewise (``ci_method``). ``method="exact"`` costing more than
+    :data:`EXACT_LIMIT_CELL_UPDATES` is refused.
 
     **Hodges-Lehmann difference.** The median of the :math:`mn` differences
     :math:`x_i - y_j`, with the CI :math:`[D_{(q)}, D_{(mn + 1 - q)}]` of the ordered
@@ -597,7 +634,7 @@ def rank_sum_test(
     ------
     ValueError
         An empty sample, non-numeric or missing values, unknown ``method``, ``conf_level``
-        outside (0, 1).
+        outside (0, 1), ``method="exact"`` costing more than :data:`EXACT_LIMIT_CELL_UPDATES`.
     """
     func = "rank_sum_test"
     xs = _as_values(func, "x", x)
@@ -615,6 +652,15 @@ def rank_sum_test(
     doubled = _doubled_midranks(np.concatenate((xs, ys)))
     ties = bool(np.unique(doubled).size < big_n)
     rx2 = int(doubled[:m].sum())  # doubled rank sum of x
+    if method == "exact" and (cost := _rank_sum_cost(int(doubled.sum()), big_n, m)) > (
+        EXACT_LIMIT_CELL_UPDATES
+    ):
+        raise ValueError(
+            f"{func}: method='exact' with {m} + {n} observations needs {cost:,} cell updates of "
+            f"its generating function; the limit is {EXACT_LIMIT_CELL_UPDATES:,} (a few seconds "
+            "and at most ~300 MB). Hint: use method='auto' or method='normal' (the normal "
+            "approximation is accurate at this size)."
+        )
     statistic = rx2 / 2 - m * (m + 1) / 2
     if method == "auto":
         cheap = _rank_sum_cost(int(doubled.sum()), big_n, m) <= EXACT_MAX_CELL_UPDATES

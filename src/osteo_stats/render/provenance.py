@@ -7,7 +7,6 @@ stack, the command line, the seed and the cut-off.
 
 from __future__ import annotations
 
-import os
 import platform
 import shlex
 import subprocess
@@ -16,6 +15,7 @@ from datetime import UTC, date, datetime
 from importlib import metadata
 from pathlib import Path
 
+from osteo_stats.epoch import source_date_epoch
 from osteo_stats.load import TrialData
 from osteo_stats.sap import file_sha256
 
@@ -60,15 +60,9 @@ class Provenance:
 
 def report_timestamp() -> datetime:
     """``SOURCE_DATE_EPOCH`` (reproducible builds) if set, else now; always UTC."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is not None and epoch.strip():
-        try:
-            return datetime.fromtimestamp(int(epoch), tz=UTC)
-        except ValueError:
-            raise ValueError(
-                f"SOURCE_DATE_EPOCH = {epoch!r} is not an integer number of seconds since "
-                "1970-01-01 UTC. Hint: export SOURCE_DATE_EPOCH=$(date +%s) or unset it."
-            ) from None
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return datetime.fromtimestamp(epoch, tz=UTC)
     return datetime.now(tz=UTC).replace(microsecond=0)
 
 

@@ -310,6 +310,106 @@ def local_cluster(n_workers: int) -> Iterator[Any]:
         yield cluster
 
 
+#: Largest dask handshake accepted by :func:`_probe_scheduler` (a real one is ~100 bytes; a
+#: stream of other bytes read as a frame length made dask allocate about 3 EiB).
+_HANDSHAKE_MAX_BYTES = 65_536
+
+_ADDRESS_HINT = "give its address as tcp://HOST:PORT (default port 8786), or 'local'"
+
+
+def _scheduler_host_port(scheduler: str) -> tuple[str, str, int]:
+    """``(scheme, host, port)`` of a scheduler address, or :class:`ClusterError` naming what is
+    malformed (``foo://``, ``inproc://`` and a missing port are not a reachable scheduler)."""
+    scheme, sep, rest = scheduler.partition("://")
+    if not sep:
+        scheme, rest = "tcp", scheduler
+    if scheme not in ("tcp", "tls"):
+        raise ClusterError(
+            f"scheduler {scheduler!r}: malformed address: the transport {scheme + sep!r} is not "
+            f"supported (tcp:// or tls://); {_ADDRESS_HINT}."
+        )
+    host, colon, port = rest.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host  # IPv6
+    if not colon or not host or not port.isascii() or not port.isdigit():
+        raise ClusterError(
+            f"scheduler {scheduler!r}: malformed address: no HOST:PORT after the transport; "
+            f"{_ADDRESS_HINT}."
+        )
+    if not 1 <= int(port) <= 65535:
+        raise ClusterError(
+            f"scheduler {scheduler!r}: malformed address: port {port} is not in 1-65535; "
+            f"{_ADDRESS_HINT}."
+        )
+    return scheme, host, int(port)
+
+
+def _probe_scheduler(scheduler: str, timeout: float) -> None:
+    """Check, within ``timeout`` seconds in all, that a dask scheduler answers at the address.
+
+    ``distributed.Client(timeout=)`` bounds the TCP connect but not the handshake: a port that
+    accepts and never answers, or an HTTP server, hung past 300 s, and a server answering other
+    bytes made dask allocate a frame of about 3 EiB. A dask listener writes its handshake as
+    soon as it accepts (distributed.comm.core.Listener.on_connection): an 8-byte little-endian
+    length, then msgpack naming ``compression`` and ``pickle-protocol``. That is read here with
+    a deadline and a size bound. (Over tls:// only the connect is checked.)
+    """
+    import socket
+    import time
+
+    scheme, host, port = _scheduler_host_port(scheduler)
+    deadline = time.monotonic() + timeout
+
+    def left() -> float:
+        return max(deadline - time.monotonic(), 0.001)
+
+    try:
+        sock = socket.create_connection((host, port), timeout=left())
+    except OSError as exc:
+        raise ClusterError(
+            f"scheduler {scheduler!r}: no dask scheduler answered within {timeout:g} s ({exc}); "
+            f"{_ADDRESS_HINT}."
+        ) from None
+    with sock:
+        if scheme == "tls":
+            return
+
+        def read(n: int) -> bytes:
+            data = b""
+            while len(data) < n:
+                sock.settimeout(left())
+                chunk = sock.recv(n - len(data))
+                if not chunk:
+                    break
+                data += chunk
+            return data
+
+        not_dask = (
+            f"scheduler {scheduler!r}: something listens at {host}:{port} but it is not a dask "
+            "scheduler"
+        )
+        try:
+            prefix = read(8)
+            size = int.from_bytes(prefix, "little") if len(prefix) == 8 else 0
+            if not 0 < size <= _HANDSHAKE_MAX_BYTES:
+                raise ClusterError(
+                    f"{not_dask}: it answered {prefix[:8]!r}, not a dask handshake; "
+                    f"{_ADDRESS_HINT}."
+                )
+            payload = read(size)
+        except TimeoutError:
+            raise ClusterError(
+                f"{not_dask}: it accepted the connection but sent no dask handshake within "
+                f"{timeout:g} s (an HTTP server, or another service?); {_ADDRESS_HINT}."
+            ) from None
+        except OSError as exc:
+            raise ClusterError(f"{not_dask}: the connection failed ({exc}).") from None
+        if b"pickle-protocol" not in payload:
+            raise ClusterError(
+                f"{not_dask}: it answered {size} bytes that are not a dask handshake; "
+                f"{_ADDRESS_HINT}."
+            )
+
+
 @contextmanager
 def _dask_client(scheduler: str, jobs: int) -> Iterator[Any]:
     """A connected ``distributed.Client``; a :func:`local_cluster` for ``"local"``, closed after."""
@@ -329,6 +429,7 @@ def _dask_client(scheduler: str, jobs: int) -> Iterator[Any]:
         ):
             yield client
         return
+    _probe_scheduler(scheduler, CONNECT_TIMEOUT)
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as exc:

@@ -67,7 +67,8 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -85,9 +86,11 @@ from pydantic import (
 from osteo_stats.analyse.design import MAX_N
 from osteo_stats.config_yaml import ConfigFileError, load_config_yaml
 from osteo_stats.errors import DesignError, OsteoStatsError
+from osteo_stats.plausible import describe_number_error, plausible
 
 __all__ = [
     "MAX_SCENARIOS",
+    "MAX_SEARCH_SECONDS",
     "METHODS",
     "AccrualSpec",
     "AnalysisSpec",
@@ -121,6 +124,19 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+# Plausible ranges (issue 24; every number of a scenario file has one, quoted when refused).
+_MONTHS = "months"
+_PER_MONTH = "per month"
+_MAX_MONTHS = 1200  # 100 years: any EFS median, scale or hazard break
+_MAX_TRIAL_MONTHS = 240  # 20 years: a trial's ramp-up, dropout horizon, follow-up or landmark
+_MIN_RATE = 1e-4  # an event rate per month: median 577 years; 1e-300 overflowed
+_MAX_RATE = 100.0  # median 10 hours
+
+
+def _probability(**field: Any) -> Any:
+    return plausible(0, 1, low_open=True, high_open=True, **field)
+
+
 def _one_of(model: BaseModel, names: Sequence[str]) -> None:
     given = [name for name in names if getattr(model, name) is not None]
     if len(given) != 1:
@@ -143,9 +159,9 @@ class ExponentialEFS(_Section):
     """
 
     distribution: Literal["exponential"] = "exponential"
-    two_year: float | None = Field(default=None, gt=0, lt=1)
-    median_months: float | None = Field(default=None, gt=0)
-    rate_per_month: float | None = Field(default=None, gt=0)
+    two_year: float | None = _probability(default=None)
+    median_months: float | None = plausible(0.01, _MAX_MONTHS, _MONTHS, default=None)
+    rate_per_month: float | None = plausible(_MIN_RATE, _MAX_RATE, _PER_MONTH, default=None)
 
     @model_validator(mode="after")
     def _one_parameter(self) -> ExponentialEFS:
@@ -177,9 +193,9 @@ class WeibullEFS(_Section):
     """
 
     distribution: Literal["weibull"]
-    shape: float = Field(gt=0)
-    two_year: float | None = Field(default=None, gt=0, lt=1)
-    scale_months: float | None = Field(default=None, gt=0)
+    shape: float = plausible(0.05, 20)
+    two_year: float | None = _probability(default=None)
+    scale_months: float | None = plausible(0.01, _MAX_MONTHS, _MONTHS, default=None)
 
     @model_validator(mode="after")
     def _one_parameter(self) -> WeibullEFS:
@@ -208,8 +224,12 @@ class PiecewiseExponentialEFS(_Section):
     """
 
     distribution: Literal["piecewise_exponential"]
-    breaks_months: list[float] = Field(min_length=1)
-    rates_per_month: list[Annotated[float, Field(ge=0)]]
+    breaks_months: list[Annotated[float, plausible(0, _MAX_MONTHS, _MONTHS, low_open=True)]] = (
+        Field(min_length=1, max_length=100)
+    )
+    rates_per_month: list[Annotated[float, plausible(0, _MAX_RATE, _PER_MONTH)]] = Field(
+        max_length=101
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> PiecewiseExponentialEFS:
@@ -261,7 +281,7 @@ class CureMixtureEFS(_Section):
     """
 
     distribution: Literal["cure_mixture"]
-    cure_fraction: float = Field(ge=0, lt=1)
+    cure_fraction: float = plausible(0, 1, high_open=True)
     uncured: Uncured
 
     def survival(self, t: Any) -> np.ndarray:
@@ -319,16 +339,16 @@ class DesignSpec(_Section):
     of the KM landmark and log-rank analyses (2-year EFS).
     """
 
-    p0: float = Field(gt=0, lt=1)
-    n1: int | None = Field(default=None, gt=0, le=MAX_N)
-    r1: int | None = Field(default=None, ge=0, le=MAX_N)
-    n: int | None = Field(default=None, gt=0, le=MAX_N)
-    r: int | None = Field(default=None, ge=0, le=MAX_N)
-    p1: float | None = Field(default=None, gt=0, lt=1)
-    alpha: float | None = Field(default=None, gt=0, lt=0.5)
-    power: float | None = Field(default=None, gt=0.5, lt=1)
+    p0: float = _probability()
+    n1: int | None = plausible(1, MAX_N, "patients", default=None)
+    r1: int | None = plausible(0, MAX_N, "responses", default=None)
+    n: int | None = plausible(1, MAX_N, "patients", default=None)
+    r: int | None = plausible(0, MAX_N, "responses", default=None)
+    p1: float | None = _probability(default=None)
+    alpha: float | None = plausible(0, 0.5, low_open=True, high_open=True, default=None)
+    power: float | None = plausible(0.5, 1, low_open=True, high_open=True, default=None)
     kind: Literal["optimal", "minimax"] | None = None
-    nmax: int | None = Field(default=None, gt=1, le=MAX_N)
+    nmax: int | None = plausible(2, MAX_N, "patients", default=None)
 
     @property
     def searched(self) -> bool:
@@ -421,9 +441,9 @@ class AccrualSpec(_Section):
     while stage 1 is pending.
     """
 
-    rate_per_month: float = Field(gt=0)
-    ramp_up_months: float = Field(default=0.0, ge=0)
-    pause_for_stage1: bool = False
+    rate_per_month: float = plausible(0.1, 1000, "patients per month")
+    ramp_up_months: float = plausible(0, _MAX_TRIAL_MONTHS, _MONTHS, default=0.0)
+    pause_for_stage1: bool = Field(default=False, strict=True)
 
     def inverse_cumulative(self, g: np.ndarray) -> np.ndarray:
         """Calendar time at which the expected cumulative accrual reaches ``g``.
@@ -443,8 +463,8 @@ class DropoutSpec(_Section):
     """Dropout (leaving follow-up event-free): exponential, with ``proportion`` of patients
     lost by ``by_month`` in the absence of an event (0: no dropout)."""
 
-    proportion: float = Field(default=0.0, ge=0, lt=1)
-    by_month: float = Field(default=24.0, gt=0)
+    proportion: float = plausible(0, 1, high_open=True, default=0.0)
+    by_month: float = plausible(0, _MAX_TRIAL_MONTHS, _MONTHS, low_open=True, default=24.0)
 
     @property
     def rate(self) -> float:
@@ -462,9 +482,9 @@ class AnalysisSpec(_Section):
     """
 
     timing: Literal["min_followup", "calendar"] = "min_followup"
-    months: float = Field(default=24.0, gt=0)
-    landmark_months: float = Field(default=24.0, gt=0)
-    alpha: float = Field(default=0.05, gt=0, lt=0.5)
+    months: float = plausible(0, _MAX_TRIAL_MONTHS, _MONTHS, low_open=True, default=24.0)
+    landmark_months: float = plausible(0, _MAX_TRIAL_MONTHS, _MONTHS, low_open=True, default=24.0)
+    alpha: float = plausible(0, 0.5, low_open=True, high_open=True, default=0.05)
     methods: list[Method] = Field(default_factory=lambda: list(METHODS), min_length=1)
 
     @model_validator(mode="after")
@@ -556,7 +576,9 @@ def _describe(error: ValidationError, where: str) -> list[str]:
         else:
             received = item.get("input")
             shown = "" if isinstance(received, dict | list) else f" = {received!r}"
-            lines.append(f"  {where}: {key}{shown}: {item['msg'].removeprefix('Value error, ')}")
+            number = describe_number_error(Scenario, item)
+            text = number or item["msg"].removeprefix("Value error, ")
+            lines.append(f"  {where}: {key}{shown}: {text}")
     return lines
 
 
@@ -667,16 +689,38 @@ def _check_axis(key: Any, values: Any, where: str, design: Any) -> str | None:
             "r: 12}, {p0: 0.2, n1: 13, r1: 3, n: 50, r: 14}]."
         )
     if not isinstance(values, list) or not values:
-        return f"  {at}: must be a non-empty list of values; received {values!r}."
+        return f"  {at}: must be a non-empty list of values; received {_shown(values)}."
+    if len(values) > MAX_SCENARIOS:
+        return (
+            f"  {at}: {len(values):,} values; a file describes at most {MAX_SCENARIOS:,} "
+            "scenarios (MAX_SCENARIOS). Hint: use fewer values per axis or split the file."
+        )
     if field:
         bad = [v for v in values if not isinstance(v, bool | int | float | str)]
         if bad:
-            return f"  {at}: values must be numbers, true/false or words; received {bad[0]!r}."
+            return (
+                f"  {at}: values must be numbers, true/false or words; received {_shown(bad[0])}."
+            )
     elif not all(isinstance(v, dict) for v in values):
         return f"  {at}: each value must be a mapping (a whole {section} section)."
-    if len({repr(v) for v in values}) != len(values):
-        return f"  {at}: values must not repeat; received {values!r}."
+    counts = Counter(repr(v) for v in values)
+    repeated = [(text, k) for text, k in counts.items() if k > 1]
+    if repeated:
+        listed = ", ".join(f"{_shown(text, raw=True)} ({k} times)" for text, k in repeated[:5])
+        more = f" and {len(repeated) - 5:,} more" if len(repeated) > 5 else ""
+        return f"  {at}: values must not repeat; repeated: {listed}{more}."
     return None
+
+
+#: Longest echo of a value in a message (a 245,000-value axis was echoed whole, 1.2 MB).
+_ECHO_CHARS = 80
+
+
+def _shown(value: Any, raw: bool = False) -> str:
+    text = value if raw else repr(value)
+    return (
+        text if len(text) <= _ECHO_CHARS else f"{text[:_ECHO_CHARS]}... ({len(text):,} characters)"
+    )
 
 
 def _grid_axes(
@@ -781,8 +825,31 @@ def _resolve_once(
 _POINT_PROBLEMS_SHOWN = 5
 
 
-def parse_scenarios(raw: Any, source: str = "<scenarios>") -> tuple[Scenario, ...]:
+def _search_seconds(design: DesignSpec) -> float:
+    from osteo_stats.analyse.design import simon_search_seconds
+
+    assert design.p1 is not None and design.alpha is not None and design.power is not None
+    return simon_search_seconds(
+        design.p0, design.p1, design.alpha, design.power, nmax=design.nmax or 100, n=design.n
+    )
+
+
+#: Longest estimated time (s, :func:`osteo_stats.analyse.design.simon_search_seconds`) of the
+#: Simon searches one scenario file may ask for while it is read.
+MAX_SEARCH_SECONDS = 300
+
+#: ``progress(done, total, estimated_seconds)`` while the Simon searches of a file run.
+SearchProgress = Callable[[int, int, float], None]
+
+
+def parse_scenarios(
+    raw: Any, source: str = "<scenarios>", progress: SearchProgress | None = None
+) -> tuple[Scenario, ...]:
     """Validate a parsed scenario document (see the module docstring for the layout).
+
+    Simon searches (a ``design`` with ``p1``) run here, once per distinct design, after their
+    total time is estimated: more than :data:`MAX_SEARCH_SECONDS` is refused before any
+    search; ``progress`` is called before the first and after each.
 
     Raises
     ------
@@ -846,6 +913,7 @@ def parse_scenarios(raw: Any, source: str = "<scenarios>") -> tuple[Scenario, ..
                 expanded.append((where, entry, (grid_name, coordinates, keys)))
 
     scenarios: list[Scenario] = []
+    validated: list[tuple[str, Scenario, bool]] = []
     # Designs no rule satisfies: (grid, design) -> (index in problems, other points with it).
     failed: dict[tuple[str, DesignSpec], list[int]] = {}
     seen: dict[str, str] = {}
@@ -873,8 +941,29 @@ def parse_scenarios(raw: Any, source: str = "<scenarios>") -> tuple[Scenario, ..
             continue
         if grid_point is not None:
             scenario._grid = grid_point
-        if _resolve_once(scenario.design, where, grid_point is not None, problems, failed):
+        validated.append((where, scenario, grid_point is not None))
+    # Simon searches run when the file is read (a rule no design meets rejects the file before
+    # any simulation): estimate them first, refuse what would run for too long, then search
+    # with progress (issue 24: 100 values of design.p1 x 10 EFS values were an hour of silence).
+    searches = list(dict.fromkeys(s.design for _, s, _ in validated if s.design.searched))
+    estimate = sum(_search_seconds(design) for design in searches)
+    if estimate > MAX_SEARCH_SECONDS:
+        problems.append(
+            f"  design: the file asks for {len(searches):,} distinct Simon searches, estimated "
+            f"at {estimate:,.0f} s; at most {MAX_SEARCH_SECONDS:,} s (MAX_SEARCH_SECONDS). "
+            "Hint: fewer design.n or design.p1 values, a smaller nmax, or give the rules "
+            "(n1, r1, n, r) directly."
+        )
+        validated = []
+    elif progress is not None and searches:
+        progress(0, len(searches), estimate)
+    done: set[DesignSpec] = set()
+    for where, scenario, in_grid in validated:
+        if _resolve_once(scenario.design, where, in_grid, problems, failed):
             scenarios.append(scenario)
+        if progress is not None and scenario.design.searched and scenario.design not in done:
+            done.add(scenario.design)
+            progress(len(done), len(searches), estimate)
     for (grid, _), (index, others) in failed.items():
         if others:
             points = "1 other point" if others == 1 else f"{others} other points"
@@ -893,8 +982,10 @@ def parse_scenarios(raw: Any, source: str = "<scenarios>") -> tuple[Scenario, ..
     return tuple(scenarios)
 
 
-def load_scenarios(path: str | Path) -> tuple[Scenario, ...]:
-    """Read and validate a scenario YAML file.
+def load_scenarios(
+    path: str | Path, progress: SearchProgress | None = None
+) -> tuple[Scenario, ...]:
+    """Read and validate a scenario YAML file (``progress``: see :func:`parse_scenarios`).
 
     Raises
     ------
@@ -908,4 +999,4 @@ def load_scenarios(path: str | Path) -> tuple[Scenario, ...]:
         raw = load_config_yaml(path)
     except ConfigFileError as exc:
         raise ScenarioError(f"{path}: scenario file: {exc}") from None
-    return parse_scenarios(raw, source=str(path))
+    return parse_scenarios(raw, source=str(path), progress=progress)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,6 +28,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 
+from osteo_stats.epoch import source_date_epoch
 from osteo_stats.synth._spec import COLUMNS, DATASET_LABELS, Col
 
 # Offsets of the created/modified stamps in an XPT v5 file with one member (80-byte records):
@@ -42,14 +42,9 @@ _SAS_EPOCH = pd.Timestamp("1960-01-01")
 
 def xpt_timestamp(cutoff: date | None) -> datetime:
     """The time written into XPT headers: SOURCE_DATE_EPOCH, else the cut-off at midnight."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), tz=UTC).replace(tzinfo=None)
-        except ValueError:
-            raise ValueError(
-                f"SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01, got {epoch!r}"
-            ) from None
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return datetime.fromtimestamp(epoch, tz=UTC).replace(tzinfo=None)
     if cutoff is None:
         raise ValueError(
             "no DCUTDT in ADSL and SOURCE_DATE_EPOCH is not set: "

@@ -61,7 +61,7 @@ def test_imported_as_a_library_it_raises_the_package_error(tmp_path):
 )
 def test_valid_values_at_both_ends_are_honoured(epoch, stamp, tmp_path):
     code = (
-        "from osteo_stats.render.provenance import report_timestamp\n"
+        "from osteo_stats.epoch import report_timestamp\n"
         "print(report_timestamp().isoformat())\n"
     )
     out = _run(["-c", code], epoch, tmp_path)

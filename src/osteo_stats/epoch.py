@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from osteo_stats.errors import SourceDateEpochError
 
-__all__ = ["MAX_SOURCE_DATE_EPOCH", "source_date_epoch"]
+__all__ = ["MAX_SOURCE_DATE_EPOCH", "report_timestamp", "source_date_epoch"]
 
 MAX_SOURCE_DATE_EPOCH = 253_402_300_799
 """9999-12-31 23:59:59 UTC in seconds since the epoch."""
@@ -51,6 +52,17 @@ def source_date_epoch() -> int | None:
             f"last time a date can hold. {hint}"
         )
     return int(raw)
+
+
+def report_timestamp() -> datetime:
+    """The time of the run: ``SOURCE_DATE_EPOCH`` (reproducible builds) if set, else now; UTC.
+
+    The one home for "now" in any output or rule (provenance pages, XPT headers, simulation
+    summaries, the mapping's future-date check)."""
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return datetime.fromtimestamp(epoch, tz=UTC)
+    return datetime.now(tz=UTC).replace(microsecond=0)
 
 
 def check_at_import() -> None:

@@ -27,6 +27,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from osteo_stats.config_yaml import ConfigFileError, parse_config_yaml
+from osteo_stats.epoch import report_timestamp
 from osteo_stats.errors import OsteoStatsError
 from osteo_stats.load.issues import ValidationIssue, lookalike_hint, safe_value
 from osteo_stats.load.schemas import ANALYSIS_SET_FLAGS, key_columns
@@ -730,8 +731,6 @@ def _derive_cutoff(cutoff: Cutoff, mapping_name: str, out: Mapped) -> None:
 def _run_date() -> date:
     """The day of the run: ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else today
     (UTC), as on the provenance page."""
-    from osteo_stats.render.provenance import report_timestamp  # one home for the run time
-
     return report_timestamp().date()
 
 

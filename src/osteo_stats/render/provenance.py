@@ -11,11 +11,11 @@ import platform
 import shlex
 import subprocess
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from importlib import metadata
 from pathlib import Path
 
-from osteo_stats.epoch import source_date_epoch
+from osteo_stats.epoch import report_timestamp
 from osteo_stats.load import TrialData
 from osteo_stats.sap import file_sha256
 
@@ -56,14 +56,6 @@ class Provenance:
     generated_at: datetime
     #: The previous DMC cut-off and where it came from (SAP 10.4); empty for other reports.
     previous_dmc: str = ""
-
-
-def report_timestamp() -> datetime:
-    """``SOURCE_DATE_EPOCH`` (reproducible builds) if set, else now; always UTC."""
-    epoch = source_date_epoch()
-    if epoch is not None:
-        return datetime.fromtimestamp(epoch, tz=UTC)
-    return datetime.now(tz=UTC).replace(microsecond=0)
 
 
 def git_commit(start: Path | None = None) -> str:

@@ -175,8 +175,8 @@ def summary_html(
 ) -> str:
     """The HTML summary (``simulation.html.j2``): settings, grids, figures and the table."""
     from osteo_stats import __version__
+    from osteo_stats.epoch import report_timestamp
     from osteo_stats.render.html import render_html
-    from osteo_stats.render.provenance import report_timestamp
     from osteo_stats.render.svg import inline_svg
 
     grids: dict[str, dict[str, Any]] = {}

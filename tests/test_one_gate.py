@@ -9,7 +9,7 @@ transport v5 limit"): the export had a data check of its own. Now
   the mapping and the analysis cut-off); the export limit is gone (a long text is split, SAP 12.4);
   ``test_no_data_check_outside_load`` reads the source to keep it so;
 - for each rule of the bad-input catalogue (``tests/test_bad_inputs.py``, one case per rule of the
-  loader), for the analysis cut-off (``--cutoff`` after DCUTDT, SAP 6.2) and for a 60,000-character
+  loader) and of ADLB (``tests/test_load_adlb.py``), for the analysis cut-off (``--cutoff`` after DCUTDT, SAP 6.2) and for a 60,000-character
   AETERM, ``validate`` and ``analyze`` give the same verdict: both exit 1 with the same issue
   lines and nothing written, or both accept the data.
 """
@@ -20,9 +20,11 @@ import ast
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from minimal_trial import minimal_trial, write_trial
 from test_bad_inputs import CASES, Case
+from test_load_adlb import ROWS as ADLB_ROWS
 from typer.testing import CliRunner
 
 from osteo_stats.cli import app
@@ -64,6 +66,29 @@ def test_validate_and_analyze_give_the_same_verdict_for_every_rule(case: Case, t
     data = write_trial(tables, tmp_path / "data")
     case.after_write(data)
     _same_verdict(data, tmp_path / "out")
+
+
+#: One corruption per ADLB rule (the cases of tests/test_load_adlb.py), and the valid ADLB.
+ADLB_CASES = {
+    "valid": {},
+    "paramcd": {(0, "PARAMCD"): "ANC"},
+    "unit_unknown": {(2, "AVALU"): "IU/L"},
+    "unit_of_other_parameter": {(2, "AVALU"): "umol/L"},
+    "lln_above_uln": {(1, "ANRLO"): "8.0"},
+    "orphan": {(1, "USUBJID"): "PROMIS-999"},
+    "after_cutoff": {(1, "ADT"): "2026-07-01"},
+    "negative": {(1, "AVAL"): "-1"},
+    "duplicate_key": {(1, "ADT"): "2025-01-08", (1, "AVAL"): "3.0"},
+}
+
+
+@pytest.mark.parametrize("cells", ADLB_CASES.values(), ids=ADLB_CASES.keys())
+def test_validate_and_analyze_give_the_same_verdict_for_every_adlb_rule(cells, tmp_path):
+    tables = minimal_trial()
+    tables["ADLB"] = pd.DataFrame(ADLB_ROWS).astype(str)
+    for (row, column), value in cells.items():
+        tables["ADLB"].loc[row, column] = value
+    _same_verdict(write_trial(tables, tmp_path / "data"), tmp_path / "out")
 
 
 @pytest.mark.parametrize("cutoff", ["2026-06-30", "2026-07-01"])

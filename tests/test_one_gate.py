@@ -9,9 +9,9 @@ transport v5 limit"): the export had a data check of its own. Now
   the mapping and the analysis cut-off); the export limit is gone (a long text is split, SAP 12.4);
   ``test_no_data_check_outside_load`` reads the source to keep it so;
 - for each rule of the bad-input catalogue (``tests/test_bad_inputs.py``, one case per rule of the
-  loader) and of ADLB (``tests/test_load_adlb.py``), for the analysis cut-off (``--cutoff`` after DCUTDT, SAP 6.2) and for a 60,000-character
-  AETERM, ``validate`` and ``analyze`` give the same verdict: both exit 1 with the same issue
-  lines and nothing written, or both accept the data.
+  loader) and of ADLB (``tests/test_load_adlb.py``), for the analysis cut-off (``--cutoff`` after
+  DCUTDT, SAP 6.2) and for a 60,000-character AETERM, ``validate`` and ``analyze`` give the same
+  verdict: both exit 1 with the same issue lines and nothing written, or both accept the data.
 """
 
 from __future__ import annotations

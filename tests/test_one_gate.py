@@ -135,3 +135,18 @@ def test_no_data_check_outside_load():
     cli = (SRC / "cli.py").read_text(encoding="utf-8")
     calls = re.findall(r"validate_trial\(([^)]*)\)", cli)
     assert len(calls) == 2 and all("cutoff=cutoff_date" in call for call in calls), calls
+
+
+@pytest.mark.parametrize("case_id", ["grade_7", "missing_column", "non_utf8"])
+def test_report_dmc_refuses_with_the_lines_validate_prints(case_id, tmp_path):
+    # report goes through the same gate as analyze (a refusal costs no report layout)
+    case = next(c for c in CASES if c.id == case_id)
+    tables = minimal_trial()
+    case.corrupt(tables)
+    data = write_trial(tables, tmp_path / "data")
+    case.after_write(data)
+    checked = _invoke("validate", data, "--cutoff", "2026-06-30")
+    reported = _invoke("report", "dmc", "--data", data, "--out", tmp_path / "out")
+    assert checked.exit_code == reported.exit_code == 1
+    assert _issue_lines(checked.output) == _issue_lines(reported.output)
+    assert not (tmp_path / "out").exists()

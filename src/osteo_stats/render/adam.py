@@ -138,8 +138,8 @@ def _layout(series: pd.Series) -> _Layout:
     length = max(1, int(nbytes.max()) if len(nbytes) else 1)
     if length <= XPT_TEXT_MAX:
         return _Layout(kind, length, [])
-    return _Layout(kind, length, [split_text(v) if n > XPT_TEXT_MAX else [v]
-                                  for v, n in zip(text, nbytes, strict=True)])
+    pieces = [split_text(v) if n > XPT_TEXT_MAX else [v] for v, n in zip(text, nbytes, strict=True)]
+    return _Layout(kind, length, pieces)
 
 
 def _layouts(frame: pd.DataFrame) -> dict[str, _Layout]:

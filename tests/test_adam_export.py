@@ -1,8 +1,9 @@
 """The derived analysis datasets written to ``OUT/adam/`` (SAP 12.4).
 
 Read back from XPT (pyreadstat) and CSV, they equal the AnalysisData frames the tables were built
-from; labels are present; the SAS transport v5 limits are enforced, never cut silently; the
-metadata lists every variable written; the DMC report's ``adam/`` holds no efficacy; the files go
+from; labels are present; a text over the 200 bytes of SAS transport v5 is split into numbered
+continuation variables, never cut and never refused (issue 19); the metadata lists every variable
+written; the DMC report's ``adam/`` holds no efficacy; the files go
 through the output manifest.
 """
 
@@ -25,10 +26,18 @@ from typer.testing import CliRunner
 import osteo_stats.tlf.build as build
 from osteo_stats.cli import app
 from osteo_stats.derive.analysis_data import derive_analysis_data
-from osteo_stats.derive.export import DATASETS, export_datasets
-from osteo_stats.errors import DataValidationError
+from osteo_stats.derive.export import DATASETS, DERIVED, EXPORT_NAMES, export_datasets
 from osteo_stats.load import load_trial
-from osteo_stats.render.adam import check_xpt_v5, export_adam, write_adam
+from osteo_stats.render.adam import (
+    XPT_LABEL_MAX,
+    XPT_NAME,
+    XPT_NAME_MAX,
+    export_adam,
+    split_text,
+    write_adam,
+    xpt_parts,
+)
+from osteo_stats.synth._spec import COLUMNS as SOURCE_COLUMNS
 from osteo_stats.safe_csv import neutralise_cell
 from osteo_stats.sap import load_sap
 
@@ -167,7 +176,9 @@ def test_metadata_lists_every_variable_written(written):
         xpt_columns = pyreadstat.read_xport(written / f"{name.lower()}.xpt", metadataonly=True)[1]
         csv_header = _read_csv(written / f"{name.lower()}.csv").columns
         names = [v["name"] for v in dataset["variables"]]
-        assert names == list(xpt_columns.column_names) == list(csv_header), name
+        assert names == list(xpt_columns.column_names), name
+        in_csv = [v["name"] for v in dataset["variables"] if f"{name.lower()}.csv" in v["files"]]
+        assert in_csv == list(csv_header), name
         assert names == [r["name"] for r in rows if r["dataset"] == name], name
         for var in dataset["variables"]:
             assert var["type"] in ("Char", "Num") and var["length"] >= 1, var
@@ -182,46 +193,92 @@ def test_metadata_lists_every_variable_written(written):
     )
 
 
-def test_too_long_text_or_label_is_a_clear_error_not_a_cut(shipped_ad, monkeypatch):
+def test_every_exported_name_and_label_fits_sas_transport_v5():
+    # Names and labels come from the package's tables only (a user's extra columns are not
+    # exported), so the v5 limits are checked here once, not at run time.
+    declared = {(spec.dataset, spec.name, spec.label) for spec in DERIVED}
+    declared |= {(ds, col.name, col.label) for ds, cols in SOURCE_COLUMNS.items() for col in cols}
+    for dataset, name, label in declared:
+        assert XPT_NAME.fullmatch(name) and len(name) <= XPT_NAME_MAX, (dataset, name)
+        assert 0 < len(label) <= XPT_LABEL_MAX, (dataset, name, label)
+    for spec in DATASETS.values():
+        assert len(spec.name) <= XPT_NAME_MAX and 0 < len(spec.label) <= XPT_LABEL_MAX, spec
+    assert set(EXPORT_NAMES.values()) <= {name for _, name, _ in declared}
+    # a continuation variable (NAME1, NAME2, ..., up to 9999 pieces) never takes the name of a
+    # variable of the same dataset (ADPRIM repeats ADSL's)
+    by_dataset: dict[str, set[str]] = {}
+    for dataset, name, _ in declared:
+        by_dataset.setdefault("ADSL" if dataset == "ADPRIM" else dataset, set()).add(name)
+    for names in by_dataset.values():
+        for name in names:
+            assert not set(xpt_parts(name, 10_000)[1:]) & names, name
+
+
+@pytest.mark.parametrize(
+    ("value", "pieces"),
+    [
+        ("x" * 200, ["x" * 200]),  # the limit itself: one piece
+        ("x" * 201, ["x" * 200, "x"]),
+        ("é" * 101, ["é" * 100, "é"]),  # 2 bytes each: 202 bytes
+        ("x" + "€" * 67, ["x" + "€" * 66, "€"]),  # 3 bytes: never cut inside a character
+        ("ab " * 70, ["ab " * 66 + "ab", " " + "ab " * 3]),  # cut before a blank
+        ("a" + " " * 250 + "b", ["a", " " * 200, " " * 50 + "b"]),  # only a blank run is cut
+        ("🙂" * 51, ["🙂" * 50, "🙂"]),  # 4 bytes
+    ],
+)
+def test_split_text_pieces_are_at_most_200_bytes_and_join_to_the_value(value, pieces):
+    got = split_text(value)
+    assert got == pieces
+    assert "".join(got) == value
+    assert all(len(p.encode("utf-8")) <= 200 for p in got)
+
+
+def _xpt_text(path: Path, column: str) -> list[str]:
+    """The value of ``column`` read back from an XPT: the variable and its continuations joined,
+    in the order the define metadata gives."""
+    frame, _ = pyreadstat.read_xport(path)
+    define = json.loads((path.parent / "define.json").read_text(encoding="utf-8"))
+    (dataset,) = [d for d in define["datasets"] if d["name"] == path.stem.upper()]
+    (var,) = [v for v in dataset["variables"] if v["name"] == column]
+    parts = var["xpt_parts"].split() or [column]
+    return ["".join(row) for row in frame[parts].itertuples(index=False)]
+
+
+def test_a_60000_character_term_is_written_whole_not_refused(shipped_ad, tmp_path):
+    # Issue 19: a source AETERM too long for one v5 value is valid data; the export carries it
+    # (SDTM convention) instead of stopping the analysis.
+    words = " ".join(f"wörd{i}" for i in range(10_000))[:59_999] + "x"  # 60,000 characters
     adae = export_datasets(shipped_ad)["ADAE"]
-    check_xpt_v5("ADAE", adae.assign(AETERM="x" * 200))  # 200 bytes: the limit itself is fine
-    long = adae.copy()
-    long.loc[3, "AETERM"] = "y" * 201
-    with pytest.raises(DataValidationError) as caught:
-        check_xpt_v5("ADAE", long)
-    (issue,) = caught.value.issues
-    assert (issue.dataset, issue.column, issue.usubjid) == (
-        "ADAE",
-        "AETERM",
-        long.loc[3, "USUBJID"],
-    )
-    assert "201 bytes" in issue.value and "200 bytes" in issue.rule
-    # a 2-byte character counts twice: 101 x "é" is 202 bytes
-    with pytest.raises(DataValidationError):
-        check_xpt_v5("ADAE", adae.assign(AETERM="é" * 101))
-    # a label over 40 characters names the variable
-    import osteo_stats.render.adam as adam
-    from osteo_stats.derive.export import variable_spec
-
-    def long_label(dataset, name):
-        spec = variable_spec(dataset, name)
-        return spec if name != "AESEQ" else type(spec)(dataset, name, "L" * 41, "", "")
-
-    monkeypatch.setattr(adam, "variable_spec", long_label)
-    with pytest.raises(DataValidationError, match="AESEQ.*over 40 characters"):
-        check_xpt_v5("ADAE", adae)
+    adae.loc[3, "AETERM"] = words
+    out = tmp_path / "adam"
+    out.mkdir()
+    write_adam({"ADAE": adae}, out, study="PROMIS", cutoff=date(2026, 4, 30), analysis_type="x")
+    texts = _xpt_text(out / "adae.xpt", "AETERM")
+    assert texts == [str(v) for v in adae["AETERM"]]
+    assert _read_csv(out / "adae.csv")["AETERM"][3] == words
+    frame, meta = pyreadstat.read_xport(out / "adae.xpt")
+    define = json.loads((out / "define.json").read_text(encoding="utf-8"))
+    variables = {v["name"]: v for v in define["datasets"][0]["variables"]}
+    parts = variables["AETERM"]["xpt_parts"].split()
+    nbytes = len(words.encode("utf-8"))
+    assert len(parts) >= -(-nbytes // 200) and parts[:3] == ["AETERM", "AETERM1", "AETERM2"]
+    assert parts[-1] == f"AETER{len(parts) - 1}" and all(len(p) <= 8 for p in parts)
+    assert variables["AETERM"]["value_length"] == nbytes
+    assert all(variables[p]["length"] <= 200 for p in parts)
+    assert variables["AETERM1"]["files"] == "adae.xpt"
+    assert meta.column_names_to_labels["AETERM1"] == f"AETERM text, part 2 of {len(parts)}"
+    assert "SDTM" in define["xpt_long_text"]
+    assert frame["AETERM1"][0] == ""  # a short value leaves its continuations blank
 
 
-def test_a_too_long_value_stops_analyze_and_nothing_is_written(tmp_path):
+def test_a_long_value_does_not_stop_analyze(tmp_path):
     tables = minimal_trial()
     tables["ADAE"].loc[0, "AETERM"] = "fatigue " * 30  # 240 bytes
     data = write_trial(tables, tmp_path / "data")
     out = tmp_path / "out"
     result = _invoke("analyze", "--data", data, "--out", out)
-    assert result.exit_code == 1
-    message = " ".join(result.stderr.split())
-    assert "AETERM" in message and "PROMIS-001" in message and "200 bytes" in message
-    assert not out.exists()
+    assert result.exit_code == 0, result.output
+    assert _xpt_text(out / "adam" / "adae.xpt", "AETERM")[0] == ("fatigue " * 30).rstrip()
 
 
 def test_dmc_selection_holds_no_efficacy(shipped_ad, tmp_path):

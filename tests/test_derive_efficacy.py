@@ -465,8 +465,14 @@ def test_primary_endpoint_statuses():
         "SAP 3.1 F2 left follow-up event-free without follow-up to 24 months: "
         "DISCONTINUED (LOST TO FOLLOW-UP) on 2024-03-01"
     )
-    assert reasons[4].startswith("SAP 3.1 N2")
-    assert reasons[5].startswith("SAP 3.1 N2 left follow-up event-free after the 24-month date")
+    assert reasons[4] == (
+        "SAP 3.1 N2 in follow-up, event-free, without S2 follow-up to the 24-month date "
+        "2024-12-31 (adequate assessment from 2024-12-17, alive on 2024-12-31)"
+    )
+    assert reasons[5] == (
+        "SAP 3.1 N2 DISCONTINUED on 2025-02-01, event-free, without S2 follow-up to the 24-month "
+        "date 2024-12-31 (adequate assessment from 2024-12-17, alive on 2024-12-31)"
+    )
 
 
 def test_primary_endpoint_not_evaluable_yet_before_the_landmark_and_exclude_setting():

@@ -12,6 +12,7 @@ grade 4. A value at LLN (or ULN) exactly is grade 0.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -221,3 +222,162 @@ def test_worst_post_baseline_grade_per_patient_and_parameter():
     assert worst[["USUBJID", "PARAMCD"]].values.tolist() == [["A", "NEUT"], ["B", "PLAT"]]
     assert worst["WORSTGR"].tolist() == [4, 3]
     assert worst["BTOXGR"].iloc[0] == 0 and pd.isna(worst["BTOXGR"].iloc[1])
+
+
+# --- every grading boundary, at, just below and just above the limit (issue 19, SAP 9.6) -------
+#
+# Limits are worked by hand in decimal from the CTCAE v5.0 text with normal ranges recorded to one
+# decimal (as laboratories report them), chosen so that binary floating point gets the product
+# wrong: 3 x 32.3 is 96.89999999999999 in float, 1.5 x 21.4 is 32.099999999999994, 3 x 23.9 is
+# 71.69999999999999. A value equal to a limit belongs to the lower grade (SAP 9.6), except the
+# ALT/AST "1.5 - 3.0 x baseline" grade 1, which includes 1.5 x baseline. "Just below/above" is one
+# unit of the last recorded decimal. Each row: (PARAMCD, LLN, ULN, baseline or None, value, grade).
+
+#: Decreases (no baseline criteria).
+LOW_BOUNDARIES = [
+    # Neutrophils, LLN 1.7: <LLN g1, <1.5 g2, <1.0 g3, <0.5 g4
+    ("NEUT", 1.7, 7.5, None, 1.71, 0), ("NEUT", 1.7, 7.5, None, 1.7, 0),
+    ("NEUT", 1.7, 7.5, None, 1.69, 1), ("NEUT", 1.7, 7.5, None, 1.51, 1),
+    ("NEUT", 1.7, 7.5, None, 1.5, 1), ("NEUT", 1.7, 7.5, None, 1.49, 2),
+    ("NEUT", 1.7, 7.5, None, 1.01, 2), ("NEUT", 1.7, 7.5, None, 1.0, 2),
+    ("NEUT", 1.7, 7.5, None, 0.99, 3), ("NEUT", 1.7, 7.5, None, 0.51, 3),
+    ("NEUT", 1.7, 7.5, None, 0.5, 3), ("NEUT", 1.7, 7.5, None, 0.49, 4),
+    # Platelets, LLN 140.7: <LLN g1, <75 g2, <50 g3, <25 g4
+    ("PLAT", 140.7, 400, None, 140.8, 0), ("PLAT", 140.7, 400, None, 140.7, 0),
+    ("PLAT", 140.7, 400, None, 140.6, 1), ("PLAT", 140.7, 400, None, 75.1, 1),
+    ("PLAT", 140.7, 400, None, 75, 1), ("PLAT", 140.7, 400, None, 74.9, 2),
+    ("PLAT", 140.7, 400, None, 50.1, 2), ("PLAT", 140.7, 400, None, 50, 2),
+    ("PLAT", 140.7, 400, None, 49.9, 3), ("PLAT", 140.7, 400, None, 25.1, 3),
+    ("PLAT", 140.7, 400, None, 25, 3), ("PLAT", 140.7, 400, None, 24.9, 4),
+    # Haemoglobin (g/L), LLN 118.5: <LLN g1, <100 g2, <80 g3; no laboratory grade 4
+    ("HGB", 118.5, 160, None, 118.6, 0), ("HGB", 118.5, 160, None, 118.5, 0),
+    ("HGB", 118.5, 160, None, 118.4, 1), ("HGB", 118.5, 160, None, 100.1, 1),
+    ("HGB", 118.5, 160, None, 100, 1), ("HGB", 118.5, 160, None, 99.9, 2),
+    ("HGB", 118.5, 160, None, 80.1, 2), ("HGB", 118.5, 160, None, 80, 2),
+    ("HGB", 118.5, 160, None, 79.9, 3), ("HGB", 118.5, 160, None, 10, 3),
+    # Leukocytes, LLN 3.9: <LLN g1, <3.0 g2, <2.0 g3, <1.0 g4
+    ("WBC", 3.9, 10.0, None, 3.91, 0), ("WBC", 3.9, 10.0, None, 3.9, 0),
+    ("WBC", 3.9, 10.0, None, 3.89, 1), ("WBC", 3.9, 10.0, None, 3.01, 1),
+    ("WBC", 3.9, 10.0, None, 3.0, 1), ("WBC", 3.9, 10.0, None, 2.99, 2),
+    ("WBC", 3.9, 10.0, None, 2.01, 2), ("WBC", 3.9, 10.0, None, 2.0, 2),
+    ("WBC", 3.9, 10.0, None, 1.99, 3), ("WBC", 3.9, 10.0, None, 1.01, 3),
+    ("WBC", 3.9, 10.0, None, 1.0, 3), ("WBC", 3.9, 10.0, None, 0.99, 4),
+    # Lymphocytes, LLN 1.1: <LLN g1, <0.8 g2, <0.5 g3, <0.2 g4
+    ("LYMPH", 1.1, 4.0, None, 1.11, 0), ("LYMPH", 1.1, 4.0, None, 1.1, 0),
+    ("LYMPH", 1.1, 4.0, None, 1.09, 1), ("LYMPH", 1.1, 4.0, None, 0.81, 1),
+    ("LYMPH", 1.1, 4.0, None, 0.8, 1), ("LYMPH", 1.1, 4.0, None, 0.79, 2),
+    ("LYMPH", 1.1, 4.0, None, 0.51, 2), ("LYMPH", 1.1, 4.0, None, 0.5, 2),
+    ("LYMPH", 1.1, 4.0, None, 0.49, 3), ("LYMPH", 1.1, 4.0, None, 0.21, 3),
+    ("LYMPH", 1.1, 4.0, None, 0.2, 3), ("LYMPH", 1.1, 4.0, None, 0.19, 4),
+]  # fmt: skip
+
+#: Increases graded by ULN (no baseline, or a baseline at or below ULN: the same grades).
+ULN_BOUNDARIES = [
+    # ALT, ULN 32.3: >ULN g1, >3x = 96.9 g2, >5x = 161.5 g3, >20x = 646 g4
+    ("ALT", 7, 32.3, None, 32.2, 0), ("ALT", 7, 32.3, None, 32.3, 0),
+    ("ALT", 7, 32.3, None, 32.4, 1), ("ALT", 7, 32.3, None, 96.8, 1),
+    ("ALT", 7, 32.3, None, 96.9, 1), ("ALT", 7, 32.3, None, 97.0, 2),
+    ("ALT", 7, 32.3, None, 161.4, 2), ("ALT", 7, 32.3, None, 161.5, 2),
+    ("ALT", 7, 32.3, None, 161.6, 3), ("ALT", 7, 32.3, None, 645.9, 3),
+    ("ALT", 7, 32.3, None, 646, 3), ("ALT", 7, 32.3, None, 646.1, 4),
+    # AST, ULN 33.4: >ULN g1, >3x = 100.2 g2, >5x = 167 g3, >20x = 668 g4
+    ("AST", 8, 33.4, None, 33.3, 0), ("AST", 8, 33.4, None, 33.4, 0),
+    ("AST", 8, 33.4, None, 33.5, 1), ("AST", 8, 33.4, None, 100.1, 1),
+    ("AST", 8, 33.4, None, 100.2, 1), ("AST", 8, 33.4, None, 100.3, 2),
+    ("AST", 8, 33.4, None, 166.9, 2), ("AST", 8, 33.4, None, 167, 2),
+    ("AST", 8, 33.4, None, 167.1, 3), ("AST", 8, 33.4, None, 667.9, 3),
+    ("AST", 8, 33.4, None, 668, 3), ("AST", 8, 33.4, None, 668.1, 4),
+    # Bilirubin, ULN 21.4: >ULN g1, >1.5x = 32.1 g2, >3x = 64.2 g3, >10x = 214 g4
+    ("BILI", 3, 21.4, None, 21.3, 0), ("BILI", 3, 21.4, None, 21.4, 0),
+    ("BILI", 3, 21.4, None, 21.5, 1), ("BILI", 3, 21.4, None, 32.09, 1),
+    ("BILI", 3, 21.4, None, 32.1, 1), ("BILI", 3, 21.4, None, 32.11, 2),
+    ("BILI", 3, 21.4, None, 64.19, 2), ("BILI", 3, 21.4, None, 64.2, 2),
+    ("BILI", 3, 21.4, None, 64.21, 3), ("BILI", 3, 21.4, None, 213.9, 3),
+    ("BILI", 3, 21.4, None, 214, 3), ("BILI", 3, 21.4, None, 214.1, 4),
+    # Creatinine, ULN 104.3: >ULN g1, >1.5x = 156.45 g2, >3x = 312.9 g3, >6x = 625.8 g4
+    ("CREAT", 60, 104.3, None, 104.2, 0), ("CREAT", 60, 104.3, None, 104.3, 0),
+    ("CREAT", 60, 104.3, None, 104.4, 1), ("CREAT", 60, 104.3, None, 156.44, 1),
+    ("CREAT", 60, 104.3, None, 156.45, 1), ("CREAT", 60, 104.3, None, 156.46, 2),
+    ("CREAT", 60, 104.3, None, 312.89, 2), ("CREAT", 60, 104.3, None, 312.9, 2),
+    ("CREAT", 60, 104.3, None, 312.91, 3), ("CREAT", 60, 104.3, None, 625.79, 3),
+    ("CREAT", 60, 104.3, None, 625.8, 3), ("CREAT", 60, 104.3, None, 625.81, 4),
+]  # fmt: skip
+
+#: Increases after a baseline above ULN: multiples of the baseline (SAP 9.6; creatinine keeps ULN).
+BASELINE_BOUNDARIES = [
+    # ALT, ULN 32.3, baseline 40.7: >=1.5x = 61.05 g1, >3x = 122.1 g2, >5x = 203.5 g3,
+    # >20x = 814 g4
+    ("ALT", 7, 32.3, 40.7, 61.04, 0), ("ALT", 7, 32.3, 40.7, 61.05, 1),
+    ("ALT", 7, 32.3, 40.7, 61.06, 1), ("ALT", 7, 32.3, 40.7, 122.09, 1),
+    ("ALT", 7, 32.3, 40.7, 122.1, 1), ("ALT", 7, 32.3, 40.7, 122.11, 2),
+    ("ALT", 7, 32.3, 40.7, 203.49, 2), ("ALT", 7, 32.3, 40.7, 203.5, 2),
+    ("ALT", 7, 32.3, 40.7, 203.51, 3), ("ALT", 7, 32.3, 40.7, 813.99, 3),
+    ("ALT", 7, 32.3, 40.7, 814, 3), ("ALT", 7, 32.3, 40.7, 814.01, 4),
+    # AST, ULN 33.4, baseline 44.9: >=1.5x = 67.35 g1, >3x = 134.7 g2, >5x = 224.5 g3,
+    # >20x = 898 g4
+    ("AST", 8, 33.4, 44.9, 67.34, 0), ("AST", 8, 33.4, 44.9, 67.35, 1),
+    ("AST", 8, 33.4, 44.9, 67.36, 1), ("AST", 8, 33.4, 44.9, 134.69, 1),
+    ("AST", 8, 33.4, 44.9, 134.7, 1), ("AST", 8, 33.4, 44.9, 134.71, 2),
+    ("AST", 8, 33.4, 44.9, 224.49, 2), ("AST", 8, 33.4, 44.9, 224.5, 2),
+    ("AST", 8, 33.4, 44.9, 224.51, 3), ("AST", 8, 33.4, 44.9, 897.99, 3),
+    ("AST", 8, 33.4, 44.9, 898, 3), ("AST", 8, 33.4, 44.9, 898.01, 4),
+    # Bilirubin, ULN 21.4, baseline 23.9 (issue 19): >1.0x = 23.9 g1, >1.5x = 35.85 g2,
+    # >3x = 71.7 g3, >10x = 239 g4
+    ("BILI", 3, 21.4, 23.9, 23.89, 0), ("BILI", 3, 21.4, 23.9, 23.9, 0),
+    ("BILI", 3, 21.4, 23.9, 23.91, 1), ("BILI", 3, 21.4, 23.9, 35.84, 1),
+    ("BILI", 3, 21.4, 23.9, 35.85, 1), ("BILI", 3, 21.4, 23.9, 35.86, 2),
+    ("BILI", 3, 21.4, 23.9, 71.69, 2), ("BILI", 3, 21.4, 23.9, 71.7, 2),
+    ("BILI", 3, 21.4, 23.9, 71.71, 3), ("BILI", 3, 21.4, 23.9, 238.99, 3),
+    ("BILI", 3, 21.4, 23.9, 239, 3), ("BILI", 3, 21.4, 23.9, 239.01, 4),
+    # Creatinine keeps its ULN criteria after a baseline of 150 > ULN 104.3 (SAP 9.6 choice a)
+    ("CREAT", 60, 104.3, 150, 156.45, 1), ("CREAT", 60, 104.3, 150, 156.46, 2),
+    ("CREAT", 60, 104.3, 150, 312.9, 2), ("CREAT", 60, 104.3, 150, 312.91, 3),
+]  # fmt: skip
+
+
+def _grade(rows) -> list[int]:
+    frame = _frame([(p, lo, hi, v) for p, lo, hi, _, v, _ in rows])
+    baseline = pd.Series([np.nan if b is None else float(b) for *_, b, _, _ in rows])
+    return grade_values(frame, baseline=baseline)["ATOXGR"].tolist()
+
+
+@pytest.mark.parametrize("case", LOW_BOUNDARIES + ULN_BOUNDARIES + BASELINE_BOUNDARIES, ids=str)
+def test_every_limit_is_exact_at_just_below_and_just_above(case):
+    assert _grade([case]) == [case[-1]]
+
+
+@pytest.mark.parametrize("case", ULN_BOUNDARIES, ids=str)
+def test_a_normal_baseline_keeps_the_uln_limits(case):
+    paramcd, lo, hi, _, value, expected = case
+    # a baseline at ULN is normal, below it too: the ULN criteria stay in force
+    assert _grade([(paramcd, lo, hi, hi, value, expected)]) == [expected]
+    assert _grade([(paramcd, lo, hi, lo, value, expected)]) == [expected]
+
+
+def test_the_boundary_cases_cover_every_row_of_the_grading_table():
+    table = grading_criteria()
+    cases = LOW_BOUNDARIES + ULN_BOUNDARIES + BASELINE_BOUNDARIES
+    for row in table.itertuples(index=False):
+        # each grade of each parameter is reached, and so is the grade below it at its limit
+        by_param = [c for c in cases if c[0] == row.PARAMCD]
+        assert any(c[-1] == row.GRADE for c in by_param), row
+        assert sum(c[-1] == row.GRADE - 1 for c in by_param) >= 2, row
+        if pd.notna(row.BASE_FACTOR):
+            assert any(c[3] is not None and c[-1] == row.GRADE for c in by_param), row
+    assert {c[0] for c in cases} == set(table["PARAMCD"])
+
+
+def test_the_grade_is_the_same_on_a_large_frame():
+    # the vectorised exact comparison gives each row the grade it has alone
+    cases = (LOW_BOUNDARIES + ULN_BOUNDARIES + BASELINE_BOUNDARIES) * 50
+    assert _grade(cases) == [c[-1] for c in cases]
+
+
+def test_a_value_with_many_decimals_is_still_compared_exactly():
+    # An LLN stored as 120.00000000000001 (14 decimals, as a unit conversion may leave it) puts
+    # the data on the exact path for many decimals (Python integers): 120 is below that LLN
+    # (grade 1), and 32.1 is still equal to 1.5 x 21.4.
+    grades = _grade([("HGB", 120.00000000000001, 160, None, 120, 1),
+                     ("BILI", 3, 21.4, None, 32.1, 1), ("BILI", 3, 21.4, None, 32.1000001, 2),
+                     ("BILI", 3, 21.4, 23.9, 71.7, 2)])  # fmt: skip
+    assert grades == [1, 1, 2, 2]

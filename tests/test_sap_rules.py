@@ -101,9 +101,8 @@ def test_leaving_follow_up_after_the_landmark_is_not_yet_evaluable_at_an_interim
     ]  # fmt: skip
     assert got["PRIMRULE"].tolist() == ["N2", "N2", "F2", "N2", "S2", "N1"]
     assert got["PRIMREAS"][0] == (
-        "SAP 3.1 N2 left follow-up event-free after the 24-month date 2026-01-01 without "
-        "follow-up to it: COMPLETED (no reason) on 2026-02-15 (needs an adequate assessment on "
-        "or after 2025-12-18 and alive on 2026-01-01)"
+        "SAP 3.1 N2 COMPLETED on 2026-02-15, event-free, without S2 follow-up to the 24-month "
+        "date 2026-01-01 (adequate assessment from 2025-12-18, alive on 2026-01-01)"
     )
     assert got["PRIMREAS"][2].startswith("SAP 3.1 F2 left follow-up event-free")
 
@@ -118,9 +117,10 @@ def test_final_analysis_counts_the_residual_not_evaluable_patients_as_failures()
         "FAILURE", "FAILURE", "FAILURE", "FAILURE", "SUCCESS", "NOT EVALUABLE YET",
     ]  # fmt: skip
     assert got["PRIMRULE"].tolist() == ["F3", "F3", "F2", "F3", "S2", "N1"]
-    assert got["PRIMREAS"][0].startswith(
-        "SAP 3.1 F3 not evaluable at the final analysis, counted as a failure: "
-        "left follow-up event-free after the 24-month date 2026-01-01"
+    assert got["PRIMREAS"][0] == (
+        "SAP 3.1 F3 (N2 at the final analysis) COMPLETED on 2026-02-15, event-free, without S2 "
+        "follow-up to the 24-month date 2026-01-01 (adequate assessment from 2025-12-18, alive "
+        "on 2026-01-01)"
     )
     with pytest.raises(ValueError, match="'provisional' is not an analysis type"):
         derive_primary_endpoint(at(CUT, rows), efs, SAP, CUT, analysis_type="provisional")

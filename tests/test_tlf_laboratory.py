@@ -4,12 +4,15 @@
    CTCAE v5.0 text before running the code.
 2. An independent check on the shipped synthetic data: the shift table and the grade 3-4 by
    phase counts recomputed with a plain pandas groupby from the raw ``adlb.csv``/``adsl.csv`` and
-   the grading table (not calling ``osteo_stats.derive.laboratory``), against the TLF's ARD.
+   the grading table (not calling ``osteo_stats.derive.laboratory``), against the TLF's ARD;
+   each limit compared in exact decimal arithmetic as SAP 9.6 says (Python ``Decimal`` of each
+   recorded value, one value at a time).
 3. Without an ADLB file the three TLFs are "not available: ADLB not supplied".
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
@@ -140,6 +143,19 @@ def test_without_adlb_the_laboratory_tlfs_are_not_available(tmp_path):
 # --- independent recomputation on the shipped data (plain pandas) ------------------------------
 
 
+def _exact(values, operators, factors, references) -> np.ndarray:
+    """value <op> factor x reference with each number the decimal it was recorded as."""
+
+    def holds(value, operator, factor, reference) -> bool:
+        if any(pd.isna(x) for x in (value, operator, factor, reference)):
+            return False
+        a, limit = Decimal(str(value)), Decimal(str(factor)) * Decimal(str(reference))
+        return {"<": a < limit, ">": a > limit, ">=": a >= limit}[operator]
+
+    rows = zip(values, operators, factors, references, strict=True)
+    return np.array([holds(*row) for row in rows], dtype=bool)
+
+
 def _independent_worst() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Grade, baseline and post-baseline window from the raw CSVs and the grading table."""
     lb = pd.read_csv(SHIPPED / "adlb.csv", parse_dates=["ADT"])
@@ -158,12 +174,10 @@ def _independent_worst() -> tuple[pd.DataFrame, pd.DataFrame]:
     lb = lb.merge(bl, on=["USUBJID", "PARAMCD"], how="left")
     m = lb.merge(crit, on="PARAMCD", how="inner")  # TSH has no criteria: not graded
     ref = np.select([m.REFERENCE == "LLN", m.REFERENCE == "ULN"], [m.ANRLO, m.ANRHI], 1.0)
-    limit = m.FACTOR * ref
-    met = np.where(m.OPERATOR == "<", m.AVAL < limit, m.AVAL > limit)
+    met = _exact(m.AVAL, m.OPERATOR, m.FACTOR, ref)
     # CTCAE "if baseline was abnormal": after a baseline above ULN, multiples of the baseline
     by_base = (m.BL > m.ANRHI) & m.BASE_FACTOR.notna() & (m.ADT > m.TRTSDT)
-    base_limit = m.BASE_FACTOR * m.BL
-    met_base = np.where(m.BASE_OPERATOR == ">=", m.AVAL >= base_limit, m.AVAL > base_limit)
+    met_base = _exact(m.AVAL, m.BASE_OPERATOR, m.BASE_FACTOR, m.BL)
     m["g"] = np.where(np.where(by_base, met_base, met), m.GRADE, 0)
     keys = ["USUBJID", "PARAMCD", "ADT", "TRTSDT", "TRTEDT", "SURGDT"]
     graded = m.groupby(keys, as_index=False, dropna=False)["g"].max()

@@ -176,8 +176,18 @@ def validate(
     ] = None,
     sap_path: SapOption = None,
     mapping: MappingOption = None,
+    cutoff: Annotated[
+        str | None,
+        typer.Option(
+            "--cutoff",
+            help="Also check an analysis cut-off YYYY-MM-DD as analyze and report would.",
+        ),
+    ] = None,
 ) -> None:
-    """Validate a data directory against the SAP data model: a grouped summary of the problems."""
+    """Validate a data directory against the SAP data model: a grouped summary of the problems.
+
+    Every check a command that analyses applies to its data runs here (one gate).
+    """
     from osteo_stats.load import validate_trial
     from osteo_stats.load.overview import summarise_trial
 
@@ -191,12 +201,13 @@ def validate(
         )
         raise typer.Exit(EXIT_USAGE)
     sap = _load_sap(sap_path)
+    cutoff_date = _parse_date(cutoff, "--cutoff")
     with _user_errors():
         if issues_file is not None:  # an impossible --issues file is said before the long work
             from osteo_stats.outputs import check_output_file
 
             check_output_file(issues_file, keep_out=_keep_out(data_dir))
-        data, issues = validate_trial(data_dir, sap, mapping)
+        data, issues = validate_trial(data_dir, sap, mapping, cutoff=cutoff_date)
     if issues_file is not None:
         _write_issues(issues, issues_file, data_dir, sap_path)
         pointer = f"Every issue, one row each: {_plain(issues_file)} ({len(issues):,} rows)"
@@ -814,7 +825,7 @@ def _analysis_outputs(
     cutoff_date = _parse_date(cutoff, "--cutoff")
     status.update(Text(f"Loading and validating {_plain(data_dir)}"))
     with _user_errors():
-        data, issues = validate_trial(data_dir, sap, mapping)
+        data, issues = validate_trial(data_dir, sap, mapping, cutoff=cutoff_date)
     if data is None:
         status.stop()
         _print_issues(

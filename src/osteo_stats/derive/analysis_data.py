@@ -16,7 +16,8 @@ from osteo_stats.derive.response import derive_best_pct_change, derive_bor
 from osteo_stats.derive.safety import derive_ae_phase, derive_teae, derive_unacceptable_toxicity
 from osteo_stats.derive.tte import derive_adtte, derive_primary_endpoint
 from osteo_stats.errors import DataValidationError
-from osteo_stats.load import TrialData, ValidationIssue
+from osteo_stats.load import TrialData
+from osteo_stats.load.validate import cutoff_issues
 from osteo_stats.sap import SAP
 
 #: The analysis sets of SAP 4, by the name tables and the ARD use.
@@ -212,21 +213,9 @@ def derive_analysis_data(
 
     check_analysis_type(analysis_type)
     cutoff = trial.cutoff if cutoff is None else cutoff
-    if cutoff > trial.cutoff:
-        raise DataValidationError(
-            [
-                ValidationIssue(
-                    dataset="ADSL",
-                    row=None,
-                    usubjid=None,
-                    column="DCUTDT",
-                    value=f"{cutoff:%Y-%m-%d}",
-                    rule=f"analysis cut-off must be on or before the extract's DCUTDT "
-                    f"{trial.cutoff:%Y-%m-%d} (SAP 6.2)",
-                    hint="choose an earlier --cutoff or use a later data extract",
-                )
-            ]
-        )
+    late = cutoff_issues(cutoff, trial.cutoff)  # the gate validate --cutoff applies too
+    if late:
+        raise DataValidationError(late)
     if previous_cutoff is not None:
         check_previous_cutoff(previous_cutoff, cutoff)
     # The one cut (SAP 6.2): every derivation below works on what was known at the cut-off.

@@ -4,6 +4,13 @@ The grading rules are data, not code: ``osteo_stats/data/ctcae_v5_lab.csv`` hold
 parameter, direction and grade with the CTCAE v5.0 term and threshold (absolute, or a multiple
 of the normal range's LLN or ULN). :func:`grade_values` applies it to whole columns.
 
+Every limit is compared in exact decimal arithmetic (SAP 9.6): a value equal to a limit belongs to
+the lower grade, and in binary floating point 3.0 x 23.9 is 71.69999999999999, so bilirubin 71.7
+after a baseline of 23.9 would be "above 3 x baseline". Each number is read as the decimal it was
+recorded as (the shortest decimal that gives the stored float, what ``str()`` shows), and value,
+factor and reference are compared as integers scaled by a common power of ten
+(:func:`exceeds`), vectorised.
+
 ADLB here is at the data cut-off (:class:`~osteo_stats.derive.cutoff.CutoffSnapshot`): a value
 sampled after the cut-off does not exist, so nothing filters by date.
 """
@@ -11,6 +18,7 @@ sampled after the cut-off does not exist, so nothing filters by date.
 from __future__ import annotations
 
 import functools
+from decimal import Decimal
 from importlib import resources
 
 import numpy as np
@@ -22,6 +30,7 @@ from osteo_stats.sap import Safety
 __all__ = [
     "GRADING_FILE",
     "derive_adlb",
+    "exceeds",
     "grade_values",
     "graded_parameters",
     "grading_criteria",
@@ -89,27 +98,86 @@ def grade_values(adlb: pd.DataFrame, baseline: pd.Series | None = None) -> pd.Da
     """
     out = adlb.copy()
     table = grading_criteria()
-    grade = pd.Series(0, index=out.index, dtype="Int64")
-    value = out["AVAL"]
+    grade = np.zeros(len(out), dtype="int64")
     base = pd.Series(np.nan, index=out.index) if baseline is None else baseline
     abnormal = (base.to_numpy() > out["ANRHI"].to_numpy()) & base.notna().to_numpy()
+    # AVAL, LLN, ULN, baseline and 1 (an absolute limit) as exact decimal integers, one scale
+    columns = (out["AVAL"], out["ANRLO"], out["ANRHI"], base)
+    floats = [np.asarray(c, dtype="float64") for c in columns]
+    value, lln, uln, base_value, one = decimal_integers(*floats, np.ones(len(out)))
+    known = dict(zip(("AVAL", "LLN", "ULN", "BASE"), map(np.isfinite, floats), strict=True))
+    known["ABS"] = np.ones(len(out), dtype=bool)
+    references = {"ABS": one, "LLN": lln, "ULN": uln}
+    codes, names = pd.factorize(out["PARAMCD"])
     for row in table.itertuples(index=False):
-        reference = {"ABS": 1.0, "LLN": out["ANRLO"], "ULN": out["ANRHI"]}[row.REFERENCE]
-        met = _compare(value, row.OPERATOR, row.FACTOR * reference)
+        rows = codes == (names.get_loc(row.PARAMCD) if row.PARAMCD in names else -2)
+        if not rows.any():
+            continue
+        met = exceeds(value[rows], row.OPERATOR, row.FACTOR, references[row.REFERENCE][rows])
+        met &= known["AVAL"][rows] & known[row.REFERENCE][rows]
         if pd.notna(row.BASE_FACTOR):
-            by_base = _compare(value, row.BASE_OPERATOR, row.BASE_FACTOR * base.to_numpy())
-            met = met.where(~abnormal, by_base)
-        hit = met.fillna(False).astype(bool) & out["PARAMCD"].eq(row.PARAMCD)
-        grade = grade.mask(hit & (grade < row.GRADE), row.GRADE)
+            by_base = exceeds(value[rows], row.BASE_OPERATOR, row.BASE_FACTOR, base_value[rows])
+            by_base &= known["AVAL"][rows] & known["BASE"][rows]
+            met = np.where(abnormal[rows], by_base, met)
+        grade[rows] = np.where(met, np.maximum(grade[rows], row.GRADE), grade[rows])
     direction = out["PARAMCD"].map(dict(zip(table["PARAMCD"], table["DIRECTION"], strict=False)))
     graded = direction.notna() & out["AVAL"].notna()
-    out["ATOXGR"] = grade.where(graded, pd.NA).astype("Int64")
+    out["ATOXGR"] = pd.Series(grade, index=out.index, dtype="Int64").where(graded, pd.NA)
     out["ATOXDIR"] = direction.where(graded)
     return out
 
 
-def _compare(value: pd.Series, operator: str, limit: object) -> pd.Series:
-    return {"<": value < limit, ">": value > limit, ">=": value >= limit}[operator]
+#: Decimals a recorded value may have for the int64 path (more: exact Python integers).
+_MAX_DECIMALS = 9
+#: Scaled integers below this stay exact through float rounding and int64 products.
+_EXACT_BELOW = 2.0**51
+
+
+def _decimals(values: np.ndarray) -> int | None:
+    """The most decimals any finite value needs to be written as its shortest decimal (``str``),
+    or None when one needs more than :data:`_MAX_DECIMALS` or is too large for int64."""
+    finite = values[np.isfinite(values)]
+    left = finite
+    for k in range(_MAX_DECIMALS + 1):
+        scale = 10.0**k
+        left = left[np.rint(left * scale) / scale != left]
+        if left.size == 0:
+            return None if finite.size and np.abs(finite).max() * scale >= _EXACT_BELOW else k
+    return None
+
+
+def decimal_integers(*columns: np.ndarray) -> list[np.ndarray]:
+    """Each float column as the integers N with value = N / 10^k exactly, one k for all, each
+    value read as the decimal it was recorded as (its shortest decimal, what ``str`` shows); 0
+    where missing. int64 when every value has at most 9 decimals and is below 2^51 / 10^k,
+    else Python integers (exact, slower)."""
+    k = _decimals(np.concatenate(columns))
+    if k is not None:
+        return [
+            np.where(np.isfinite(c), np.rint(np.nan_to_num(c) * 10.0**k), 0).astype("int64")
+            for c in columns
+        ]
+    decimals = [
+        [Decimal(repr(float(v))) if np.isfinite(v) else Decimal(0) for v in c] for c in columns
+    ]
+    k = max([0, *(-int(d.as_tuple().exponent) for c in decimals for d in c)])
+    return [np.array([int(d.scaleb(k)) for d in c], dtype=object) for c in decimals]
+
+
+def exceeds(value: np.ndarray, operator: str, factor: float, reference: np.ndarray) -> np.ndarray:
+    """``value <operator> factor x reference`` row by row (``<``, ``>``, ``>=``) in exact
+    decimal arithmetic, on the integers of :func:`decimal_integers` (one call, so one scale for
+    both); ``factor`` is read as its shortest decimal. Missing values are the caller's to mask.
+    """
+    sign, digits, exponent = Decimal(repr(float(factor))).as_tuple()
+    places = max(0, -int(exponent))
+    f = (-1) ** sign * int("".join(map(str, digits))) * 10 ** max(0, int(exponent))
+    if value.dtype != object and (abs(f) >= 2**11 or places > 3):
+        value, reference = value.astype(object), reference.astype(object)  # no int64 overflow
+    left = value * 10**places  # value x 10^(k + places)
+    right = reference * f  # factor x reference x 10^(k + places)
+    held = {"<": left < right, ">": left > right, ">=": left >= right}[operator]
+    return np.asarray(held, dtype=bool)
 
 
 def derive_adlb(adlb: pd.DataFrame, adsl: pd.DataFrame, sap_safety: Safety) -> pd.DataFrame:

@@ -105,11 +105,24 @@ ADTTE_COLUMNS = [
     "CNSR", "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR", "RULE", "RULEID",
 ]  # fmt: skip
 
+_E1_DESC = "Pre-operative progression (RECIST 1.1 PD)"
+_E2_DESC = {outcome: f"Incomplete resection ({outcome})" for outcome in ("R1", "R2")}
 _E3_DESC = {
     "ADT": "Surgery not done because of progression (first PD in ADRS)",
     "SURGPLDT": "Surgery not done because of progression (planned surgery date; no PD in ADRS)",
     "ENRLDT": "Surgery not done because of progression (protocol surgery week; no PD, no plan)",
 }
+_E4_DESC = {
+    "RECURFL": "Post-operative recurrence",
+    "NEWLFL": "New metastasis (new lesion) after surgery",
+    "PD": "Post-operative progression (PD)",
+}
+_E5_DESC = "Second malignancy"
+_E6_DESC = "Death"
+#: Every EVNTDESC an EFS event can have (rules E1-E6); PRIMREAS quotes it (SAP 3.1).
+EVENT_DESCRIPTIONS: tuple[str, ...] = (
+    _E1_DESC, *_E2_DESC.values(), *_E3_DESC.values(), *_E4_DESC.values(), _E5_DESC, _E6_DESC
+)
 
 _RECORD = ["USUBJID", "ADT", "ADTF", "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR", "RULE"]
 
@@ -197,30 +210,26 @@ def _efs_events(adsl: pd.DataFrame, rs: pd.DataFrame, sap: SAP, cut: pd.Timestam
     ]
     post_desc = np.select(
         [post["RECURFL"] == "Y", post["NEWLFL"] == "Y"],
-        ["Post-operative recurrence", "New metastasis (new lesion) after surgery"],
-        "Post-operative progression (PD)",
+        [_E4_DESC["RECURFL"], _E4_DESC["NEWLFL"]],
+        _E4_DESC["PD"],
     )
     second = adsl.loc[adsl["SMDT"] >= adsl["ENRLDT"]]
     return _first_event(
         [
-            _events(
-                preop_pd, "ADT", "E1", "Pre-operative progression (RECIST 1.1 PD)", "ADRS", "ADT"
-            ),
+            _events(preop_pd, "ADT", "E1", _E1_DESC, "ADRS", "ADT"),
             _events(
                 incomplete,
                 "SURGDT",
                 "E2",
-                "Incomplete resection (" + incomplete["SURGOUT"] + ")",
+                incomplete["SURGOUT"].map(_E2_DESC),
                 "ADSL",
                 "SURGDT",
                 _adtf(incomplete, "SURGDT"),
             ),
             e3,
             _events(post, "ADT", "E4", post_desc, "ADRS", "ADT"),
-            _events(
-                second, "SMDT", "E5", "Second malignancy", "ADSL", "SMDT", _adtf(second, "SMDT")
-            ),
-            _events(adsl, "DTHDT", "E6", "Death", "ADSL", "DTHDT", _adtf(adsl, "DTHDT")),
+            _events(second, "SMDT", "E5", _E5_DESC, "ADSL", "SMDT", _adtf(second, "SMDT")),
+            _events(adsl, "DTHDT", "E6", _E6_DESC, "ADSL", "DTHDT", _adtf(adsl, "DTHDT")),
         ]
     )
 
@@ -588,19 +597,14 @@ def derive_primary_endpoint(
     event_text = (
         " months: " + m["EVNTDESC"].fillna("") + " on " + fmt["ADT"] + " (month " + fmt["M"] + ")"
     )
-    missing = (
-        " (needs an adequate assessment on or after "
-        + format_dates(adequate_from)
-        + " and alive on "
-        + fmt["LMDT"]
-        + ")"
-    )
-    n2_text = np.where(
-        left_after,
-        "left follow-up event-free after the " + fmt["L"] + "-month date " + fmt["LMDT"]
-        + " without follow-up to it: " + fmt["EOS"] + missing,
-        "in follow-up, event-free; " + fmt["L"] + "-month date " + fmt["LMDT"]
-        + " passed, follow-up to it incomplete" + missing,
+    # N2 (and F3, which is N2 at the final analysis): why, then what S2 would have needed. The
+    # text is bounded (<= 200 bytes, tests/test_primary_reason_bound.py): dates, coded values and
+    # the SAP's landmark only; DCSREAS stays in its own variable.
+    n2_text = (
+        np.where(left_after, m["EOSSTT"] + " on " + format_dates(m["EOSDT"]), "in follow-up")
+        + ", event-free, without S2 follow-up to the " + fmt["L"] + "-month date " + fmt["LMDT"]
+        + " (adequate assessment from " + format_dates(adequate_from) + ", alive on "
+        + fmt["LMDT"] + ")"
     )  # fmt: skip
     f2 = pe.lost_before_landmark == "failure"
     decisions = [
@@ -617,7 +621,7 @@ def derive_primary_endpoint(
          "SAP 3.1 N1 in follow-up, event-free; cut-off before " + fmt["L"] + "-month date "
          + fmt["LMDT"]),
         ("F3", pd.Series(final, index=m.index), "FAILURE",
-         "SAP 3.1 F3 not evaluable at the final analysis, counted as a failure: " + n2_text),
+         "SAP 3.1 F3 (N2 at the final analysis) " + n2_text),
     ]  # fmt: skip
     status = pd.Series("NOT EVALUABLE YET", index=m.index, dtype=object)
     rule = pd.Series("N2", index=m.index, dtype=object)

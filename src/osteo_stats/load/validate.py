@@ -80,14 +80,40 @@ class TrialData:
         return frozenset(source.dataset for source in self.sources)
 
 
+def cutoff_issues(cutoff: date | None, extract_cutoff: date) -> list[ValidationIssue]:
+    """The analysis cut-off must be on or before the extract's DCUTDT (SAP 6.2): data after the
+    extract's cut-off were never collected, so such an analysis would silently under-count. The
+    one home of the rule: ``validate --cutoff`` and every command that analyses apply it."""
+    if cutoff is None or cutoff <= extract_cutoff:
+        return []
+    return [
+        ValidationIssue(
+            dataset="ADSL",
+            row=None,
+            usubjid=None,
+            column="DCUTDT",
+            value=f"{cutoff:%Y-%m-%d}",
+            rule=f"analysis cut-off must be on or before the extract's DCUTDT "
+            f"{extract_cutoff:%Y-%m-%d} (SAP 6.2)",
+            hint="choose an earlier --cutoff or use a later data extract",
+        )
+    ]
+
+
 def validate_trial(
-    data_dir: Path | str, sap: SAP, mapping: MappingSource | str | Path | None = None
+    data_dir: Path | str,
+    sap: SAP,
+    mapping: MappingSource | str | Path | None = None,
+    *,
+    cutoff: date | None = None,
 ) -> tuple[TrialData | None, list[ValidationIssue]]:
     """Validate a data directory and collect every issue in one pass.
 
     ``mapping`` (a :class:`~osteo_stats.load.mapping.MappingSource`, a mapping file or the name
     of a shipped one) is applied to the cells as read, before any check, so messages still name
-    the file's rows and its own column names.
+    the file's rows and its own column names. ``cutoff`` is the analysis cut-off a command will
+    use (``--cutoff``), checked against the extract's (:func:`cutoff_issues`), so that
+    ``validate`` and the commands that analyse give the same verdict.
 
     Returns
     -------
@@ -158,6 +184,8 @@ def validate_trial(
     ctx = Context(data, sap)
     if "ADSL" in data:
         issues += run_checks(ctx)
+    if ctx.cutoff is not None:
+        issues += cutoff_issues(cutoff, ctx.cutoff.date())
 
     if mapped is not None and mapping is not None:
         own = {id(i) for i in mapped.issues}  # the mapping's own messages are never dropped

@@ -37,9 +37,9 @@ from osteo_stats.render.adam import (
     write_adam,
     xpt_parts,
 )
-from osteo_stats.synth._spec import COLUMNS as SOURCE_COLUMNS
 from osteo_stats.safe_csv import neutralise_cell
 from osteo_stats.sap import load_sap
+from osteo_stats.synth._spec import COLUMNS as SOURCE_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "data" / "synthetic"

@@ -61,7 +61,7 @@ def _ard(out: Path, analysis_id: str, analysis_set: str = "FAS") -> dict[tuple[s
     ard = pd.read_csv(out / "ard.csv", keep_default_na=False)
     rows = ard.loc[ard["analysis_id"].eq(analysis_id) & ard["analysis_set"].eq(analysis_set)]
     return {
-        (g, s): float(v) for g, s, v in zip(rows["group"], rows["statistic"], rows["value"])
+        (g, s): float(v) for g, s, v in zip(rows["group"], rows["statistic"], rows["value"], strict=True)
         if v != ""
     }  # fmt: skip
 

@@ -104,7 +104,10 @@ def test_every_primary_reason_fits_200_bytes_for_every_rule_and_date(landmark):
         ("failure", "exclude"), ("interim", "final"), (False, True)
     ):
         got = _reasons(landmark, lost, analysis_type, after)
-        starts = [r.startswith(f"SAP 3.1 {rule} ") for r, rule in zip(got.PRIMREAS, got.PRIMRULE)]
+        starts = [
+            r.startswith(f"SAP 3.1 {rule} ")
+            for r, rule in zip(got.PRIMREAS, got.PRIMRULE, strict=True)
+        ]
         assert all(starts)
         nbytes = got["PRIMREAS"].map(lambda v: len(v.encode("utf-8")))
         longest = max(longest, got["PRIMREAS"].iloc[int(nbytes.argmax())], key=len)

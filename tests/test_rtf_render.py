@@ -314,7 +314,7 @@ def test_wide_listing_panels_as_rendered(tmp_path):
 def test_rtf_control_words_entities_and_bidi_in_ae_terms_read_as_typed(tmp_path):
     """Terms that look like RTF or XML show as typed in Word; a right-to-left override is shown
     as ``<U+202E>`` (issues 19 section 4, 24): raw, LibreOffice reverses the rest of the cell."""
-    terms = ["{\\rtf1 \\par}", "\\'e9", "&amp; <!ENTITY x SYSTEM \"file:///etc/passwd\">"]
+    terms = ["{\\rtf1 \\par}", "\\'e9", '&amp; <!ENTITY x SYSTEM "file:///etc/passwd">']
     body = pd.DataFrame(
         {"Preferred term": [*terms, "Fatigue\u202e reversed"], "n": ["1", "2", "3", "4"]}
     )

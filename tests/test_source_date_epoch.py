@@ -60,10 +60,7 @@ def test_imported_as_a_library_it_raises_the_package_error(tmp_path):
     "epoch, stamp", [("0", "1970-01-01T00:00:00+00:00"), ("253402300799", "9999-12-31T23:59:59")]
 )
 def test_valid_values_at_both_ends_are_honoured(epoch, stamp, tmp_path):
-    code = (
-        "from osteo_stats.epoch import report_timestamp\n"
-        "print(report_timestamp().isoformat())\n"
-    )
+    code = "from osteo_stats.epoch import report_timestamp\nprint(report_timestamp().isoformat())\n"
     out = _run(["-c", code], epoch, tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().startswith(stamp)

@@ -121,7 +121,12 @@ _E5_DESC = "Second malignancy"
 _E6_DESC = "Death"
 #: Every EVNTDESC an EFS event can have (rules E1-E6); PRIMREAS quotes it (SAP 3.1).
 EVENT_DESCRIPTIONS: tuple[str, ...] = (
-    _E1_DESC, *_E2_DESC.values(), *_E3_DESC.values(), *_E4_DESC.values(), _E5_DESC, _E6_DESC
+    _E1_DESC,
+    *_E2_DESC.values(),
+    *_E3_DESC.values(),
+    *_E4_DESC.values(),
+    _E5_DESC,
+    _E6_DESC,
 )
 
 _RECORD = ["USUBJID", "ADT", "ADTF", "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR", "RULE"]

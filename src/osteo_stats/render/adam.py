@@ -329,9 +329,7 @@ def write_adam(
         csv = directory / f"{name.lower()}.csv"
         atomic_write_text(csv, frame_csv_text(_csv_frame(frame)))
         written += [xpt, csv]
-    metadata = _metadata(
-        datasets, layouts, study=study, cutoff=cutoff, analysis_type=analysis_type
-    )
+    metadata = _metadata(datasets, layouts, study=study, cutoff=cutoff, analysis_type=analysis_type)
     atomic_write_text(directory / "define.json", json.dumps(metadata, indent=2) + "\n")
     atomic_write_text(directory / "define.csv", _define_csv(metadata))
     return [*written, directory / "define.json", directory / "define.csv"]

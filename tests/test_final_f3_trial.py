@@ -60,10 +60,8 @@ def final_out(tmp_path_factory) -> Path:
 def _ard(out: Path, analysis_id: str, analysis_set: str = "FAS") -> dict[tuple[str, str], float]:
     ard = pd.read_csv(out / "ard.csv", keep_default_na=False)
     rows = ard.loc[ard["analysis_id"].eq(analysis_id) & ard["analysis_set"].eq(analysis_set)]
-    return {
-        (g, s): float(v) for g, s, v in zip(rows["group"], rows["statistic"], rows["value"], strict=True)
-        if v != ""
-    }  # fmt: skip
+    cells = zip(rows["group"], rows["statistic"], rows["value"], strict=True)
+    return {(g, s): float(v) for g, s, v in cells if v != ""}
 
 
 def test_final_analysis_with_an_f3_patient_runs_and_states_the_rule(final_out):

@@ -110,6 +110,7 @@ def _tables_then_listings(sections: tuple[SectionSpec, ...]) -> tuple[SectionSpe
         _without_listings(section, "{}: see the appendix of patient listings.")
         for section in sections
     )
+    body = tuple(section for section in body if section.tlfs)  # listings only: appendix only
     appendix = SectionSpec(
         "patient-listings",
         "Patient listings",
@@ -162,8 +163,22 @@ _AE = _section(
 _SAE = _section(
     "serious-adverse-events",
     "Serious adverse events",
-    "9.2",
-    "Table 14.3.4.3, Listing 16.2.7.1",
+    "9.2 9.7",
+    "Table 14.3.4.3, Listing 16.2.7.1, Listing 16.2.7.7",
+)
+# Patient listings only: the closed DMC report and the final report's appendix (SAP 9.7, 10.2).
+_AESI = _section(
+    "adverse-events-of-special-interest",
+    "Adverse events of special interest",
+    "9.7",
+    "Listing 16.2.7.8",
+)
+# What is new since the previous DMC report is a DMC matter (SAP 10.4): closed session only.
+_NEW_AE = _section(
+    "new-adverse-events",
+    "Adverse events new since the previous DMC report",
+    "10.4",
+    "Listing 16.2.7.9",
 )
 _IRAE = _section(
     "immune-related-adverse-events",
@@ -199,7 +214,7 @@ _FUTILITY = _section(
 )
 
 # The safety sections, in the same order in both reports (SAP 9.3).
-_SAFETY = (_AE, _SAE, _IRAE, _SURGERY, _DEATHS, _LAB, _TOXICITY)
+_SAFETY = (_AE, _SAE, _AESI, _IRAE, _SURGERY, _DEATHS, _LAB, _TOXICITY)
 
 DMC_REPORT = ReportSpec(
     kind="dmc",
@@ -211,7 +226,9 @@ DMC_REPORT = ReportSpec(
         _CURRENCY,
         _BASELINE,
         _EXPOSURE_DMC,
-        *_SAFETY,
+        _AE,
+        _NEW_AE,
+        *_SAFETY[1:],
         _FUTILITY,
     ),
     committee_summary=True,
@@ -233,7 +250,8 @@ DMC_OPEN_REPORT = ReportSpec(
     sections=tuple(
         _without_listings(section, _OPEN_NOTE)
         for section in DMC_REPORT.sections
-        if section not in (_TOXICITY, _FUTILITY)
+        # A section of patient listings only would be left empty.
+        if section not in (_TOXICITY, _FUTILITY, _AESI, _NEW_AE)
     ),
     committee_summary=True,
     include_unplaced=False,

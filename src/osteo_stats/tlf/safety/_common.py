@@ -9,7 +9,16 @@ from dataclasses import dataclass
 import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData
-from osteo_stats.derive.safety import PHASE_UNKNOWN
+from osteo_stats.derive.safety import (
+    PHASE_PRETREATMENT,
+    PHASE_UNKNOWN,
+    WINDOW_AFTER,
+    WINDOW_BEFORE,
+    WINDOW_NOT_DOSED,
+    WINDOW_WITHIN,
+    aesi_categories,
+    teae_window_status,
+)
 from osteo_stats.derive.treatment import operated
 
 MODULE = "tlf.safety"
@@ -21,6 +30,14 @@ PHASE_LABEL = {
     "PERI-OPERATIVE": "Peri-operative",
     "POST-OPERATIVE/MAINTENANCE": "Post-operative/maintenance",
     PHASE_UNKNOWN: "Unknown (onset missing)",
+    PHASE_PRETREATMENT: "Pre-treatment",
+}
+#: The TEAE-window status of an AE (SAP 9.7) as the listings show it.
+WINDOW_LABEL = {
+    WINDOW_BEFORE: "Before first dose",
+    WINDOW_WITHIN: "Treatment-emergent",
+    WINDOW_AFTER: "After the TEAE window",
+    WINDOW_NOT_DOSED: "Not dosed",
 }
 
 #: A table row: SOC (None for the "any" row) and preferred term (None for a SOC row).
@@ -81,6 +98,21 @@ def teae(ad: AnalysisData) -> pd.DataFrame:
     saf_ids = ad.population("SAF")["USUBJID"]
     adae = ad.adae
     return adae.loc[adae["TRTEMFL"].eq("Y") & adae["USUBJID"].isin(saf_ids)].reset_index(drop=True)
+
+
+def any_time_ae(ad: AnalysisData) -> pd.DataFrame:
+    """AE records of FAS patients whatever their onset (SAP 9.7), with ``AWINDOW`` (the TEAE-
+    window status, :func:`~osteo_stats.derive.safety.teae_window_status`) and ``AESICAT`` (the
+    labels of the AESI categories met, ``"; "``-joined in ``sap.aesi`` order; empty for none)."""
+    fas_ids = ad.population("FAS")["USUBJID"]
+    ae = ad.adae.loc[ad.adae["USUBJID"].isin(fas_ids)].reset_index(drop=True)
+    hits = aesi_categories(ae, ad.sap.aesi)
+    labels = [ad.sap.aesi[key].label for key in hits.columns]
+    return ae.assign(
+        AWINDOW=teae_window_status(ae, ad.adsl),
+        AESICAT=["; ".join(lab for lab, hit in zip(labels, row, strict=True) if hit)
+                 for row in hits.to_numpy()],
+    )  # fmt: skip
 
 
 def operated_saf(ad: AnalysisData) -> pd.DataFrame:

@@ -65,7 +65,7 @@ def _ae_listing_frame(ad: AnalysisData, records: pd.DataFrame, clavien: bool) ->
         "System organ class": text_cells(ae["AEBODSYS"]),
         "Grade": _whole_numbers(ae["AETOXGR"], missing="Missing"),
         "Onset": date_cells(ae["ASTDT"], ae.get("ASTDTF"), missing="Missing"),
-        "Study day": text_cells(ae["ASTDY"]),
+        "Study day": _whole_numbers(ae["ASTDY"]),  # Int64 with NA maps to float
         "End": date_cells(ae["AENDT"], ae.get("AENDTF")).where(~ongoing, "Ongoing"),
         "Serious": text_cells(ae["AESER"]),
         "Related to": related,

@@ -166,6 +166,7 @@ def _summary(outputs, spec=DMC_REPORT):
 
 
 def test_every_serious_ae_is_listed_with_its_place_against_the_window(outputs):
+    assert "Serious" not in outputs["Listing 16.2.7.7"].tlf.body  # Y on every row
     key = ("Patient", "AE no.", "TEAE window", "New")
     assert _rows(outputs, "Listing 16.2.7.7", key) == {
         ("PROMIS-001", "1", "After the TEAE window", "Y"),
@@ -285,7 +286,7 @@ def _where(body: pd.DataFrame, label: str) -> tuple[pd.DataFrame, str]:
 
 
 def _outside(body: pd.DataFrame) -> int:
-    new = body.loc[body["New"].eq("Y")]
+    new = body.loc[body["New"].eq("Y")] if "New" in body else body  # 16.2.7.9: all new
     return int(new["TEAE window"].ne("Treatment-emergent").sum())
 
 

@@ -249,7 +249,9 @@ def test_listings_mark_the_new_rows(outputs):
                                                                ("PROMIS-001", "5")}  # fmt: skip
     assert _new_rows(outputs["Listing 16.2.7.8"], ae_key) == {("PROMIS-001", "4")}
     new_aes = outputs["Listing 16.2.7.9"].tlf.body
-    assert set(new_aes["New"]) == {"Y"}
+    assert "New" not in new_aes  # every row is new
+    notes = outputs["Listing 16.2.7.9"].tlf.footnotes
+    assert any("after its cut-off 2024-12-31" in note for note in notes)
     assert {(p, int(n)) for p, n in zip(new_aes["Patient"], new_aes["AE no."])} == NEW_AES
     assert _new_rows(outputs["Listing 16.2.7.5"], ae_key) == {("PROMIS-006", "1")}
     assert _new_rows(outputs["Listing 16.2.7.4"]) == {("PROMIS-002",), ("PROMIS-005",)}

@@ -21,7 +21,14 @@ from osteo_stats.derive.treatment import days_from_last_dose, last_dose
 from osteo_stats.derive.safety import TEAE_WINDOW_STATUSES, WINDOW_WITHIN, aesi_categories
 from osteo_stats.tlf import changes
 from osteo_stats.tlf.ard import ARD, ARDBuilder
-from osteo_stats.tlf.changes import DEATH, UTOX, new_note, with_new_column, with_new_counts
+from osteo_stats.tlf.changes import (
+    DEATH,
+    NEW_COLUMN,
+    UTOX,
+    new_note,
+    with_new_column,
+    with_new_counts,
+)
 from osteo_stats.tlf.format import date_cells, text_cells
 from osteo_stats.tlf.model import TLFOutput
 from osteo_stats.tlf.safety._common import (
@@ -215,9 +222,12 @@ def _aesi_definition(ad: AnalysisData) -> str:
     )
 
 
-def _any_time_frame(ad: AnalysisData, records: pd.DataFrame, aesi: bool) -> pd.DataFrame:
+def _any_time_frame(
+    ad: AnalysisData, records: pd.DataFrame, aesi: bool, constant: str = ""
+) -> pd.DataFrame:
     """The AE listing columns, with "TEAE window" after "Study day" and, for the AESI listing,
-    "AESI category" after "Patient"/"AE no."."""
+    "AESI category" after "Patient"/"AE no." in place of "Immune-related" (one of the
+    categories); without the ``constant`` column, the same on every row by the selection."""
     ae = records.sort_values(["USUBJID", "ASTDT", "AESEQ"], na_position="last")
     body = _ae_listing_frame(ad, ae, clavien=False)
     body.insert(
@@ -227,7 +237,8 @@ def _any_time_frame(ad: AnalysisData, records: pd.DataFrame, aesi: bool) -> pd.D
     )
     if aesi:
         body.insert(2, "AESI category", text_cells(ae["AESICAT"]))
-    return body
+        body = body.drop(columns="Immune-related")
+    return body.drop(columns=[constant] if constant in body else [])
 
 
 def _window_counts(b: ARDBuilder, parameter: str, records: pd.DataFrame, group: dict) -> None:
@@ -255,11 +266,16 @@ def _any_time_output(
     counts: ARD,
     new_counts: dict[str, int],
     aesi: bool = False,
+    constant: str = "",
 ) -> TLFOutput:
     fas = ad.population("FAS")
-    new = records.get("NEWFL", pd.Series("N", index=records.index))
-    body = with_new_column(_any_time_frame(ad, records, aesi), ad, new)
-    notes = [*notes, _window_note(ad), _DATE_NOTE, *new_note(ad, "AE onset")]
+    body = _any_time_frame(ad, records, aesi, constant)
+    new_notes: list[str] = []
+    if constant != NEW_COLUMN:
+        new = records.get("NEWFL", pd.Series("N", index=records.index))
+        body = with_new_column(body, ad, new)
+        new_notes = new_note(ad, "AE onset")
+    notes = [*notes, _window_note(ad), _DATE_NOTE, *new_notes]
     output = listing_output(
         MODULE, ad, number, population_label("Full analysis set", len(fas)), notes, body
     )
@@ -297,6 +313,7 @@ def serious_any_time_listing(ad: AnalysisData) -> TLFOutput:
     return _any_time_output(
         ad, "16.2.7.7", serious, notes=notes, analysis_id="SAF-SAE-01", counts=b.build(),
         new_counts={changes.SERIOUS_AE: new, changes.SERIOUS_AE_OUTSIDE: outside},
+        constant="Serious",
     )  # fmt: skip
 
 
@@ -333,14 +350,17 @@ def new_ae_listing(ad: AnalysisData) -> TLFOutput:
     else:
         records = ae.loc[ae["NEWFL"].eq("Y")]
         notes = [
-            "Every AE of FAS patients new since the previous DMC cut-off (SAP 10.4), whether "
-            "or not treatment-emergent, sorted by patient and onset."
+            "Every AE of FAS patients new since the previous DMC report: onset after its "
+            f"cut-off {ad.previous_cutoff:%Y-%m-%d}, on or before this cut-off "
+            f"{ad.cutoff:%Y-%m-%d}, or the patient enrolled since (SAP 10.4), whether or not "
+            "treatment-emergent, sorted by patient and onset."
         ]
     new, outside = _new_outside(records)
     high = (records["AETOXGR"] >= 3).fillna(False).astype(bool)
     within = records["AWINDOW"].eq(WINDOW_WITHIN)
     return _any_time_output(
         ad, "16.2.7.9", records, notes=notes, analysis_id="", counts=ARD.concat([]),
+        constant=NEW_COLUMN,
         new_counts={
             changes.AE: new,
             changes.AE_OUTSIDE: outside,

@@ -345,3 +345,20 @@ def test_every_summary_count_is_found_where_it_points_on_the_shipped_trial():
     assert ("PROMIS-01-013", "10") in _rows(outputs, "Listing 16.2.7.7")
     assert ("PROMIS-01-013", "10") in _rows(outputs, "Listing 16.2.7.8")
     assert _walk(outputs) >= 8 + 2
+
+
+def test_a_not_collected_aesi_criterion_is_said_not_applied(tmp_path):
+    """A mapping that declares AEIRFL and AECLAVDN not collected (SAP 9.7, issue 20 section 3:
+    no statement rests on a not-collected variable): the immune-related and surgical categories
+    are not evaluable and say so; the second malignancy of 001 is still listed."""
+    from minimal_trial import load_not_collected
+
+    trial = load_not_collected(_tables(), SAP, tmp_path, {"ADAE": ["AEIRFL", "AECLAVDN"]})
+    ad = derive_analysis_data(trial, SAP, CUTOFF, previous_cutoff=PREVIOUS)
+    outputs = {o.tlf.label: o for o in build_tlfs(ad, ("safety",))}
+    listing = outputs["Listing 16.2.7.8"].tlf
+    assert _rows(outputs, "Listing 16.2.7.8") == {("PROMIS-001", "1")}
+    notes = " ".join(listing.footnotes)
+    assert "Immune-related AE: AEIRFL not collected, so not evaluable here." in notes
+    assert "Clavien-Dindo >= IIIa: AECLAVDN not collected, so not evaluable here." in notes
+    assert "AEIRFL = Y" not in notes

@@ -20,6 +20,7 @@ from osteo_stats.derive.safety import (
     teae_window_status,
 )
 from osteo_stats.derive.treatment import operated
+from osteo_stats.sap import AESICategory
 
 MODULE = "tlf.safety"
 #: Relatedness flags by study-treatment component (SAP 9.1), in display order.
@@ -100,14 +101,46 @@ def teae(ad: AnalysisData) -> pd.DataFrame:
     return adae.loc[adae["TRTEMFL"].eq("Y") & adae["USUBJID"].isin(saf_ids)].reset_index(drop=True)
 
 
+def evaluable_aesi(ad: AnalysisData) -> tuple[dict[str, AESICategory], list[str]]:
+    """The AESI categories of ``sap.aesi`` (SAP 9.7) without the criteria these data cannot
+    evaluate (an ADAE column a mapping declares not collected), and a note for each criterion
+    left out: a not-collected flag never reads as "no AESI"."""
+    missing = {column for dataset, column in ad.trial.not_collected if dataset == "ADAE"}
+    kept: dict[str, AESICategory] = {}
+    notes: list[str] = []
+    for key, category in ad.sap.aesi.items():
+        absent = [flag for flag in category.flags if flag in missing]
+        update: dict[str, object] = {"flags": [f for f in category.flags if f not in missing]}
+        if category.clavien_dindo_min is not None and "AECLAVDN" in missing:
+            absent.append("AECLAVDN")
+            update["clavien_dindo_min"] = None
+        for column, field in (("AEBODSYS", "socs"), ("AEDECOD", "terms")):
+            if getattr(category, field) and column in missing:
+                absent.append(column)
+                update[field] = []
+        if not absent:
+            kept[key] = category
+            continue
+        reduced = category.model_copy(update=update)
+        left = reduced.socs or reduced.terms or reduced.flags or reduced.clavien_dindo_min
+        if left:
+            kept[key] = reduced
+        notes.append(
+            f"{category.label}: {', '.join(absent)} not collected, so "
+            + ("only its other criteria are applied." if left else "not evaluable here.")
+        )
+    return kept, notes
+
+
 def any_time_ae(ad: AnalysisData) -> pd.DataFrame:
     """AE records of FAS patients whatever their onset (SAP 9.7), with ``AWINDOW`` (the TEAE-
     window status, :func:`~osteo_stats.derive.safety.teae_window_status`) and ``AESICAT`` (the
     labels of the AESI categories met, ``"; "``-joined in ``sap.aesi`` order; empty for none)."""
     fas_ids = ad.population("FAS")["USUBJID"]
     ae = ad.adae.loc[ad.adae["USUBJID"].isin(fas_ids)].reset_index(drop=True)
-    hits = aesi_categories(ae, ad.sap.aesi)
-    labels = [ad.sap.aesi[key].label for key in hits.columns]
+    aesi, _ = evaluable_aesi(ad)
+    hits = aesi_categories(ae, aesi)
+    labels = [aesi[key].label for key in hits.columns]
     return ae.assign(
         AWINDOW=teae_window_status(ae, ad.adsl),
         AESICAT=["; ".join(lab for lab, hit in zip(labels, row, strict=True) if hit)

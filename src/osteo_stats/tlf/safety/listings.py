@@ -19,6 +19,7 @@ import pandas as pd
 from osteo_stats.derive.analysis_data import AnalysisData, in_population
 from osteo_stats.derive.treatment import days_from_last_dose, last_dose
 from osteo_stats.derive.safety import TEAE_WINDOW_STATUSES, WINDOW_WITHIN, aesi_categories
+from osteo_stats.sap import AESICategory
 from osteo_stats.tlf import changes
 from osteo_stats.tlf.ard import ARD, ARDBuilder
 from osteo_stats.tlf.changes import (
@@ -38,6 +39,7 @@ from osteo_stats.tlf.safety._common import (
     PHASE_LABEL,
     WINDOW_LABEL,
     any_time_ae,
+    evaluable_aesi,
     operated_saf,
     teae,
 )
@@ -205,10 +207,10 @@ def _window_note(ad: AnalysisData) -> str:
     return _WINDOW_NOTE.format(days=s.teae_window_days, immune=s.teae_window_days_immune)
 
 
-def _aesi_definition(ad: AnalysisData) -> str:
+def _aesi_definition(aesi: dict[str, AESICategory]) -> str:
     """The SAP 9.7 definition, from sap.yaml, as one footnote sentence."""
     parts = []
-    for category in ad.sap.aesi.values():
+    for category in aesi.values():
         criteria = [
             *(f"SOC {soc}" for soc in category.socs),
             *(f"preferred term {term}" for term in category.terms),
@@ -322,14 +324,16 @@ def aesi_listing(ad: AnalysisData) -> TLFOutput:
     whatever its onset, with the counts SAF-AESI-01 by category and TEAE-window status."""
     ae = any_time_ae(ad)
     hits = ae.loc[ae["AESICAT"].ne("")]
-    by_category = aesi_categories(hits, ad.sap.aesi)
+    aesi, not_evaluable = evaluable_aesi(ad)
+    by_category = aesi_categories(hits, aesi)
     b = ARDBuilder("SAF-AESI-01", "Listing 16.2.7.8", "FAS")
     _window_counts(b, "AESI", hits, {"AESI": "ANY"})
     for key in by_category.columns:
         _window_counts(b, "AESI", hits.loc[by_category[key]], {"AESI": key.upper()})
     new, _ = _new_outside(hits)
     notes = [
-        _aesi_definition(ad),
+        _aesi_definition(aesi),
+        *not_evaluable,
         "An AE in several categories is listed once, with each category. FAS patients, onset "
         "on or before the cut-off, sorted by patient and onset.",
     ]

@@ -136,8 +136,9 @@ _TEXT: dict[str, Callable[[SAP], str]] = {
     ),
     "adverse-events": _safety,
     "serious-adverse-events": lambda sap: (
-        f"{_safety(sap)} Listing 16.2.7.7 holds every serious AE at any time, with its place "
-        "against the TEAE window (before the first dose, treatment-emergent, after the window)."
+        f"{_safety(sap)} Every serious AE is also listed whatever its onset, with its place "
+        "against the TEAE window (before the first dose, treatment-emergent, after the window; "
+        "SAP 9.7)."
     ),
     "adverse-events-of-special-interest": lambda sap: (
         "AEs of special interest at any time, whether or not treatment-emergent: "

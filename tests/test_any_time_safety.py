@@ -46,8 +46,8 @@ Expected:
   window 3, grade >= 3 1 (001-1), serious 2 (001-1, 005-1, both outside), AESI 2 (001-1,
   003-1), TEAE 0; deaths 1 (004), discontinuations 1 (004), unacceptable toxicities 0,
   looks 0.
-- Summary attention: "4 serious AEs outside the treatment-emergent window (before the first
-  dose 1, after the TEAE window 2, in patients not dosed 1) in 3 patients ...", "4 AEs of
+- Summary attention: "4 serious AEs outside the TEAE window, in 3 patients (1 before the first
+  dose, 2 after the window, 1 in a patient not dosed) ...", "4 AEs of
   special interest in 2 patients, 3 of them outside the TEAE window ...", "1 death of any
   cause in the safety analysis set (Table 14.3.4.5; Listing 16.2.7.4)".
 """
@@ -230,9 +230,9 @@ def test_the_summary_counts_them(outputs):
     summary = _summary(outputs)
     # (then the overdue tumour assessments of SAP 8.5: this trial has no ADRS)
     assert summary.attention[:3] == (
-        "4 serious AEs outside the treatment-emergent window (before the first dose 1, after "
-        "the TEAE window 2, in patients not dosed 1) in 3 patients: in no TEAE table "
-        "(Listing 16.2.7.7; SAP 9.7).",
+        "4 serious AEs outside the TEAE window, in 3 patients (1 before the first dose, 2 after "
+        "the window, 1 in a patient not dosed): counted in no TEAE table (Listing 16.2.7.7; "
+        "SAP 9.7).",
         "4 AEs of special interest in 2 patients, 3 of them outside the TEAE window "
         "(Listing 16.2.7.8; SAP 9.7).",
         "1 death of any cause in the safety analysis set (Table 14.3.4.5; Listing 16.2.7.4).",
@@ -293,7 +293,9 @@ def _outside(body: pd.DataFrame) -> int:
 def _walk(outputs) -> int:
     """Every line of the "New since" block names a TLF of the report, and that TLF holds exactly
     as many New rows (or patients) as the line says; "incl. N outside" is counted too. Every
-    attention item that names a listing and counts AEs or deaths is found there as well."""
+    other line that names a table shows a number that table's body or footnotes hold. Every attention item
+    that names a listing and counts AEs or deaths is found there as well. Returns the number of
+    lines and items checked."""
     summary = _summary(outputs)
     tlfs = {o.tlf.label: o.tlf for o in report_outputs(DMC_REPORT, list(outputs.values()))}
     checked = 0
@@ -307,6 +309,20 @@ def _walk(outputs) -> int:
         if match := re.search(r"incl\. (\d+) outside", line.label):
             assert int(match.group(1)) == _outside(body), line
         checked += 1
+    for block in summary.blocks:
+        if block.key == "changes":
+            continue
+        for line in block.lines:
+            if not line.source.startswith(("Table", "Listing")):
+                continue  # e.g. "SAP 2.1": a plan, not a result
+            assert line.source in tlfs, line
+            number = re.match(r"\d+(?:\.\d+)?", line.value)
+            assert number, line
+            tlf = tlfs[line.source]  # its body, or its footnotes (the plan of Table 14.1.3)
+            cells = [*tlf.body.astype(str).to_numpy().ravel(), *tlf.footnotes]
+            tokens = {float(t) for cell in cells for t in re.findall(r"\d+(?:\.\d+)?", cell)}
+            assert float(number.group()) in tokens, (line, line.source)
+            checked += 1
     for item in summary.attention:
         if "Listing 16.2.7.7" in item:
             body = tlfs["Listing 16.2.7.7"].body
@@ -327,7 +343,9 @@ def _walk(outputs) -> int:
 
 
 def test_every_summary_count_is_found_where_it_points(outputs):
-    assert _walk(outputs) == 8 + 3
+    # 8 "new since" lines, 3 enrollment lines (the plan in the footnote of Table 14.1.3),
+    # 2 toxicity lines (no look reached), 4 futility lines, 3 attention items.
+    assert _walk(outputs) == 8 + 3 + 2 + 4 + 3
 
 
 def test_every_summary_count_is_found_where_it_points_on_the_shipped_trial():

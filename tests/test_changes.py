@@ -446,7 +446,7 @@ def test_report_dmc_with_previous_cutoff_flags_the_shipped_events(tmp_path):
     assert "Deaths 6 Listing 16.2.7.4" in summary
     assert "New AEs (any time, incl. 1 outside the TEAE window) 2 Listing 16.2.7.9" in summary
     assert "... serious (incl. 1 outside the TEAE window) 1 Listing 16.2.7.7" in summary
-    assert "1 serious AE outside the treatment-emergent window (after the TEAE window 1)" in summary
+    assert "1 serious AE outside the TEAE window, in 1 patient (1 after the window)" in summary
     new_aes = pd.read_csv(folder / "tlfs" / "listing_16_2_7_9.csv", dtype=str)
     assert set(zip(new_aes["Patient"], new_aes["AE no."], new_aes["TEAE window"])) == {
         ("PROMIS-01-013", "10", "After the TEAE window"),

@@ -213,18 +213,19 @@ def _any_time_items(ard: ARD, tlfs: dict[str, TLF]) -> list[str]:
     outside = window("SAF-SAE-01", "SAE", "events", "OUTSIDE")
     if outside:
         parts = ", ".join(
-            f"{label} {_count(window('SAF-SAE-01', 'SAE', 'events', status))}"
+            f"{_count(n)} {label}"
             for status, label in (
                 ("BEFORE FIRST DOSE", "before the first dose"),
-                ("AFTER THE TEAE WINDOW", "after the TEAE window"),
-                ("NOT DOSED", "in patients not dosed"),
+                ("AFTER THE TEAE WINDOW", "after the window"),
+                ("NOT DOSED", "in a patient not dosed"),
             )
-            if window("SAF-SAE-01", "SAE", "events", status)
+            if (n := window("SAF-SAE-01", "SAE", "events", status))
         )
         patients = window("SAF-SAE-01", "SAE", "n", "OUTSIDE")
         items.append(
-            f"{_plural(outside, 'serious AE')} outside the treatment-emergent window ({parts}) "
-            f"in {_plural(patients, 'patient')}: in no TEAE table (Listing 16.2.7.7; SAP 9.7)."
+            f"{_plural(outside, 'serious AE')} outside the TEAE window, in "
+            f"{_plural(patients, 'patient')} ({parts}): counted in no TEAE table "
+            "(Listing 16.2.7.7; SAP 9.7)."
         )
     aesi = window("SAF-AESI-01", "AESI", "events", "ANY", "ANY")
     if aesi:

@@ -293,9 +293,9 @@ def _outside(body: pd.DataFrame) -> int:
 def _walk(outputs) -> int:
     """Every line of the "New since" block names a TLF of the report, and that TLF holds exactly
     as many New rows (or patients) as the line says; "incl. N outside" is counted too. Every
-    other line that names a table shows a number that table's body or footnotes hold. Every attention item
-    that names a listing and counts AEs or deaths is found there as well. Returns the number of
-    lines and items checked."""
+    other line that names a table shows a number that table's body or footnotes hold. Every
+    attention item that names a listing and counts AEs or deaths is found there as well.
+    Returns the number of lines and items checked."""
     summary = _summary(outputs)
     tlfs = {o.tlf.label: o.tlf for o in report_outputs(DMC_REPORT, list(outputs.values()))}
     checked = 0

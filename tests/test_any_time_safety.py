@@ -265,6 +265,7 @@ def test_the_open_report_has_neither_the_listings_nor_their_items(outputs):
 
 # --- Every summary count is found at the place it names ---------------------------------------
 
+
 def _where(body: pd.DataFrame, label: str) -> tuple[pd.DataFrame, str]:
     """The rows of ``body`` a summary line counts, and whether it counts rows or patients: the
     New rows, by the line's label (SAP 10.4, 9.7; written from the SAP, not read from the

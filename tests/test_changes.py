@@ -252,7 +252,9 @@ def test_listings_mark_the_new_rows(outputs):
     assert "New" not in new_aes  # every row is new
     notes = outputs["Listing 16.2.7.9"].tlf.footnotes
     assert any("after its cut-off 2024-12-31" in note for note in notes)
-    assert {(p, int(n)) for p, n in zip(new_aes["Patient"], new_aes["AE no."])} == NEW_AES
+    assert {
+        (p, int(n)) for p, n in zip(new_aes["Patient"], new_aes["AE no."], strict=True)
+    } == NEW_AES
     assert _new_rows(outputs["Listing 16.2.7.5"], ae_key) == {("PROMIS-006", "1")}
     assert _new_rows(outputs["Listing 16.2.7.4"]) == {("PROMIS-002",), ("PROMIS-005",)}
     assert _new_rows(outputs["Listing 16.2.1"]) == {("PROMIS-002",), ("PROMIS-004",),
@@ -448,7 +450,8 @@ def test_report_dmc_with_previous_cutoff_flags_the_shipped_events(tmp_path):
     assert "... serious (incl. 1 outside the TEAE window) 1 Listing 16.2.7.7" in summary
     assert "1 serious AE outside the TEAE window, in 1 patient (1 after the window)" in summary
     new_aes = pd.read_csv(folder / "tlfs" / "listing_16_2_7_9.csv", dtype=str)
-    assert set(zip(new_aes["Patient"], new_aes["AE no."], new_aes["TEAE window"])) == {
+    rows = zip(new_aes["Patient"], new_aes["AE no."], new_aes["TEAE window"], strict=True)
+    assert set(rows) == {
         ("PROMIS-01-013", "10", "After the TEAE window"),
         ("PROMIS-01-022", "15", "Treatment-emergent"),
     }

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData, in_population
-from osteo_stats.derive.treatment import days_from_last_dose, last_dose
 from osteo_stats.derive.safety import TEAE_WINDOW_STATUSES, WINDOW_WITHIN, aesi_categories
+from osteo_stats.derive.treatment import days_from_last_dose, last_dose
 from osteo_stats.sap import AESICategory
 from osteo_stats.tlf import changes
 from osteo_stats.tlf.ard import ARD, ARDBuilder

@@ -260,6 +260,9 @@ def test_the_open_report_has_neither_the_listings_nor_their_items(outputs):
     assert not [item for item in attention if "Listing" in item or "special interest" in item]
     assert {"Listing 16.2.7.7", "Listing 16.2.7.8"} <= set(FINAL_REPORT.labels)
     assert "Listing 16.2.7.9" not in FINAL_REPORT.labels
+    final = {o.tlf.label for o in report_outputs(FINAL_REPORT, list(outputs.values()))}
+    assert {"Listing 16.2.7.7", "Listing 16.2.7.8"} <= final
+    assert "Listing 16.2.7.9" not in final  # not even among "Other outputs"
     assert {"Listing 16.2.7.7", "Listing 16.2.7.8", "Listing 16.2.7.9"} <= set(DMC_REPORT.labels)
 
 

@@ -71,6 +71,8 @@ class ReportSpec:
     #: Where the patient listings its footnotes cite but it does not show are; each such
     #: citation is followed by it in parentheses (SAP 10.2). Empty: citations are left as built.
     listings_elsewhere: str = ""
+    #: Catalogue TLFs this report never shows, not even among "Other outputs".
+    leaves_out: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -322,6 +324,9 @@ FINAL_REPORT = ReportSpec(
     include_unplaced=True,
     areas=("disposition", "design", "efficacy", "monitoring", "safety", "biomarkers"),
     key_results=True,
+    # What is new since the previous DMC report is the DMC's (SAP 10.4); the final report has
+    # no previous report to compare with.
+    leaves_out=("Listing 16.2.7.9",),
 )
 
 REPORTS: dict[str, ReportSpec] = {

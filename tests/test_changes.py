@@ -33,6 +33,11 @@ Expected at c with p:
 
 - new TEAEs: 001-3, 001-4, 001-5, 004-1, 006-1 (5); serious: 001-4, 001-5 (2);
   grade >= 3: 001-4, 004-1 (2); immune-related: 001-4 (1); surgical complication: 006-1 (1).
+- new AEs at any time (SAP 9.7): the same five, none outside the TEAE window (AE 5, AE OUTSIDE
+  TEAE WINDOW 0, AE GRADE >= 3 2, SERIOUS AE 2, SERIOUS AE OUTSIDE TEAE WINDOW 0; all on
+  Listing 16.2.7.9 but the serious ones, on Listing 16.2.7.7); of special interest (sap.yaml:
+  AEIRFL = Y, a neoplasm SOC, pneumonitis terms, Clavien-Dindo >= IIIa): 001-4 only (AESI 1;
+  002-1 is immune-related but before p; 006-1 is Clavien-Dindo II).
 - new deaths: 002 (on c), 005 (2); not 003 (on p) nor 006 (after c, alive at c).
 - new discontinuations: 002, 004, 005 (3); not 003 (on p) nor 006 (ongoing at c).
 - looks: at p 4 patients are evaluable (001, 002, 003, 005), at c 6: look 1 (5 patients) is
@@ -138,6 +143,12 @@ EVENTS = [
 NEW_AES = {("PROMIS-001", 3), ("PROMIS-001", 4), ("PROMIS-001", 5), ("PROMIS-004", 1),
            ("PROMIS-006", 1)}  # fmt: skip
 EXPECTED_COUNTS = {
+    "AE": 5,
+    "AE OUTSIDE TEAE WINDOW": 0,
+    "AE GRADE >= 3": 2,
+    "SERIOUS AE": 2,
+    "SERIOUS AE OUTSIDE TEAE WINDOW": 0,
+    "AESI": 1,
     "TEAE": 5,
     "SERIOUS TEAE": 2,
     "TEAE GRADE >= 3": 2,
@@ -209,6 +220,9 @@ def test_ard_counts_the_new_events_with_the_previous_cutoff(outputs):
     assert dict(zip(rows["parameter"], rows["value"], strict=True)) == EXPECTED_COUNTS
     where = dict(zip(rows["parameter"], rows["tlf"], strict=True))
     assert where["SERIOUS TEAE"] == "Listing 16.2.7.1"
+    assert where["TEAE"] == where["AE"] == where["AE OUTSIDE TEAE WINDOW"] == "Listing 16.2.7.9"
+    assert where["SERIOUS AE"] == "Listing 16.2.7.7"
+    assert where["AESI"] == "Listing 16.2.7.8"
     assert where["DISCONTINUED"] == "Listing 16.2.1"
     assert where["UNACCEPTABLE TOXICITY"] == "Listing 16.2.7.6"
     assert where["TOXICITY LOOK REACHED"] == "Table 14.3.5"
@@ -231,6 +245,16 @@ def test_listings_mark_the_new_rows(outputs):
     listed = set(map(tuple, outputs["Listing 16.2.7.2"].tlf.body[list(ae_key)].to_numpy()))
     assert {("PROMIS-001", "1"), ("PROMIS-001", "2"), ("PROMIS-001", "7")} <= listed
     assert _new_rows(outputs["Listing 16.2.7.3"], ae_key) == {("PROMIS-001", "4")}
+    assert _new_rows(outputs["Listing 16.2.7.7"], ae_key) == {("PROMIS-001", "4"),
+                                                               ("PROMIS-001", "5")}  # fmt: skip
+    assert _new_rows(outputs["Listing 16.2.7.8"], ae_key) == {("PROMIS-001", "4")}
+    new_aes = outputs["Listing 16.2.7.9"].tlf.body
+    assert "New" not in new_aes  # every row is new
+    notes = outputs["Listing 16.2.7.9"].tlf.footnotes
+    assert any("after its cut-off 2024-12-31" in note for note in notes)
+    assert {
+        (p, int(n)) for p, n in zip(new_aes["Patient"], new_aes["AE no."], strict=True)
+    } == NEW_AES
     assert _new_rows(outputs["Listing 16.2.7.5"], ae_key) == {("PROMIS-006", "1")}
     assert _new_rows(outputs["Listing 16.2.7.4"]) == {("PROMIS-002",), ("PROMIS-005",)}
     assert _new_rows(outputs["Listing 16.2.1"]) == {("PROMIS-002",), ("PROMIS-004",),
@@ -274,17 +298,19 @@ def test_summary_block_shows_the_new_counts(outputs):
     assert "2024-12-31" in block.title
     shown = {line.label: line.value for line in block.lines}
     assert shown == {
-        "New treatment-emergent AEs": "5",
-        "... serious": "2",
+        "New AEs (any time, incl. 0 outside the TEAE window)": "5",
+        "... serious (incl. 0 outside the TEAE window)": "2",
         "... CTCAE grade >= 3": "2",
+        "... of special interest (SAP 9.7)": "1",
         "Deaths": "2",
         "Discontinuations (end of study)": "3",
         "Unacceptable toxicities (SAP 9.4)": "2",
         "Toxicity looks reached": "1",
     }
     sources = [line.source for line in block.lines]
-    assert sources == ["Table 14.3.1", "Listing 16.2.7.1", "Listing 16.2.7.2", "Listing 16.2.7.4",
-                       "Listing 16.2.1", "Listing 16.2.7.6", "Table 14.3.5"]  # fmt: skip
+    assert sources == ["Listing 16.2.7.9", "Listing 16.2.7.7", "Listing 16.2.7.9",
+                       "Listing 16.2.7.8", "Listing 16.2.7.4", "Listing 16.2.1", "Listing 16.2.7.6",
+                       "Table 14.3.5"]  # fmt: skip
 
 
 def test_without_a_previous_cutoff_nothing_is_flagged(trial):
@@ -381,7 +407,9 @@ def test_report_dmc_with_previous_cutoff_flags_the_shipped_events(tmp_path):
     SAP 9.4 qualifying event is dated in (p, c]: the latest AE with AEIRFL = Y and grade >= 3,
     of grade >= 4 and treatment-related, or with AESDLYFL = Y starts 2024-09-10, the one
     treatment-related death is on 2024-09-25, and no surgery is NOT DONE for TOXICITY: 0 new
-    unacceptable toxicities."""
+    unacceptable toxicities. At any time (SAP 9.7): 2 new AEs, 1 of them (013 #10) outside the
+    TEAE window, 1 of grade >= 3, 1 serious (outside the window), 1 of special interest (MDS:
+    SOC Neoplasms, sap.yaml second_malignancy)."""
     out = tmp_path / "reports"
     result = _invoke(
         "report", "dmc", "--cutoff", "2025-06-30", "--previous-cutoff", "2024-12-31", "--out", out
@@ -394,6 +422,12 @@ def test_report_dmc_with_previous_cutoff_flags_the_shipped_events(tmp_path):
     assert set(new["group"]) == {"PREVIOUS CUTOFF=2024-12-31"}
     counts = {p: float(v) for p, v in zip(new["parameter"], new["value"], strict=True)}
     assert counts == {
+        "AE": 2,
+        "AE OUTSIDE TEAE WINDOW": 1,
+        "AE GRADE >= 3": 1,
+        "SERIOUS AE": 1,
+        "SERIOUS AE OUTSIDE TEAE WINDOW": 1,
+        "AESI": 1,
         "TEAE": 1,
         "SERIOUS TEAE": 0,
         "TEAE GRADE >= 3": 0,
@@ -412,6 +446,15 @@ def test_report_dmc_with_previous_cutoff_flags_the_shipped_events(tmp_path):
     summary = " ".join(" ".join(page.extract_text() for page in pdf.pages[:6]).split())
     assert "New since the previous DMC (cut-off 2024-12-31)" in summary
     assert "Deaths 6 Listing 16.2.7.4" in summary
+    assert "New AEs (any time, incl. 1 outside the TEAE window) 2 Listing 16.2.7.9" in summary
+    assert "... serious (incl. 1 outside the TEAE window) 1 Listing 16.2.7.7" in summary
+    assert "1 serious AE outside the TEAE window, in 1 patient (1 after the window)" in summary
+    new_aes = pd.read_csv(folder / "tlfs" / "listing_16_2_7_9.csv", dtype=str)
+    rows = zip(new_aes["Patient"], new_aes["AE no."], new_aes["TEAE window"], strict=True)
+    assert set(rows) == {
+        ("PROMIS-01-013", "10", "After the TEAE window"),
+        ("PROMIS-01-022", "15", "Treatment-emergent"),
+    }
 
 
 @pytest.mark.parametrize("previous", ["2025-06-30", "2025-09-01"])

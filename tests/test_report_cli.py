@@ -206,8 +206,8 @@ def test_report_final_at_an_interim_cutoff_with_the_real_catalogue(tmp_path, shi
     assert page("Appendix B. Data provenance") <= appendix
     listings = [(title, number) for title, number in outline if title.startswith("Listing")]
     assert [title.split()[1] for title, _ in listings] == [
-        tlf.number for tlf in SAP_TLFS if tlf.kind == "Listing"
-    ]
+        tlf.number for tlf in SAP_TLFS if tlf.kind == "Listing" and tlf.number != "16.2.7.9"
+    ]  # 16.2.7.9, new since the previous DMC, is the DMC report's only (SAP 10.4)
     assert min(number for _, number in listings) >= appendix
     assert page("Listing 16.2.5") > page("Table 14.3.5")  # the long one is no longer in front
     annotations = reader.pages[page("Key results") - 1].get("/Annots") or []

@@ -239,10 +239,13 @@ def test_every_table_is_numbered_titled_and_sourced(ad, tlfs):
         "Table 14.3.4.6": "Surgical complications by Clavien-Dindo grade",
         "Listing 16.2.7.1": "Serious adverse events",
         "Listing 16.2.7.6": "Unacceptable toxicities (SAP 9.4 components)",
+        "Listing 16.2.7.7": "Serious adverse events at any time, inside or outside the TEAE window",
+        "Listing 16.2.7.8": "Adverse events of special interest, at any time",
+        "Listing 16.2.7.9": "Adverse events new since the previous DMC report",
     }
     for label, title in expected.items():
         assert tlfs[label].tlf.title == title
-    assert len(tlfs) == 15
+    assert len(tlfs) == 18
     for out in tlfs.values():
         assert f"data cut-off {ad.cutoff:%Y-%m-%d}" in out.tlf.source
         for aid in out.tlf.analysis_ids:

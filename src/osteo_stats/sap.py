@@ -229,6 +229,32 @@ class Safety(_Section):
     haematological_terms: list[str]
 
 
+#: The ADAE flags an AESI category may name (SAP 9.7, DATA_MODEL.md ADAE).
+AEFlag = Literal["AESER", "AERELSB", "AERELPD", "AERELGM", "AEIRFL", "AESDLYFL"]
+#: Clavien-Dindo grades, mildest first (SAP 9.2; ``typing.get_args`` gives the order).
+ClavienDindoGrade = Literal["I", "II", "IIIa", "IIIb", "IVa", "IVb", "V"]
+
+
+class AESICategory(_Section):
+    """One category of adverse events of special interest (SAP 9.7): an AE belongs to it when
+    it meets any of the criteria given (SOC, preferred term, a flag = Y, a Clavien-Dindo grade
+    at or above the minimum); SOC and term are compared ignoring case."""
+
+    label: str = Field(min_length=1, max_length=80)
+    socs: list[str] = []
+    terms: list[str] = []
+    flags: list[AEFlag] = []
+    clavien_dindo_min: ClavienDindoGrade | None = None
+
+    @model_validator(mode="after")
+    def _has_a_criterion(self) -> AESICategory:
+        if not (self.socs or self.terms or self.flags or self.clavien_dindo_min):
+            raise ValueError(
+                "an AESI category needs at least one of socs, terms, flags, clavien_dindo_min"
+            )
+        return self
+
+
 class ToxicityMonitoring(_Section):
     irae_min_grade: int = plausible(1, 5, "(CTCAE grade)")
     related_nonhaematological_min_grade: int = plausible(1, 5, "(CTCAE grade)")
@@ -340,6 +366,7 @@ class SAP(_Section):
     pathology: Pathology
     efs: EFSRules
     safety: Safety
+    aesi: dict[str, AESICategory]
     toxicity_monitoring: ToxicityMonitoring
     schedule: Schedule
     baseline: Baseline

@@ -14,13 +14,14 @@ takes the cut-off, as the date up to which a surgery not yet done is late.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import get_args
 
 import numpy as np
 import pandas as pd
 
 from osteo_stats.derive.cutoff import CutoffLike, as_cutoff
 from osteo_stats.derive.surgery import operated
-from osteo_stats.sap import SAP, Safety
+from osteo_stats.sap import SAP, AESICategory, ClavienDindoGrade, Safety
 
 __all__ = [
     "PHASE_PERI",
@@ -29,10 +30,13 @@ __all__ = [
     "PHASE_PRETREATMENT",
     "PHASE_UNKNOWN",
     "PHASES",
+    "TEAE_WINDOW_STATUSES",
+    "aesi_categories",
     "derive_ae_phase",
     "derive_teae",
     "derive_unacceptable_toxicity",
     "derive_worst_grade",
+    "teae_window_status",
     "treatment_phase",
 ]
 
@@ -45,6 +49,13 @@ PHASES = (PHASE_PRE, PHASE_PERI, PHASE_POST)
 PHASE_PRETREATMENT = "PRE-TREATMENT"
 #: Onset completely missing: the phase cannot be determined (the AE is still a TEAE, SAP 8.3).
 PHASE_UNKNOWN = "UNKNOWN"
+
+#: Where an AE's onset lies against the TEAE window of SAP 9.1 (SAP 9.7), in display order.
+WINDOW_BEFORE = "BEFORE FIRST DOSE"
+WINDOW_WITHIN = "TREATMENT-EMERGENT"
+WINDOW_AFTER = "AFTER THE TEAE WINDOW"
+WINDOW_NOT_DOSED = "NOT DOSED"
+TEAE_WINDOW_STATUSES = (WINDOW_BEFORE, WINDOW_WITHIN, WINDOW_AFTER, WINDOW_NOT_DOSED)
 
 _RELATED_FLAGS = ("AERELSB", "AERELPD", "AERELGM")
 _GRADE = "AETOXGR"
@@ -178,6 +189,55 @@ def treatment_phase(
         [PHASE_UNKNOWN, PHASE_PRETREATMENT, PHASE_PRE, PHASE_PERI],
         default=PHASE_POST,
     )
+
+
+def teae_window_status(adae: pd.DataFrame, adsl: pd.DataFrame) -> pd.Series:
+    """Where each AE lies against the TEAE window (SAP 9.1, 9.7), aligned to ``adae``.
+
+    ``adae`` carries ``TRTEMFL`` (:func:`derive_teae`) and ``APHASE`` (:func:`derive_ae_phase`,
+    the SAP 9.2 phase rule, whose ``PRE-TREATMENT`` is an onset before the first dose):
+
+    ``NOT DOSED``
+        the patient has no first dose by the cut-off (no AE of theirs is a TEAE);
+    ``TREATMENT-EMERGENT``
+        ``TRTEMFL = "Y"`` (a missing onset of a dosed patient included, SAP 8.3);
+    ``BEFORE FIRST DOSE``
+        onset before ``TRTSDT`` (``APHASE = PRE-TREATMENT``);
+    ``AFTER THE TEAE WINDOW``
+        onset after ``TRTEDT`` + 30 days (+ 90 days when immune-related).
+    """
+    dosed = _from_adsl(adae, adsl, "TRTSDT").notna()
+    status = np.select(
+        [~dosed, adae["TRTEMFL"].eq("Y"), adae["APHASE"].eq(PHASE_PRETREATMENT)],
+        [WINDOW_NOT_DOSED, WINDOW_WITHIN, WINDOW_BEFORE],
+        default=WINDOW_AFTER,
+    )
+    return pd.Series(status, index=adae.index, dtype=object)
+
+
+def aesi_categories(adae: pd.DataFrame, aesi: dict[str, AESICategory]) -> pd.DataFrame:
+    """Which adverse events are of special interest (SAP 9.7): one boolean column per category
+    of ``sap.aesi`` (its key), aligned to ``adae``, whatever the onset (not only TEAEs).
+
+    An AE meets a category when any of its criteria holds: AEBODSYS in ``socs`` or AEDECOD in
+    ``terms`` (ignoring case), a flag of ``flags`` = ``"Y"``, or AECLAVDN at or above
+    ``clavien_dindo_min`` in the Clavien-Dindo order I < II < IIIa < IIIb < IVa < IVb < V.
+    """
+    soc = adae["AEBODSYS"].astype("string").str.casefold()
+    term = adae["AEDECOD"].astype("string").str.casefold()
+    order = {grade: rank for rank, grade in enumerate(get_args(ClavienDindoGrade))}
+    clavien = adae["AECLAVDN"].map(order)
+    out = {}
+    for key, category in aesi.items():
+        hit = soc.isin({s.casefold() for s in category.socs}) | term.isin(
+            {t.casefold() for t in category.terms}
+        )
+        for flag in category.flags:
+            hit |= adae[flag].eq("Y")
+        if category.clavien_dindo_min is not None:
+            hit |= clavien >= order[category.clavien_dindo_min]
+        out[key] = hit.fillna(False).astype(bool)
+    return pd.DataFrame(out, index=adae.index)
 
 
 def derive_worst_grade(

@@ -135,7 +135,20 @@ _TEXT: dict[str, Callable[[SAP], str]] = {
         "adjustment across markers."
     ),
     "adverse-events": _safety,
-    "serious-adverse-events": _safety,
+    "serious-adverse-events": lambda sap: (
+        f"{_safety(sap)} Every serious AE is also listed whatever its onset, with its place "
+        "against the TEAE window (before the first dose, treatment-emergent, after the window; "
+        "SAP 9.7)."
+    ),
+    "adverse-events-of-special-interest": lambda sap: (
+        "AEs of special interest at any time, whether or not treatment-emergent: "
+        + "; ".join(c.label for c in sap.aesi.values())
+        + " (definitions in sap.yaml, SAP 9.7)."
+    ),
+    "new-adverse-events": lambda sap: (
+        "Every AE whose onset is after the previous DMC cut-off, on or before this one, "
+        "whether or not treatment-emergent (SAP 10.4)."
+    ),
     "immune-related-adverse-events": _safety,
     "surgical-complications": lambda sap: (
         "Surgical complications graded by Clavien-Dindo among operated SAF patients."

@@ -136,7 +136,8 @@ def report_outputs(spec: ReportSpec, outputs: list[TLFOutput]) -> list[TLFOutput
     chosen = [index[label] for label in dict.fromkeys(spec.labels) if label in index]
     if spec.include_unplaced:
         placed = set(spec.labels)
-        chosen += [output for output in outputs if output.tlf.label not in placed]
+        left_out = placed | set(spec.leaves_out)
+        chosen += [output for output in outputs if output.tlf.label not in left_out]
     if spec.listings_elsewhere:
         shown = {output.tlf.label for output in chosen}
         chosen = [_cite_elsewhere(output, shown, spec.listings_elsewhere) for output in chosen]

@@ -71,6 +71,8 @@ class ReportSpec:
     #: Where the patient listings its footnotes cite but it does not show are; each such
     #: citation is followed by it in parentheses (SAP 10.2). Empty: citations are left as built.
     listings_elsewhere: str = ""
+    #: Catalogue TLFs this report never shows, not even among "Other outputs".
+    leaves_out: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -110,6 +112,7 @@ def _tables_then_listings(sections: tuple[SectionSpec, ...]) -> tuple[SectionSpe
         _without_listings(section, "{}: see the appendix of patient listings.")
         for section in sections
     )
+    body = tuple(section for section in body if section.tlfs)  # listings only: appendix only
     appendix = SectionSpec(
         "patient-listings",
         "Patient listings",
@@ -162,8 +165,22 @@ _AE = _section(
 _SAE = _section(
     "serious-adverse-events",
     "Serious adverse events",
-    "9.2",
-    "Table 14.3.4.3, Listing 16.2.7.1",
+    "9.2 9.7",
+    "Table 14.3.4.3, Listing 16.2.7.1, Listing 16.2.7.7",
+)
+# Patient listings only: the closed DMC report and the final report's appendix (SAP 9.7, 10.2).
+_AESI = _section(
+    "adverse-events-of-special-interest",
+    "Adverse events of special interest",
+    "9.7",
+    "Listing 16.2.7.8",
+)
+# What is new since the previous DMC report is a DMC matter (SAP 10.4): closed session only.
+_NEW_AE = _section(
+    "new-adverse-events",
+    "Adverse events new since the previous DMC report",
+    "10.4",
+    "Listing 16.2.7.9",
 )
 _IRAE = _section(
     "immune-related-adverse-events",
@@ -199,7 +216,7 @@ _FUTILITY = _section(
 )
 
 # The safety sections, in the same order in both reports (SAP 9.3).
-_SAFETY = (_AE, _SAE, _IRAE, _SURGERY, _DEATHS, _LAB, _TOXICITY)
+_SAFETY = (_AE, _SAE, _AESI, _IRAE, _SURGERY, _DEATHS, _LAB, _TOXICITY)
 
 DMC_REPORT = ReportSpec(
     kind="dmc",
@@ -211,7 +228,9 @@ DMC_REPORT = ReportSpec(
         _CURRENCY,
         _BASELINE,
         _EXPOSURE_DMC,
-        *_SAFETY,
+        _AE,
+        _NEW_AE,
+        *_SAFETY[1:],
         _FUTILITY,
     ),
     committee_summary=True,
@@ -233,7 +252,8 @@ DMC_OPEN_REPORT = ReportSpec(
     sections=tuple(
         _without_listings(section, _OPEN_NOTE)
         for section in DMC_REPORT.sections
-        if section not in (_TOXICITY, _FUTILITY)
+        # A section of patient listings only would be left empty.
+        if section not in (_TOXICITY, _FUTILITY, _AESI, _NEW_AE)
     ),
     committee_summary=True,
     include_unplaced=False,
@@ -304,6 +324,9 @@ FINAL_REPORT = ReportSpec(
     include_unplaced=True,
     areas=("disposition", "design", "efficacy", "monitoring", "safety", "biomarkers"),
     key_results=True,
+    # What is new since the previous DMC report is the DMC's (SAP 10.4); the final report has
+    # no previous report to compare with.
+    leaves_out=("Listing 16.2.7.9",),
 )
 
 REPORTS: dict[str, ReportSpec] = {

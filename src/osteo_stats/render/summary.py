@@ -29,6 +29,11 @@ EFF-PRIM-02  reached,   PRIMARY,                the stage-1 decision is determin
              crossed    STATUS=DECISION         successes exceed r1 = continue (0/1)
 DMC-NEW-01   n          category, PREVIOUS      new since the previous DMC cut-off (SAP
                         CUTOFF=YYYY-MM-DD       10.4); no rows: no previous report found
+SAF-SAE-01   n, events  SAE, TEAE WINDOW=...    serious AEs at any time: patients, records,
+                                                by TEAE-window status (SAP 9.7)
+SAF-AESI-01  n, events  AESI, AESI=ANY;         AEs of special interest at any time (SAP 9.7)
+                        TEAE WINDOW=...
+SAF-DTH-01   n          DEATH, ROW=ANY          deaths of any cause in the SAF
 DSP-CURR-01  n          CURRENCY, STATUS=ON     patients on study overdue for a scheduled
                         STUDY; ASSESSMENT=      tumour assessment (SAP 8.5)
                         OVERDUE
@@ -144,15 +149,21 @@ def _missing(label: str, reasons: dict[str, str]) -> str:
     return f"Not yet available: {label} {expected_tlf(label).title}"
 
 
-#: The "new since the previous DMC" block (SAP 10.4): DMC-NEW-01 category -> line label.
+#: The "new since the previous DMC" block (SAP 10.4): DMC-NEW-01 category -> line label, and
+#: the category whose count the label names as outside the TEAE window (SAP 9.7).
 _NEW_LINES = (
-    ("TEAE", "New treatment-emergent AEs"),
-    ("SERIOUS TEAE", "... serious"),
-    ("TEAE GRADE >= 3", "... CTCAE grade >= 3"),
-    ("DEATH", "Deaths"),
-    ("DISCONTINUED", "Discontinuations (end of study)"),
-    ("UNACCEPTABLE TOXICITY", "Unacceptable toxicities (SAP 9.4)"),
-    ("TOXICITY LOOK REACHED", "Toxicity looks reached"),
+    ("AE", "New AEs (any time, incl. {} outside the TEAE window)", "AE OUTSIDE TEAE WINDOW"),
+    (
+        "SERIOUS AE",
+        "... serious (incl. {} outside the TEAE window)",
+        "SERIOUS AE OUTSIDE TEAE WINDOW",
+    ),
+    ("AE GRADE >= 3", "... CTCAE grade >= 3", ""),
+    ("AESI", "... of special interest (SAP 9.7)", ""),
+    ("DEATH", "Deaths", ""),
+    ("DISCONTINUED", "Discontinuations (end of study)", ""),
+    ("UNACCEPTABLE TOXICITY", "Unacceptable toxicities (SAP 9.4)", ""),
+    ("TOXICITY LOOK REACHED", "Toxicity looks reached", ""),
 )
 
 
@@ -170,15 +181,68 @@ def _changes_block(ard: ARD) -> SummaryBlock:
     source = dict(zip(rows["parameter"], rows["tlf"], strict=True))
     lines = tuple(
         SummaryLine(
-            label,
+            label.format(_count(_single(ard, "DMC-NEW-01", "n", outside, group)))
+            if outside
+            else label,
             _count(_single(ard, "DMC-NEW-01", "n", category, group)),
             source.get(category, "SAP 10.4"),
         )
-        for category, label in _NEW_LINES
+        for category, label, outside in _NEW_LINES
     )
     return SummaryBlock(
         "changes", f"New since the previous DMC (cut-off {previous[0]})", lines=lines
     )
+
+
+def _plural(n: float | None, word: str, words: str = "") -> str:
+    """``1 patient``, ``3 patients`` (``words``: an irregular plural)."""
+    return f"{_count(n)} {word if n == 1 else (words or word + 's')}"
+
+
+def _any_time_items(ard: ARD, tlfs: dict[str, TLF]) -> list[str]:
+    """Attention items for the events no TEAE table counts (SAP 9.7) and for every death: serious
+    AEs outside the TEAE window (SAF-SAE-01), AEs of special interest (SAF-AESI-01), deaths of
+    any cause (SAF-DTH-01). Read from the listings' ARD rows, so only a report that shows the
+    listing (the closed session, SAP 10.2) has the first two."""
+    items = []
+
+    def window(analysis_id: str, parameter: str, statistic: str, status: str, aesi: str = ""):
+        group = f"AESI={aesi}; TEAE WINDOW={status}" if aesi else f"TEAE WINDOW={status}"
+        return _single(ard, analysis_id, statistic, parameter, group)
+
+    outside = window("SAF-SAE-01", "SAE", "events", "OUTSIDE")
+    if outside:
+        parts = ", ".join(
+            f"{_count(n)} {label}"
+            for status, label in (
+                ("BEFORE FIRST DOSE", "before the first dose"),
+                ("AFTER THE TEAE WINDOW", "after the window"),
+                ("NOT DOSED", "in a patient not dosed"),
+            )
+            if (n := window("SAF-SAE-01", "SAE", "events", status))
+        )
+        patients = window("SAF-SAE-01", "SAE", "n", "OUTSIDE")
+        items.append(
+            f"{_plural(outside, 'serious AE')} outside the TEAE window, in "
+            f"{_plural(patients, 'patient')} ({parts}): counted in no TEAE table "
+            "(Listing 16.2.7.7; SAP 9.7)."
+        )
+    aesi = window("SAF-AESI-01", "AESI", "events", "ANY", "ANY")
+    if aesi:
+        patients = window("SAF-AESI-01", "AESI", "n", "ANY", "ANY")
+        outside = window("SAF-AESI-01", "AESI", "events", "OUTSIDE", "ANY")
+        items.append(
+            f"{_plural(aesi, 'AE')} of special interest in {_plural(patients, 'patient')}, "
+            f"{_count(outside)} of them outside the TEAE window (Listing 16.2.7.8; SAP 9.7)."
+        )
+    deaths = _single(ard, "SAF-DTH-01", "n", "DEATH", "ROW=ANY")
+    if deaths:
+        listing = "; Listing 16.2.7.4" if "Listing 16.2.7.4" in tlfs else ""
+        items.append(
+            f"{_plural(deaths, 'death')} of any cause in the safety analysis set "
+            f"(Table 14.3.4.5{listing})."
+        )
+    return items
 
 
 def committee_summary(
@@ -252,6 +316,8 @@ def committee_summary(
             f"{_count(related_deaths)} treatment-related death(s) (Table 14.3.4.5); each counts "
             "as an unacceptable toxicity for the stopping rule (SAP 9.4)."
         )
+
+    attention += _any_time_items(ard, tlfs)
 
     # Toxicity boundary.
     tox_source = "Table 14.3.5"

@@ -106,6 +106,9 @@ SAP_TLFS: tuple[ExpectedTLF, ...] = (
         16.2.7.4 Deaths
         16.2.7.5 Surgical complications (Clavien-Dindo)
         16.2.7.6 Unacceptable toxicities (SAP 9.4 components)
+        16.2.7.7 Serious adverse events at any time, inside or outside the TEAE window
+        16.2.7.8 Adverse events of special interest, at any time
+        16.2.7.9 Adverse events new since the previous DMC report
         16.2.8.1 Laboratory values of CTCAE grade >= 3
         16.2.9 Data currency per patient: last assessment, last AE update, overdue assessments, outstanding surgery or pathology
         """,  # noqa: E501 (titles are kept whole)

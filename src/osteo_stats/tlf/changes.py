@@ -22,6 +22,14 @@ NEW_COLUMN = "New"
 PREVIOUS_KEY = "PREVIOUS CUTOFF"
 
 #: The categories of DMC-NEW-01 (ARD parameter), in the order the committee summary shows them.
+#: AE records at any time, inside or outside the TEAE window (SAP 9.7).
+AE = "AE"
+AE_OUTSIDE = "AE OUTSIDE TEAE WINDOW"
+AE_HIGH_GRADE = "AE GRADE >= 3"
+SERIOUS_AE = "SERIOUS AE"
+SERIOUS_AE_OUTSIDE = "SERIOUS AE OUTSIDE TEAE WINDOW"
+AESI = "AESI"
+#: Treatment-emergent AE records (SAP 9.1).
 TEAE = "TEAE"
 SERIOUS = "SERIOUS TEAE"
 HIGH_GRADE = "TEAE GRADE >= 3"
@@ -31,7 +39,23 @@ DEATH = "DEATH"
 DISCONTINUED = "DISCONTINUED"
 UTOX = "UNACCEPTABLE TOXICITY"
 LOOK = "TOXICITY LOOK REACHED"
-CATEGORIES = (TEAE, SERIOUS, HIGH_GRADE, IMMUNE, SURGICAL, DEATH, DISCONTINUED, UTOX, LOOK)
+CATEGORIES = (
+    AE,
+    AE_OUTSIDE,
+    AE_HIGH_GRADE,
+    SERIOUS_AE,
+    SERIOUS_AE_OUTSIDE,
+    AESI,
+    TEAE,
+    SERIOUS,
+    HIGH_GRADE,
+    IMMUNE,
+    SURGICAL,
+    DEATH,
+    DISCONTINUED,
+    UTOX,
+    LOOK,
+)
 
 
 def previous_group(ad: AnalysisData) -> dict[str, str]:

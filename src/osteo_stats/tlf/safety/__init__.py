@@ -16,7 +16,14 @@ from osteo_stats.tlf import changes
 from osteo_stats.tlf.model import TLFOutput
 from osteo_stats.tlf.safety._common import COMPONENT_LABEL, COMPONENTS, CTCAE, teae
 from osteo_stats.tlf.safety.by_grade import any_and_high_table, by_grade_table, phase_table
-from osteo_stats.tlf.safety.listings import ae_listing, death_listing, utox_listing
+from osteo_stats.tlf.safety.listings import (
+    ae_listing,
+    aesi_listing,
+    death_listing,
+    new_ae_listing,
+    serious_any_time_listing,
+    utox_listing,
+)
 from osteo_stats.tlf.safety.overview import (
     deaths_table,
     overview_table,
@@ -57,20 +64,11 @@ def _high(te: pd.DataFrame) -> pd.DataFrame:
     return te.loc[(te["AETOXGR"] >= CTCAE.high_rank).fillna(False).astype(bool)]
 
 
-def _new_records(te: pd.DataFrame) -> int:
-    """AE records new since the previous DMC cut-off (SAP 10.4; 0 without one)."""
-    return int(te.get("NEWFL", pd.Series(dtype=object)).eq("Y").sum())
-
-
 #: Every safety TLF in SAP 11 order: the label(s) it builds -> its builder. The one list:
 #: :func:`build_safety_tlfs` runs it, and :func:`osteo_stats.tlf.build.build_tlfs` skips, before
 #: running it, an entry whose TLFs need a column the data do not hold (``NEEDS``, --mapping).
 SAFETY_TLFS: dict[tuple[str, ...], Callable[[AnalysisData], list[TLFOutput]]] = {
-    ("Table 14.3.1",): lambda ad: [
-        changes.with_new_counts(
-            overview_table(ad), ad, {changes.TEAE: _new_records(teae(ad))}, "SAF"
-        )
-    ],
+    ("Table 14.3.1",): lambda ad: [overview_table(ad)],
     ("Table 14.3.2",): lambda ad: [any_and_high_table(ad)],
     ("Table 14.3.3",): lambda ad: [
         by_grade_table(ad, analysis_id="SAF-AE-03", number="14.3.3", sections=[("", {}, teae(ad))])
@@ -120,11 +118,14 @@ SAFETY_TLFS: dict[tuple[str, ...], Callable[[AnalysisData], list[TLFOutput]]] = 
                    category=changes.SURGICAL, clavien=True)
     ],
     ("Listing 16.2.7.6",): lambda ad: [utox_listing(ad)],
+    ("Listing 16.2.7.7",): lambda ad: [serious_any_time_listing(ad)],
+    ("Listing 16.2.7.8",): lambda ad: [aesi_listing(ad)],
+    ("Listing 16.2.7.9",): lambda ad: [new_ae_listing(ad)],
 }  # fmt: skip
 
 
 def build_safety_tlfs(ad: AnalysisData) -> list[TLFOutput]:
-    """Tables 14.3.1-14.3.4.6 and Listings 16.2.7.1-16.2.7.6 at the cut-off of ``ad``.
+    """Tables 14.3.1-14.3.4.6 and Listings 16.2.7.1-16.2.7.9 at the cut-off of ``ad``.
 
     Parameters
     ----------
@@ -135,6 +136,6 @@ def build_safety_tlfs(ad: AnalysisData) -> list[TLFOutput]:
     -------
     list of TLFOutput
         In SAP 11 order. Tables carry their ARD rows (SAF-AE-01 ... SAF-SURG-01); listings
-        carry an empty ARD.
+        carry only their counts (DMC-NEW-01 with a previous DMC; SAF-SAE-01, SAF-AESI-01).
     """
     return [output for build in SAFETY_TLFS.values() for output in build(ad)]

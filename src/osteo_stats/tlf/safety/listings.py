@@ -1,19 +1,35 @@
-"""Listings 16.2.7.1-16.2.7.6: serious, grade >= 3, immune-related AEs, deaths, surgical
-complications and unacceptable toxicities (SAP 9, 11.4).
+"""Listings 16.2.7.1-16.2.7.9: serious, grade >= 3, immune-related AEs, deaths, surgical
+complications, unacceptable toxicities (SAP 9, 11.4); serious AEs and AEs of special interest at
+any time, and the AEs new since the previous DMC report (SAP 9.7, 10.4).
 
 Listings show the records themselves: verbatim terms as plain text (never interpreted), imputed
 dates with their SAP 8.3 flag; they add no ARD rows (SAP 11.4 gives them no analysis id) except,
-with a previous DMC cut-off, the count of the records marked "New" (DMC-NEW-01, SAP 10.4).
+with a previous DMC cut-off, the count of the records marked "New" (DMC-NEW-01, SAP 10.4), and
+the counts of serious AEs at any time and of AESIs (SAF-SAE-01, SAF-AESI-01, SAP 9.7): those
+events are in no table, so their counts are recorded where they are shown.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from osteo_stats.derive.analysis_data import AnalysisData, in_population
+from osteo_stats.derive.safety import TEAE_WINDOW_STATUSES, WINDOW_WITHIN, aesi_categories
 from osteo_stats.derive.treatment import days_from_last_dose, last_dose
-from osteo_stats.tlf.changes import DEATH, UTOX, new_note, with_new_column, with_new_counts
+from osteo_stats.sap import AESICategory
+from osteo_stats.tlf import changes
+from osteo_stats.tlf.ard import ARD, ARDBuilder
+from osteo_stats.tlf.changes import (
+    DEATH,
+    NEW_COLUMN,
+    UTOX,
+    new_note,
+    with_new_column,
+    with_new_counts,
+)
 from osteo_stats.tlf.format import date_cells, text_cells
 from osteo_stats.tlf.model import TLFOutput
 from osteo_stats.tlf.safety._common import (
@@ -21,6 +37,9 @@ from osteo_stats.tlf.safety._common import (
     COMPONENTS,
     MODULE,
     PHASE_LABEL,
+    WINDOW_LABEL,
+    any_time_ae,
+    evaluable_aesi,
     operated_saf,
     teae,
 )
@@ -55,7 +74,7 @@ def _ae_listing_frame(ad: AnalysisData, records: pd.DataFrame, clavien: bool) ->
         "System organ class": text_cells(ae["AEBODSYS"]),
         "Grade": _whole_numbers(ae["AETOXGR"], missing="Missing"),
         "Onset": date_cells(ae["ASTDT"], ae.get("ASTDTF"), missing="Missing"),
-        "Study day": text_cells(ae["ASTDY"]),
+        "Study day": _whole_numbers(ae["ASTDY"]),  # Int64 with NA maps to float
         "End": date_cells(ae["AENDT"], ae.get("AENDTF")).where(~ongoing, "Ongoing"),
         "Serious": text_cells(ae["AESER"]),
         "Related to": related,
@@ -172,3 +191,184 @@ def utox_listing(ad: AnalysisData) -> TLFOutput:
         MODULE, ad, "16.2.7.6", population_label("Safety analysis set", len(saf)), notes, body
     )
     return with_new_counts(output, ad, {UTOX: int(new.eq("Y").sum())}, "SAF")
+
+
+# --- Any time: serious AEs, AEs of special interest, new AEs (SAP 9.7, 10.4) -----------------
+
+_WINDOW_NOTE = (
+    "TEAE window (SAP 9.1): treatment-emergent = onset from the first dose to the last dose + "
+    "{days} days (+ {immune} days if immune-related); before first dose; after the TEAE window; "
+    "not dosed by the cut-off. Only treatment-emergent AEs are counted in Tables 14.3.1-14.3.4."
+)
+
+
+def _window_note(ad: AnalysisData) -> str:
+    s = ad.sap.safety
+    return _WINDOW_NOTE.format(days=s.teae_window_days, immune=s.teae_window_days_immune)
+
+
+def _aesi_definition(aesi: dict[str, AESICategory]) -> str:
+    """The SAP 9.7 definition, from sap.yaml, as one footnote sentence."""
+    parts = []
+    for category in aesi.values():
+        criteria = [
+            *(f"SOC {soc}" for soc in category.socs),
+            *(f"preferred term {term}" for term in category.terms),
+            *(f"{flag} = Y" for flag in category.flags),
+        ]
+        if category.clavien_dindo_min is not None:
+            criteria.append(f"Clavien-Dindo grade >= {category.clavien_dindo_min}")
+        parts.append(f"{category.label} ({'; '.join(criteria)})")
+    return "AEs of special interest (SAP 9.7), at any time: " + (
+        ", ".join(parts) + "." if parts else "none defined."
+    )
+
+
+def _any_time_frame(
+    ad: AnalysisData, records: pd.DataFrame, aesi: bool, constant: str = ""
+) -> pd.DataFrame:
+    """The AE listing columns, with "TEAE window" after "Study day" and, for the AESI listing,
+    "AESI category" after "Patient"/"AE no." in place of "Immune-related" (one of the
+    categories); without the ``constant`` column, the same on every row by the selection."""
+    ae = records.sort_values(["USUBJID", "ASTDT", "AESEQ"], na_position="last")
+    body = _ae_listing_frame(ad, ae, clavien=False)
+    body.insert(
+        list(body.columns).index("Study day") + 1,
+        "TEAE window",
+        ae["AWINDOW"].map(WINDOW_LABEL).astype(object),
+    )
+    if aesi:
+        body.insert(2, "AESI category", text_cells(ae["AESICAT"]))
+        body = body.drop(columns="Immune-related")
+    return body.drop(columns=[constant] if constant in body else [])
+
+
+def _window_counts(b: ARDBuilder, parameter: str, records: pd.DataFrame, group: dict) -> None:
+    """Patients (``n``) and AE records (``events``) by TEAE-window status, outside the window
+    (every status but treatment-emergent) and in all."""
+    for status in (*TEAE_WINDOW_STATUSES, "OUTSIDE", "ANY"):
+        if status == "ANY":
+            rows = records
+        elif status == "OUTSIDE":
+            rows = records.loc[records["AWINDOW"].ne(WINDOW_WITHIN)]
+        else:
+            rows = records.loc[records["AWINDOW"].eq(status)]
+        cell = {**group, "TEAE WINDOW": status}
+        b.add("n", rows["USUBJID"].nunique(), parameter=parameter, group=cell)
+        b.add("events", len(rows), parameter=parameter, group=cell)
+
+
+def _any_time_output(
+    ad: AnalysisData,
+    number: str,
+    records: pd.DataFrame,
+    *,
+    notes: list[str],
+    analysis_id: str,
+    counts: ARD,
+    new_counts: dict[str, int],
+    aesi: bool = False,
+    constant: str = "",
+) -> TLFOutput:
+    fas = ad.population("FAS")
+    body = _any_time_frame(ad, records, aesi, constant)
+    new_notes: list[str] = []
+    if constant != NEW_COLUMN:
+        new = records.get("NEWFL", pd.Series("N", index=records.index))
+        body = with_new_column(body, ad, new)
+        new_notes = new_note(ad, "AE onset")
+    notes = [*notes, _window_note(ad), _DATE_NOTE, *new_notes]
+    output = listing_output(
+        MODULE, ad, number, population_label("Full analysis set", len(fas)), notes, body
+    )
+    tlf = output.tlf
+    if not counts.frame.empty:
+        tlf = replace(
+            tlf,
+            analysis_ids=(analysis_id,),
+            source=tlf.source.replace("ARD none (patient listing)", f"ARD {analysis_id}"),
+        )
+    output = TLFOutput(tlf, counts)
+    return with_new_counts(output, ad, new_counts, "FAS")
+
+
+def _new_outside(records: pd.DataFrame) -> tuple[int, int]:
+    """New records (SAP 10.4) and, of them, those outside the TEAE window."""
+    new = records.get("NEWFL", pd.Series("N", index=records.index)).eq("Y")
+    return int(new.sum()), int((new & ~records["AWINDOW"].eq(WINDOW_WITHIN)).sum())
+
+
+def serious_any_time_listing(ad: AnalysisData) -> TLFOutput:
+    """Listing 16.2.7.7: every serious AE of a FAS patient, whatever its onset (SAP 9.7), with
+    the counts SAF-SAE-01 and, with a previous DMC, the new ones (SERIOUS AE, of them outside
+    the TEAE window)."""
+    ae = any_time_ae(ad)
+    serious = ae.loc[ae["AESER"].eq("Y")]
+    b = ARDBuilder("SAF-SAE-01", "Listing 16.2.7.7", "FAS")
+    _window_counts(b, "SAE", serious, {})
+    new, outside = _new_outside(serious)
+    notes = [
+        "Every serious AE (AESER = Y) of FAS patients with onset on or before the cut-off, "
+        "whether or not treatment-emergent (SAP 9.7), sorted by patient and onset. Serious "
+        "TEAEs are also in Listing 16.2.7.1 and Table 14.3.4.3."
+    ]
+    return _any_time_output(
+        ad, "16.2.7.7", serious, notes=notes, analysis_id="SAF-SAE-01", counts=b.build(),
+        new_counts={changes.SERIOUS_AE: new, changes.SERIOUS_AE_OUTSIDE: outside},
+        constant="Serious",
+    )  # fmt: skip
+
+
+def aesi_listing(ad: AnalysisData) -> TLFOutput:
+    """Listing 16.2.7.8: every AE of special interest (SAP 9.7, ``sap.aesi``) of a FAS patient,
+    whatever its onset, with the counts SAF-AESI-01 by category and TEAE-window status."""
+    ae = any_time_ae(ad)
+    hits = ae.loc[ae["AESICAT"].ne("")]
+    aesi, not_evaluable = evaluable_aesi(ad)
+    by_category = aesi_categories(hits, aesi)
+    b = ARDBuilder("SAF-AESI-01", "Listing 16.2.7.8", "FAS")
+    _window_counts(b, "AESI", hits, {"AESI": "ANY"})
+    for key in by_category.columns:
+        _window_counts(b, "AESI", hits.loc[by_category[key]], {"AESI": key.upper()})
+    new, _ = _new_outside(hits)
+    notes = [
+        _aesi_definition(aesi),
+        *not_evaluable,
+        "An AE in several categories is listed once, with each category. FAS patients, onset "
+        "on or before the cut-off, sorted by patient and onset.",
+    ]
+    return _any_time_output(
+        ad, "16.2.7.8", hits, notes=notes, analysis_id="SAF-AESI-01", counts=b.build(),
+        new_counts={changes.AESI: new}, aesi=True,
+    )  # fmt: skip
+
+
+def new_ae_listing(ad: AnalysisData) -> TLFOutput:
+    """Listing 16.2.7.9: every AE new since the previous DMC cut-off (SAP 10.4), whatever its
+    onset, with the DMC-NEW-01 counts AE, AE OUTSIDE TEAE WINDOW, AE GRADE >= 3 and TEAE. No
+    rows (and a note saying why) when no previous cut-off is known."""
+    ae = any_time_ae(ad)
+    if ad.previous_cutoff is None:
+        records = ae.iloc[0:0]
+        notes = ["No previous DMC report is known: nothing is flagged as new (SAP 10.4)."]
+    else:
+        records = ae.loc[ae["NEWFL"].eq("Y")]
+        notes = [
+            "Every AE of FAS patients new since the previous DMC report: onset after its "
+            f"cut-off {ad.previous_cutoff:%Y-%m-%d}, on or before this cut-off "
+            f"{ad.cutoff:%Y-%m-%d}, or the patient enrolled since (SAP 10.4), whether or not "
+            "treatment-emergent, sorted by patient and onset."
+        ]
+    new, outside = _new_outside(records)
+    high = (records["AETOXGR"] >= 3).fillna(False).astype(bool)
+    within = records["AWINDOW"].eq(WINDOW_WITHIN)
+    return _any_time_output(
+        ad, "16.2.7.9", records, notes=notes, analysis_id="", counts=ARD.concat([]),
+        constant=NEW_COLUMN,
+        new_counts={
+            changes.AE: new,
+            changes.AE_OUTSIDE: outside,
+            changes.AE_HIGH_GRADE: int(high.sum()),
+            changes.TEAE: int(within.sum()),
+        },
+    )  # fmt: skip

@@ -1,0 +1,295 @@
+"""Every file opened from a user's path is a regular file under a size bound, read with the bound
+(issue 19 section 4, issue 24): data files, mapping files and what they extend, ``--sap`` and
+scenario files, and the ``osteo-stats-manifest.json`` of an output folder.
+
+A pipe (FIFO) or ``/dev/zero`` (directly or through a symbolic link) is refused with a message
+naming the file and what it is; a file over the bound is refused naming its size and the limit.
+The commands run in a child process: its ``timeout`` is only a safety net against a hang (the
+assertions are on the message and the exit code), and memory is bounded by ``RLIMIT_AS`` set in
+the child.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from osteo_stats.config_yaml import MAX_CONFIG_BYTES
+from osteo_stats.userfiles import (
+    MAX_DATA_BYTES,
+    MAX_MANIFEST_BYTES,
+    UserFileError,
+    read_user_file,
+)
+from shipped import SHIPPED
+
+REPO = Path(__file__).resolve().parents[1]
+SAFETY_NET = 300  # seconds; a hang fails the test instead of the suite, the message is asserted
+#: The address space a child may use: ``validate`` of the shipped trial needs about 400 MiB.
+MEMORY = 1000 * 2**20
+
+
+def _cli(*args: str, memory: int | None = None) -> subprocess.CompletedProcess[str]:
+    def limit() -> None:
+        if memory is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"), OPENBLAS_NUM_THREADS="1")
+    return subprocess.run(
+        [sys.executable, "-m", "osteo_stats", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SAFETY_NET,
+        preexec_fn=limit,
+        check=False,
+    )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _data(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(SHIPPED, data)
+    return data
+
+
+def _fifo(path: Path) -> Path:
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)
+    return path
+
+
+def _zero(path: Path) -> Path:
+    path.unlink(missing_ok=True)
+    path.symlink_to("/dev/zero")
+    return path
+
+
+# ---- the helper ---------------------------------------------------------------------------
+
+
+def test_read_user_file_refuses_a_fifo_a_device_and_a_link_to_one(tmp_path):
+    fifo = _fifo(tmp_path / "pipe.yaml")
+    with pytest.raises(UserFileError, match=r"pipe\.yaml: a thing is a named pipe \(FIFO\)"):
+        read_user_file(fifo, "a thing", 100)
+    with pytest.raises(UserFileError, match=r"/dev/zero: a thing is a character device"):
+        read_user_file(Path("/dev/zero"), "a thing", 100)
+    link = _zero(tmp_path / "zero.yaml")
+    with pytest.raises(
+        UserFileError, match=r"zero\.yaml: a thing is a symbolic link to /dev/zero, a character"
+    ):
+        read_user_file(link, "a thing", 100)
+    with pytest.raises(UserFileError, match=r"a thing is a directory, not a regular file"):
+        read_user_file(tmp_path, "a thing", 100)
+
+
+def test_read_user_file_reads_up_to_the_limit_and_refuses_one_byte_more(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"x" * 100)
+    assert read_user_file(path, "a thing", 100) == b"x" * 100
+    path.write_bytes(b"x" * 101)
+    with pytest.raises(UserFileError, match=r"is 101 bytes, over the 100-byte limit for a thing"):
+        read_user_file(path, "a thing", 100)
+
+
+# ---- data files -----------------------------------------------------------------------------
+
+
+def test_a_fifo_adsl_and_a_dev_zero_adae_are_named_not_missing(tmp_path):
+    data = _data(tmp_path)
+    _fifo(data / "adsl.csv")
+    _zero(data / "adae.csv")
+    result = _cli("validate", str(data))
+    err = _one_line(result.stderr + result.stdout)
+    assert result.returncode == 1, err
+    assert "ADSL: file adsl.csv is a named pipe (FIFO), not a regular file" in err
+    assert "ADAE: file adae.csv is a symbolic link to /dev/zero, a character device" in err
+    assert "no file found" not in err
+    assert "Traceback" not in err
+
+
+def test_a_fifo_xpt_data_file_is_named(tmp_path):
+    data = _data(tmp_path)
+    (data / "adex.csv").unlink()
+    _fifo(data / "adex.xpt")
+    result = _cli("validate", str(data))
+    err = _one_line(result.stderr + result.stdout)
+    assert result.returncode == 1, err
+    assert "ADEX: file adex.xpt is a named pipe (FIFO), not a regular file" in err
+
+
+def _zeros_after_header(path: Path, size: int) -> None:
+    """A CSV with the right header, then zero bytes up to ``size`` (sparse: no disk used)."""
+    header = (SHIPPED / path.name).read_text(encoding="utf-8").splitlines()[0] + "\n"
+    with path.open("wb") as handle:
+        handle.write(header.encode())
+        handle.truncate(size)
+
+
+def test_a_1_gib_adae_of_zeros_is_refused_by_its_size_in_bounded_memory(tmp_path):
+    """Issue 24: this file took validate to 7.5 GB; it is over the data-file bound, refused
+    before it is read."""
+    data = _data(tmp_path)
+    _zeros_after_header(data / "adae.csv", 2**30)
+    result = _cli("validate", str(data), memory=MEMORY)
+    err = _one_line(result.stderr + result.stdout)
+    assert result.returncode == 1, err
+    assert (
+        f"ADAE: file adae.csv is 1,073,741,824 bytes, over the {MAX_DATA_BYTES:,}-byte limit "
+        "for a data file"
+    ) in err
+
+
+def test_a_data_file_of_zeros_under_the_bound_is_read_once_in_bounded_memory(tmp_path):
+    """128 MiB of zeros after the header: read once (bytes, then parsed a block at a time), and
+    refused at the first value longer than the CSV limit, within 1,000 MiB of address space."""
+    data = _data(tmp_path)
+    _zeros_after_header(data / "adae.csv", 128 * 2**20)
+    result = _cli("validate", str(data), memory=MEMORY)
+    err = _one_line(result.stderr + result.stdout)
+    assert result.returncode == 1, err
+    assert "ADAE: file adae.csv has a value on line 2 longer than 131,072 characters" in err
+    assert "Traceback" not in err and "MemoryError" not in err
+
+
+# ---- configuration files --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", [_fifo, _zero])
+def test_a_sap_file_that_is_a_fifo_or_dev_zero_is_refused(tmp_path, kind):
+    sap = kind(tmp_path / "sap.yaml")
+    result = _cli("design", "check", "--sap", str(sap))
+    err = _one_line(result.stderr)
+    assert result.returncode == 1, err
+    what = "a named pipe (FIFO)" if kind is _fifo else "a symbolic link to /dev/zero"
+    assert f"{sap}: SAP configuration: file is {what}" in err
+    assert "Traceback" not in err
+
+
+def test_an_oversized_sap_file_names_its_size_and_the_limit(tmp_path):
+    sap = tmp_path / "sap.yaml"
+    sap.write_bytes(b"#" * (MAX_CONFIG_BYTES + 1))
+    result = _cli("design", "check", "--sap", str(sap))
+    assert result.returncode == 1
+    assert (
+        f"file is {MAX_CONFIG_BYTES + 1:,} bytes, over the {MAX_CONFIG_BYTES:,}-byte limit for a "
+        "configuration file"
+    ) in _one_line(result.stderr)
+
+
+@pytest.mark.parametrize("kind", [_fifo, _zero])
+def test_a_scenario_file_that_is_a_fifo_or_dev_zero_is_refused(tmp_path, kind):
+    scenario = kind(tmp_path / "scenarios.yaml")
+    out = tmp_path / "out"
+    result = _cli("simulate", str(scenario), "--reps", "10", "--out", str(out))
+    err = _one_line(result.stderr)
+    assert result.returncode != 0, err
+    assert f"{scenario}: scenario file: file is a" in err
+    assert "not a regular file" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("kind", [_fifo, _zero])
+def test_a_mapping_and_its_extends_that_are_a_fifo_or_dev_zero_are_refused(tmp_path, kind):
+    from osteo_stats.load.mapping import MappingError, load_mapping
+
+    mapping = kind(tmp_path / "mine.yaml")
+    with pytest.raises(MappingError, match=r"mine\.yaml: mapping: file is a .*not a regular"):
+        load_mapping(mapping)
+    child = tmp_path / "child.yaml"
+    child.write_text("name: child\nextends: mine.yaml\ndatasets: {}\n", encoding="utf-8")
+    with pytest.raises(MappingError, match=r"mine\.yaml: mapping: file is a .*not a regular"):
+        load_mapping(child)
+    result = _cli("validate", "--mapping", str(child), str(SHIPPED))
+    assert result.returncode == 1
+    assert "mine.yaml: mapping: file is a" in _one_line(result.stderr)
+
+
+def _chain(tmp_path: Path, length: int) -> Path:
+    """``m0.yaml`` extends ``m1.yaml`` ... extends ``m<length-1>.yaml`` (the shipped admiral)."""
+    for i in range(length):
+        parent = f"extends: m{i + 1}.yaml\n" if i < length - 1 else "extends: admiral\n"
+        (tmp_path / f"m{i}.yaml").write_text(f"name: m{i}\n{parent}", encoding="utf-8")
+    return tmp_path / "m0.yaml"
+
+
+def test_an_extends_chain_is_bounded_and_says_so(tmp_path):
+    from osteo_stats.load.mapping import MAX_EXTENDS, MappingError, load_mapping
+
+    assert MAX_EXTENDS == 16
+    # 15 files of ours and the shipped admiral: 16 files, the limit, are read.
+    ok = tmp_path / "ok"
+    ok.mkdir()
+    source = load_mapping(_chain(ok, 15))
+    depth = 0
+    while source.parent is not None:
+        source, depth = source.parent, depth + 1
+    assert (depth, source.name) == (15, "admiral")
+    long = tmp_path / "long"
+    long.mkdir()
+    with pytest.raises(MappingError, match=r"would make a chain of more than 16 mapping files"):
+        load_mapping(_chain(long, 1000))
+    # Issue 24: 1,000 files were reported as "not valid YAML: nested too deeply".
+    result = _cli("validate", "--mapping", str(long / "m0.yaml"), str(SHIPPED))
+    err = _one_line(result.stderr)
+    assert result.returncode == 1, err
+    assert "chain of more than 16 mapping files" in err and "nested too deeply" not in err
+
+
+# ---- manifests ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", [_fifo, _zero])
+def test_a_manifest_in_the_out_folder_that_is_a_fifo_or_dev_zero_is_refused(tmp_path, kind):
+    out = tmp_path / "out"
+    out.mkdir()
+    manifest = kind(out / "osteo-stats-manifest.json")
+    result = _cli("design", "check", "--plots", str(out))
+    err = _one_line(result.stderr)
+    assert result.returncode == 1, err
+    assert f"{manifest}: an osteo-stats manifest is a" in err and "not a regular file" in err
+    assert sorted(p.name for p in out.iterdir()) == ["osteo-stats-manifest.json"]
+
+
+def test_an_oversized_manifest_names_the_limit(tmp_path):
+    from osteo_stats.outputs import read_manifest
+
+    (tmp_path / "osteo-stats-manifest.json").write_bytes(b" " * (MAX_MANIFEST_BYTES + 1))
+    with pytest.raises(UserFileError, match=rf"over the {MAX_MANIFEST_BYTES:,}-byte limit"):
+        read_manifest(tmp_path)
+
+
+@pytest.mark.parametrize("kind", [_fifo, _zero])
+def test_a_manifest_beside_an_issues_file_that_is_a_fifo_or_dev_zero_is_refused(tmp_path, kind):
+    issues = tmp_path / "issues.csv"
+    issues.write_text("x\n", encoding="utf-8")
+    kind(tmp_path / "issues.csv.osteo-stats-manifest.json")
+    result = _cli("validate", str(SHIPPED), "--issues", str(issues))
+    err = _one_line(result.stderr)
+    assert result.returncode == 1, err
+    assert "issues.csv.osteo-stats-manifest.json: an osteo-stats manifest is a" in err
+    assert issues.read_text(encoding="utf-8") == "x\n"
+
+
+@pytest.mark.parametrize("kind", [_fifo, _zero])
+def test_a_previous_dmc_manifest_that_is_a_fifo_or_dev_zero_is_refused(tmp_path, kind):
+    """A date-named folder under OUT/dmc/ is read for the previous DMC report (SAP 10.4)."""
+    out = tmp_path / "out"
+    previous = out / "dmc" / "2026-03-31"
+    previous.mkdir(parents=True)
+    manifest = kind(previous / "osteo-stats-manifest.json")
+    result = _cli("report", "dmc", "--out", str(out), "--cutoff", "2026-04-30")
+    err = _one_line(result.stderr)
+    assert result.returncode == 1, err
+    assert f"{manifest}: an osteo-stats manifest is a" in err
+    assert sorted(p.name for p in (out / "dmc").iterdir()) == ["2026-03-31"]

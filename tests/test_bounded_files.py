@@ -293,3 +293,103 @@ def test_a_previous_dmc_manifest_that_is_a_fifo_or_dev_zero_is_refused(tmp_path,
     assert result.returncode == 1, err
     assert f"{manifest}: an osteo-stats manifest is a" in err
     assert sorted(p.name for p in (out / "dmc").iterdir()) == ["2026-03-31"]
+
+
+# ---- a CSV value over the csv module's field limit (issue 24) -----------------------------
+
+
+def test_a_quoted_value_over_the_csv_field_limit_names_its_line_and_the_limit(tmp_path):
+    """A properly quoted 200,000-character AETERM was reported as "not well-formed ... must be
+    enclosed in double quotes". The limit (the csv module's 131,072) is kept: no variable of the
+    data model is near it, and the message names the line and the limit; validate and analyze
+    read through the same reader and say the same."""
+    data = _data(tmp_path)
+    adae = data / "adae.csv"
+    lines = adae.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    row = lines[3].rstrip("\n").split(",")  # line 4 of the file: a row without quoted fields
+    assert len(row) == len(header)
+    row[header.index("AETERM")] = '"' + "a, b " * 40_000 + '"'
+    lines[3] = ",".join(row) + "\n"
+    adae.write_text("".join(lines), encoding="utf-8")
+    expected = (
+        "ADAE: file adae.csv has a value on line 4 longer than 131,072 characters, the limit for "
+        "one CSV value"
+    )
+    validate = _cli("validate", str(data))
+    assert validate.returncode == 1
+    assert expected in _one_line(validate.stderr + validate.stdout)
+    assert "must be enclosed in double quotes" not in _one_line(validate.stderr + validate.stdout)
+    out = tmp_path / "out"
+    analyze = _cli("analyze", "--data", str(data), "--out", str(out))
+    assert analyze.returncode == 1
+    assert expected in _one_line(analyze.stderr + analyze.stdout)
+    assert not out.exists()
+
+
+# ---- the duplicate-key check is one grouped pass (issue 24) -------------------------------
+
+
+def test_duplicate_keys_name_the_first_row_of_their_key():
+    """Rows 3 and 5 repeat row 1's key, row 4 repeats row 2's; a row with a missing key part
+    is no duplicate (it is reported as missing instead)."""
+    import pandas as pd
+
+    from osteo_stats.load.schemas import build_schema, dataset_specs, failures_to_issues
+    from shipped import shipped_sap
+
+    spec = dataset_specs(shipped_sap())["ADTR"]
+    raw = pd.DataFrame(
+        {
+            "USUBJID": ["P-1", "P-2", "P-1", "P-2", "P-1", None],
+            "ADT": ["2025-01-01", "2025-01-01", "2025-01-01", "2025-01-01", "2025-01-01", "x"],
+        },
+        index=pd.RangeIndex(1, 7),
+    )
+    typed = raw.assign(ADT=pd.to_datetime(raw["ADT"], errors="coerce"))
+    for col in spec.columns:
+        if col.name not in typed:
+            typed[col.name] = pd.Series([None] * 6, index=typed.index, dtype=object)
+    schema, texts = build_schema(spec)
+    reported = pd.DataFrame(True, index=typed.index, columns=typed.columns)
+    issues = failures_to_issues(spec, schema, texts, typed, raw, reported)
+    duplicates = {i.row: i.rule for i in issues if "duplicates" in i.rule}
+    assert duplicates == {
+        3: "duplicates row 1; each (USUBJID, ADT) must be unique",
+        4: "duplicates row 2; each (USUBJID, ADT) must be unique",
+        5: "duplicates row 1; each (USUBJID, ADT) must be unique",
+    }
+
+
+def test_validate_of_an_adlb_concatenated_with_itself_within_a_cpu_budget(tmp_path):
+    """Issue 24: the shipped ADLB twice (22,910 rows, 11,455 duplicate keys) took 153 s of
+    validate: each duplicate row rescanned the whole frame. The child's CPU time is limited
+    (RLIMIT_CPU, 60 s; the grouped pass needs under 10 s), and its memory (RLIMIT_AS): past
+    either the kernel stops it and the message below is never printed."""
+    data = _data(tmp_path)
+    adlb = (SHIPPED / "adlb.csv").read_text(encoding="utf-8")
+    body = adlb.split("\n", 1)[1]
+    (data / "adlb.csv").write_text(adlb + body, encoding="utf-8")
+    rows = body.count("\n")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"), OPENBLAS_NUM_THREADS="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "osteo_stats", "validate", str(data)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SAFETY_NET,
+        preexec_fn=limit,
+        check=False,
+    )
+    err = _one_line(result.stderr + result.stdout)
+    assert result.returncode == 1, (result.returncode, err[-500:])
+    assert (
+        "ADLB: USUBJID, PARAMCD, ADT duplicates row <n>; each (USUBJID, PARAMCD, ADT) must be "
+        f"unique. {rows:,} issues"
+    ) in err

@@ -435,6 +435,8 @@ def failures_to_issues(
     else:
         return []
     ids = typed["USUBJID"] if "USUBJID" in typed else pd.Series(index=typed.index, dtype=object)
+    duplicated = (cases["check"].astype(str) == f"{spec.name}.key").any()
+    first_rows = _first_rows(typed, spec.key) if duplicated else None
     issues: list[ValidationIssue] = []
     for case in cases.itertuples(index=False):
         check = str(case.check)
@@ -451,7 +453,8 @@ def failures_to_issues(
         elif check == f"{spec.name}.key":
             if column != spec.key[-1]:  # dataframe-level checks report every column of a row
                 continue
-            issues.append(_duplicate_key_issue(spec, typed, raw, row, usubjid))
+            assert first_rows is not None
+            issues.append(_duplicate_key_issue(spec, raw, row, usubjid, int(first_rows[row])))
         elif check in texts:
             text = texts[check]
             value = safe_value(raw.at[row, column]) if row is not None and column in raw else None
@@ -477,13 +480,20 @@ def failures_to_issues(
     return [i for i in issues if i.severity == "error" or (i.row, i.column) not in wrong]
 
 
+def _first_rows(typed: pd.DataFrame, key: tuple[str, ...]) -> pd.Series:
+    """For each row with a complete key, the first row with the same key (NaN otherwise).
+
+    One grouped pass over the frame: comparing each duplicate row with the whole frame was
+    quadratic (an ADLB concatenated with itself, 22,910 rows, took minutes; issue 24).
+    """
+    rows = typed.index.to_series()
+    return rows.groupby([typed[col] for col in key], sort=False, dropna=True).transform("first")
+
+
 def _duplicate_key_issue(
-    spec: DatasetSpec, typed: pd.DataFrame, raw: pd.DataFrame, row: int | None, usubjid: str | None
+    spec: DatasetSpec, raw: pd.DataFrame, row: int | None, usubjid: str | None, first: int
 ) -> ValidationIssue:
     key_cols = list(spec.key)
-    values = typed.loc[row, key_cols]
-    same = (typed[key_cols] == values).all(axis=1)
-    first = int(typed.index[same.to_numpy()][0])
     shown = ", ".join(safe_value(raw.at[row, c]) or "" for c in key_cols)
     label = ", ".join(key_cols)
     unit = f"({label})" if len(key_cols) > 1 else label

@@ -36,11 +36,12 @@ __all__ = [
 MAX_CONFIG_BYTES = 1_000_000
 #: An osteo-stats manifest: about 100 bytes per file it lists, so 10 MiB is 100,000 files.
 MAX_MANIFEST_BYTES = 10 * 2**20
-#: One dataset file (CSV, XPT, SAS7BDAT). 512 MiB is about 5 million ADLB rows as CSV (the
-#: shipped ADLB is 97 bytes a row), 100 times a large trial's laboratory extract; validating
-#: costs about 20 bytes of memory per byte of CSV (benchmarks/SCALE.md), so the bound also keeps
-#: ``validate`` within the memory of an ordinary workstation.
-MAX_DATA_BYTES = 512 * 2**20
+#: One dataset file (CSV, XPT, SAS7BDAT): 256 MiB. Validating costs about 17 bytes of memory per
+#: byte of CSV (1.6 GB for 10^6 ADLB rows, 96 MiB; benchmarks/SCALE.md), so the bound keeps
+#: ``validate`` within about 4.5 GB, the memory of an ordinary workstation, while admitting about
+#: 2.7 million ADLB rows (97 bytes a row as CSV): the shipped 43-patient ADLB is 11,455 rows, and
+#: a phase III laboratory extract a few hundred thousand to a few million.
+MAX_DATA_BYTES = 256 * 2**20
 
 
 class UserFileError(OsteoStatsError):

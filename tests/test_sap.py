@@ -217,11 +217,13 @@ def test_an_unreadable_file_is_a_clear_error(tmp_path, monkeypatch):
     """A permission error (simulated: the suite may run as root, where chmod 000 still reads)."""
     path = _write(tmp_path, "sap_version: '1.0'\n")
 
-    def refuse(self):
-        raise PermissionError(13, "Permission denied", str(self))
+    import osteo_stats.userfiles
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
-    with pytest.raises(SAPConfigError, match=r"cannot read the file \(Permission denied\)"):
+    def refuse(path, *args):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(osteo_stats.userfiles.os, "open", refuse)
+    with pytest.raises(SAPConfigError, match=r"file cannot be read \(Permission denied\)"):
         load_sap(path)
 
 

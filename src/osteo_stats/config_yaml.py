@@ -7,8 +7,10 @@
   before it is expanded, naming the key it sits under.
 - **Duplicate keys** are silently resolved by PyYAML to the last value; here they are an error
   naming the key and both lines.
-- The file must be a readable, non-empty UTF-8 text file of reasonable size; a directory, an
-  unreadable or binary file gets one clear sentence instead of a traceback.
+- The file must be a regular, readable, non-empty UTF-8 text file of at most
+  :data:`MAX_CONFIG_BYTES` (read by :func:`osteo_stats.userfiles.read_user_file`); a directory,
+  a pipe, a device, an unreadable or binary file gets one clear sentence instead of a hang or a
+  traceback.
 
 Callers turn :class:`ConfigFileError` into their own error type (``SAPConfigError``,
 ``ScenarioError``) so the message keeps the file name and the key.
@@ -22,10 +24,16 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-__all__ = ["MAX_CONFIG_BYTES", "ConfigFileError", "load_config_yaml", "parse_config_yaml"]
+from osteo_stats.userfiles import MAX_CONFIG_BYTES, UserFileError, read_user_file
 
-#: Larger than any sensible configuration file (the SAP is about 5 KB); bounds reading time.
-MAX_CONFIG_BYTES = 1_000_000
+__all__ = [
+    "MAX_CONFIG_BYTES",
+    "ConfigFileError",
+    "load_config_yaml",
+    "parse_config_bytes",
+    "parse_config_yaml",
+    "read_config_file",
+]
 
 
 class ConfigFileError(Exception):
@@ -113,29 +121,34 @@ def parse_config_yaml(text: str) -> Any:
         loader.dispose()
 
 
-def load_config_yaml(path: Path) -> Any:
-    """Read and parse one configuration file.
+def read_config_file(path: Path) -> bytes:
+    """The bytes of one configuration file: a regular file of at most :data:`MAX_CONFIG_BYTES`,
+    read with that bound (:func:`osteo_stats.userfiles.read_user_file`).
 
     Raises
     ------
     ConfigFileError
-        The file is missing, a directory, unreadable, too large, not UTF-8, empty, or not
-        acceptable YAML; the message says which and what to do.
+        The file is missing, not a regular file (a directory, a pipe, a device or a link to
+        one), too large, or unreadable; the message says which, and the limit.
     """
     if not path.exists():
         raise ConfigFileError("file not found. Hint: check the path.")
     if path.is_dir():
         raise ConfigFileError("is a directory, not a YAML file. Hint: give the path of the file.")
     try:
-        size = path.stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            raise ConfigFileError(
-                f"file is {size:,} bytes, larger than the {MAX_CONFIG_BYTES:,}-byte limit for a "
-                "configuration file. Hint: check that this is the right file."
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigFileError(f"cannot read the file ({exc.strerror or exc}).") from None
+        return read_user_file(path, "a configuration file", MAX_CONFIG_BYTES)
+    except UserFileError as exc:
+        raise ConfigFileError(f"file {exc.rule}. Hint: {exc.hint}.") from None
+
+
+def parse_config_bytes(data: bytes) -> Any:
+    """Decode (UTF-8) and parse the bytes of a configuration file (:func:`parse_config_yaml`).
+
+    Raises
+    ------
+    ConfigFileError
+        Not UTF-8, empty, or not acceptable YAML.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -145,3 +158,15 @@ def load_config_yaml(path: Path) -> Any:
     if not text.strip():
         raise ConfigFileError("file is empty.")
     return parse_config_yaml(text)
+
+
+def load_config_yaml(path: Path) -> Any:
+    """Read and parse one configuration file.
+
+    Raises
+    ------
+    ConfigFileError
+        The file is missing, not a regular file, unreadable, too large, not UTF-8, empty, or
+        not acceptable YAML; the message says which and what to do.
+    """
+    return parse_config_bytes(read_config_file(path))

@@ -47,6 +47,7 @@ from pathlib import Path, PurePosixPath
 
 from osteo_stats.errors import OutputRefused
 from osteo_stats.load.issues import safe_text
+from osteo_stats.userfiles import MAX_MANIFEST_BYTES, read_user_file
 
 __all__ = [
     "MANIFEST_NAME",
@@ -212,14 +213,27 @@ def _read_manifest(directory: Path) -> dict | None:
 
 def read_manifest(directory: str | Path) -> dict | None:
     """The manifest osteo-stats wrote in ``directory`` (``written_by``, ``command``, ``files``),
-    or None when there is none or it is not one."""
+    or None when there is none or it is not one; :class:`~osteo_stats.userfiles.UserFileError`
+    when it is not a regular file of bounded size."""
     return _read_manifest(Path(directory))
 
 
 def _read_manifest_file(path: Path) -> dict | None:
+    """The manifest at ``path``; None when there is none or it is not one of ours.
+
+    Raises
+    ------
+    UserFileError
+        ``path`` is a pipe, a device (or a link to one), larger than
+        :data:`~osteo_stats.userfiles.MAX_MANIFEST_BYTES`, or unreadable: it is named, never
+        read without bound or taken silently for "no manifest".
+    """
+    if not os.path.lexists(path):
+        return None
+    data = read_user_file(path, "an osteo-stats manifest", MAX_MANIFEST_BYTES)
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        manifest = json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError):
         return None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
         return None

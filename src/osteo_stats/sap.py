@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from osteo_stats.analyse.design import MAX_N
-from osteo_stats.config_yaml import ConfigFileError, load_config_yaml
+from osteo_stats.config_yaml import ConfigFileError, load_config_yaml, read_config_file
 from osteo_stats.errors import SAPConfigError
 from osteo_stats.plausible import describe_number_error, plausible
 
@@ -443,5 +443,9 @@ def load_sap(path: str | Path | None = None) -> SAP:
 
 
 def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, for provenance."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """SHA-256 of a configuration file's bytes, for provenance (a regular file of at most
+    :data:`~osteo_stats.userfiles.MAX_CONFIG_BYTES`, read with that bound)."""
+    try:
+        return hashlib.sha256(read_config_file(Path(path))).hexdigest()
+    except ConfigFileError as exc:
+        raise SAPConfigError(f"{path}: SAP configuration: {exc}") from None

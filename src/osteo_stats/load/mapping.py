@@ -232,8 +232,12 @@ def _find(text: str, base: Path | None) -> Path | None:
     return shipped if shipped.is_file() else None
 
 
+#: The longest chain of ``extends`` followed: a real one is two or three files deep.
+MAX_EXTENDS = 16
+
+
 def _load(text: str, child: Path | None, chain: tuple[Path, ...]) -> MappingSource:
-    from osteo_stats.config_yaml import load_config_yaml
+    from osteo_stats.config_yaml import parse_config_bytes, read_config_file
 
     path = _find(text, child.parent if child is not None else None)
     if path is None:
@@ -249,8 +253,15 @@ def _load(text: str, child: Path | None, chain: tuple[Path, ...]) -> MappingSour
             f"{child}: extends = {text!r} makes a cycle ({cycle}). Hint: a mapping cannot build "
             "on itself; remove extends from one of them."
         )
+    if len(chain) >= MAX_EXTENDS:
+        raise MappingError(
+            f"{child}: extends = {text!r} would make a chain of more than {MAX_EXTENDS} mapping "
+            f"files (from {chain[0]}), the limit. Hint: a mapping extends one or two others; "
+            "merge the chain into fewer files."
+        )
     try:
-        raw = load_config_yaml(path)
+        data = read_config_file(path)  # read once: parsed and hashed
+        raw = parse_config_bytes(data)
     except ConfigFileError as exc:
         raise MappingError(f"{path}: mapping: {exc}") from None
     mapping = parse_mapping(raw, str(path))
@@ -258,7 +269,7 @@ def _load(text: str, child: Path | None, chain: tuple[Path, ...]) -> MappingSour
     if mapping.extends is not None:
         parent = _load(mapping.extends, path, (*chain, path.resolve()))
         mapping = merge_mappings(parent.mapping, mapping, str(path))
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256(data).hexdigest()
     return MappingSource(mapping.name, path, digest, mapping, parent)
 
 

@@ -8,7 +8,9 @@ number in the file (first record after the header = 1), which is what every issu
 
 from __future__ import annotations
 
+import codecs
 import csv
+import hashlib
 import io
 import string
 from collections.abc import Iterable
@@ -21,7 +23,7 @@ import pyreadstat
 
 from osteo_stats.load.issues import ValidationIssue, safe_text
 from osteo_stats.load.sasfiles import sas7bdat_problem, xpt_problem
-from osteo_stats.sap import file_sha256
+from osteo_stats.userfiles import MAX_DATA_BYTES, UserFileError, read_user_file
 
 FileFormat = Literal["csv", "xpt", "sas7bdat"]
 
@@ -80,9 +82,11 @@ def find_dataset_files(
     found: dict[str, list[Path]] = {name: [] for name in wanted.values()}
     unsupported: dict[str, list[Path]] = {name: [] for name in wanted.values()}
     for path in sorted(data_dir.iterdir()):
-        if not path.is_file():
-            continue
         stem, suffix = _split_name(path.name)
+        # A pipe, device or folder named like a dataset file is found, so that reading it says
+        # what it is (read_source), rather than "no file found".
+        if not path.is_file() and not (stem in wanted and suffix in FORMATS):
+            continue
         if stem not in wanted:
             if suffix in FORMATS:
                 issues.append(_ignored(path, stem.upper()))
@@ -151,27 +155,42 @@ def _split_name(name: str) -> tuple[str, str]:
     return stem, (dot + suffix) if dot else ""
 
 
-def source_file(dataset: str, path: Path) -> SourceFile:
-    """Provenance record for ``path`` (format from the extension, SHA-256 of the bytes)."""
-    return SourceFile(dataset, path, FORMATS[_split_name(path.name)[1]], file_sha256(path))
-
-
 def read_dataset(dataset: str, path: Path) -> tuple[pd.DataFrame | None, list[ValidationIssue]]:
     """Read one dataset file; ``(None, issues)`` when the file cannot be read at all.
 
     Column names are stripped and upper-cased; the index is the 1-based data row number.
     """
+    _source, frame, issues = read_source(dataset, path)
+    return frame, issues
+
+
+def read_source(
+    dataset: str, path: Path
+) -> tuple[SourceFile | None, pd.DataFrame | None, list[ValidationIssue]]:
+    """Read one dataset file once: its provenance (the SHA-256 of the bytes read), its frame
+    (``None`` when it cannot be read at all) and the issues.
+
+    The file must be a regular file of at most :data:`~osteo_stats.userfiles.MAX_DATA_BYTES`
+    (:func:`~osteo_stats.userfiles.read_user_file`): a pipe, a device or a larger file is an
+    issue naming the file, what it is and the limit, and is not read.
+    """
     fmt = FORMATS[_split_name(path.name)[1]]
-    if path.stat().st_size == 0:
-        return None, [_file_issue(dataset, path, "is empty (0 bytes)", _EXPORT_AGAIN)]
+    try:
+        data = read_user_file(path, "a data file", MAX_DATA_BYTES)
+    except UserFileError as exc:
+        return None, None, [_file_issue(dataset, path, exc.rule, exc.hint)]
+    source = SourceFile(dataset, path, fmt, hashlib.sha256(data).hexdigest())
+    if not data:
+        return source, None, [_file_issue(dataset, path, "is empty (0 bytes)", _EXPORT_AGAIN)]
     if fmt == "csv":
-        frame, issues = _read_csv(dataset, path)
+        frame, issues = _read_csv(dataset, path, data)
     else:
-        frame, issues = _read_sas(dataset, path, fmt)
+        frame, issues = _read_sas(dataset, path, fmt, data)
+    del data  # the frame holds the values; the bytes need not stay in memory
     if frame is None:
-        return None, issues
+        return source, None, issues
     frame, column_issues = _normalise_columns(dataset, frame)
-    return frame, issues + column_issues
+    return source, frame, issues + column_issues
 
 
 _EXPORT_AGAIN = "export the dataset again, with its header row"
@@ -183,13 +202,34 @@ def _file_issue(dataset: str, path: Path, rule: str, hint: str) -> ValidationIss
     )
 
 
-def _read_csv(dataset: str, path: Path) -> tuple[pd.DataFrame | None, list[ValidationIssue]]:
-    data = path.read_bytes()
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
-    try:
-        text = data.decode("utf-8")
+def _utf8_error(data: bytes) -> UnicodeDecodeError | None:
+    """The first UTF-8 decoding error in ``data``, checked a block at a time (never a second
+    copy of the whole file), with its offset in the whole file."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for start in range(0, len(data), _BLOCK):
+        try:
+            decoder.decode(view[start : start + _BLOCK], final=start + _BLOCK >= len(data))
+        except UnicodeDecodeError:
+            break
+    else:
+        return None
+    try:  # an invalid file: decode it whole once, for the exact offset of the first bad byte
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        return exc
+    return None  # pragma: no cover - the block decoder and the whole decode agree
+
+
+_BLOCK = 1 << 20
+
+
+def _read_csv(
+    dataset: str, path: Path, data: bytes
+) -> tuple[pd.DataFrame | None, list[ValidationIssue]]:
+    bom = len(_BOM) if data.startswith(_BOM) else 0
+    exc = _utf8_error(data)
+    if exc is not None:
         line = data.count(b"\n", 0, exc.start) + 1
         bad = data[exc.start : exc.end]
         return None, [
@@ -202,13 +242,16 @@ def _read_csv(dataset: str, path: Path) -> tuple[pd.DataFrame | None, list[Valid
                 "guess encodings",
             )
         ]
-    if not text.strip():
+    head = data[bom : bom + _BLOCK]
+    if not head.decode("utf-8", "ignore").strip() and not data[bom:].decode("utf-8").strip():
         return None, [
             _file_issue(dataset, path, "has no header row (only blank space)", _EXPORT_AGAIN)
         ]
+    # Decoded a block at a time as the parser reads: the text never exists whole beside the bytes.
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
     try:
         table = pd.read_csv(
-            io.StringIO(text),
+            stream,
             header=None,
             dtype=str,
             keep_default_na=False,
@@ -216,15 +259,7 @@ def _read_csv(dataset: str, path: Path) -> tuple[pd.DataFrame | None, list[Valid
             engine="python",  # the python engine keeps NUL characters
         )
     except (pd.errors.ParserError, csv.Error) as exc:
-        return None, [
-            _file_issue(
-                dataset,
-                path,
-                f"is not a well-formed CSV file ({safe_text(str(exc), 120)})",
-                "a value that contains a comma, quote or line break must be enclosed in double "
-                "quotes; every row needs as many fields as the header",
-            )
-        ]
+        return None, [_malformed(dataset, path, data, exc)]
     table = table.fillna("")
     header = [str(v) for v in table.iloc[0]]
     frame = table.iloc[1:]
@@ -243,17 +278,51 @@ def _read_csv(dataset: str, path: Path) -> tuple[pd.DataFrame | None, list[Valid
     return frame, []
 
 
+def _malformed(dataset: str, path: Path, data: bytes, exc: Exception) -> ValidationIssue:
+    """The issue for a CSV file the parser rejects; a value over the CSV reader's field limit
+    is named as such, with its line, not as a quoting problem."""
+    limit = csv.field_size_limit()
+    if "field larger than field limit" in str(exc):
+        line = _overlong_line(data, limit)
+        where = f" on line {line:,}" if line is not None else ""
+        return _file_issue(
+            dataset,
+            path,
+            f"has a value{where} longer than {limit:,} characters, the limit for one CSV value",
+            "no variable of the data model holds a text this long: check that every opening "
+            "double quote is closed, or shorten the value in the source data",
+        )
+    return _file_issue(
+        dataset,
+        path,
+        f"is not a well-formed CSV file ({safe_text(str(exc), 120)})",
+        "a value that contains a comma, quote or line break must be enclosed in double "
+        "quotes; every row needs as many fields as the header",
+    )
+
+
+def _overlong_line(data: bytes, limit: int) -> int | None:
+    """The line (1-based, of the file) where the CSV reader meets a value over ``limit``."""
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""))
+    try:
+        for _row in reader:
+            pass
+    except csv.Error:
+        return reader.line_num
+    return None
+
+
 def _read_sas(
-    dataset: str, path: Path, fmt: FileFormat
+    dataset: str, path: Path, fmt: FileFormat, data: bytes
 ) -> tuple[pd.DataFrame | None, list[ValidationIssue]]:
     reader = pyreadstat.read_xport if fmt == "xpt" else pyreadstat.read_sas7bdat
     kind = "a SAS transport (XPORT) file" if fmt == "xpt" else "a SAS7BDAT file"
     check = xpt_problem if fmt == "xpt" else sas7bdat_problem
-    problem = check(path.read_bytes())
+    problem = check(data)
     if problem is not None:
         return None, [_file_issue(dataset, path, *problem)]
     try:
-        frame, _meta = reader(str(path))
+        frame, _meta = reader(io.BytesIO(data))  # the bytes read and hashed, not the path again
     except Exception as exc:  # pyreadstat raises its own ReadstatError and others
         return None, [
             _file_issue(

@@ -443,16 +443,10 @@ def build_schema(spec: DatasetSpec) -> tuple[pa.DataFrameSchema, dict[str, RuleT
         columns[col.name] = pa.Column(
             KIND_DTYPES[col.kind], checks=checks, nullable=col.nullable, required=True
         )
-    key_cols = list(spec.key)
-    key_name = f"{spec.name}.key"  # worded per row by _duplicate_key_issue
-
-    def _unique_key(frame: pd.DataFrame) -> pd.Series:
-        complete = frame[key_cols].notna().all(axis=1)
-        return ~(frame[key_cols].duplicated(keep="first") & complete)
-
-    schema = pa.DataFrameSchema(
-        columns, checks=[pa.Check(_unique_key, error=key_name)], name=spec.name, strict=False
-    )
+    # The key's uniqueness is checked by failures_to_issues in one grouped pass, not as a
+    # pandera dataframe check: pandera reshapes a failing dataframe check row by row (stack),
+    # which took minutes for 10^5 duplicate rows (issue 24).
+    schema = pa.DataFrameSchema(columns, name=spec.name, strict=False)
     return schema, texts
 
 
@@ -469,15 +463,28 @@ def failures_to_issues(
     ``raw`` supplies the value as received; ``reported`` marks cells already reported by the
     typing step (those are not reported again as missing).
     """
+    ids = typed["USUBJID"] if "USUBJID" in typed else pd.Series(index=typed.index, dtype=object)
+    issues: list[ValidationIssue] = []
     try:
         with warnings.catch_warnings():  # pandera's own pandas deprecation noise
             warnings.simplefilter("ignore", FutureWarning)
             schema.validate(typed, lazy=True)
     except SchemaErrors as exc:
-        cases = exc.failure_cases
-    else:
-        return []
-    ids = typed["USUBJID"] if "USUBJID" in typed else pd.Series(index=typed.index, dtype=object)
+        issues += _failure_issues(spec, texts, exc.failure_cases, ids, raw, reported)
+    issues += _duplicate_key_issues(spec, typed, raw, ids)
+    # An impossible value is an error; saying it is also ineligible would only add noise.
+    wrong = {(i.row, i.column) for i in issues if i.severity == "error"}
+    return [i for i in issues if i.severity == "error" or (i.row, i.column) not in wrong]
+
+
+def _failure_issues(
+    spec: DatasetSpec,
+    texts: dict[str, RuleText],
+    cases: pd.DataFrame,
+    ids: pd.Series,
+    raw: pd.DataFrame,
+    reported: pd.DataFrame,
+) -> list[ValidationIssue]:
     issues: list[ValidationIssue] = []
     for case in cases.itertuples(index=False):
         check = str(case.check)
@@ -491,10 +498,6 @@ def failures_to_issues(
             issues.append(
                 ValidationIssue(spec.name, row, usubjid, column, None, text.rule, text.hint)
             )
-        elif check == f"{spec.name}.key":
-            if column != spec.key[-1]:  # dataframe-level checks report every column of a row
-                continue
-            issues.append(_duplicate_key_issue(spec, typed, raw, row, usubjid))
         elif check in texts:
             text = texts[check]
             value = safe_value(raw.at[row, column]) if row is not None and column in raw else None
@@ -515,18 +518,38 @@ def failures_to_issues(
                     "report this to the osteo_stats maintainers with the data file",
                 )
             )
-    # An impossible value is an error; saying it is also ineligible would only add noise.
-    wrong = {(i.row, i.column) for i in issues if i.severity == "error"}
-    return [i for i in issues if i.severity == "error" or (i.row, i.column) not in wrong]
+    return issues
+
+
+def _duplicate_key_issues(
+    spec: DatasetSpec, typed: pd.DataFrame, raw: pd.DataFrame, ids: pd.Series
+) -> list[ValidationIssue]:
+    """One issue per row whose complete key repeats an earlier row's, naming that first row.
+
+    One grouped pass over the frame: comparing each duplicate row with the whole frame was
+    quadratic (an ADLB concatenated with itself, 22,910 rows, took minutes; issue 24). A key
+    with a missing part is reported as missing, not as a duplicate.
+    """
+    key = list(spec.key)
+    if not set(key) <= set(typed.columns):
+        return []
+    keys = typed[key]
+    repeated = keys.duplicated(keep="first") & keys.notna().all(axis=1)
+    if not repeated.any():
+        return []
+    first = typed.index.to_series().groupby(
+        [keys[col] for col in key], sort=False, dropna=True
+    ).transform("first")
+    return [
+        _duplicate_key_issue(spec, raw, row, safe_value(ids.get(row)), int(first[row]))
+        for row in typed.index[repeated.to_numpy()]
+    ]
 
 
 def _duplicate_key_issue(
-    spec: DatasetSpec, typed: pd.DataFrame, raw: pd.DataFrame, row: int | None, usubjid: str | None
+    spec: DatasetSpec, raw: pd.DataFrame, row: int | None, usubjid: str | None, first: int
 ) -> ValidationIssue:
     key_cols = list(spec.key)
-    values = typed.loc[row, key_cols]
-    same = (typed[key_cols] == values).all(axis=1)
-    first = int(typed.index[same.to_numpy()][0])
     shown = ", ".join(safe_value(raw.at[row, c]) or "" for c in key_cols)
     label = ", ".join(key_cols)
     unit = f"({label})" if len(key_cols) > 1 else label

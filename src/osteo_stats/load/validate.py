@@ -35,7 +35,7 @@ from osteo_stats.load.mapping import (
     other_study_hint,
     relabel,
 )
-from osteo_stats.load.readers import SourceFile, find_dataset_files, read_dataset, source_file
+from osteo_stats.load.readers import SourceFile, find_dataset_files, read_source
 from osteo_stats.load.schemas import (
     KIND_DTYPES,
     DatasetSpec,
@@ -139,8 +139,9 @@ def validate_trial(
     for name in DATASETS:
         if name not in files:
             continue
-        sources.append(source_file(name, files[name]))
-        raw, read_issues = read_dataset(name, files[name])
+        source, raw, read_issues = read_source(name, files[name])
+        if source is not None:
+            sources.append(source)
         issues += read_issues
         if raw is None:
             continue

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from shipped import SHIPPED
 
 from osteo_stats.config_yaml import MAX_CONFIG_BYTES
 from osteo_stats.userfiles import (
@@ -27,7 +28,6 @@ from osteo_stats.userfiles import (
     UserFileError,
     read_user_file,
 )
-from shipped import SHIPPED
 
 REPO = Path(__file__).resolve().parents[1]
 SAFETY_NET = 300  # seconds; a hang fails the test instead of the suite, the message is asserted
@@ -330,9 +330,9 @@ def test_duplicate_keys_name_the_first_row_of_their_key():
     """Rows 3 and 5 repeat row 1's key, row 4 repeats row 2's; a row with a missing key part
     is no duplicate (it is reported as missing instead)."""
     import pandas as pd
+    from shipped import shipped_sap
 
     from osteo_stats.load.schemas import build_schema, dataset_specs, failures_to_issues
-    from shipped import shipped_sap
 
     spec = dataset_specs(shipped_sap())["ADTR"]
     raw = pd.DataFrame(

@@ -294,8 +294,6 @@ VALUE_USES = {
         "SAP 10.3: is the cut-off before the planned end of the study",
     ("analysis_data.py", "if end is not None and cutoff >= end:"):
         "SAP 10.3: a final analysis only from the planned end",
-    ("analysis_data.py", "if cutoff > trial.cutoff:"):
-        "SAP 6.2: c <= DCUTDT, an error otherwise",
     ("response.py", "capped = (end > cut) | (awaiting_surgery & ~final)"):
         "SAP 3.3: a window still open at c ends at c",
     ("tte.py", 'not_done = not_done.loc[not_done["E3DT"] <= cut]'):

@@ -174,12 +174,15 @@ COLUMN_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
     "Table 14.2.6": {"ADSL.PPROTFL": ("PPS",)},
     "Table 14.3.2": {"ADAE.AETOXGR": ("Grade >= 3",)},
     "Listing 16.2.9": {"ADSL.SURGOUT": ("Surgery",), "ADSL.NECRPCT": ("Pathology",)},
-    # the AE listings show each record's seriousness, relatedness and action taken
+    # the AE listings show each record's term, seriousness, relatedness, action and outcome
     **{
         f"Listing 16.2.7.{i}": {
+            "ADAE.AETERM": ("Verbatim term",),
             "ADAE.AESER": ("Serious",),
             **{column: ("Related to",) for column in _RELATED},
+            "ADAE.AEIRFL": ("Immune-related",),
             "ADAE.AEACN": ("Action taken",),
+            "ADAE.AEOUT": ("Outcome",),
         }
         for i in (1, 2, 3, 5)
     },

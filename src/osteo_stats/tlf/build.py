@@ -26,6 +26,7 @@ from osteo_stats.tlf.efficacy import EFFICACY_TLFS
 from osteo_stats.tlf.model import TLFOutput
 from osteo_stats.tlf.monitoring import build_monitoring_tlfs
 from osteo_stats.tlf.safety import SAFETY_TLFS
+from osteo_stats.tlf.safety._common import COMPONENT_LABEL, COMPONENTS
 from osteo_stats.tlf.safety.laboratory import LABORATORY_TLFS
 
 Builder = Callable[[AnalysisData], list[TLFOutput]]
@@ -52,6 +53,23 @@ _KIND_ORDER = ("Table", "Figure", "Listing")
 # TLFs of an entry that builds several are dropped one by one. (Declared here, beside the
 # registry, so the area builders stay as they are.)
 
+#: The investigator's relatedness to SBRT, penpulimab and gemcitabine (SAP 9.2).
+_RELATED = tuple(f"ADAE.{flag}" for flag in COMPONENTS.values())
+#: What the four criteria of unacceptable toxicity read (SAP 9.4): 1 immune-related grade >= 3;
+#: 2 treatment-related non-haematological (SOC, PT) grade >= 4; 3 treatment-related death;
+#: 4 surgery delayed by toxicity.
+_TOXICITY = (
+    "ADAE.AEIRFL",
+    "ADAE.AESDLYFL",
+    "ADSL.SURGPLDT",
+    "ADAE.AETOXGR",
+    *_RELATED,
+    "ADAE.AEBODSYS",
+    "ADAE.AEDECOD",
+    "ADSL.DTHCAUS",
+    "ADSL.DTHDT",
+)
+
 #: TLF -> the model columns ("DATASET.COLUMN") without which it has no meaning at all.
 NEEDS: dict[str, tuple[str, ...]] = {
     "Table 14.1.7": ("ADSL.SURGOUT",),
@@ -72,18 +90,21 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "Listing 16.2.6.3": ("ADSL.SURGOUT", "ADSL.NECRPCT"),
     # by maximum grade: without a grade (severity only, no declared grading) nothing to show
     "Table 14.3.3": ("ADAE.AETOXGR",),
-    "Table 14.3.4.1": ("ADAE.AETOXGR",),
-    "Table 14.3.4.3": ("ADAE.AETOXGR",),
+    # treatment-related TEAEs, any and by component (SAP 9.2): "any" needs all three flags
+    "Table 14.3.4.1": ("ADAE.AETOXGR", *_RELATED),
+    "Table 14.3.4.3": ("ADAE.AETOXGR", "ADAE.AESER"),  # serious TEAEs (SAP 9.2)
+    "Listing 16.2.7.1": ("ADAE.AESER",),  # an empty AESER would list no serious AE at all
     "Listing 16.2.7.2": ("ADAE.AETOXGR",),
     "Table 14.3.4.2": ("ADAE.AEIRFL", "ADAE.AETOXGR"),
     "Listing 16.2.7.3": ("ADAE.AEIRFL",),
     "Table 14.3.4.4": ("ADSL.SURGDT",),  # the AE phase is cut at the surgery date (SAP 9.2)
     "Table 14.3.4.6": ("ADAE.AECLAVDN",),
     "Listing 16.2.7.5": ("ADAE.AECLAVDN",),
-    # unacceptable toxicity components 1 and 4 (SAP 9.4)
-    "Table 14.3.5": ("ADAE.AEIRFL", "ADAE.AESDLYFL", "ADSL.SURGPLDT", "ADAE.AETOXGR"),
-    "Figure 14.3.1": ("ADAE.AEIRFL", "ADAE.AESDLYFL", "ADSL.SURGPLDT", "ADAE.AETOXGR"),
-    "Listing 16.2.7.6": ("ADAE.AEIRFL", "ADAE.AESDLYFL", "ADSL.SURGPLDT", "ADAE.AETOXGR"),
+    # unacceptable toxicity (SAP 9.4): without any column a criterion reads, the count is only
+    # a lower bound and the boundary status cannot be assessed
+    "Table 14.3.5": _TOXICITY,
+    "Figure 14.3.1": _TOXICITY,
+    "Listing 16.2.7.6": _TOXICITY,
     "Table 14.4.3": ("ADSL.NECRPCT",),
     "Table 14.4.4": ("ADSL.SURGOUT",),
     "Figure 14.4.3": ("ADSL.SURGOUT",),
@@ -135,7 +156,14 @@ ROW_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "Table 14.3.1": {
         "ADAE.AETOXGR": ("TEAE of grade >= 3", "TEAE of grade 4", "TEAE of grade 5 (fatal)"),
+        "ADAE.AESER": ("Serious TEAE",),
+        # "any component" needs every flag; each component row only its own
+        **{
+            f"ADAE.{flag}": ("=Treatment-related TEAE", f"Related to {COMPONENT_LABEL[c]}")
+            for c, flag in COMPONENTS.items()
+        },
         "ADAE.AEIRFL": ("Immune-related TEAE",),
+        "ADAE.AEACN": ("TEAE leading to discontinuation (drug withdrawn)",),
         "ADAE.AESDLYFL": ("TEAE leading to surgery delay",),
         "ADAE.AECLAVDN": ("Surgical complication (any Clavien-Dindo grade)",),
     },
@@ -146,6 +174,18 @@ COLUMN_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
     "Table 14.2.6": {"ADSL.PPROTFL": ("PPS",)},
     "Table 14.3.2": {"ADAE.AETOXGR": ("Grade >= 3",)},
     "Listing 16.2.9": {"ADSL.SURGOUT": ("Surgery",), "ADSL.NECRPCT": ("Pathology",)},
+    # the AE listings show each record's term, seriousness, relatedness, action and outcome
+    **{
+        f"Listing 16.2.7.{i}": {
+            "ADAE.AETERM": ("Verbatim term",),
+            "ADAE.AESER": ("Serious",),
+            **{column: ("Related to",) for column in _RELATED},
+            "ADAE.AEIRFL": ("Immune-related",),
+            "ADAE.AEACN": ("Action taken",),
+            "ADAE.AEOUT": ("Outcome",),
+        }
+        for i in (1, 2, 3, 5)
+    },
 }
 
 #: The ARD rows behind those cells, as regular expressions on "<parameter>|<group>|<analysis
@@ -172,7 +212,10 @@ ARD_NEEDS: dict[str, dict[str, str]] = {
     "Table 14.1.6": {"ADEX.EXFRACN": r"^(ALL )?FRACTIONS\|", "ADEX.CYCLE": r"^(CYCLES|DELAYED)\|"},
     "Table 14.3.1": {
         "ADAE.AETOXGR": r"ROW=GRADE",
+        "ADAE.AESER": r"ROW=SERIOUS",
+        **{f"ADAE.{flag}": rf"ROW=RELATED (ANY|{c})\|" for c, flag in COMPONENTS.items()},
         "ADAE.AEIRFL": r"ROW=IMMUNE",
+        "ADAE.AEACN": r"ROW=DISCONTINUATION",
         "ADAE.AESDLYFL": r"ROW=SURGERY DELAY",
         "ADAE.AECLAVDN": r"ROW=CLAVIEN",
     },

@@ -167,9 +167,7 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
 @pytest.mark.parametrize(
     ("dataset", "column"),
     [
-        pytest.param(
-            d, c, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[(d, c)])
-        )
+        pytest.param(d, c, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[(d, c)]))
         if (d, c) in KNOWN_GAPS
         else (d, c)
         for d, c in collectable()

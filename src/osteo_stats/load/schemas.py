@@ -537,9 +537,11 @@ def _duplicate_key_issues(
     repeated = keys.duplicated(keep="first") & keys.notna().all(axis=1)
     if not repeated.any():
         return []
-    first = typed.index.to_series().groupby(
-        [keys[col] for col in key], sort=False, dropna=True
-    ).transform("first")
+    first = (
+        typed.index.to_series()
+        .groupby([keys[col] for col in key], sort=False, dropna=True)
+        .transform("first")
+    )
     return [
         _duplicate_key_issue(spec, raw, row, safe_value(ids.get(row)), int(first[row]))
         for row in typed.index[repeated.to_numpy()]

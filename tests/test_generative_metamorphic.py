@@ -45,6 +45,17 @@ def assert_same_ard(left: pd.DataFrame, right: pd.DataFrame) -> None:
 
 analysis_types = st.sampled_from(["interim", "final"])
 
+# Known alive after the cut-off: OS is censored at c (SAP 3.2.5 rule C6) on the full data, at the
+# last contact on or before c (C5) in a snapshot, which cannot know the later contact; the swimmer
+# plot ends follow-up by the same dates. Everything else is the same by SAP 6.2.
+USES_LATER_CONTACTS = {"EFF-OS-01", "EFF-SWIM-01"}
+
+
+def known_at_cutoff(ard: pd.DataFrame) -> pd.DataFrame:
+    """The ARD rows that depend only on what was known at the cut-off."""
+    later = ard["analysis_id"].isin(USES_LATER_CONTACTS) | ard["parameter"].eq("OS")
+    return ard.loc[~later]
+
 
 @examples(ci=1, thorough=150)
 @given(trial=trials(max_patients=30), analysis_type=analysis_types, seed=st.integers(0, 2**32 - 1))
@@ -162,7 +173,10 @@ def test_cutoff_on_full_data_equals_the_snapshot_at_that_cutoff(
     cut = trial.first_enrollment + timedelta(days=data.draw(st.integers(0, span), label="C"))
     full = write_datasets(trial.datasets(SAP_), root / "full")
     snapshot = write_datasets(trial.datasets(SAP_, cutoff=cut), root / "snap")
-    assert_same_ard(ard_of(full, analysis_type, cut), ard_of(snapshot, analysis_type))
+    assert_same_ard(
+        known_at_cutoff(ard_of(full, analysis_type, cut)),
+        known_at_cutoff(ard_of(snapshot, analysis_type)),
+    )
 
 
 @examples(ci=1, thorough=60)
@@ -184,4 +198,7 @@ def test_cutoff_on_synth_data_equals_synth_cutoff_snapshot(
     cut = first + timedelta(days=int(fraction * (last - first).days))
     write_synth(full, root / "full")
     write_synth(generate_trial(SAP_, n, seed, cutoff=cut), root / "snap")
-    assert_same_ard(ard_of(root / "full", analysis_type, cut), ard_of(root / "snap", analysis_type))
+    assert_same_ard(
+        known_at_cutoff(ard_of(root / "full", analysis_type, cut)),
+        known_at_cutoff(ard_of(root / "snap", analysis_type)),
+    )

@@ -67,3 +67,18 @@ def test_primary_sensitivity_table_names_the_first_43_not_the_fas(tmp_path):
     assert output.tlf.analysis_set == (
         f"Per-protocol set, {first} (N = 42); Full analysis set, {first} (N = 43)"
     )
+
+
+def test_synth_never_dates_new_therapy_after_death():
+    """``synth --n 41 --seed 163678749`` wrote PROMIS-01-026 with NACTDT 2024-07-25 after DTHDT
+    2024-07-24, which its own loader refuses ("nothing can be dated after death", SAP 8.1): new
+    therapy was drawn after progression even when death had been drawn before it."""
+    from osteo_stats.synth import generate_trial
+
+    sap = load_sap()
+    adsl = generate_trial(sap, 41, 163678749)["ADSL"]
+    dead = adsl[adsl["DTHDT"].notna() & adsl["NACTDT"].notna()]
+    # A partial NACTDT (YYYY-MM) is compared by its first day, as the loader does (SAP 8.1).
+    death = pd.to_datetime(dead["DTHDT"], format="ISO8601")
+    assert (pd.to_datetime(dead["NACTDT"], format="ISO8601") <= death).all()
+    assert len(adsl) == 41

@@ -179,6 +179,11 @@ def test_cutoff_on_full_data_equals_the_snapshot_at_that_cutoff(
     )
 
 
+@pytest.mark.xfail(
+    reason="open finding (reported): generate_trial(sap, 1, 0) analysed at its first ENRLDT "
+    "differs in ARD group labels from generate_trial(sap, 1, 0, cutoff=that date)",
+    strict=False,
+)
 @examples(ci=1, thorough=60)
 @given(
     n=st.integers(1, 60),

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from trial_strategy import Trial, examples, trials, write_datasets
 
@@ -180,11 +180,11 @@ def test_cutoff_on_full_data_equals_the_snapshot_at_that_cutoff(
 
 
 @pytest.mark.xfail(
-    reason="open finding (reported): generate_trial(sap, 1, 0) analysed at its first ENRLDT "
-    "differs in ARD group labels from generate_trial(sap, 1, 0, cutoff=that date)",
+    reason="open finding (reported): a SURGOUT NOT DONE decided after the cut-off has no date, "
+    "so analyze --cutoff keeps it where the synth snapshot says PENDING (n=1, seed=0, C=ENRLDT)",
     strict=False,
 )
-@examples(ci=1, thorough=60)
+@settings(examples(ci=1, thorough=60), phases=(Phase.explicit, Phase.generate))  # no shrinking
 @given(
     n=st.integers(1, 60),
     seed=st.integers(0, 2**31 - 1),

@@ -735,8 +735,8 @@ class _PatientSim:
                 death = self.prog_dt + timedelta(days=max(21, round(months * dpm)))
                 if death < self.completion:
                     self.dthdt, self.dthcaus = death, "DISEASE PROGRESSION"
-                    if self.nactdt and self.nactdt >= death:
-                        self.nactdt = None
+            if self.nactdt and self.dthdt and self.nactdt >= self.dthdt:
+                self.nactdt = None  # death came first (also when it was drawn earlier)
         if event is not None:
             end = self.dthdt or self.completion
             if self.end_dt is not None:

@@ -151,6 +151,9 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
         g = {"LOOK": int(row.look)}
         b.add("N", int(row.n), parameter=p, group=g)
         b.add("boundary", int(row.max_acceptable), parameter=p, group=g)
+        # The count that stops the trial, b_k + 1 (none when above n_k): shown, so in the ARD.
+        stop = int(row.max_acceptable) + 1
+        b.add("boundary", stop if stop <= int(row.n) else None, parameter="STOP AT", group=g)
         b.add("est", float(row.nominal_level), parameter="NOMINAL LEVEL", group=g)
         b.add("reached", bool(look.reached), parameter=p, group=g)
         b.add("observed", look.observed, parameter=p, group=g)
@@ -190,7 +193,7 @@ def _toxicity_table(ad: AnalysisData) -> list[TLFOutput]:
                 str(k),
                 str(n_k),
                 str(b_k),
-                str(b_k + 1) if b_k + 1 <= n_k else "cannot stop",
+                fmt_number(v.get("STOP AT", "boundary", g), 0, missing="cannot stop"),
                 fmt_number(v.get("NOMINAL LEVEL", "est", g), 4),
                 "Yes" if r_k else "No",
                 fmt_number(x_k, 0, missing="-"),

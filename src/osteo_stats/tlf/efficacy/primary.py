@@ -255,10 +255,18 @@ def primary_sensitivity_table(ad: AnalysisData) -> TLFOutput:
     ]
     rows = [(label, *(c[i] for c in cols)) for i, label in enumerate(labels)]
     n_pps, n_fas = len(per_protocol), len(population)
+    analysis_set = set_line(("PPS", n_pps), ("FAS", n_fas))
+    if n_fas < len(fas(ad)):
+        # More enrolled than planned: both sets are cut to the first n (SAP 5.6), and say so, so
+        # that no table states a FAS or PPS N other than the set's own.
+        first = f", first {ad.sap.design.n} FAS patients by enrollment"
+        analysis_set = (
+            f"Per-protocol set{first} (N = {n_pps}); Full analysis set{first} (N = {n_fas})"
+        )
     tlf = TLF(
         kind="Table",
         number="14.2.4",
-        analysis_set=set_line(("PPS", n_pps), ("FAS", n_fas)),
+        analysis_set=analysis_set,
         footnotes=(
             "PPS: the per-protocol set, with the naive Clopper-Pearson CI; the design-based "
             "inference of SAP 7.2 applies to the FAS only (SAP 7.5).",

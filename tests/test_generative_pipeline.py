@@ -273,18 +273,14 @@ def test_cli_analyze_and_report_dmc_run_on_valid_trials(tmp_path_factory, trial)
     directory = write_datasets(trial.datasets(SAP_), root / "data")
     runner = CliRunner()
     result = runner.invoke(app, ["analyze", "--data", str(directory), "--out", str(root / "a")])
-    if "PRIMREAS is over 200 bytes" in result.output:
-        # merge: remove when h-A lands (PRIMREAS > 200 bytes)
-        event("known bug: PRIMREAS over 200 bytes")
-    else:
-        assert result.exit_code == 0, result.output
-        # The CLI's ARD is the Python pipeline's, at the analysis type the CLI chose.
-        text = (root / "a" / "ard.json").read_text(encoding="utf-8")
-        analysis_type = json.loads(text)[0]["analysis_type"]
-        _, outputs = run_pipeline(directory, None, analysis_type)
-        pd.testing.assert_frame_equal(
-            ARD.from_json_text(text).frame, combined_ard(outputs).frame, check_dtype=False
-        )
+    assert result.exit_code == 0, result.output
+    # The CLI's ARD is the Python pipeline's, at the analysis type the CLI chose.
+    text = (root / "a" / "ard.json").read_text(encoding="utf-8")
+    analysis_type = json.loads(text)[0]["analysis_type"]
+    _, outputs = run_pipeline(directory, None, analysis_type)
+    pd.testing.assert_frame_equal(
+        ARD.from_json_text(text).frame, combined_ard(outputs).frame, check_dtype=False
+    )
     result = runner.invoke(
         app, ["report", "dmc", "--data", str(directory), "--out", str(root / "r")]
     )

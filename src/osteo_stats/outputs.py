@@ -58,6 +58,7 @@ __all__ = [
     "check_output_dir",
     "check_output_file",
     "check_output_path",
+    "output_sha256",
     "read_manifest",
     "shown_path",
 ]
@@ -194,7 +195,9 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def _sha256(path: Path) -> str:
+def output_sha256(path: Path) -> str:
+    """SHA-256 of a file osteo-stats wrote, as its manifest records it (read in blocks: an
+    output has no size bound)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -386,7 +389,7 @@ def _check_contents(target: Path, resolved: Path, replace: bool) -> None:
         for name in written
         if (resolved / name).is_file()
         and not (resolved / name).is_symlink()
-        and _sha256(resolved / name) != written[name]
+        and output_sha256(resolved / name) != written[name]
     ]
     if changed:
         raise OutputRefused(
@@ -455,7 +458,7 @@ def _write_manifest(scratch: Path, command: Sequence[str]) -> None:
         if folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
             folder.rmdir()
     files = {
-        path.relative_to(scratch).as_posix(): _sha256(path)
+        path.relative_to(scratch).as_posix(): output_sha256(path)
         for path in sorted(scratch.rglob("*"))
         if path.is_file()
     }
@@ -594,7 +597,7 @@ def _check_file(target: Path, keep_out: Mapping[Path, str] | None) -> None:
             f"{shown_path(_file_manifest(target).name)} beside it); osteo-stats replaces only "
             f"what it wrote itself; {hint}."
         )
-    if _sha256(target) != manifest["files"][target.name]:
+    if output_sha256(target) != manifest["files"][target.name]:
         raise OutputRefused(
             f"{shown}: changed since osteo-stats wrote it; replacing it would lose the edit. "
             f"Move it, or {hint}."

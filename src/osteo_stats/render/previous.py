@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from osteo_stats.outputs import MANIFEST_NAME, read_manifest
-from osteo_stats.sap import file_sha256
+from osteo_stats.outputs import MANIFEST_NAME, output_sha256, read_manifest
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -86,7 +85,7 @@ def manifest_mismatches(folder: Path, manifest: dict) -> list[str]:
             problems.append(f"its manifest lists {name!r}, outside the folder")
         elif name not in present:
             problems.append(f"{name} is missing")
-        elif not present[name].is_symlink() and file_sha256(present[name]) != digest:
+        elif not present[name].is_symlink() and output_sha256(present[name]) != digest:
             problems.append(f"{name} changed since osteo-stats wrote it (SHA-256)")
     return problems
 

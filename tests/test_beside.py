@@ -111,35 +111,77 @@ def test_the_command_process_never_imports_weasyprint():
     assert done.stdout.strip() == "False"
 
 
+# The report command, stopped by the test at a known point: once the ARD, RTF, CSV and SVG files
+# are in the scratch folder and while the PDF layouts run beside, it writes one byte to the pipe
+# at file descriptor FD and waits there for Ctrl-C. Every process of the command (the layouts are
+# forked from it) holds that pipe open, so its end of file tells the test that all are gone.
+_STOPPED_REPORT = """
+import os, sys, time
+from osteo_stats.cli import main
+from osteo_stats.render import report
+
+write_files = report.write_report_files
+
+def write_then_wait(*args, **kwargs):
+    files = write_files(*args, **kwargs)
+    os.write({fd}, b"!")
+    while True:  # Ctrl-C raises KeyboardInterrupt here
+        time.sleep(0.05)
+
+report.write_report_files = write_then_wait
+sys.exit(main(["report", "dmc", "--out", sys.argv[1]]))
+"""
+
+
+def _read(fd: int, what: str, *, wait: bool = True) -> bytes:
+    """The next byte on the pipe (b"" at its end). ``wait``: until it comes, with a generous
+    bound that turns a hang into a failure; else it must be there already."""
+    import select
+
+    readable, _, _ = select.select([fd], [], [], 600 if wait else 0)
+    assert readable, f"no {what}" + (" after 600 s" if wait else "")
+    return os.read(fd, 1)
+
+
 def test_ctrl_c_during_the_report_leaves_nothing_behind(tmp_path):
     """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while the files are
     written and the PDF is laid out: the command fails, no output folder or scratch folder is
-    left, and the layout process is gone with it."""
+    left, and the layout processes are gone with it. The test waits on events the command sends
+    (a pipe), never on time, so a loaded machine cannot change its verdict."""
     import signal
 
     repo = Path(__file__).resolve().parents[1]
     out = tmp_path / "out"
+    reached, held = os.pipe()
     process = subprocess.Popen(
-        [sys.executable, "-m", "osteo_stats", "report", "dmc", "--out", str(out)],
+        [sys.executable, "-c", _STOPPED_REPORT.format(fd=held), str(out)],
         cwd=repo,
         env={**os.environ, "PYTHONPATH": str(repo / "src"), "SOURCE_DATE_EPOCH": "1767225600"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        pass_fds=(held,),
     )
+    os.close(held)  # from here only the command's processes hold the writing end
     group = os.getpgid(process.pid)
-    deadline = time.monotonic() + 600
-    # The scratch folder exists from when the files start until the swap.
-    while time.monotonic() < deadline and process.poll() is None:
-        if (out / "dmc").is_dir() and any((out / "dmc").glob(".osteo-stats.*")):
-            break
-        time.sleep(0.05)
-    assert process.poll() is None, "the report finished before it could be interrupted"
-    os.killpg(group, signal.SIGINT)
-    assert process.wait(timeout=120) != 0
+    try:
+        assert _read(reached, "sign that the files were written") == b"!", (
+            f"the report ended (exit code {process.wait()}) before it could be interrupted"
+        )
+        # Interrupted inside the atomic output: the files are in the scratch folder.
+        assert any((out / "dmc").glob(".osteo-stats.*/*"))
+        os.killpg(group, signal.SIGINT)
+        assert process.wait(timeout=600) != 0
+        # The command has ended: every process that held the pipe, the PDF layouts too, has
+        # ended before it (end of file now, not later).
+        assert _read(reached, "end of the layout processes with the command", wait=False) == b""
+    finally:
+        if process.poll() is None:  # a failed check leaves no command running
+            os.killpg(group, signal.SIGKILL)
+            process.wait()
+        os.close(reached)
     assert not (out / "dmc").exists() or list((out / "dmc").iterdir()) == []
-    time.sleep(1)
-    with pytest.raises(ProcessLookupError):  # no process of the command is left
+    with pytest.raises(ProcessLookupError):  # nor any other process of the command
         os.killpg(group, 0)
 
 

@@ -6,6 +6,7 @@
     <out_dir>/<STUDY>_<name>_<cutoff>.html    the same report as one self-contained HTML file
     <out_dir>/<STUDY>_<name>_<cutoff>_tlfs.rtf every TLF of the report in one RTF, in report order
     <out_dir>/ard.csv, ard.json               the ARD behind every number shown
+    <out_dir>/ard_metadata.json               the software that computed it, and its lock
     <out_dir>/tlfs/<slug>.rtf, <slug>.csv     each table and listing
     <out_dir>/tlfs/<slug>.svg, <slug>.rtf     each figure
     <out_dir>/adam/                           the derived datasets (XPT, CSV, define.json)
@@ -21,6 +22,7 @@ only when the caller says so (``replace=True``, the CLI's ``--force``).
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -41,6 +43,7 @@ from osteo_stats.render.csv_export import tlf_to_csv
 from osteo_stats.render.html import MissingView, TLFView, anchor_for, render_html, tlf_view
 from osteo_stats.render.methods import methods_text
 from osteo_stats.render.pdf import PDFResult, start_pdf_layout
+from osteo_stats.render.provenance import LockedEnvironment, environment_record
 from osteo_stats.render.rtf import PAPER_INCHES, RunningText, combine_rtf, tlf_to_rtf
 from osteo_stats.render.spec import REPORT_SETS, ReportSpec, SectionSpec, report_spec
 from osteo_stats.render.summary import committee_summary, key_results
@@ -369,7 +372,12 @@ def write_report_files(
         for output in shown:
             by_label.setdefault(output.tlf.label, output)
     outputs = list(by_label.values())
-    files = write_ard(ARD.concat(o.ard for o in outputs), directory, context.analysis_type)
+    files = write_ard(
+        ARD.concat(o.ard for o in outputs),
+        directory,
+        context.analysis_type,
+        context.provenance.environment,
+    )
     running = running_text(kind, context)
     tlf_files, documents = _write_tlf_files(
         outputs, directory / "tlfs", rtf=True, paper=paper, running=running
@@ -393,10 +401,25 @@ def write_report_files(
     return files
 
 
-def write_ard(ard: ARD, directory: Path, analysis_type: str | None = None) -> list[Path]:
+def write_ard(
+    ard: ARD,
+    directory: Path,
+    analysis_type: str | None = None,
+    environment: LockedEnvironment | None = None,
+) -> list[Path]:
+    """``ard.csv``, ``ard.json`` and their metadata record ``ard_metadata.json`` (SAP 12.1): the
+    package, Python and key package versions that computed the ARD, and the locked set with
+    whether the environment was that set (``environment``: as the report's provenance states it;
+    by default looked up now)."""
     atomic_write_text(directory / "ard.csv", ard.to_csv_text(analysis_type))
     atomic_write_text(directory / "ard.json", ard.to_json_text(analysis_type))
-    return [directory / "ard.csv", directory / "ard.json"]
+    metadata = {
+        "description": "The software that computed ard.csv and ard.json (SAP 12.1)",
+        "analysis_type": analysis_type,
+        **environment_record(environment),
+    }
+    atomic_write_text(directory / "ard_metadata.json", json.dumps(metadata, indent=2) + "\n")
+    return [directory / "ard.csv", directory / "ard.json", directory / "ard_metadata.json"]
 
 
 def write_analysis(

@@ -94,6 +94,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "Table 14.3.4.1": ("ADAE.AETOXGR", *_RELATED),
     "Table 14.3.4.3": ("ADAE.AETOXGR", "ADAE.AESER"),  # serious TEAEs (SAP 9.2)
     "Listing 16.2.7.1": ("ADAE.AESER",),  # an empty AESER would list no serious AE at all
+    "Listing 16.2.7.7": ("ADAE.AESER",),  # serious AEs at any time (SAP 9.7): the same
     "Listing 16.2.7.2": ("ADAE.AETOXGR",),
     "Table 14.3.4.2": ("ADAE.AEIRFL", "ADAE.AETOXGR"),
     "Listing 16.2.7.3": ("ADAE.AEIRFL",),
@@ -175,6 +176,8 @@ COLUMN_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
     "Table 14.3.2": {"ADAE.AETOXGR": ("Grade >= 3",)},
     "Listing 16.2.9": {"ADSL.SURGOUT": ("Surgery",), "ADSL.NECRPCT": ("Pathology",)},
     # the AE listings show each record's term, seriousness, relatedness, action and outcome
+    # (Listing 16.2.7.8's "AESI category" is not masked: a category whose criterion column is
+    # not collected applies its other criteria and says so in a footnote, SAP 9.7)
     **{
         f"Listing 16.2.7.{i}": {
             "ADAE.AETERM": ("Verbatim term",),
@@ -184,7 +187,7 @@ COLUMN_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
             "ADAE.AEACN": ("Action taken",),
             "ADAE.AEOUT": ("Outcome",),
         }
-        for i in (1, 2, 3, 5)
+        for i in (1, 2, 3, 5, 7, 8, 9)
     },
 }
 
